@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The abstract register interface: everything the driver may ask of the platform it runs on.
+ * The simulator implements it on top of the SystemC model (model/src/platform.cpp); a bare-metal
+ * port implements it with MMIO pointers and a page allocator. Nothing else reaches the driver.
+ */
+#ifndef SMMUV3_REGIF_H
+#define SMMUV3_REGIF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A DMA-coherent buffer: the CPU view and the bus address the SMMU uses for the same bytes. */
+struct smmu_dma_buf {
+	void *cpu;
+	uint64_t bus;
+	size_t size;
+};
+
+enum smmu_log_level { SMMU_LOG_ERR = 0, SMMU_LOG_WARN = 1, SMMU_LOG_INFO = 2, SMMU_LOG_DEBUG = 3 };
+
+struct smmu_regif {
+	void *ctx; /* passed back to every hook */
+
+	/* MMIO at a byte offset from the SMMU base (page 1 registers are at 0x10000 + offset). */
+	uint32_t (*read32)(void *ctx, uint32_t off);
+	void (*write32)(void *ctx, uint32_t off, uint32_t val);
+	uint64_t (*read64)(void *ctx, uint32_t off);
+	void (*write64)(void *ctx, uint32_t off, uint64_t val);
+
+	/*
+	 * Allocate size bytes of zeroed DMA-coherent memory aligned to align (a power of two) in
+	 * both the CPU and the bus view. Returns 0 and fills *buf, or a negative errno (-ENOMEM).
+	 * This is the only allocator the driver uses, for its own bookkeeping too.
+	 */
+	int (*dma_alloc)(void *ctx, size_t size, size_t align, struct smmu_dma_buf *buf);
+	void (*dma_free)(void *ctx, const struct smmu_dma_buf *buf);
+
+	/* Make earlier memory writes visible to the SMMU before a following MMIO write. */
+	void (*wmb)(void *ctx);
+
+	/* Called in every polling loop: advances simulated time, or is a cpu_relax on hardware. */
+	void (*relax)(void *ctx);
+
+	/* Optional (may be NULL): one formatted line, without a trailing newline. */
+	void (*log)(void *ctx, enum smmu_log_level level, const char *msg);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SMMUV3_REGIF_H */

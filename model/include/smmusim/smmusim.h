@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmusim C API (the "C shim"): how C code and the tests build and drive a simulated platform
+ * made of the SystemC SMMUv3 model, a memory model, and DMA master ports.
+ *
+ * One simulation per process: SystemC cannot elaborate twice, so smmusim_create() succeeds once
+ * per process and fails with a message afterwards (even after smmusim_destroy()).
+ *
+ * All times are in SMMU clock cycles. Nothing here calls exit() or abort(): errors come back as a
+ * negative errno plus a message in the caller's buffer.
+ */
+#ifndef SMMUSIM_SMMUSIM_H
+#define SMMUSIM_SMMUSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <smmuv3/regif.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Configuration: named parameters with documented defaults (docs/configuration.md) -------- */
+typedef struct smmusim_config smmusim_config;
+
+smmusim_config *smmusim_config_new(void); /* every parameter at its default */
+void smmusim_config_free(smmusim_config *cfg);
+/* Set "key" to "value" (numbers accept 0x.., and K/M/G suffixes where documented). 0 or -EINVAL. */
+int smmusim_config_set(smmusim_config *cfg, const char *key, const char *value, char *err, size_t errlen);
+/* Load an INI file ("[section]" + "key = value" gives key "section.key"). 0 or negative errno. */
+int smmusim_config_load(smmusim_config *cfg, const char *path, char *err, size_t errlen);
+/* Current value as text, or NULL for an unknown key. */
+const char *smmusim_config_get(const smmusim_config *cfg, const char *key);
+/* Enumerate every parameter in a stable order (for reports). */
+size_t smmusim_config_count(const smmusim_config *cfg);
+const char *smmusim_config_key(const smmusim_config *cfg, size_t index);
+
+/* ---- The platform ----------------------------------------------------------------------------- */
+typedef struct smmusim smmusim;
+
+smmusim *smmusim_create(const smmusim_config *cfg, char *err, size_t errlen);
+void smmusim_destroy(smmusim *sim);
+
+/* The register interface a driver uses to reach this platform's SMMU and memory. */
+const struct smmu_regif *smmusim_regif(smmusim *sim);
+
+uint64_t smmusim_now(const smmusim *sim);          /* current simulated cycle */
+void smmusim_run(smmusim *sim, uint64_t cycles);   /* advance simulated time */
+
+/* ---- DMA from master ports ------------------------------------------------------------------- */
+struct smmusim_dma {
+	uint32_t port;   /* master port (TBU) index, < config "tbu.count" */
+	uint32_t sid;    /* StreamID */
+	bool ssv;        /* SubstreamID valid (PCIe PASID prefix present) */
+	uint32_t ssid;   /* SubstreamID (PASID), used when ssv */
+	uint64_t addr;   /* input (IO virtual) address */
+	uint32_t size;   /* bytes, 1..4096, must not cross a 4 KB boundary */
+	bool write;      /* false = read */
+	bool priv;       /* privileged (PnU=1) */
+	bool instr;      /* instruction fetch (InD=1), reads only */
+};
+
+enum smmusim_dma_status {
+	SMMUSIM_DMA_OK = 0,     /* translated (or bypassed) and performed */
+	SMMUSIM_DMA_ABORT = 1,  /* terminated with an abort */
+	SMMUSIM_DMA_RAZWI = 2,  /* terminated as read-as-zero / write-ignored */
+};
+
+struct smmusim_dma_result {
+	enum smmusim_dma_status status;
+	uint64_t pa;           /* output address when status == OK */
+	uint8_t event;         /* event type recorded or suppressed for this transaction, 0 if none */
+	bool event_recorded;   /* the event reached the event queue */
+	uint64_t issue_cycle;  /* when the master presented it */
+	uint64_t done_cycle;   /* when its response returned */
+	uint64_t tag;          /* the caller's tag (asynchronous interface) */
+};
+
+/*
+ * Synchronous DMA: present the transaction now and run the simulation until it completes.
+ * data: bytes to write, or a buffer that receives the bytes read (may be NULL).
+ * Returns 0, or -EINVAL for a malformed request (bad port, size, 4 KB crossing).
+ */
+int smmusim_dma(smmusim *sim, const struct smmusim_dma *req, void *data, struct smmusim_dma_result *res);
+
+/*
+ * Asynchronous DMA for trace replay: present the transaction at cycle `at` (>= now; earlier
+ * times mean "now"), carrying `tag`. No data is moved. Completions are collected with
+ * smmusim_dma_poll() after smmusim_run(). Returns 0 or -EINVAL.
+ */
+int smmusim_dma_submit(smmusim *sim, const struct smmusim_dma *req, uint64_t at, uint64_t tag);
+/* Up to max completed results, in completion order. Returns the number written. */
+size_t smmusim_dma_poll(smmusim *sim, struct smmusim_dma_result *out, size_t max);
+/* Transactions submitted and not yet completed. */
+size_t smmusim_dma_outstanding(const smmusim *sim);
+
+/* ---- Backing store (the physical memory the SMMU and masters see) ---------------------------- */
+int smmusim_mem_read(smmusim *sim, uint64_t pa, void *buf, size_t len);
+int smmusim_mem_write(smmusim *sim, uint64_t pa, const void *buf, size_t len);
+
+/* ---- Statistics --------------------------------------------------------------------------------- */
+/* A named counter ("dma.transactions", "events.F_TRANSLATION", ...); 0 for unknown names. */
+uint64_t smmusim_stat(const smmusim *sim, const char *name);
+/* Every statistic as one JSON object (deterministic: no host-time fields). 0 or negative errno. */
+int smmusim_stats_json(const smmusim *sim, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SMMUSIM_SMMUSIM_H */

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages smmusim needs, only those that are missing.
+# Idempotent and quiet when everything is there; a clear message and exit 1 if apt fails.
+set -euo pipefail
+
+PACKAGES=(
+  cmake make g++ gcc pkg-config   # build
+  libsystemc-dev                  # the SystemC model (2.3.4, C++17, via pkg-config)
+  libgtest-dev                    # GoogleTest
+  zlib1g-dev                      # trace compression
+  libinih-dev                     # INI configuration files
+  gnuplot-nox                     # benchmark plots
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  echo "setup: apt-get failed installing: ${missing[*]}" >&2
+  tail -n 20 "$log" >&2
+  rm -f "$log"
+  exit 1
+fi
+rm -f "$log"
+echo "setup: done" >&2
