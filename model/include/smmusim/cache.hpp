@@ -1,0 +1,478 @@
+// One generic set-associative cache for every TLB and cache of the model (micro TLB, main TLB,
+// configuration cache, walk caches). gem5 copy-pasted one class per structure and got the
+// replacement details wrong in each (shared round-robin pointer, LRU stamps that start at the
+// victim end); here there is one implementation with the policy as a parameter.
+//
+// Hot-path rules: all storage is allocated in the constructor (flat arrays, one slot per way);
+// lookup and insert never allocate; the tag compare is a tight loop over one set.
+// Determinism: the Random policy uses its own splitmix64 stream seeded by the constructor, so a
+// run is reproducible for a given (configuration, seed) and independent of other caches.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smmusim {
+
+enum class Replacement : uint8_t { LRU, PLRU, RoundRobin, Random, RRIP };
+
+// Names used in configuration files and on the command line.
+inline const char *replacement_name(Replacement r) noexcept
+{
+	switch (r) {
+	case Replacement::LRU: return "lru";
+	case Replacement::PLRU: return "plru";
+	case Replacement::RoundRobin: return "rr";
+	case Replacement::Random: return "random";
+	case Replacement::RRIP: return "rrip";
+	}
+	return "?";
+}
+
+// Returns false (and leaves out untouched) for an unknown name.
+inline bool parse_replacement(std::string_view name, Replacement &out) noexcept
+{
+	static constexpr struct { const char *name; Replacement r; } table[] = {
+		{"lru", Replacement::LRU},	    {"plru", Replacement::PLRU},
+		{"rr", Replacement::RoundRobin},   {"roundrobin", Replacement::RoundRobin},
+		{"round-robin", Replacement::RoundRobin}, {"random", Replacement::Random},
+		{"rand", Replacement::Random},	    {"rrip", Replacement::RRIP},
+		{"srrip", Replacement::RRIP},
+	};
+	for (const auto &e : table) {
+		if (name == e.name) {
+			out = e.r;
+			return true;
+		}
+	}
+	return false;
+}
+
+// Throwing variant for configuration loaders (the model turns the message into a config error).
+inline Replacement replacement_from_string(std::string_view name)
+{
+	Replacement r{};
+	if (!parse_replacement(name, r))
+		throw std::invalid_argument("unknown replacement policy '" + std::string(name) +
+					    "' (expected lru, plru, rr, random or rrip)");
+	return r;
+}
+
+struct CacheStats {
+	uint64_t lookups = 0;
+	uint64_t hits = 0;
+	uint64_t misses = 0;
+	uint64_t fills = 0;	    // inserts that stored an entry (including same-key updates)
+	uint64_t evictions = 0;	    // valid entries of another key displaced by a fill
+	uint64_t invalidations = 0; // valid entries removed by invalidate*/invalidate_all
+};
+
+// How insert() placed the entry.
+enum class Fill : uint8_t { Disabled, Updated, Invalid, Evicted };
+
+// Small deterministic PRNG (splitmix64): one per cache so caches do not perturb each other.
+struct SplitMix64 {
+	uint64_t state;
+	explicit SplitMix64(uint64_t seed = 1) noexcept : state(seed) {}
+	uint64_t next() noexcept
+	{
+		uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+		return z ^ (z >> 31);
+	}
+};
+
+// Key needs operator==; Key and Value need to be copy-assignable and default-constructible.
+// set_index arguments are reduced to the set count by the cache (mask for a power of two,
+// modulo otherwise), so callers pass e.g. "VA >> page_shift" and never see the geometry.
+//
+// Policies (an invalid way, lowest index first, is always filled before any policy runs):
+//  LRU        64-bit use stamp per way, set on fill and on hit; victim = oldest stamp.
+//  PLRU       tree-PLRU (ways-1 bits per set) when ways is a power of two. Otherwise falls back
+//             to bit-PLRU (one MRU bit per way; when all are set the others are cleared), which
+//             works for any way count.
+//  RoundRobin one pointer PER SET (gem5 shared one per cache); the pointer names the next victim
+//             and advances only when the policy evicts.
+//  Random     victim = splitmix64() % ways, from the cache's own seeded stream.
+//  RRIP       SRRIP with 2-bit RRPV: fill at 2 (long re-reference), hit sets 0; victim = first way
+//             with RRPV 3, aging every way of the set by (3 - max RRPV) when none has 3.
+template <typename Key, typename Value>
+class SetAssocCache {
+public:
+	// entries == 0: the cache is disabled (lookups miss, inserts do nothing).
+	// ways == 0: fully associative (one set of `entries` ways).
+	SetAssocCache(uint32_t entries, uint32_t ways, Replacement policy, uint64_t seed = 1)
+	    : entries_(entries), policy_(policy), seed_(seed), rng_(seed)
+	{
+		if (entries == 0) {
+			ways_ = ways;
+			sets_ = 0;
+			return;
+		}
+		if (ways == 0)
+			ways = entries;
+		if (ways > entries)
+			throw std::invalid_argument("cache: ways (" + std::to_string(ways) +
+						    ") exceed entries (" + std::to_string(entries) + ")");
+		if (entries % ways != 0)
+			throw std::invalid_argument("cache: ways (" + std::to_string(ways) +
+						    ") must divide entries (" + std::to_string(entries) + ")");
+		if (ways > (1u << 16))
+			throw std::invalid_argument("cache: at most 65536 ways per set (got " +
+						    std::to_string(ways) + ")");
+		if (static_cast<unsigned>(policy) > static_cast<unsigned>(Replacement::RRIP))
+			throw std::invalid_argument("cache: invalid replacement policy");
+		ways_ = ways;
+		sets_ = entries / ways;
+		set_pow2_ = (sets_ & (sets_ - 1)) == 0;
+		set_mask_ = sets_ - 1;
+		tree_plru_ = (ways_ & (ways_ - 1)) == 0;
+		keys_.resize(entries);
+		values_.resize(entries);
+		valid_.assign(entries, 0);
+		meta_.assign(entries, 0);
+		if (policy_ == Replacement::RoundRobin)
+			rr_.assign(sets_, 0);
+		if (policy_ == Replacement::PLRU && tree_plru_)
+			tree_.assign(static_cast<size_t>(sets_) * ways_, 0); // node 0 unused, 1..ways-1
+	}
+
+	// --- geometry -------------------------------------------------------------------------
+	bool enabled() const noexcept { return entries_ != 0; }
+	uint32_t entries() const noexcept { return entries_; }
+	uint32_t ways() const noexcept { return ways_; }
+	uint32_t sets() const noexcept { return sets_; }
+	bool fully_associative() const noexcept { return entries_ != 0 && sets_ == 1; }
+	Replacement policy() const noexcept { return policy_; }
+	uint64_t seed() const noexcept { return seed_; }
+	// True when PLRU runs as a real tree (ways a power of two), false for the bit-PLRU fallback.
+	bool tree_plru() const noexcept { return tree_plru_; }
+	uint32_t set_of(uint64_t set_index) const noexcept
+	{
+		return set_pow2_ ? static_cast<uint32_t>(set_index & set_mask_)
+				 : static_cast<uint32_t>(set_index % sets_);
+	}
+
+	// --- statistics -----------------------------------------------------------------------
+	const CacheStats &stats() const noexcept { return stats_; }
+	void reset_stats() noexcept { stats_ = CacheStats{}; }
+	size_t valid_count() const noexcept
+	{
+		size_t n = 0;
+		for (uint8_t v : valid_)
+			n += v;
+		return n;
+	}
+
+	// --- access ---------------------------------------------------------------------------
+	// Exact-key lookup. A hit updates the replacement state; counted in stats.
+	Value *lookup(const Key &key, uint64_t set_index)
+	{
+		return lookup_if(set_index, [&key](const Key &k) { return k == key; });
+	}
+
+	// Lookup with a custom match (e.g. a TLB tag where global entries ignore the ASID). The
+	// first valid way of the set for which match(key) is true hits.
+	template <class Match>
+	Value *lookup_if(uint64_t set_index, Match &&match)
+	{
+		if (entries_ == 0) {
+			++stats_.lookups;
+			++stats_.misses;
+			return nullptr;
+		}
+		++stats_.lookups;
+		const uint32_t set = set_of(set_index);
+		const size_t base = static_cast<size_t>(set) * ways_;
+		for (uint32_t w = 0; w < ways_; ++w) {
+			if (valid_[base + w] && match(keys_[base + w])) {
+				++stats_.hits;
+				touch(set, w);
+				return &values_[base + w];
+			}
+		}
+		++stats_.misses;
+		return nullptr;
+	}
+
+	// Lookup without side effects (no stats, no replacement update): for checks such as
+	// "is the prefetch target already cached" that the hardware would not count.
+	const Value *peek(const Key &key, uint64_t set_index) const
+	{
+		if (entries_ == 0)
+			return nullptr;
+		const size_t base = static_cast<size_t>(set_of(set_index)) * ways_;
+		for (uint32_t w = 0; w < ways_; ++w)
+			if (valid_[base + w] && keys_[base + w] == key)
+				return &values_[base + w];
+		return nullptr;
+	}
+
+	// Fill. Replaces the entry of the same key if present, else the lowest invalid way, else
+	// the policy's victim. Returns the stored value (nullptr when disabled). `how` reports the
+	// placement; on Fill::Evicted the displaced key/value are copied to victim_key/victim_value
+	// when given (a TLB uses this to keep per-page-size occupancy counts).
+	Value *insert(const Key &key, uint64_t set_index, const Value &value, Fill *how = nullptr,
+		      Key *victim_key = nullptr, Value *victim_value = nullptr)
+	{
+		if (entries_ == 0) {
+			if (how)
+				*how = Fill::Disabled;
+			return nullptr;
+		}
+		const uint32_t set = set_of(set_index);
+		const size_t base = static_cast<size_t>(set) * ways_;
+		uint32_t way = ways_;
+		uint32_t free_way = ways_;
+		for (uint32_t w = 0; w < ways_; ++w) {
+			if (valid_[base + w]) {
+				if (keys_[base + w] == key) {
+					way = w;
+					break;
+				}
+			} else if (free_way == ways_) {
+				free_way = w;
+			}
+		}
+		Fill f;
+		if (way != ways_) {
+			f = Fill::Updated;
+		} else if (free_way != ways_) {
+			way = free_way;
+			f = Fill::Invalid;
+		} else {
+			way = victim(set);
+			f = Fill::Evicted;
+			++stats_.evictions;
+			if (victim_key)
+				*victim_key = keys_[base + way];
+			if (victim_value)
+				*victim_value = values_[base + way];
+		}
+		++stats_.fills;
+		keys_[base + way] = key;
+		values_[base + way] = value;
+		valid_[base + way] = 1;
+		filled(set, way, f == Fill::Updated);
+		if (how)
+			*how = f;
+		return &values_[base + way];
+	}
+
+	// Removes the exact key from its set. Returns true if it was present.
+	bool invalidate(const Key &key, uint64_t set_index)
+	{
+		if (entries_ == 0)
+			return false;
+		const size_t base = static_cast<size_t>(set_of(set_index)) * ways_;
+		for (uint32_t w = 0; w < ways_; ++w) {
+			if (valid_[base + w] && keys_[base + w] == key) {
+				valid_[base + w] = 0;
+				++stats_.invalidations;
+				return true;
+			}
+		}
+		return false;
+	}
+
+	// Invalidates every valid entry for which pred(key, value) is true; returns how many.
+	// pred is called exactly once per valid entry, so it may keep side-effect bookkeeping.
+	template <class Pred>
+	size_t invalidate_if(Pred &&pred)
+	{
+		size_t n = 0;
+		const size_t total = valid_.size();
+		for (size_t i = 0; i < total; ++i) {
+			if (valid_[i] && pred(static_cast<const Key &>(keys_[i]),
+					      static_cast<const Value &>(values_[i]))) {
+				valid_[i] = 0;
+				++n;
+			}
+		}
+		stats_.invalidations += n;
+		return n;
+	}
+
+	// Visits every valid entry (read-only): f(const Key&, const Value&).
+	template <class F>
+	void for_each(F &&f) const
+	{
+		for (size_t i = 0; i < valid_.size(); ++i)
+			if (valid_[i])
+				f(keys_[i], values_[i]);
+	}
+
+	// Drops every entry and resets the replacement state (not the PRNG stream, not the stats).
+	void invalidate_all() noexcept
+	{
+		size_t n = 0;
+		for (auto &v : valid_) {
+			n += v;
+			v = 0;
+		}
+		stats_.invalidations += n;
+		for (auto &m : meta_)
+			m = 0;
+		for (auto &p : rr_)
+			p = 0;
+		for (auto &t : tree_)
+			t = 0;
+		clock_ = 0;
+	}
+
+	// Test/diagnostic access to one way (nullptr if invalid).
+	const Key *key_at(uint32_t set, uint32_t way) const noexcept
+	{
+		const size_t i = static_cast<size_t>(set) * ways_ + way;
+		return (set < sets_ && way < ways_ && valid_[i]) ? &keys_[i] : nullptr;
+	}
+	// The way the policy would evict next from a full set (no side effects except for Random,
+	// which would consume a PRNG draw, so Random returns ways() here).
+	uint32_t predicted_victim(uint64_t set_index) const noexcept
+	{
+		if (entries_ == 0 || policy_ == Replacement::Random)
+			return ways_;
+		if (policy_ == Replacement::RRIP) {
+			// Without aging: the first way holding the maximum RRPV.
+			const size_t base = static_cast<size_t>(set_of(set_index)) * ways_;
+			uint32_t best = 0;
+			for (uint32_t w = 1; w < ways_; ++w)
+				if (meta_[base + w] > meta_[base + best])
+					best = w;
+			return best;
+		}
+		if (policy_ == Replacement::RoundRobin)
+			return rr_[set_of(set_index)];
+		return victim_pure(set_of(set_index));
+	}
+
+private:
+	void touch(uint32_t set, uint32_t way) noexcept
+	{
+		const size_t i = static_cast<size_t>(set) * ways_ + way;
+		switch (policy_) {
+		case Replacement::LRU: meta_[i] = ++clock_; break;
+		case Replacement::PLRU: plru_touch(set, way); break;
+		case Replacement::RRIP: meta_[i] = 0; break;
+		case Replacement::RoundRobin:
+		case Replacement::Random: break;
+		}
+	}
+
+	void filled(uint32_t set, uint32_t way, bool update) noexcept
+	{
+		const size_t i = static_cast<size_t>(set) * ways_ + way;
+		switch (policy_) {
+		case Replacement::LRU: meta_[i] = ++clock_; break;
+		case Replacement::PLRU: plru_touch(set, way); break;
+		// An update of a present key behaves like a hit; a new entry starts at "long".
+		case Replacement::RRIP: meta_[i] = update ? 0 : 2; break;
+		case Replacement::RoundRobin:
+		case Replacement::Random: break;
+		}
+	}
+
+	void plru_touch(uint32_t set, uint32_t way) noexcept
+	{
+		const size_t base = static_cast<size_t>(set) * ways_;
+		if (tree_plru_) {
+			// Heap-ordered nodes 1..ways-1; each bit points towards the less recently used
+			// half (0 = left, 1 = right), so an access points every node on its path away.
+			uint32_t node = ways_ + way;
+			while (node > 1) {
+				const uint32_t parent = node >> 1;
+				tree_[base + parent] = (node & 1) ? 0 : 1;
+				node = parent;
+			}
+			return;
+		}
+		meta_[base + way] = 1;
+		for (uint32_t w = 0; w < ways_; ++w)
+			if (!meta_[base + w])
+				return;
+		for (uint32_t w = 0; w < ways_; ++w)
+			meta_[base + w] = (w == way);
+	}
+
+	// Victim selection for LRU and PLRU (no state change).
+	uint32_t victim_pure(uint32_t set) const noexcept
+	{
+		const size_t base = static_cast<size_t>(set) * ways_;
+		if (policy_ == Replacement::LRU) {
+			uint32_t best = 0;
+			for (uint32_t w = 1; w < ways_; ++w)
+				if (meta_[base + w] < meta_[base + best])
+					best = w;
+			return best;
+		}
+		if (tree_plru_) {
+			uint32_t node = 1;
+			while (node < ways_)
+				node = 2 * node + tree_[base + node];
+			return node - ways_;
+		}
+		for (uint32_t w = 0; w < ways_; ++w)
+			if (!meta_[base + w])
+				return w;
+		return 0;
+	}
+
+	uint32_t victim(uint32_t set) noexcept
+	{
+		const size_t base = static_cast<size_t>(set) * ways_;
+		switch (policy_) {
+		case Replacement::LRU:
+		case Replacement::PLRU: return victim_pure(set);
+		case Replacement::RoundRobin: {
+			const uint32_t w = rr_[set];
+			rr_[set] = (w + 1 == ways_) ? 0 : w + 1;
+			return w;
+		}
+		case Replacement::Random: return static_cast<uint32_t>(rng_.next() % ways_);
+		case Replacement::RRIP: {
+			uint64_t max = 0;
+			for (uint32_t w = 0; w < ways_; ++w) {
+				if (meta_[base + w] == 3)
+					return w;
+				if (meta_[base + w] > max)
+					max = meta_[base + w];
+			}
+			// Equivalent to aging the set until some way reaches 3.
+			const uint64_t age = 3 - max;
+			uint32_t first = ways_;
+			for (uint32_t w = 0; w < ways_; ++w) {
+				meta_[base + w] += age;
+				if (first == ways_ && meta_[base + w] == 3)
+					first = w;
+			}
+			return first;
+		}
+		}
+		return 0;
+	}
+
+	uint32_t entries_;
+	uint32_t ways_ = 0;
+	uint32_t sets_ = 0;
+	uint32_t set_mask_ = 0;
+	bool set_pow2_ = true;
+	bool tree_plru_ = true;
+	Replacement policy_;
+	uint64_t seed_;
+	SplitMix64 rng_;
+	uint64_t clock_ = 0;
+	std::vector<Key> keys_;
+	std::vector<Value> values_;
+	std::vector<uint8_t> valid_;
+	std::vector<uint64_t> meta_;  // LRU stamp, RRPV or bit-PLRU MRU bit, per way
+	std::vector<uint32_t> rr_;    // round-robin pointer per set
+	std::vector<uint8_t> tree_;   // tree-PLRU node bits, ways slots per set
+	CacheStats stats_;
+};
+
+} // namespace smmusim
