@@ -1,0 +1,288 @@
+// Page-size-aware TLB on top of SetAssocCache.
+//
+// gem5 indexed its set-associative TLBs by VA[12+] while storing entries under the page base,
+// so a 2 MB block hit only for the 4 KB sub-page whose set matched (gem5 notes F4). Here an
+// entry of size 2^page_shift lives in set (VA >> page_shift), and the TLB keeps the set of page
+// shifts currently present; a lookup probes once per present page size (as the MMU-600 main
+// TLB does). The number of probes is returned so the caller can turn it into cycles.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "smmusim/cache.hpp"
+
+namespace smmusim {
+
+// Translation regime ("StreamWorld"). Values are opaque to the TLB; these are the usual ones.
+enum class StreamWorld : uint8_t { NS_EL1 = 0, NS_EL2 = 1, NS_EL2_E2H = 2, Secure = 3, EL3 = 4 };
+
+struct TlbTag {
+	uint64_t vpn = 0;	 // VA >> page_shift
+	uint16_t vmid = 0;
+	uint16_t asid = 0;	 // 0 for global entries (ignored on match)
+	uint8_t regime = 0;	 // StreamWorld
+	uint8_t page_shift = 12;
+	uint8_t global = 0;	 // 1 when the descriptor had nG = 0
+	bool operator==(const TlbTag &o) const noexcept
+	{
+		return vpn == o.vpn && vmid == o.vmid && asid == o.asid && regime == o.regime &&
+		       page_shift == o.page_shift && global == o.global;
+	}
+};
+
+struct TlbEntry {
+	uint64_t out_base = 0; // output address of the page/block (low page_shift bits zero)
+	uint64_t attrs = 0;    // permissions/attributes, opaque to the TLB
+	uint8_t level = 3;     // walk level that produced the leaf
+	uint8_t page_shift = 12;
+	uint8_t global = 0;
+	uint16_t asid = 0;
+	// Output address for va (va must lie in the entry's page).
+	uint64_t translate(uint64_t va) const noexcept
+	{
+		return out_base | (va & ((uint64_t{1} << page_shift) - 1));
+	}
+};
+
+struct TlbLookup {
+	const TlbEntry *entry = nullptr; // nullptr on a miss
+	unsigned probes = 0;		 // set probes made (one per present page size)
+};
+
+struct TlbStats {
+	uint64_t lookups = 0, hits = 0, misses = 0, probes = 0;
+};
+
+class Tlb {
+public:
+	// Same geometry rules as SetAssocCache (entries 0 = disabled, ways 0 = fully associative).
+	Tlb(uint32_t entries, uint32_t ways, Replacement policy, uint64_t seed = 1)
+	    : cache_(entries, ways, policy, seed)
+	{
+	}
+
+	// Probes each present page size, smallest first; the first match wins. A global entry
+	// matches any ASID of its regime/VMID.
+	TlbLookup lookup(uint8_t regime, uint16_t vmid, uint16_t asid, uint64_t va)
+	{
+		TlbLookup r;
+		++stats_.lookups;
+		uint64_t shifts = present_;
+		while (shifts) {
+			const unsigned shift = static_cast<unsigned>(__builtin_ctzll(shifts));
+			shifts &= shifts - 1;
+			const uint64_t vpn = va >> shift;
+			++r.probes;
+			const TlbEntry *e = cache_.lookup_if(vpn, [&](const TlbTag &t) {
+				return t.vpn == vpn && t.page_shift == shift && t.regime == regime &&
+				       t.vmid == vmid && (t.global || t.asid == asid);
+			});
+			if (e) {
+				r.entry = e;
+				break;
+			}
+		}
+		stats_.probes += r.probes;
+		if (r.entry)
+			++stats_.hits;
+		else
+			++stats_.misses;
+		return r;
+	}
+
+	// Fills a translation of the 2^page_shift region containing va. Throws on a page_shift
+	// outside [12, 63] (a model bug, not a guest error). Returns false if disabled.
+	bool insert(uint8_t regime, uint16_t vmid, uint16_t asid, bool global, uint64_t va,
+		    unsigned page_shift, uint64_t out_addr, uint64_t attrs, uint8_t level)
+	{
+		if (page_shift < 12 || page_shift > 63)
+			throw std::invalid_argument("tlb: page_shift " + std::to_string(page_shift) +
+						    " outside [12, 63]");
+		if (!cache_.enabled())
+			return false;
+		TlbTag t;
+		t.vpn = va >> page_shift;
+		t.vmid = vmid;
+		t.asid = global ? 0 : asid;
+		t.regime = regime;
+		t.page_shift = static_cast<uint8_t>(page_shift);
+		t.global = global ? 1 : 0;
+		TlbEntry e;
+		e.out_base = out_addr & ~((uint64_t{1} << page_shift) - 1);
+		e.attrs = attrs;
+		e.level = level;
+		e.page_shift = t.page_shift;
+		e.global = t.global;
+		e.asid = t.asid;
+		Fill how;
+		TlbTag victim;
+		cache_.insert(t, t.vpn, e, &how, &victim);
+		if (how == Fill::Evicted)
+			drop(victim.page_shift);
+		if (how != Fill::Updated)
+			add(t.page_shift);
+		return true;
+	}
+
+	// --- invalidation (the SMMU TLBI commands); each returns the number of entries removed --
+	// TLBI_NSNH_ALL / EL2_ALL / everything of one regime.
+	size_t invalidate_all()
+	{
+		const size_t n = cache_.valid_count();
+		cache_.invalidate_all();
+		for (auto &c : count_)
+			c = 0;
+		present_ = 0;
+		return n;
+	}
+	size_t invalidate_regime(uint8_t regime)
+	{
+		return remove([&](const TlbTag &t) { return t.regime == regime; });
+	}
+	// NH_ALL(VMID) / S12_VMALL for the stage-1 part: every entry of the VMID, global too.
+	size_t invalidate_vmid(uint8_t regime, uint16_t vmid)
+	{
+		return remove([&](const TlbTag &t) { return t.regime == regime && t.vmid == vmid; });
+	}
+	// NH_ASID / EL2_ASID: non-global entries of that ASID; global entries stay.
+	size_t invalidate_asid(uint8_t regime, uint16_t vmid, uint16_t asid)
+	{
+		return remove([&](const TlbTag &t) {
+			return t.regime == regime && t.vmid == vmid && !t.global && t.asid == asid;
+		});
+	}
+	// NH_VA / EL2_VA: entries overlapping [addr, addr+len) of that ASID, and global entries.
+	// len 0 means a single address. leaf_only is accepted for symmetry with the walk caches
+	// (every TLB entry is a leaf, so it changes nothing here).
+	size_t invalidate_va(uint8_t regime, uint16_t vmid, uint16_t asid, uint64_t addr, uint64_t len,
+			     bool leaf_only = true)
+	{
+		(void)leaf_only;
+		return remove([&](const TlbTag &t) {
+			return t.regime == regime && t.vmid == vmid && (t.global || t.asid == asid) &&
+			       overlaps(t, addr, len);
+		});
+	}
+	// NH_VAA / EL2_VAA: entries overlapping the range in any ASID.
+	size_t invalidate_vaa(uint8_t regime, uint16_t vmid, uint64_t addr, uint64_t len,
+			      bool leaf_only = true)
+	{
+		(void)leaf_only;
+		return remove([&](const TlbTag &t) {
+			return t.regime == regime && t.vmid == vmid && overlaps(t, addr, len);
+		});
+	}
+	// Generic escape hatch: pred(const TlbTag&, const TlbEntry&) -> bool.
+	template <class Pred>
+	size_t invalidate_if(Pred &&pred)
+	{
+		return cache_.invalidate_if([&](const TlbTag &t, const TlbEntry &e) {
+			if (!pred(t, e))
+				return false;
+			drop(t.page_shift);
+			return true;
+		});
+	}
+
+	// True if [addr, addr+len) (len 0 = the single address) overlaps the entry's page.
+	static bool overlaps(const TlbTag &t, uint64_t addr, uint64_t len) noexcept
+	{
+		const uint64_t base = t.vpn << t.page_shift;
+		const uint64_t last = base + ((uint64_t{1} << t.page_shift) - 1);
+		const uint64_t end = len == 0 ? addr : (addr + (len - 1) < addr ? ~uint64_t{0} : addr + (len - 1));
+		return addr <= last && end >= base;
+	}
+
+	// --- state --------------------------------------------------------------------------------
+	// Bit n set when at least one entry of page size 2^n is cached.
+	uint64_t present_page_shifts() const noexcept { return present_; }
+	unsigned present_page_sizes() const noexcept
+	{
+		return static_cast<unsigned>(__builtin_popcountll(present_));
+	}
+	uint32_t count_of_shift(unsigned shift) const noexcept { return shift < 64 ? count_[shift] : 0; }
+	const TlbStats &stats() const noexcept { return stats_; }
+	void reset_stats() noexcept
+	{
+		stats_ = TlbStats{};
+		cache_.reset_stats();
+	}
+	// The underlying cache; its lookup counters count probes, not TLB lookups.
+	const SetAssocCache<TlbTag, TlbEntry> &cache() const noexcept { return cache_; }
+	bool enabled() const noexcept { return cache_.enabled(); }
+
+private:
+	template <class Pred>
+	size_t remove(Pred &&pred)
+	{
+		return cache_.invalidate_if([&](const TlbTag &t, const TlbEntry &) {
+			if (!pred(t))
+				return false;
+			drop(t.page_shift);
+			return true;
+		});
+	}
+	void add(unsigned shift) noexcept
+	{
+		if (count_[shift]++ == 0)
+			present_ |= uint64_t{1} << shift;
+	}
+	void drop(unsigned shift) noexcept
+	{
+		if (--count_[shift] == 0)
+			present_ &= ~(uint64_t{1} << shift);
+	}
+
+	SetAssocCache<TlbTag, TlbEntry> cache_;
+	uint32_t count_[64] = {};
+	uint64_t present_ = 0;
+	TlbStats stats_;
+};
+
+// --- walk-cache keying ----------------------------------------------------------------------
+// A walk-cache entry caches the table descriptor (next-level table address) or leaf reached at
+// `level` for the VA bits above that level's input shift. The model keeps one SetAssocCache per
+// stage/level (MMU-600) or one unified cache (MMU-700); this helper gives both the same key and
+// set index so invalidation by ASID/VMID/VA is uniform.
+struct WalkKey {
+	uint64_t va_tag = 0; // VA >> level_shift (the VA bits the level resolves and above)
+	uint16_t vmid = 0;
+	uint16_t asid = 0;
+	uint8_t regime = 0;
+	uint8_t stage = 1;	// 1 or 2 (stage 2 keys use the IPA and asid = 0)
+	uint8_t level = 0;	// 0..3
+	uint8_t level_shift = 0; // input-address shift that this level's descriptor covers
+	bool operator==(const WalkKey &o) const noexcept
+	{
+		return va_tag == o.va_tag && vmid == o.vmid && asid == o.asid && regime == o.regime &&
+		       stage == o.stage && level == o.level && level_shift == o.level_shift;
+	}
+	// Set index for SetAssocCache: the tag itself, so neighbouring regions spread over sets.
+	uint64_t set_index() const noexcept { return va_tag ^ (uint64_t{level} << 40); }
+	// True if the region this key covers overlaps [addr, addr+len) (len 0 = one address).
+	bool overlaps(uint64_t addr, uint64_t len) const noexcept
+	{
+		TlbTag t;
+		t.vpn = va_tag;
+		t.page_shift = level_shift;
+		return Tlb::overlaps(t, addr, len);
+	}
+};
+
+inline WalkKey make_walk_key(uint8_t regime, uint8_t stage, uint16_t vmid, uint16_t asid,
+			     uint8_t level, unsigned level_shift, uint64_t va) noexcept
+{
+	WalkKey k;
+	k.va_tag = level_shift >= 64 ? 0 : va >> level_shift;
+	k.vmid = vmid;
+	k.asid = asid;
+	k.regime = regime;
+	k.stage = stage;
+	k.level = level;
+	k.level_shift = static_cast<uint8_t>(level_shift);
+	return k;
+}
+
+} // namespace smmusim

@@ -1,0 +1,264 @@
+// Hand-worked replacement sequences for every policy of SetAssocCache, plus geometry rules.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "smmusim/cache.hpp"
+
+using smmusim::Fill;
+using smmusim::Replacement;
+using Cache = smmusim::SetAssocCache<uint64_t, int>;
+
+namespace {
+
+// Inserts key into set 0 and returns the evicted key (or ~0 when nothing was evicted).
+uint64_t put(Cache &c, uint64_t key, uint64_t set = 0)
+{
+	Fill how;
+	uint64_t victim = ~uint64_t{0};
+	c.insert(key, set, static_cast<int>(key) * 10, &how, &victim);
+	return how == Fill::Evicted ? victim : ~uint64_t{0};
+}
+
+constexpr uint64_t kNone = ~uint64_t{0};
+
+} // namespace
+
+TEST(CacheNames, ParseAndFormatRoundTrip)
+{
+	for (Replacement r : {Replacement::LRU, Replacement::PLRU, Replacement::RoundRobin,
+			      Replacement::Random, Replacement::RRIP}) {
+		Replacement back{};
+		ASSERT_TRUE(smmusim::parse_replacement(smmusim::replacement_name(r), back));
+		EXPECT_EQ(back, r);
+	}
+	EXPECT_STREQ(smmusim::replacement_name(Replacement::RoundRobin), "rr");
+	Replacement r = Replacement::LRU;
+	EXPECT_FALSE(smmusim::parse_replacement("mru", r));
+	EXPECT_EQ(r, Replacement::LRU);
+	EXPECT_THROW(smmusim::replacement_from_string("fifo"), std::invalid_argument);
+	EXPECT_EQ(smmusim::replacement_from_string("random"), Replacement::Random);
+}
+
+TEST(CacheGeometry, ValidatesConstructorArguments)
+{
+	EXPECT_THROW(Cache(16, 3, Replacement::LRU), std::invalid_argument);  // 3 does not divide 16
+	EXPECT_THROW(Cache(4, 8, Replacement::LRU), std::invalid_argument);   // ways > entries
+	EXPECT_THROW(Cache(16, 0, static_cast<Replacement>(9)), std::invalid_argument);
+	try {
+		Cache c(10, 4, Replacement::LRU);
+		FAIL() << "no exception";
+	} catch (const std::invalid_argument &e) {
+		EXPECT_NE(std::string(e.what()).find("must divide"), std::string::npos) << e.what();
+	}
+	Cache c(2048, 4, Replacement::Random);
+	EXPECT_EQ(c.sets(), 512u);
+	EXPECT_EQ(c.ways(), 4u);
+	EXPECT_EQ(c.entries(), 2048u);
+	EXPECT_FALSE(c.fully_associative());
+}
+
+TEST(CacheGeometry, NonPowerOfTwoSetsUseModulo)
+{
+	Cache c(12, 4, Replacement::LRU); // 3 sets
+	EXPECT_EQ(c.sets(), 3u);
+	EXPECT_EQ(c.set_of(5), 2u);
+	EXPECT_EQ(c.set_of(6), 0u);
+	c.insert(5, 5, 1);
+	EXPECT_NE(c.lookup(5, 2), nullptr); // same set, same key
+	EXPECT_EQ(c.lookup(5, 1), nullptr);
+}
+
+TEST(CacheGeometry, DisabledCacheMissesAndIgnoresInserts)
+{
+	Cache c(0, 4, Replacement::LRU);
+	EXPECT_FALSE(c.enabled());
+	Fill how = Fill::Evicted;
+	EXPECT_EQ(c.insert(1, 0, 5, &how), nullptr);
+	EXPECT_EQ(how, Fill::Disabled);
+	EXPECT_EQ(c.lookup(1, 0), nullptr);
+	EXPECT_EQ(c.stats().lookups, 1u);
+	EXPECT_EQ(c.stats().misses, 1u);
+	EXPECT_EQ(c.stats().fills, 0u);
+	EXPECT_EQ(c.invalidate_if([](const uint64_t &, const int &) { return true; }), 0u);
+	c.invalidate_all();
+}
+
+TEST(CacheGeometry, FullyAssociativeIgnoresSetIndex)
+{
+	Cache c(8, 0, Replacement::LRU);
+	EXPECT_TRUE(c.fully_associative());
+	EXPECT_EQ(c.ways(), 8u);
+	EXPECT_EQ(c.sets(), 1u);
+	for (uint64_t k = 0; k < 8; ++k)
+		EXPECT_EQ(put(c, k, k * 977), kNone);
+	for (uint64_t k = 0; k < 8; ++k)
+		EXPECT_NE(c.lookup(k, 12345), nullptr) << k;
+	EXPECT_EQ(put(c, 100, 3), 0u); // oldest of all eight
+}
+
+TEST(CacheLru, FourWayHandWorked)
+{
+	Cache c(4, 4, Replacement::LRU);
+	for (uint64_t k : {1, 2, 3, 4})
+		EXPECT_EQ(put(c, k), kNone);
+	ASSERT_NE(c.lookup(1, 0), nullptr); // order now (old->new): 2 3 4 1
+	ASSERT_NE(c.lookup(2, 0), nullptr); // 3 4 1 2
+	EXPECT_EQ(put(c, 5), 3u);	    // 4 1 2 5
+	EXPECT_EQ(put(c, 6), 4u);	    // 1 2 5 6
+	ASSERT_NE(c.lookup(1, 0), nullptr); // 2 5 6 1
+	EXPECT_EQ(put(c, 7), 2u);
+	EXPECT_EQ(*c.lookup(7, 0), 70);
+	// Re-inserting a present key updates it in place, evicting nothing.
+	Fill how;
+	c.insert(5, 0, 99, &how);
+	EXPECT_EQ(how, Fill::Updated);
+	EXPECT_EQ(*c.lookup(5, 0), 99);
+	EXPECT_EQ(c.stats().evictions, 3u);
+}
+
+TEST(CachePlru, TreeBitsFourWay)
+{
+	Cache c(4, 4, Replacement::PLRU);
+	ASSERT_TRUE(c.tree_plru());
+	for (uint64_t k : {1, 2, 3, 4})
+		put(c, k); // ways 0..3; every node now points left -> way 0
+	EXPECT_EQ(c.predicted_victim(0), 0u);
+	ASSERT_NE(c.lookup(1, 0), nullptr); // root points right, right node points left -> way 2
+	EXPECT_EQ(c.predicted_victim(0), 2u);
+	EXPECT_EQ(put(c, 5), 3u); // true LRU would evict 2; tree-PLRU evicts key 3 (way 2)
+	// The fill touched way 2: root points left, left node points right -> way 1 (key 2).
+	EXPECT_EQ(put(c, 6), 2u);
+	// Touched way 1: root right, right node (last set by way 2 access) points right -> way 3.
+	EXPECT_EQ(put(c, 7), 4u);
+}
+
+TEST(CachePlru, BitPlruFallbackForThreeWays)
+{
+	Cache c(3, 3, Replacement::PLRU);
+	ASSERT_FALSE(c.tree_plru());
+	for (uint64_t k : {1, 2, 3})
+		put(c, k); // MRU bits: all set at the third fill -> only way 2 stays set
+	EXPECT_EQ(c.predicted_victim(0), 0u);
+	ASSERT_NE(c.lookup(1, 0), nullptr); // bits 1 0 1
+	EXPECT_EQ(put(c, 4), 2u);	    // way 1; all set -> bits 0 1 0
+	EXPECT_EQ(put(c, 5), 1u);	    // way 0
+}
+
+TEST(CacheRoundRobin, PointerIsPerSet)
+{
+	Cache c(4, 2, Replacement::RoundRobin); // 2 sets x 2 ways
+	put(c, 0, 0);
+	put(c, 2, 0);
+	EXPECT_EQ(put(c, 4, 0), 0u); // set 0 pointer 0 -> 1
+	put(c, 1, 1);
+	put(c, 3, 1);
+	// A per-cache pointer (gem5) would now say way 1; the set's own pointer says way 0.
+	EXPECT_EQ(put(c, 5, 1), 1u);
+	EXPECT_EQ(put(c, 6, 0), 2u); // set 0 way 1
+	EXPECT_EQ(put(c, 8, 0), 4u); // set 0 wraps to way 0
+	EXPECT_EQ(put(c, 7, 1), 3u); // set 1 way 1
+	// Hits do not move the pointer.
+	ASSERT_NE(c.lookup(5, 1), nullptr);
+	EXPECT_EQ(put(c, 9, 1), 5u);
+}
+
+namespace {
+std::vector<uint64_t> random_victims(uint64_t seed)
+{
+	Cache c(8, 8, Replacement::Random, seed);
+	std::vector<uint64_t> out;
+	for (uint64_t k = 0; k < 200; ++k) {
+		const uint64_t v = put(c, k);
+		if (v != kNone)
+			out.push_back(v);
+	}
+	return out;
+}
+} // namespace
+
+TEST(CacheRandom, DeterministicPerSeedAndDifferentAcrossSeeds)
+{
+	const auto a = random_victims(1);
+	const auto b = random_victims(1);
+	const auto d = random_victims(2);
+	ASSERT_EQ(a.size(), 192u);
+	EXPECT_EQ(a, b);
+	EXPECT_NE(a, d);
+	// The victim spread covers several ways (not stuck on one).
+	Cache c(8, 8, Replacement::Random, 7);
+	for (uint64_t k = 0; k < 8; ++k)
+		put(c, k);
+	std::vector<int> hits(8, 0);
+	for (uint64_t k = 8; k < 808; ++k) {
+		const uint64_t v = put(c, k);
+		ASSERT_NE(v, kNone);
+		// Find which way now holds k.
+		for (uint32_t w = 0; w < 8; ++w)
+			if (c.key_at(0, w) && *c.key_at(0, w) == k)
+				++hits[w];
+	}
+	for (int h : hits)
+		EXPECT_GT(h, 50);
+}
+
+TEST(CacheRrip, SrripAgingHandWorked)
+{
+	Cache c(4, 4, Replacement::RRIP);
+	for (uint64_t k : {1, 2, 3, 4})
+		put(c, k);		    // RRPV 2 2 2 2
+	ASSERT_NE(c.lookup(1, 0), nullptr); // 0 2 2 2
+	EXPECT_EQ(put(c, 5), 2u);	    // age +1: 1 3 3 3 -> way 1; then 1 2 3 3
+	EXPECT_EQ(put(c, 6), 3u);	    // way 2 already 3 -> 1 2 2 3
+	EXPECT_EQ(put(c, 7), 4u);	    // way 3 -> 1 2 2 2
+	EXPECT_EQ(put(c, 8), 5u);	    // age +1: 2 3 3 3 -> way 1
+	EXPECT_NE(c.peek(1, 0), nullptr);   // the re-referenced entry survived every scan fill
+	EXPECT_EQ(put(c, 9), 6u);	    // 2 2 3 3 -> way 2
+	EXPECT_EQ(put(c, 10), 7u);
+	EXPECT_EQ(put(c, 11), 1u); // now the old hit entry ages out
+}
+
+TEST(CacheInvalidate, InvalidateIfAndAll)
+{
+	Cache c(16, 4, Replacement::LRU);
+	for (uint64_t k = 0; k < 16; ++k)
+		put(c, k, k);
+	EXPECT_EQ(c.valid_count(), 16u);
+	size_t calls = 0;
+	const size_t n = c.invalidate_if([&](const uint64_t &k, const int &v) {
+		++calls;
+		EXPECT_EQ(v, static_cast<int>(k) * 10);
+		return k % 2 == 0;
+	});
+	EXPECT_EQ(n, 8u);
+	EXPECT_EQ(calls, 16u);
+	for (uint64_t k = 0; k < 16; ++k)
+		EXPECT_EQ(c.lookup(k, k) != nullptr, k % 2 == 1) << k;
+	// Freed ways are refilled before anything is evicted.
+	EXPECT_EQ(put(c, 100, 0), kNone);
+	EXPECT_TRUE(c.invalidate(100, 0));
+	EXPECT_FALSE(c.invalidate(100, 0));
+	c.invalidate_all();
+	EXPECT_EQ(c.valid_count(), 0u);
+	EXPECT_EQ(c.lookup(1, 1), nullptr);
+	EXPECT_EQ(c.stats().invalidations, 8u + 1u + 8u);
+}
+
+TEST(CacheStats, CountsLookupsHitsMissesFills)
+{
+	Cache c(8, 2, Replacement::LRU);
+	put(c, 1, 1);
+	put(c, 1, 1); // update
+	c.lookup(1, 1);
+	c.lookup(2, 2);
+	EXPECT_EQ(c.stats().lookups, 2u);
+	EXPECT_EQ(c.stats().hits, 1u);
+	EXPECT_EQ(c.stats().misses, 1u);
+	EXPECT_EQ(c.stats().fills, 2u);
+	EXPECT_EQ(c.stats().evictions, 0u);
+	EXPECT_NE(c.peek(1, 1), nullptr);
+	EXPECT_EQ(c.stats().lookups, 2u); // peek is not counted
+	c.reset_stats();
+	EXPECT_EQ(c.stats().fills, 0u);
+}
