@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main() of the `smmusim` executable: the one place that sees every part, kept to a dispatcher so
+ * no library depends on it. Subcommands live with their parts (traces/, bench/).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "smmusim/cli.h"
+
+#ifndef SMMUSIM_VERSION
+#define SMMUSIM_VERSION "unknown"
+#endif
+
+#ifndef SMMUSIM_HAVE_BENCH
+/* The bench library is not part of this build yet (CMake defines SMMUSIM_HAVE_BENCH when it is). */
+int smmusim_cmd_bench(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "smmusim bench: not built yet (this binary was built without the bench library)\n");
+	return SMMUSIM_EXIT_INPUT;
+}
+#endif
+
+static const struct {
+	const char *name;
+	int (*run)(int, char **);
+	const char *summary;
+} commands[] = {
+	{"replay", smmusim_cmd_replay, "replay a trace through the driver and the SMMUv3 model"},
+	{"gen", smmusim_cmd_gen, "generate a synthetic trace"},
+	{"convert", smmusim_cmd_convert, "import a trace from ftrace, lackey, Ramulator or DRAMSim2"},
+	{"info", smmusim_cmd_info, "check a trace and summarise it"},
+	{"bench", smmusim_cmd_bench, "run the benchmarks"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: smmusim [--help] [--version] COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`smmusim COMMAND --help` describes a command. Exit status: 0 success, 1 bad usage,\n"
+		     "2 bad input (or a part not built), 3 simulation error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return SMMUSIM_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return SMMUSIM_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("smmusim %s (trace format 1)\n", SMMUSIM_VERSION);
+		return SMMUSIM_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "smmusim: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return SMMUSIM_EXIT_USAGE;
+}

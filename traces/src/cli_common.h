@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the subcommands (internal to the traces library). */
+#ifndef SMMUSIM_CLI_COMMON_H
+#define SMMUSIM_CLI_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "smmusim/cli.h"
+#include "smmusim/trace.h"
+
+/* Parse a number option (decimal, 0x hex, K/M/G suffixes); prints "CMD: bad value" on failure. */
+bool cli_u64(const char *cmd, const char *opt, const char *arg, uint64_t *out);
+
+/* Progress on stderr, only when stderr is a terminal (never in pipes, logs or CI). */
+struct cli_progress {
+	bool on;
+	uint64_t next;   /* record count at which to consider printing again */
+	double last;     /* host seconds of the last print */
+	double start;
+};
+void cli_progress_start(struct cli_progress *p);
+void cli_progress_tick(struct cli_progress *p, uint64_t records, uint64_t bytes_in);
+void cli_progress_end(struct cli_progress *p);
+double cli_seconds(void);
+
+/*
+ * Read PATH to the end through the checker, calling each() (may be NULL) on every accepted record.
+ * Errors are printed as "FILE:LINE: reason". Returns an SMMUSIM_EXIT_* status; each() returning
+ * non-zero stops the walk and that value is returned.
+ */
+int cli_walk_trace(const char *path, trace_checker *checker, bool progress,
+		   int (*each)(void *ctx, const struct trace_record *rec), void *ctx);
+
+#endif

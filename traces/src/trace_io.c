@@ -1,0 +1,957 @@
+/* SPDX-License-Identifier: MIT */
+/* Trace reader and writer: text records through zlib (gzread reads plain files transparently). */
+#include "smmusim/trace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define IO_CHUNK (1u << 20)  /* bytes per gzread: large reads amortise zlib's per-call cost */
+#define MAX_LINE 4096u
+#define MAX_NAME 63u
+#define VERSION_LINE "smmusim-trace"
+
+/* ---- Interned names: each distinct device/domain name is stored once ------------------------- */
+struct name_table {
+	char **slots;     /* open addressing, power-of-two size */
+	uint32_t *hashes;
+	size_t size, used;
+	char *arena;      /* current arena chunk */
+	size_t arena_left;
+	char **chunks;    /* every chunk, to free them */
+	size_t nchunks;
+};
+
+static uint32_t name_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static bool names_grow(struct name_table *t)
+{
+	size_t nsize = t->size ? t->size * 2 : 64;
+	char **slots = calloc(nsize, sizeof(*slots));
+	uint32_t *hashes = calloc(nsize, sizeof(*hashes));
+	if (!slots || !hashes) {
+		free(slots);
+		free(hashes);
+		return false;
+	}
+	for (size_t i = 0; i < t->size; i++) {
+		if (!t->slots[i])
+			continue;
+		size_t j = t->hashes[i] & (nsize - 1);
+		while (slots[j])
+			j = (j + 1) & (nsize - 1);
+		slots[j] = t->slots[i];
+		hashes[j] = t->hashes[i];
+	}
+	free(t->slots);
+	free(t->hashes);
+	t->slots = slots;
+	t->hashes = hashes;
+	t->size = nsize;
+	return true;
+}
+
+static const char *names_intern(struct name_table *t, const char *s, size_t len)
+{
+	if ((t->used + 1) * 2 > t->size && !names_grow(t))
+		return NULL;
+	uint32_t h = name_hash(s, len);
+	size_t j = h & (t->size - 1);
+	while (t->slots[j]) {
+		if (t->hashes[j] == h && strncmp(t->slots[j], s, len) == 0 && t->slots[j][len] == '\0')
+			return t->slots[j];
+		j = (j + 1) & (t->size - 1);
+	}
+	if (t->arena_left < len + 1) {
+		char **chunks = realloc(t->chunks, (t->nchunks + 1) * sizeof(*chunks));
+		if (!chunks)
+			return NULL;
+		t->chunks = chunks;
+		t->arena = malloc(65536);
+		if (!t->arena)
+			return NULL;
+		t->chunks[t->nchunks++] = t->arena;
+		t->arena_left = 65536;
+	}
+	char *copy = t->arena;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	t->arena += len + 1;
+	t->arena_left -= len + 1;
+	t->slots[j] = copy;
+	t->hashes[j] = h;
+	t->used++;
+	return copy;
+}
+
+static void names_free(struct name_table *t)
+{
+	for (size_t i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->slots);
+	free(t->hashes);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- Reader ---------------------------------------------------------------------------------- */
+struct trace_reader {
+	gzFile gz;
+	char *path;
+	char *buf;          /* IO_CHUNK + MAX_LINE bytes */
+	size_t start, end;  /* unparsed bytes are buf[start, end) */
+	bool eof;
+	bool seen_version;
+	uint64_t line;
+	uint64_t prev_time;
+	struct name_table names;
+	const char *last_name; /* DMA records mostly repeat the previous device: skip the hash then */
+	size_t last_len;
+	char err[512];
+};
+
+static int fail(trace_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(trace_reader *r, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, sizeof(r->err), "%s:%llu: %s", r->path, (unsigned long long)r->line, msg);
+	return -1;
+}
+
+trace_reader *trace_reader_open(const char *path, char *err, size_t errlen)
+{
+	trace_reader *r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	r->path = strdup(path);
+	r->buf = malloc(IO_CHUNK + MAX_LINE);
+	if (strcmp(path, "-") == 0) {
+		int fd = dup(0);
+		r->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+	} else {
+		r->gz = gzopen(path, "rb");
+	}
+	if (!r->path || !r->buf || !r->gz) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+		trace_reader_close(r);
+		return NULL;
+	}
+	gzbuffer(r->gz, 256 * 1024);
+	return r;
+}
+
+void trace_reader_close(trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->gz)
+		gzclose(r->gz);
+	names_free(&r->names);
+	free(r->buf);
+	free(r->path);
+	free(r);
+}
+
+const char *trace_reader_error(const trace_reader *r) { return r->err; }
+uint64_t trace_reader_line(const trace_reader *r) { return r->line; }
+uint64_t trace_reader_bytes_in(const trace_reader *r) { return (uint64_t)gzoffset(r->gz); }
+
+/* Refill the buffer. 0 ok (maybe eof), -1 error (zlib reports corrupt or truncated data). */
+static int refill(trace_reader *r)
+{
+	size_t left = r->end - r->start;
+	if (left > MAX_LINE) {
+		r->line++;
+		return fail(r, "line longer than %u bytes (is this a trace?)", MAX_LINE);
+	}
+	memmove(r->buf, r->buf + r->start, left);
+	r->start = 0;
+	r->end = left;
+	int n = gzread(r->gz, r->buf + left, IO_CHUNK);
+	int zerr = Z_OK;
+	const char *zmsg = gzerror(r->gz, &zerr);
+	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+		r->line++;
+		return fail(r, "corrupt or truncated input: %s", zerr == Z_ERRNO ? strerror(errno) : zmsg);
+	}
+	if (n == 0)
+		r->eof = true;
+	r->end += (size_t)n;
+	return 0;
+}
+
+int trace_reader_next(trace_reader *r, struct trace_record *rec)
+{
+	for (;;) {
+		char *p = r->buf + r->start;
+		size_t avail = r->end - r->start;
+		char *nl = avail ? memchr(p, '\n', avail) : NULL;
+		size_t len;
+		if (nl) {
+			len = (size_t)(nl - p);
+			r->start += len + 1;
+		} else if (!r->eof) {
+			if (refill(r) < 0)
+				return -1;
+			continue;
+		} else if (avail) {
+			len = avail; /* last line without a newline */
+			r->start = r->end;
+		} else {
+			if (!r->seen_version) {
+				r->line++;
+				return fail(r, "empty trace: the first line must be \"%s %d\"", VERSION_LINE,
+					    TRACE_VERSION);
+			}
+			return 0;
+		}
+		r->line++;
+		if (len && p[len - 1] == '\r')
+			len--;
+		p[len] = '\0';
+		int rc = trace_parse_line(r, p, len, rec);
+		if (rc != 0)
+			return rc; /* 1: a record; -1: error */
+	}
+}
+
+/* ---- Line parsing (the hot path: no sscanf, no strtok, no allocation) ------------------------- */
+static inline bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+/* Next whitespace-separated token; false at end of line. */
+static inline bool next_tok(char **pp, char **tok, size_t *len)
+{
+	char *p = *pp;
+	while (is_space(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return false;
+	char *s = p;
+	while (*p && !is_space(*p))
+		p++;
+	*tok = s;
+	*len = (size_t)(p - s);
+	*pp = p;
+	return true;
+}
+
+static inline int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool trace_parse_u64(const char *s, size_t len, bool allow_suffix, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	if (len == 0)
+		return false;
+	if (len > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
+		i = 2;
+		size_t digits = 0;
+		for (; i < len; i++, digits++) {
+			int d = hexval(s[i]);
+			if (d < 0)
+				break;
+			if (v >> 60)
+				return false; /* overflow */
+			v = (v << 4) | (uint64_t)d;
+		}
+		if (!digits)
+			return false;
+	} else {
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			uint64_t d = (uint64_t)(s[i] - '0');
+			if (v > (UINT64_MAX - d) / 10)
+				return false;
+			v = v * 10 + d;
+		}
+		if (i == 0)
+			return false;
+	}
+	if (i < len && allow_suffix && i + 1 == len) {
+		unsigned shift = 0;
+		switch (s[i] | 0x20) {
+		case 'k': shift = 10; break;
+		case 'm': shift = 20; break;
+		case 'g': shift = 30; break;
+		default: return false;
+		}
+		if (v >> (64 - shift))
+			return false;
+		v <<= shift;
+		i++;
+	}
+	if (i != len)
+		return false;
+	*out = v;
+	return true;
+}
+
+static inline bool tok_is(const char *t, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+	return len == wl && memcmp(t, word, wl) == 0;
+}
+
+/* A "key=" prefix on a token: returns the value part or NULL. */
+static inline const char *tok_key(const char *t, size_t len, const char *key, size_t *vlen)
+{
+	size_t kl = strlen(key);
+	if (len <= kl || memcmp(t, key, kl) != 0 || t[kl] != '=')
+		return NULL;
+	*vlen = len - kl - 1;
+	return t + kl + 1;
+}
+
+static bool name_ok(const char *t, size_t len)
+{
+	if (len == 0 || len > MAX_NAME)
+		return false;
+	char c = t[0] | 0x20;
+	if (!(c >= 'a' && c <= 'z') && t[0] != '_')
+		return false; /* names start with a letter so a bare number is never a name */
+	for (size_t i = 0; i < len; i++) {
+		char d = t[i];
+		if (!((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') || d == '_' ||
+		      d == '-' || d == '.' || d == ':'))
+			return false;
+	}
+	return true;
+}
+
+#define NUM(tok, len, dst, what)                                                                    \
+	do {                                                                                        \
+		uint64_t v_;                                                                        \
+		if (!trace_parse_u64(tok, len, true, &v_))                                          \
+			return fail(r, "bad number for %s: \"%.*s\"", what, (int)(len), tok);       \
+		dst = v_;                                                                           \
+	} while (0)
+
+static int intern(trace_reader *r, const char *t, size_t len, const char **out, const char *what)
+{
+	if (len == r->last_len && memcmp(t, r->last_name, len) == 0) {
+		*out = r->last_name;
+		return 0;
+	}
+	if (!name_ok(t, len))
+		return fail(r, "bad %s name \"%.*s\" (a letter, then letters, digits, _ - . :; at most %u)", what,
+			    (int)len, t, MAX_NAME);
+	*out = names_intern(&r->names, t, len);
+	if (!*out)
+		return fail(r, "out of memory");
+	r->last_name = *out;
+	r->last_len = len;
+	return 0;
+}
+
+static int need(trace_reader *r, char **p, char **t, size_t *len, const char *kw, const char *what)
+{
+	if (!next_tok(p, t, len))
+		return fail(r, "%s: missing %s", kw, what);
+	return 0;
+}
+
+static int parse_dma(trace_reader *r, char *p, struct trace_record *rec, bool write)
+{
+	char *t;
+	size_t len;
+	const char *kw = write ? "w" : "r";
+	rec->kind = TRACE_DMA;
+	memset(&rec->u.dma, 0, sizeof(rec->u.dma));
+	rec->u.dma.write = write;
+	if (need(r, &p, &t, &len, kw, "device") < 0)
+		return -1;
+	if (t[0] >= '0' && t[0] <= '9') {
+		uint64_t sid;
+		NUM(t, len, sid, "StreamID");
+		if (sid > 0xffffffffu)
+			return fail(r, "StreamID %llu out of range", (unsigned long long)sid);
+		rec->u.dma.has_sid = true;
+		rec->u.dma.sid = (uint32_t)sid;
+	} else if (intern(r, t, len, &rec->u.dma.dev, "device") < 0) {
+		return -1;
+	}
+	if (need(r, &p, &t, &len, kw, "address") < 0)
+		return -1;
+	NUM(t, len, rec->u.dma.addr, "address");
+	if (need(r, &p, &t, &len, kw, "size") < 0)
+		return -1;
+	uint64_t size;
+	NUM(t, len, size, "size");
+	if (size == 0 || size > TRACE_PAGE_SIZE)
+		return fail(r, "DMA size %llu out of range 1..4096", (unsigned long long)size);
+	if ((rec->u.dma.addr & (TRACE_PAGE_SIZE - 1)) + size > TRACE_PAGE_SIZE)
+		return fail(r, "DMA of %llu bytes at 0x%llx crosses a 4 KiB boundary", (unsigned long long)size,
+			    (unsigned long long)rec->u.dma.addr);
+	rec->u.dma.size = (uint32_t)size;
+	while (next_tok(&p, &t, &len)) {
+		const char *v;
+		size_t vl;
+		if ((v = tok_key(t, len, "pasid", &vl))) {
+			if (v[0] >= '0' && v[0] <= '9') {
+				uint64_t n;
+				NUM(v, vl, n, "pasid");
+				if (n >= (1u << 20))
+					return fail(r, "PASID %llu out of range (20 bits)", (unsigned long long)n);
+				rec->u.dma.pasid_mode = TRACE_PASID_NUMBER;
+				rec->u.dma.pasid = (uint32_t)n;
+			} else {
+				if (intern(r, v, vl, &rec->u.dma.pasid_dom, "domain") < 0)
+					return -1;
+				rec->u.dma.pasid_mode = TRACE_PASID_DOMAIN;
+			}
+		} else if ((v = tok_key(t, len, "sid", &vl))) {
+			uint64_t n;
+			NUM(v, vl, n, "sid");
+			if (n > 0xffffffffu)
+				return fail(r, "StreamID %llu out of range", (unsigned long long)n);
+			rec->u.dma.has_sid = true;
+			rec->u.dma.sid = (uint32_t)n;
+		} else if (tok_is(t, len, "priv")) {
+			rec->u.dma.priv = true;
+		} else if (tok_is(t, len, "instr")) {
+			if (write)
+				return fail(r, "instr is for reads only");
+			rec->u.dma.instr = true;
+		} else {
+			return fail(r, "%s: unknown option \"%.*s\"", kw, (int)len, t);
+		}
+	}
+	return 1;
+}
+
+static int parse_prot(trace_reader *r, const char *t, size_t len, uint32_t *prot)
+{
+	uint32_t p = 0;
+	if (tok_is(t, len, "none")) {
+		*prot = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++) {
+		switch (t[i]) {
+		case 'r': p |= TRACE_PROT_READ; break;
+		case 'w': p |= TRACE_PROT_WRITE; break;
+		case 'x': p |= TRACE_PROT_EXEC; break;
+		case 'p': p |= TRACE_PROT_PRIV; break;
+		default: return fail(r, "bad protection \"%.*s\" (letters r w x p, or none)", (int)len, t);
+		}
+	}
+	*prot = p;
+	return 0;
+}
+
+static int check_page(trace_reader *r, uint64_t v, const char *what)
+{
+	if (v & (TRACE_PAGE_SIZE - 1))
+		return fail(r, "%s 0x%llx is not 4 KiB aligned", what, (unsigned long long)v);
+	return 0;
+}
+
+static int parse_control(trace_reader *r, char *kw, size_t kwlen, char *p, struct trace_record *rec)
+{
+	char *t;
+	size_t len;
+	char kwbuf[24];
+	snprintf(kwbuf, sizeof(kwbuf), "%.*s", (int)(kwlen < 20 ? kwlen : 20), kw);
+	memset(&rec->u, 0, sizeof(rec->u));
+
+	if (tok_is(kw, kwlen, "device")) {
+		rec->kind = TRACE_DEVICE;
+		if (need(r, &p, &t, &len, kwbuf, "name") < 0 || intern(r, t, len, &rec->u.device.name, "device") < 0)
+			return -1;
+		while (next_tok(&p, &t, &len)) {
+			const char *v;
+			size_t vl;
+			uint64_t n;
+			if ((v = tok_key(t, len, "sid", &vl))) {
+				/* comma-separated list */
+				size_t i = 0;
+				while (i < vl) {
+					size_t j = i;
+					while (j < vl && v[j] != ',')
+						j++;
+					if (rec->u.device.nsids == TRACE_MAX_SIDS)
+						return fail(r, "more than %d StreamIDs on one device", TRACE_MAX_SIDS);
+					NUM(v + i, j - i, n, "sid");
+					if (n > 0xffffffffu)
+						return fail(r, "StreamID %llu out of range", (unsigned long long)n);
+					rec->u.device.sids[rec->u.device.nsids++] = (uint32_t)n;
+					i = j + 1;
+				}
+			} else if ((v = tok_key(t, len, "pasid-bits", &vl))) {
+				NUM(v, vl, n, "pasid-bits");
+				if (n > 20)
+					return fail(r, "pasid-bits %llu out of range 0..20", (unsigned long long)n);
+				rec->u.device.pasid_bits = (uint32_t)n;
+			} else if ((v = tok_key(t, len, "port", &vl))) {
+				NUM(v, vl, n, "port");
+				if (n > 1023)
+					return fail(r, "port %llu out of range 0..1023", (unsigned long long)n);
+				rec->u.device.port = (uint32_t)n;
+			} else {
+				return fail(r, "device: unknown option \"%.*s\"", (int)len, t);
+			}
+		}
+		if (!rec->u.device.nsids)
+			return fail(r, "device: missing sid=");
+		return 1;
+	}
+	if (tok_is(kw, kwlen, "domain")) {
+		rec->kind = TRACE_DOMAIN;
+		if (need(r, &p, &t, &len, kwbuf, "name") < 0 || intern(r, t, len, &rec->u.domain.name, "domain") < 0)
+			return -1;
+		if (need(r, &p, &t, &len, kwbuf, "type (identity, blocked or dma)") < 0)
+			return -1;
+		if (tok_is(t, len, "identity"))
+			rec->u.domain.type = TRACE_DOM_IDENTITY;
+		else if (tok_is(t, len, "blocked"))
+			rec->u.domain.type = TRACE_DOM_BLOCKED;
+		else if (tok_is(t, len, "dma"))
+			rec->u.domain.type = TRACE_DOM_DMA;
+		else
+			return fail(r, "domain: bad type \"%.*s\" (identity, blocked or dma)", (int)len, t);
+	} else if (tok_is(kw, kwlen, "attach") || tok_is(kw, kwlen, "aux-attach") ||
+		   tok_is(kw, kwlen, "attach-pasid") || tok_is(kw, kwlen, "detach")) {
+		if (kw[0] == 'd')
+			rec->kind = TRACE_DETACH;
+		else if (kwlen == 6)
+			rec->kind = TRACE_ATTACH;
+		else if (kw[1] == 'u')
+			rec->kind = TRACE_AUX_ATTACH;
+		else
+			rec->kind = TRACE_ATTACH_PASID;
+		if (need(r, &p, &t, &len, kwbuf, "device") < 0 || intern(r, t, len, &rec->u.link.dev, "device") < 0)
+			return -1;
+		if (need(r, &p, &t, &len, kwbuf, "domain") < 0 || intern(r, t, len, &rec->u.link.dom, "domain") < 0)
+			return -1;
+		if (next_tok(&p, &t, &len)) {
+			const char *v;
+			size_t vl;
+			uint64_t n;
+			if (rec->kind == TRACE_ATTACH || rec->kind == TRACE_DETACH ||
+			    !(v = tok_key(t, len, "pasid", &vl)))
+				return fail(r, "%s: unexpected \"%.*s\"", kwbuf, (int)len, t);
+			NUM(v, vl, n, "pasid");
+			if (n == 0 || n >= (1u << 20))
+				return fail(r, "PASID %llu out of range 1..2^20-1", (unsigned long long)n);
+			rec->u.link.has_pasid = true;
+			rec->u.link.pasid = (uint32_t)n;
+		}
+		if (rec->kind == TRACE_ATTACH_PASID && !rec->u.link.has_pasid)
+			return fail(r, "attach-pasid: missing pasid=");
+	} else if (tok_is(kw, kwlen, "enable-aux")) {
+		rec->kind = TRACE_ENABLE_AUX;
+		if (need(r, &p, &t, &len, kwbuf, "device") < 0 || intern(r, t, len, &rec->u.link.dev, "device") < 0)
+			return -1;
+	} else if (tok_is(kw, kwlen, "free")) {
+		rec->kind = TRACE_FREE;
+		if (need(r, &p, &t, &len, kwbuf, "domain") < 0 || intern(r, t, len, &rec->u.link.dom, "domain") < 0)
+			return -1;
+	} else if (tok_is(kw, kwlen, "map") || tok_is(kw, kwlen, "unmap")) {
+		bool map = kw[0] == 'm';
+		rec->kind = map ? TRACE_MAP : TRACE_UNMAP;
+		if (need(r, &p, &t, &len, kwbuf, "domain") < 0 || intern(r, t, len, &rec->u.map.dom, "domain") < 0)
+			return -1;
+		if (need(r, &p, &t, &len, kwbuf, "iova") < 0)
+			return -1;
+		NUM(t, len, rec->u.map.iova, "iova");
+		if (map) {
+			if (need(r, &p, &t, &len, kwbuf, "pa") < 0)
+				return -1;
+			NUM(t, len, rec->u.map.pa, "pa");
+		}
+		if (need(r, &p, &t, &len, kwbuf, "size") < 0)
+			return -1;
+		NUM(t, len, rec->u.map.size, "size");
+		if (map) {
+			if (need(r, &p, &t, &len, kwbuf, "protection (e.g. rw)") < 0 ||
+			    parse_prot(r, t, len, &rec->u.map.prot) < 0)
+				return -1;
+		}
+		if (check_page(r, rec->u.map.iova, "iova") < 0 || (map && check_page(r, rec->u.map.pa, "pa") < 0) ||
+		    check_page(r, rec->u.map.size, "size") < 0)
+			return -1;
+		if (rec->u.map.size == 0)
+			return fail(r, "%s: size 0", kwbuf);
+		if (rec->u.map.iova + rec->u.map.size < rec->u.map.iova || rec->u.map.iova + rec->u.map.size > (1ull << 52))
+			return fail(r, "%s: range beyond 52-bit IOVA space", kwbuf);
+	} else {
+		return fail(r, "unknown record \"%.*s\"", (int)(kwlen > 40 ? 40 : kwlen), kw);
+	}
+	if (next_tok(&p, &t, &len))
+		return fail(r, "%s: unexpected \"%.*s\"", kwbuf, (int)len, t);
+	return 1;
+}
+
+int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *rec)
+{
+	(void)len;
+	while (is_space(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	if (!r->seen_version) {
+		/* The version line comes first so a reader knows what it is reading before anything else. */
+		char *t;
+		size_t tl;
+		uint64_t v;
+		if (!next_tok(&p, &t, &tl) || !tok_is(t, tl, VERSION_LINE))
+			return fail(r, "not a smmusim trace: the first line must be \"%s %d\"", VERSION_LINE,
+				    TRACE_VERSION);
+		if (!next_tok(&p, &t, &tl) || !trace_parse_u64(t, tl, false, &v))
+			return fail(r, "bad version line");
+		if (v != TRACE_VERSION)
+			return fail(r, "trace format version %llu not supported (this reader knows %d)",
+				    (unsigned long long)v, TRACE_VERSION);
+		r->seen_version = true;
+		return 0;
+	}
+	rec->line = r->line;
+	rec->time_mode = TRACE_TIME_ASAP;
+	rec->time_arg = 0;
+	char *t;
+	size_t tl;
+	if (*p == '@') {
+		p++;
+		if (*p == '+') {
+			rec->time_mode = TRACE_TIME_REL;
+			p++;
+		} else {
+			rec->time_mode = TRACE_TIME_ABS;
+		}
+		t = p;
+		while (*p && !is_space(*p))
+			p++;
+		tl = (size_t)(p - t);
+		if (!trace_parse_u64(t, tl, false, &rec->time_arg))
+			return fail(r, "bad number for time: \"%.*s\"", (int)tl, t);
+	} else if (*p == '-' && is_space(p[1])) {
+		p++;
+	}
+	switch (rec->time_mode) {
+	case TRACE_TIME_ABS:
+		if (rec->time_arg < r->prev_time)
+			return fail(r, "time goes backwards (@%llu after cycle %llu)", (unsigned long long)rec->time_arg,
+				    (unsigned long long)r->prev_time);
+		rec->time = rec->time_arg;
+		break;
+	case TRACE_TIME_REL:
+		rec->time = r->prev_time + rec->time_arg;
+		break;
+	default:
+		rec->time = r->prev_time;
+	}
+	if (!next_tok(&p, &t, &tl))
+		return fail(r, "time without a record");
+	int rc;
+	if (tl == 1 && (t[0] == 'r' || t[0] == 'w'))
+		rc = parse_dma(r, p, rec, t[0] == 'w');
+	else
+		rc = parse_control(r, t, tl, p, rec);
+	if (rc > 0)
+		r->prev_time = rec->time;
+	return rc;
+}
+
+/* ---- Writer ---------------------------------------------------------------------------------- */
+struct trace_writer {
+	gzFile gz;
+	char *path;
+	char buf[1 << 16];
+	size_t used;
+	bool failed;
+};
+
+static int flush_buf(trace_writer *w)
+{
+	if (w->used && !w->failed) {
+		if (gzwrite(w->gz, w->buf, (unsigned)w->used) != (int)w->used)
+			w->failed = true;
+	}
+	w->used = 0;
+	return w->failed ? -1 : 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+trace_writer *trace_writer_open(const char *path, char *err, size_t errlen)
+{
+	trace_writer *w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	/* "T" makes zlib write plain text: one code path for both. */
+	const char *mode = ends_with(path, ".gz") ? "wb6" : "wbT";
+	if (strcmp(path, "-") == 0) {
+		int fd = dup(1);
+		w->gz = fd >= 0 ? gzdopen(fd, mode) : NULL;
+	} else {
+		w->gz = gzopen(path, mode);
+	}
+	w->path = strdup(path);
+	if (!w->gz || !w->path) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, errno ? strerror(errno) : "out of memory");
+		if (w->gz)
+			gzclose(w->gz);
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	gzbuffer(w->gz, 256 * 1024);
+	w->used = (size_t)snprintf(w->buf, sizeof(w->buf), "%s %d\n", VERSION_LINE, TRACE_VERSION);
+	return w;
+}
+
+int trace_writer_comment(trace_writer *w, const char *text)
+{
+	size_t len = strlen(text);
+	if (w->used + len + 4 > sizeof(w->buf) && flush_buf(w) < 0)
+		return -1;
+	if (len + 4 > sizeof(w->buf))
+		len = sizeof(w->buf) - 4;
+	w->buf[w->used++] = '#';
+	w->buf[w->used++] = ' ';
+	memcpy(w->buf + w->used, text, len);
+	w->used += len;
+	w->buf[w->used++] = '\n';
+	return 0;
+}
+
+static char *put_str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_dec(char *p, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_hex(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[20];
+	int n = 0;
+	do {
+		tmp[n++] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	*p++ = '0';
+	*p++ = 'x';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+const char *trace_domain_type_name(enum trace_domain_type t)
+{
+	switch (t) {
+	case TRACE_DOM_IDENTITY: return "identity";
+	case TRACE_DOM_BLOCKED: return "blocked";
+	case TRACE_DOM_DMA: return "dma";
+	}
+	return "?";
+}
+
+const char *trace_kind_name(enum trace_kind kind)
+{
+	static const char *const names[TRACE_KIND_COUNT] = {
+		"device", "domain", "attach", "enable-aux", "aux-attach", "attach-pasid",
+		"map",    "unmap",  "detach", "free",       "dma",
+	};
+	return (unsigned)kind < TRACE_KIND_COUNT ? names[kind] : "?";
+}
+
+/* Longest line: names (2 x 63) plus numbers and keywords, well under 512. */
+size_t trace_format_record(const struct trace_record *rec, char *buf, size_t buflen)
+{
+	char tmp[512];
+	char *p = tmp;
+	if (rec->time_mode == TRACE_TIME_ABS) {
+		*p++ = '@';
+		p = put_dec(p, rec->time_arg);
+		*p++ = ' ';
+	} else if (rec->time_mode == TRACE_TIME_REL) {
+		*p++ = '@';
+		*p++ = '+';
+		p = put_dec(p, rec->time_arg);
+		*p++ = ' ';
+	}
+	switch (rec->kind) {
+	case TRACE_DMA: {
+#define d (&rec->u.dma)
+		*p++ = d->write ? 'w' : 'r';
+		*p++ = ' ';
+		if (d->dev) {
+			p = put_str(p, d->dev);
+		} else {
+			p = put_hex(p, d->sid);
+		}
+		*p++ = ' ';
+		p = put_hex(p, d->addr);
+		*p++ = ' ';
+		p = put_dec(p, d->size);
+		if (d->dev && d->has_sid) {
+			p = put_str(p, " sid=");
+			p = put_hex(p, d->sid);
+		}
+		if (d->pasid_mode == TRACE_PASID_NUMBER) {
+			p = put_str(p, " pasid=");
+			p = put_dec(p, d->pasid);
+		} else if (d->pasid_mode == TRACE_PASID_DOMAIN) {
+			p = put_str(p, " pasid=");
+			p = put_str(p, d->pasid_dom);
+		}
+		if (d->priv)
+			p = put_str(p, " priv");
+		if (d->instr)
+			p = put_str(p, " instr");
+#undef d
+		break;
+	}
+	case TRACE_DEVICE:
+		p = put_str(p, "device ");
+		p = put_str(p, rec->u.device.name);
+		p = put_str(p, " sid=");
+		for (uint32_t i = 0; i < rec->u.device.nsids && i < TRACE_MAX_SIDS; i++) {
+			if (i)
+				*p++ = ',';
+			p = put_hex(p, rec->u.device.sids[i]);
+		}
+		if (rec->u.device.pasid_bits) {
+			p = put_str(p, " pasid-bits=");
+			p = put_dec(p, rec->u.device.pasid_bits);
+		}
+		if (rec->u.device.port) {
+			p = put_str(p, " port=");
+			p = put_dec(p, rec->u.device.port);
+		}
+		break;
+	case TRACE_DOMAIN:
+		p = put_str(p, "domain ");
+		p = put_str(p, rec->u.domain.name);
+		*p++ = ' ';
+		p = put_str(p, trace_domain_type_name(rec->u.domain.type));
+		break;
+	case TRACE_ATTACH:
+	case TRACE_AUX_ATTACH:
+	case TRACE_ATTACH_PASID:
+	case TRACE_DETACH:
+		p = put_str(p, trace_kind_name(rec->kind));
+		*p++ = ' ';
+		p = put_str(p, rec->u.link.dev);
+		*p++ = ' ';
+		p = put_str(p, rec->u.link.dom);
+		if (rec->u.link.has_pasid && (rec->kind == TRACE_AUX_ATTACH || rec->kind == TRACE_ATTACH_PASID)) {
+			p = put_str(p, " pasid=");
+			p = put_dec(p, rec->u.link.pasid);
+		}
+		break;
+	case TRACE_ENABLE_AUX:
+		p = put_str(p, "enable-aux ");
+		p = put_str(p, rec->u.link.dev);
+		break;
+	case TRACE_FREE:
+		p = put_str(p, "free ");
+		p = put_str(p, rec->u.link.dom);
+		break;
+	case TRACE_MAP:
+	case TRACE_UNMAP:
+		p = put_str(p, rec->kind == TRACE_MAP ? "map " : "unmap ");
+		p = put_str(p, rec->u.map.dom);
+		*p++ = ' ';
+		p = put_hex(p, rec->u.map.iova);
+		*p++ = ' ';
+		if (rec->kind == TRACE_MAP) {
+			p = put_hex(p, rec->u.map.pa);
+			*p++ = ' ';
+		}
+		p = put_hex(p, rec->u.map.size);
+		if (rec->kind == TRACE_MAP) {
+			*p++ = ' ';
+			if (!rec->u.map.prot)
+				p = put_str(p, "none");
+			if (rec->u.map.prot & TRACE_PROT_READ)
+				*p++ = 'r';
+			if (rec->u.map.prot & TRACE_PROT_WRITE)
+				*p++ = 'w';
+			if (rec->u.map.prot & TRACE_PROT_EXEC)
+				*p++ = 'x';
+			if (rec->u.map.prot & TRACE_PROT_PRIV)
+				*p++ = 'p';
+		}
+		break;
+	default:
+		return 0;
+	}
+	size_t len = (size_t)(p - tmp);
+	if (len + 1 > buflen)
+		return 0;
+	memcpy(buf, tmp, len);
+	buf[len] = '\0';
+	return len;
+}
+
+int trace_writer_write(trace_writer *w, const struct trace_record *rec)
+{
+	if (w->used + 512 > sizeof(w->buf) && flush_buf(w) < 0)
+		return -1;
+	size_t len = trace_format_record(rec, w->buf + w->used, sizeof(w->buf) - w->used);
+	if (!len)
+		return -1;
+	w->used += len;
+	w->buf[w->used++] = '\n';
+	return 0;
+}
+
+int trace_writer_close(trace_writer *w, char *err, size_t errlen)
+{
+	if (!w)
+		return 0;
+	int rc = flush_buf(w);
+	int zrc = gzclose(w->gz);
+	if (rc < 0 || zrc != Z_OK) {
+		snprintf(err, errlen, "%s: write failed: %s", w->path, errno ? strerror(errno) : "zlib error");
+		rc = -1;
+	}
+	free(w->path);
+	free(w);
+	return rc;
+}
