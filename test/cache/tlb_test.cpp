@@ -128,6 +128,9 @@ TEST(TlbInvalidate, NhAsidRemovesNonGlobalEntriesOfThatAsidOnly)
 	EXPECT_TRUE(f.hit(kEL1, 5, 2, Fixture::X));
 	EXPECT_TRUE(f.hit(kEL1, 6, 1, Fixture::X)); // other VMID
 	EXPECT_TRUE(f.hit(kEL2, 0, 1, Fixture::X)); // other regime
+	// ASID 0 is an ordinary ASID: NH_ASID(0) still leaves global entries alone.
+	EXPECT_EQ(f.t.invalidate_asid(kEL1, 5, 0), 0u);
+	EXPECT_TRUE(f.hit(kEL1, 5, 0, Fixture::G));
 }
 
 TEST(TlbInvalidate, NhVaRemovesThatAsidAndGlobalEntries)
