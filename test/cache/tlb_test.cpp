@@ -202,3 +202,46 @@ TEST(WalkKey, KeysTagByLevelAndOverlap)
 	ASSERT_NE(wc.lookup(b, b.set_index()), nullptr);
 	EXPECT_EQ(wc.lookup(c, c.set_index()), nullptr);
 }
+
+TEST(TlbHashContext, SameVaInManyAsidsSpreadsOverSets)
+{
+	// 64 address spaces map the same VA (SVA processes with one layout): VA-only indexing puts
+	// them all in one 4-way set; context hashing keeps them all.
+	Tlb plain(256, 4, Replacement::LRU);
+	Tlb hashed(256, 4, Replacement::LRU, 1, true);
+	ASSERT_TRUE(hashed.hash_context());
+	for (uint16_t asid = 1; asid <= 64; ++asid) {
+		plain.insert(kEL1, 0, asid, false, 0x7000'0000, k4K, uint64_t{asid} << 12, 0, 3);
+		hashed.insert(kEL1, 0, asid, false, 0x7000'0000, k4K, uint64_t{asid} << 12, 0, 3);
+	}
+	unsigned plain_hits = 0, hashed_hits = 0;
+	for (uint16_t asid = 1; asid <= 64; ++asid) {
+		plain_hits += plain.lookup(kEL1, 0, asid, 0x7000'0123).entry != nullptr;
+		const auto r = hashed.lookup(kEL1, 0, asid, 0x7000'0123);
+		ASSERT_NE(r.entry, nullptr) << asid;
+		EXPECT_EQ(r.entry->translate(0x7000'0123), (uint64_t{asid} << 12) | 0x123);
+		EXPECT_EQ(r.probes, 1u);
+		hashed_hits += 1;
+	}
+	EXPECT_EQ(plain_hits, 4u);
+	EXPECT_EQ(hashed_hits, 64u);
+}
+
+TEST(TlbHashContext, GlobalEntriesCostASecondProbeAndKeepSemantics)
+{
+	Tlb t(256, 4, Replacement::RRIP, 1, true);
+	t.insert(kEL1, 5, 9, true, 0x30'0000, k4K, 0xC000, 0, 3); // global
+	EXPECT_EQ(t.lookup(kEL1, 5, 3, 0x30'0000).probes, 1u);	 // only globals at 4K: one probe
+	t.insert(kEL1, 5, 3, false, 0x10'0000, k4K, 0xA000, 0, 3);
+	ASSERT_NE(t.index_of(0x30'0000, k4K, 5, 3, false), t.index_of(0x30'0000, k4K, 5, 3, true));
+	const auto g = t.lookup(kEL1, 5, 3, 0x30'0000);
+	ASSERT_NE(g.entry, nullptr);
+	EXPECT_EQ(g.probes, 2u); // non-global set first, then the global set
+	EXPECT_EQ(t.lookup(kEL1, 5, 3, 0x10'0000).probes, 1u);
+	EXPECT_EQ(t.lookup(kEL1, 5, 4, 0x10'0000).entry, nullptr);
+	EXPECT_EQ(t.invalidate_asid(kEL1, 5, 3), 1u);
+	EXPECT_NE(t.lookup(kEL1, 5, 77, 0x30'0000).entry, nullptr);
+	EXPECT_EQ(t.lookup(kEL1, 5, 77, 0x30'0000).probes, 1u); // no non-global 4K entry left
+	EXPECT_EQ(t.invalidate_va(kEL1, 5, 77, 0x30'0000, 0), 1u);
+	EXPECT_EQ(t.present_page_shifts(), 0u);
+}

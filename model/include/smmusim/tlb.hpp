@@ -58,8 +58,14 @@ struct TlbStats {
 class Tlb {
 public:
 	// Same geometry rules as SetAssocCache (entries 0 = disabled, ways 0 = fully associative).
-	Tlb(uint32_t entries, uint32_t ways, Replacement policy, uint64_t seed = 1)
-	    : cache_(entries, ways, policy, seed)
+	// hash_context = false: set = VA >> page_shift (the brief's indexing; many address spaces
+	// using the same VAs then compete for the same sets). true: the VMID and ASID are hashed
+	// into the set index, spreading identical VAs of different PASIDs/ASIDs over the sets; global
+	// entries are indexed without the ASID, so a page size holding both global and non-global
+	// entries costs two probes (the probe count reports it).
+	Tlb(uint32_t entries, uint32_t ways, Replacement policy, uint64_t seed = 1,
+	    bool hash_context = false)
+	    : cache_(entries, ways, policy, seed), hash_context_(hash_context)
 	{
 	}
 
@@ -74,11 +80,23 @@ public:
 			const unsigned shift = static_cast<unsigned>(__builtin_ctzll(shifts));
 			shifts &= shifts - 1;
 			const uint64_t vpn = va >> shift;
-			++r.probes;
-			const TlbEntry *e = cache_.lookup_if(vpn, [&](const TlbTag &t) {
+			auto match = [&](const TlbTag &t) {
 				return t.vpn == vpn && t.page_shift == shift && t.regime == regime &&
 				       t.vmid == vmid && (t.global || t.asid == asid);
-			});
+			};
+			const uint64_t bit = uint64_t{1} << shift;
+			const uint64_t set_ng = set_index(vpn, vmid, asid, false);
+			const uint64_t set_g = set_index(vpn, vmid, asid, true);
+			const TlbEntry *e = nullptr;
+			// Non-global entries (or everything, when both kinds share the set).
+			if ((present_ng_ & bit) || set_ng == set_g) {
+				++r.probes;
+				e = cache_.lookup_if(set_ng, match);
+			}
+			if (!e && set_ng != set_g && (present_g_ & bit)) {
+				++r.probes;
+				e = cache_.lookup_if(set_g, match);
+			}
 			if (e) {
 				r.entry = e;
 				break;
@@ -118,11 +136,11 @@ public:
 		e.asid = t.asid;
 		Fill how;
 		TlbTag victim;
-		cache_.insert(t, t.vpn, e, &how, &victim);
+		cache_.insert(t, set_index(t.vpn, vmid, t.asid, global), e, &how, &victim);
 		if (how == Fill::Evicted)
-			drop(victim.page_shift);
+			drop(victim.page_shift, victim.global);
 		if (how != Fill::Updated)
-			add(t.page_shift);
+			add(t.page_shift, t.global);
 		return true;
 	}
 
@@ -134,7 +152,9 @@ public:
 		cache_.invalidate_all();
 		for (auto &c : count_)
 			c = 0;
-		present_ = 0;
+		for (auto &c : gcount_)
+			c = 0;
+		present_ = present_g_ = present_ng_ = 0;
 		return n;
 	}
 	size_t invalidate_regime(uint8_t regime)
@@ -181,7 +201,7 @@ public:
 		return cache_.invalidate_if([&](const TlbTag &t, const TlbEntry &e) {
 			if (!pred(t, e))
 				return false;
-			drop(t.page_shift);
+			drop(t.page_shift, t.global);
 			return true;
 		});
 	}
@@ -211,6 +231,13 @@ public:
 	}
 	// The underlying cache; its lookup counters count probes, not TLB lookups.
 	const SetAssocCache<TlbTag, TlbEntry> &cache() const noexcept { return cache_; }
+	bool hash_context() const noexcept { return hash_context_; }
+	// The set index an entry of this context would use (tests, diagnostics).
+	uint64_t index_of(uint64_t va, unsigned page_shift, uint16_t vmid, uint16_t asid,
+			  bool global) const noexcept
+	{
+		return set_index(va >> page_shift, vmid, asid, global);
+	}
 	bool enabled() const noexcept { return cache_.enabled(); }
 
 private:
@@ -220,24 +247,57 @@ private:
 		return cache_.invalidate_if([&](const TlbTag &t, const TlbEntry &) {
 			if (!pred(t))
 				return false;
-			drop(t.page_shift);
+			drop(t.page_shift, t.global);
 			return true;
 		});
 	}
-	void add(unsigned shift) noexcept
+	uint64_t set_index(uint64_t vpn, uint16_t vmid, uint16_t asid, bool global) const noexcept
 	{
-		if (count_[shift]++ == 0)
-			present_ |= uint64_t{1} << shift;
+		if (!hash_context_)
+			return vpn;
+		// Fibonacci hash of the context; the high half is well mixed, the VPN stays in the low
+		// bits so neighbouring pages of one address space still use neighbouring sets.
+		const uint64_t ctx = (uint64_t{vmid} << 16) | (global ? 0 : asid);
+		return vpn ^ (((ctx + 1) * 0x9E3779B97F4A7C15ull) >> 32);
 	}
-	void drop(unsigned shift) noexcept
+	void add(unsigned shift, bool global) noexcept
 	{
+		const uint64_t bit = uint64_t{1} << shift;
+		if (count_[shift]++ == 0)
+			present_ |= bit;
+		if (global) {
+			if (gcount_[shift]++ == 0)
+				present_g_ |= bit;
+		}
+		refresh_ng(shift);
+	}
+	void drop(unsigned shift, bool global) noexcept
+	{
+		const uint64_t bit = uint64_t{1} << shift;
 		if (--count_[shift] == 0)
-			present_ &= ~(uint64_t{1} << shift);
+			present_ &= ~bit;
+		if (global) {
+			if (--gcount_[shift] == 0)
+				present_g_ &= ~bit;
+		}
+		refresh_ng(shift);
+	}
+	void refresh_ng(unsigned shift) noexcept
+	{
+		const uint64_t bit = uint64_t{1} << shift;
+		if (count_[shift] > gcount_[shift])
+			present_ng_ |= bit;
+		else
+			present_ng_ &= ~bit;
 	}
 
 	SetAssocCache<TlbTag, TlbEntry> cache_;
-	uint32_t count_[64] = {};
-	uint64_t present_ = 0;
+	bool hash_context_ = false;
+	uint32_t count_[64] = {};  // entries per page shift
+	uint32_t gcount_[64] = {}; // global entries per page shift
+	uint64_t present_ = 0;	   // shifts with any entry
+	uint64_t present_g_ = 0;   // shifts with a global entry
+	uint64_t present_ng_ = 0;  // shifts with a non-global entry
 	TlbStats stats_;
 };
 
