@@ -23,7 +23,8 @@
 #define SMMU_PREP(f, x) SMMU_PREP_(x, f)
 #define SMMU_MASK(f) SMMU_MASK_(f)
 /* Replace a field inside a word. */
-#define SMMU_SET(v, f, x) (((uint64_t)(v) & ~SMMU_MASK(f)) | SMMU_PREP(f, x))
+#define SMMU_SET_(v, x, hi, lo) (((uint64_t)(v) & ~SMMU_MASK_(hi, lo)) | SMMU_PREP_(x, hi, lo))
+#define SMMU_SET(v, f, x) SMMU_SET_(v, x, f)
 
 /* ---- MMIO register map (section 1) ---------------------------------------------------------- */
 #define SMMU_REG_SPACE_SIZE 0x20000u /* two 64 KB pages */

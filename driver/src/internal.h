@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* Driver-private structures shared by the driver's source files. */
+#ifndef SMMUV3_INTERNAL_H
+#define SMMUV3_INTERNAL_H
+
+#include <smmuv3/arch.h>
+#include <smmuv3/iommu.h>
+#include <smmuv3/smmu.h>
+
+#define SMMU_DEFAULT_POLL_LIMIT 1000000u
+#define SMMU_MAX_MASTER_SIDS 16u
+/* Above this many pages an unmap invalidates the whole ASID (as Linux's CMDQ_MAX_TLBI_OPS idea). */
+#define SMMU_TLBI_MAX_PAGES 128u
+
+/* One circular queue (command or event): index + wrap flag, as the registers hold them. */
+struct smmu_queue {
+	struct smmu_dma_buf mem;
+	uint32_t log2size;
+	uint32_t ent_dwords;
+	uint32_t prod; /* shadow of PROD.WR (index + wrap) */
+	uint32_t cons; /* shadow of CONS.RD */
+	uint32_t prod_reg, cons_reg;
+	uint32_t base_reg;
+};
+
+/* A CD table: linear (S1Fmt 0) or 2-level (S1Fmt 1/2) with lazily allocated leaves. */
+struct smmu_cdtab {
+	bool valid;
+	uint8_t s1fmt;
+	uint8_t s1cdmax;       /* log2 number of CDs (0: one CD) */
+	struct smmu_dma_buf l1; /* the linear table, or the L1CD table */
+	uint32_t num_l1;
+	struct smmu_dma_buf l2_ptrs; /* 2-level: CPU pointers of the leaves (void *[num_l1]) */
+};
+
+struct smmu_master {
+	struct smmu_dma_buf self;
+	struct smmu_master *next; /* on the SMMU's list */
+	struct smmu_master *dom_next; /* on the domain's list */
+	struct iommu_domain *domain;
+	uint32_t num_sids;
+	uint32_t sids[SMMU_MAX_MASTER_SIDS];
+	uint8_t ssid_bits;
+	struct smmu_cdtab cdtab;
+};
+
+struct smmu_pt_node; /* page-table node, pgtable.c */
+
+struct iommu_domain {
+	struct smmu_dma_buf self;
+	struct smmu_domain_link {
+		struct iommu_domain *next;
+	} link;
+	unsigned type;
+	uint16_t asid;
+	struct smmu_master *masters;
+	/* stage-1 paging */
+	uint32_t granule_shift; /* 12, 14, 16 */
+	uint32_t ias;
+	uint32_t start_level;
+	uint64_t pgsize_bitmap;
+	struct smmu_pt_node *root;
+};
+
+struct smmu_device {
+	struct smmu_dma_buf self;
+	struct smmu_regif regif;
+	struct smmu_options opts;
+	struct smmu_features feat;
+	struct smmu_stats stats;
+
+	struct smmu_queue cmdq;
+	struct smmu_queue evtq;
+	uint32_t gerrorn;  /* last value written to GERRORN */
+	bool cmd_error_seen; /* set by the error handler, checked by the issuer */
+
+	/* Stream table */
+	bool strtab_2lvl;
+	uint32_t strtab_log2size;
+	uint32_t strtab_split;
+	struct smmu_dma_buf strtab; /* linear STEs or L1STDs */
+	uint32_t num_l1;
+	struct smmu_dma_buf l2_ptrs; /* 2-level: CPU pointers of level-2 tables (void *[num_l1]) */
+
+	/* ASID allocator: bitmap of 2^asid_bits bits; ASID 0 reserved */
+	struct smmu_dma_buf asid_map;
+
+	struct smmu_master *masters;
+	struct iommu_domain *domains;
+	bool enabled;
+};
+
+/* util.c */
+void smmu_memset(void *p, int c, size_t n);
+void smmu_memcpy(void *d, const void *s, size_t n);
+int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf);
+void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf);
+uint64_t smmu_read_once64(const volatile uint64_t *p);
+void smmu_write_once64(volatile uint64_t *p, uint64_t v);
+static inline uint32_t smmu_read32(struct smmu_device *s, uint32_t off)
+{
+	return s->regif.read32(s->regif.ctx, off);
+}
+static inline void smmu_write32(struct smmu_device *s, uint32_t off, uint32_t v)
+{
+	s->regif.write32(s->regif.ctx, off, v);
+}
+static inline uint64_t smmu_read64(struct smmu_device *s, uint32_t off)
+{
+	return s->regif.read64(s->regif.ctx, off);
+}
+static inline void smmu_write64(struct smmu_device *s, uint32_t off, uint64_t v)
+{
+	s->regif.write64(s->regif.ctx, off, v);
+}
+static inline void smmu_wmb(struct smmu_device *s)
+{
+	if (s->regif.wmb)
+		s->regif.wmb(s->regif.ctx);
+}
+static inline void smmu_relax(struct smmu_device *s)
+{
+	if (s->regif.relax)
+		s->regif.relax(s->regif.ctx);
+}
+static inline unsigned smmu_ilog2(uint64_t v)
+{
+	unsigned r = 0;
+	while (v >>= 1)
+		r++;
+	return r;
+}
+static inline unsigned smmu_ffs64(uint64_t v) /* index of the lowest set bit, v != 0 */
+{
+	unsigned r = 0;
+	while (!(v & 1)) {
+		v >>= 1;
+		r++;
+	}
+	return r;
+}
+
+/* queue.c */
+int smmu_queue_alloc(struct smmu_device *smmu, struct smmu_queue *q, uint32_t log2size, uint32_t ent_dwords,
+		     uint32_t base_reg, uint32_t prod_reg, uint32_t cons_reg);
+void smmu_queue_free(struct smmu_device *smmu, struct smmu_queue *q);
+uint64_t smmu_queue_base_value(const struct smmu_queue *q);
+
+/* strtab.c */
+int smmu_strtab_alloc(struct smmu_device *smmu);
+void smmu_strtab_free(struct smmu_device *smmu);
+uint64_t smmu_strtab_base_value(const struct smmu_device *smmu);
+uint32_t smmu_strtab_cfg_value(const struct smmu_device *smmu);
+
+/* cdtab.c */
+int smmu_cdtab_alloc(struct smmu_device *smmu, struct smmu_cdtab *cdtab, uint8_t ssid_bits);
+void smmu_cdtab_free(struct smmu_device *smmu, struct smmu_cdtab *cdtab);
+int smmu_cdtab_write_cd(struct smmu_device *smmu, struct smmu_master *master, uint32_t ssid, const uint64_t *target);
+void smmu_cd_make_s1(const struct smmu_features *f, const struct iommu_domain *d, uint64_t *cd);
+
+/* pgtable.c */
+int smmu_pgtable_init(struct smmu_device *smmu, struct iommu_domain *d);
+void smmu_pgtable_free(struct smmu_device *smmu, struct iommu_domain *d);
+int smmu_pgtable_map(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
+		     int prot);
+uint64_t smmu_pgtable_unmap(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size);
+uint64_t smmu_pgtable_iova_to_phys(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova);
+uint64_t smmu_pgtable_ttb(const struct iommu_domain *d);
+
+/* iommu.c */
+void smmu_iommu_teardown(struct smmu_device *smmu);
+
+/* tlb.c-like helpers in pgtable.c */
+int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size, bool leaf);
+
+#endif /* SMMUV3_INTERNAL_H */

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stage-1 VMSAv8-64 page tables (architecture section 7) for 4 KB, 16 KB and 64 KB granules, with
+ * blocks where alignment allows, block splitting on partial unmap, freeing of empty tables, and
+ * the TLB invalidation that unmap needs. Attributes follow Linux's io-pgtable-arm (digest 7.7).
+ */
+#include "internal.h"
+
+struct smmu_pt_node {
+	struct smmu_dma_buf self; /* this bookkeeping block */
+	struct smmu_dma_buf hw;   /* the translation table the SMMU walks */
+	struct smmu_pt_node *free_next;
+	uint32_t entries;
+	uint32_t nvalid;          /* valid descriptors in hw */
+	struct smmu_pt_node *child[]; /* next-level table behind each table descriptor */
+};
+
+/* What an unmap (or a failed map) must invalidate, and the tables to free once it has. */
+struct pt_gather {
+	bool any;
+	bool tables_freed; /* then walk caches too: Leaf=0 */
+	uint64_t start, end;
+	struct smmu_pt_node *freelist;
+};
+
+static unsigned bpl(const struct iommu_domain *d) /* index bits per level */
+{
+	return d->granule_shift - 3u;
+}
+static unsigned lvl_shift(const struct iommu_domain *d, unsigned level)
+{
+	return d->granule_shift + (3u - level) * bpl(d);
+}
+static bool block_ok(const struct iommu_domain *d, unsigned level)
+{
+	return level == 3 || level == 2 || (level == 1 && d->granule_shift == 12);
+}
+static volatile uint64_t *hw(const struct smmu_pt_node *n)
+{
+	return (volatile uint64_t *)n->hw.cpu;
+}
+static bool pte_is_table(unsigned level, uint64_t pte)
+{
+	return level < 3 && SMMU_GET(pte, PTE_TYPE);
+}
+static uint64_t pte_oa(uint64_t pte)
+{
+	return SMMU_GET(pte, PTE_OA) << 12;
+}
+
+static int node_alloc(struct smmu_device *smmu, struct iommu_domain *d, unsigned level, struct smmu_pt_node **out)
+{
+	uint32_t entries = level == d->start_level ? 1u << (d->ias - lvl_shift(d, level)) : 1u << bpl(d);
+	size_t hw_bytes = (size_t)entries * 8u;
+	struct smmu_dma_buf self;
+	struct smmu_pt_node *n;
+	int ret;
+
+	ret = smmu_alloc(smmu, sizeof(*n) + entries * sizeof(n->child[0]), sizeof(void *), &self);
+	if (ret)
+		return ret;
+	n = self.cpu;
+	n->self = self;
+	n->entries = entries;
+	ret = smmu_alloc(smmu, hw_bytes, hw_bytes < 64 ? 64 : hw_bytes, &n->hw);
+	if (ret) {
+		smmu_free(smmu, &n->self);
+		return ret;
+	}
+	*out = n;
+	return 0;
+}
+
+static void node_free(struct smmu_device *smmu, struct smmu_pt_node *n)
+{
+	struct smmu_dma_buf self = n->self;
+
+	smmu_free(smmu, &n->hw);
+	smmu_free(smmu, &self);
+}
+
+static void node_free_tree(struct smmu_device *smmu, struct smmu_pt_node *n)
+{
+	for (uint32_t i = 0; i < n->entries; i++)
+		if (n->child[i])
+			node_free_tree(smmu, n->child[i]);
+	node_free(smmu, n);
+}
+
+int smmu_pgtable_init(struct smmu_device *smmu, struct iommu_domain *d)
+{
+	unsigned levels = (d->ias - d->granule_shift + bpl(d) - 1u) / bpl(d);
+
+	d->start_level = 4u - levels;
+	if (d->granule_shift == 12)
+		d->pgsize_bitmap = (1ULL << 12) | (1ULL << 21) | (1ULL << 30);
+	else if (d->granule_shift == 14)
+		d->pgsize_bitmap = (1ULL << 14) | (1ULL << 25);
+	else
+		d->pgsize_bitmap = (1ULL << 16) | (1ULL << 29);
+	return node_alloc(smmu, d, d->start_level, &d->root);
+}
+
+void smmu_pgtable_free(struct smmu_device *smmu, struct iommu_domain *d)
+{
+	if (d->root)
+		node_free_tree(smmu, d->root);
+	d->root = NULL;
+}
+
+uint64_t smmu_pgtable_ttb(const struct iommu_domain *d)
+{
+	return d->root ? d->root->hw.bus : 0;
+}
+
+static uint64_t prot_to_attrs(int prot)
+{
+	uint64_t a = SMMU_PREP(PTE_VALID, 1) | SMMU_PREP(PTE_AF, 1) | SMMU_PREP(PTE_NG, 1);
+
+	if (!(prot & IOMMU_WRITE))
+		a |= SMMU_PREP(PTE_AP2, 1);
+	/* device traffic normally arrives unprivileged, so everything not PRIV is EL0-accessible */
+	if (!(prot & IOMMU_PRIV))
+		a |= SMMU_PREP(PTE_AP1, 1);
+	if (prot & IOMMU_MMIO)
+		a |= SMMU_PREP(PTE_ATTRINDX, MAIR_IDX_DEV);
+	else if (prot & IOMMU_CACHE)
+		a |= SMMU_PREP(PTE_ATTRINDX, MAIR_IDX_CACHE);
+	else
+		a |= SMMU_PREP(PTE_ATTRINDX, MAIR_IDX_NC);
+	a |= SMMU_PREP(PTE_SH, (prot & IOMMU_CACHE) ? SMMU_SH_ISH : SMMU_SH_OSH);
+	if (prot & IOMMU_NOEXEC)
+		a |= SMMU_PREP(PTE_PXN, 1) | SMMU_PREP(PTE_UXN, 1);
+	return a;
+}
+
+static uint64_t make_leaf(unsigned level, uint64_t pa, uint64_t attrs)
+{
+	/* page descriptors (level 3) have bits[1:0] = 11, blocks 01 */
+	return attrs | SMMU_PREP(PTE_OA, pa >> 12) | SMMU_PREP(PTE_TYPE, level == 3 ? 1 : 0);
+}
+
+static uint64_t make_table(const struct smmu_pt_node *child)
+{
+	return SMMU_PREP(PTE_VALID, 1) | SMMU_PREP(PTE_TYPE, 1) | SMMU_PREP(PTE_OA, child->hw.bus >> 12);
+}
+
+static void gather_add(struct pt_gather *g, uint64_t start, uint64_t size)
+{
+	if (!g->any || start < g->start)
+		g->start = start;
+	if (!g->any || start + size > g->end)
+		g->end = start + size;
+	g->any = true;
+}
+
+/* A table leaves the tree: its whole span needs a walk-cache invalidation before the page is reused. */
+static void gather_table(struct pt_gather *g, struct smmu_pt_node *child, uint64_t start, uint64_t size)
+{
+	gather_add(g, start, size);
+	g->tables_freed = true;
+	child->free_next = g->freelist;
+	g->freelist = child;
+}
+
+static void set_pte(volatile uint64_t *p, uint64_t v)
+{
+	smmu_write_once64(p, v);
+}
+
+static int map_one(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_pt_node *n, unsigned level,
+		   uint64_t iova, uint64_t pa, unsigned target, uint64_t attrs, struct pt_gather *g)
+{
+	unsigned shift = lvl_shift(d, level);
+	uint32_t idx = (uint32_t)(iova >> shift) & (n->entries - 1u);
+	uint64_t pte = hw(n)[idx];
+	struct smmu_pt_node *child;
+	int ret;
+
+	if (level == target) {
+		if (SMMU_GET(pte, PTE_VALID))
+			return -SMMU_EEXIST;
+		set_pte(&hw(n)[idx], make_leaf(level, pa, attrs));
+		n->nvalid++;
+		return 0;
+	}
+	if (!SMMU_GET(pte, PTE_VALID)) {
+		ret = node_alloc(smmu, d, level + 1, &child);
+		if (ret)
+			return ret;
+		smmu_wmb(smmu); /* the zeroed table before the descriptor that points to it */
+		set_pte(&hw(n)[idx], make_table(child));
+		n->child[idx] = child;
+		n->nvalid++;
+	} else if (!pte_is_table(level, pte)) {
+		return -SMMU_EEXIST;
+	}
+	child = n->child[idx];
+	ret = map_one(smmu, d, child, level + 1, iova, pa, target, attrs, g);
+	if (ret && child->nvalid == 0) {
+		/* do not leave an empty table behind a failed map */
+		set_pte(&hw(n)[idx], 0);
+		n->child[idx] = NULL;
+		n->nvalid--;
+		gather_table(g, child, iova & ~((1ULL << shift) - 1u), 1ULL << shift);
+	}
+	return ret;
+}
+
+/* Replace the block at n[idx] by a table of next-level entries with the same translation. */
+static int split_block(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_pt_node *n, unsigned level,
+		       uint32_t idx)
+{
+	uint64_t pte = hw(n)[idx];
+	uint64_t attrs = pte & ~(SMMU_MASK(PTE_OA) | SMMU_MASK(PTE_TYPE));
+	uint64_t base = pte_oa(pte), sub = 1ULL << lvl_shift(d, level + 1);
+	struct smmu_pt_node *child;
+	int ret = node_alloc(smmu, d, level + 1, &child);
+
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < child->entries; i++)
+		hw(child)[i] = make_leaf(level + 1, base + i * sub, attrs);
+	child->nvalid = child->entries;
+	smmu_wmb(smmu);
+	/*
+	 * One 64-bit store swaps block for table; both translate identically, and the TLB entries
+	 * of the old block are removed by the invalidation of the range being unmapped.
+	 */
+	set_pte(&hw(n)[idx], make_table(child));
+	n->child[idx] = child;
+	return 0;
+}
+
+static int unmap_level(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_pt_node *n, unsigned level,
+		       uint64_t iova, uint64_t end, struct pt_gather *g, uint64_t *unmapped)
+{
+	unsigned shift = lvl_shift(d, level);
+	uint64_t esize = 1ULL << shift;
+	uint64_t addr = iova;
+	int ret;
+
+	while (addr < end) {
+		uint32_t idx = (uint32_t)(addr >> shift) & (n->entries - 1u);
+		uint64_t eb = addr & ~(esize - 1u), ee = eb + esize;
+		uint64_t cend = end < ee ? end : ee;
+		uint64_t pte = hw(n)[idx];
+
+		if (!SMMU_GET(pte, PTE_VALID)) {
+			addr = cend;
+			continue;
+		}
+		if (!pte_is_table(level, pte)) {
+			if (addr == eb && cend == ee) {
+				set_pte(&hw(n)[idx], 0);
+				n->nvalid--;
+				gather_add(g, eb, esize);
+				*unmapped += esize;
+				addr = cend;
+				continue;
+			}
+			ret = split_block(smmu, d, n, level, idx);
+			if (ret)
+				return ret;
+		}
+		{
+			struct smmu_pt_node *child = n->child[idx];
+
+			ret = unmap_level(smmu, d, child, level + 1, addr, cend, g, unmapped);
+			if (child->nvalid == 0) {
+				set_pte(&hw(n)[idx], 0);
+				n->child[idx] = NULL;
+				n->nvalid--;
+				gather_table(g, child, eb, esize);
+			}
+			if (ret)
+				return ret;
+		}
+		addr = cend;
+	}
+	return 0;
+}
+
+/* NH_VA in the range form (IDR3.RIL): NUM/SCALE chunks of the page count, as Linux does. */
+static size_t tlbi_range_cmds(const struct iommu_domain *d, uint64_t start, uint64_t pages, bool leaf,
+			      struct smmu_cmd *cmds, size_t max)
+{
+	unsigned tg = d->granule_shift;
+	size_t n = 0;
+
+	while (pages && n < max) {
+		unsigned scale = smmu_ffs64(pages);
+		uint64_t num = (pages >> scale) & 31u; /* odd, so never 0 */
+		struct smmu_cmd c = smmu_cmd_tlbi_nh_va(d->asid, start, leaf);
+
+		if (num == 1 && scale == 0) {
+			/* NUM = SCALE = 0 with TTL = 0 is reserved: a single page is a plain NH_VA */
+			cmds[n++] = c;
+		} else {
+			c.dw[0] |= SMMU_PREP(CMD0_TLBI_NUM, num - 1u) | SMMU_PREP(CMD0_TLBI_SCALE, scale);
+			c.dw[1] |= SMMU_PREP(CMD1_TLBI_TG, (tg - 10u) / 2u);
+			cmds[n++] = c;
+		}
+		start += (num << scale) << tg;
+		pages -= num << scale;
+	}
+	return n;
+}
+
+int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size, bool leaf)
+{
+	struct smmu_cmd cmds[SMMU_TLBI_MAX_PAGES];
+	uint64_t pages = size >> d->granule_shift;
+	size_t n = 0;
+
+	if (!smmu->enabled)
+		return 0;
+	if (smmu->feat.ril && pages < (1ULL << 31)) { /* SCALE has 5 bits */
+		n = tlbi_range_cmds(d, iova, pages, leaf, cmds, SMMU_TLBI_MAX_PAGES);
+	} else if (pages <= SMMU_TLBI_MAX_PAGES) {
+		for (uint64_t i = 0; i < pages; i++)
+			cmds[n++] = smmu_cmd_tlbi_nh_va(d->asid, iova + (i << d->granule_shift), leaf);
+	} else {
+		cmds[n++] = smmu_cmd_tlbi_nh_asid(d->asid);
+	}
+	return smmu_cmdq_issue_sync(smmu, cmds, n);
+}
+
+static int gather_flush(struct smmu_device *smmu, struct iommu_domain *d, struct pt_gather *g)
+{
+	int ret = 0;
+
+	if (g->any)
+		ret = smmu_tlbi_range(smmu, d, g->start, g->end - g->start, !g->tables_freed);
+	/* only after the SYNC can no walk reach the old tables */
+	while (g->freelist) {
+		struct smmu_pt_node *n = g->freelist;
+		g->freelist = n->free_next;
+		node_free(smmu, n);
+	}
+	g->any = false;
+	g->tables_freed = false;
+	return ret;
+}
+
+int smmu_pgtable_map(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
+		     int prot)
+{
+	struct pt_gather g = {false, false, 0, 0, NULL};
+	uint64_t attrs = prot_to_attrs(prot), mapped = 0;
+	int ret = 0;
+
+	while (mapped < size) {
+		uint64_t va = iova + mapped, oa = pa + mapped, rem = size - mapped;
+		unsigned level;
+
+		for (level = d->start_level; level < 3; level++) {
+			uint64_t bs = 1ULL << lvl_shift(d, level);
+			if (block_ok(d, level) && bs <= rem && !((va | oa) & (bs - 1u)))
+				break;
+		}
+		ret = map_one(smmu, d, d->root, d->start_level, va, oa, level, attrs, &g);
+		if (ret)
+			break;
+		mapped += 1ULL << lvl_shift(d, level);
+	}
+	if (ret) {
+		uint64_t undone = 0;
+		/* as Linux's iommu_map: undo the part that was mapped */
+		if (mapped)
+			unmap_level(smmu, d, d->root, d->start_level, iova, iova + mapped, &g, &undone);
+		gather_flush(smmu, d, &g);
+		return ret;
+	}
+	smmu_wmb(smmu); /* descriptors visible before any DMA the caller starts */
+	return 0;
+}
+
+uint64_t smmu_pgtable_unmap(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	struct pt_gather g = {false, false, 0, 0, NULL};
+	uint64_t unmapped = 0;
+	int ret = unmap_level(smmu, d, d->root, d->start_level, iova, iova + size, &g, &unmapped);
+
+	if (ret)
+		smmu_log(smmu, SMMU_LOG_ERR, "unmap 0x%llx+0x%llx: block split failed (%d)", (unsigned long long)iova,
+			 (unsigned long long)size, ret);
+	gather_flush(smmu, d, &g);
+	return unmapped;
+}
+
+uint64_t smmu_pgtable_iova_to_phys(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova)
+{
+	struct smmu_pt_node *n = d->root;
+
+	(void)smmu;
+	if (!n || (d->ias < 64 && (iova >> d->ias)))
+		return 0;
+	for (unsigned level = d->start_level; level <= 3; level++) {
+		unsigned shift = lvl_shift(d, level);
+		uint32_t idx = (uint32_t)(iova >> shift) & (n->entries - 1u);
+		uint64_t pte = hw(n)[idx];
+
+		if (!SMMU_GET(pte, PTE_VALID))
+			return 0;
+		if (!pte_is_table(level, pte))
+			return pte_oa(pte) | (iova & ((1ULL << shift) - 1u));
+		n = n->child[idx];
+	}
+	return 0;
+}

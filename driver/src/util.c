@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* Freestanding helpers: memory, single-copy-atomic 64-bit accesses, allocation, a tiny formatter. */
+#include <stdarg.h> /* a compiler-provided freestanding header, not libc */
+
+#include "internal.h"
+
+void smmu_memset(void *p, int c, size_t n)
+{
+	volatile unsigned char *d = p; /* volatile keeps the compiler from calling libc memset */
+	while (n--)
+		*d++ = (unsigned char)c;
+}
+
+void smmu_memcpy(void *dst, const void *src, size_t n)
+{
+	volatile unsigned char *d = dst;
+	const unsigned char *s = src;
+	while (n--)
+		*d++ = *s++;
+}
+
+uint64_t smmu_read_once64(const volatile uint64_t *p)
+{
+	return *p;
+}
+
+/* STE/CD words must reach memory as one 64-bit store: the SMMU may read them at any time. */
+void smmu_write_once64(volatile uint64_t *p, uint64_t v)
+{
+	*p = v;
+}
+
+int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf)
+{
+	int ret;
+
+	buf->cpu = NULL;
+	buf->bus = 0;
+	buf->size = 0;
+	ret = smmu->regif.dma_alloc(smmu->regif.ctx, size, align, buf);
+	if (ret) {
+		buf->cpu = NULL;
+		buf->size = 0;
+		return ret < 0 ? ret : -SMMU_ENOMEM;
+	}
+	/* the interface promises zeroed memory; do not depend on every port getting it right */
+	smmu_memset(buf->cpu, 0, size);
+	buf->size = size;
+	return 0;
+}
+
+void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf)
+{
+	if (!buf->cpu)
+		return;
+	smmu->regif.dma_free(smmu->regif.ctx, buf);
+	buf->cpu = NULL;
+	buf->bus = 0;
+	buf->size = 0;
+}
+
+/* ---- formatter ---- */
+struct fmt_out {
+	char *buf;
+	size_t len;
+	size_t pos;
+};
+
+static void out_c(struct fmt_out *o, char c)
+{
+	if (o->pos + 1 < o->len)
+		o->buf[o->pos] = c;
+	o->pos++;
+}
+
+static void out_num(struct fmt_out *o, uint64_t v, unsigned base, bool upper, bool neg, unsigned width, bool zero,
+		    const char *prefix)
+{
+	char tmp[24];
+	unsigned n = 0, plen = 0;
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+
+	do {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		plen++;
+	if (prefix)
+		for (const char *q = prefix; *q; q++)
+			plen++;
+	if (!zero)
+		while (width > n + plen) {
+			out_c(o, ' ');
+			width--;
+		}
+	if (neg)
+		out_c(o, '-');
+	if (prefix)
+		for (const char *p = prefix; *p; p++)
+			out_c(o, *p);
+	if (zero)
+		while (width > n + plen) {
+			out_c(o, '0');
+			width--;
+		}
+	while (n)
+		out_c(o, tmp[--n]);
+}
+
+static size_t smmu_vsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	struct fmt_out o = {buf, len, 0};
+
+	for (const char *p = fmt; *p; p++) {
+		if (*p != '%') {
+			out_c(&o, *p);
+			continue;
+		}
+		p++;
+		bool alt = false, zero = false;
+		unsigned width = 0, lng = 0;
+		for (;; p++) {
+			if (*p == '#')
+				alt = true;
+			else if (*p == '0')
+				zero = true;
+			else
+				break;
+		}
+		while (*p >= '0' && *p <= '9')
+			width = width * 10 + (unsigned)(*p++ - '0');
+		while (*p == 'l') {
+			lng++;
+			p++;
+		}
+		if (*p == 'z') {
+			lng = 2;
+			p++;
+		}
+		switch (*p) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			size_t sl = 0;
+			if (!s)
+				s = "(null)";
+			while (s[sl])
+				sl++;
+			while (width > sl) {
+				out_c(&o, ' ');
+				width--;
+			}
+			while (*s)
+				out_c(&o, *s++);
+			break;
+		}
+		case 'c':
+			out_c(&o, (char)va_arg(ap, int));
+			break;
+		case 'd':
+		case 'i': {
+			int64_t v = lng >= 2 ? va_arg(ap, long long) : lng == 1 ? va_arg(ap, long) : va_arg(ap, int);
+			out_num(&o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, 10, false, v < 0, width, zero, NULL);
+			break;
+		}
+		case 'u':
+		case 'x':
+		case 'X': {
+			uint64_t v = lng >= 2   ? va_arg(ap, unsigned long long)
+				     : lng == 1 ? va_arg(ap, unsigned long)
+						: va_arg(ap, unsigned int);
+			if (*p == 'u')
+				out_num(&o, v, 10, false, false, width, zero, NULL);
+			else
+				out_num(&o, v, 16, *p == 'X', false, width, zero, alt ? "0x" : NULL);
+			break;
+		}
+		case 'p':
+			out_num(&o, (uint64_t)(uintptr_t)va_arg(ap, void *), 16, false, false, width, zero, "0x");
+			break;
+		case '%':
+			out_c(&o, '%');
+			break;
+		case '\0':
+			p--;
+			break;
+		default:
+			out_c(&o, '%');
+			out_c(&o, *p);
+			break;
+		}
+	}
+	if (len)
+		buf[o.pos < len ? o.pos : len - 1] = '\0';
+	return o.pos;
+}
+
+size_t smmu_snprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = smmu_vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void smmu_log(const struct smmu_device *smmu, enum smmu_log_level level, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!smmu || !smmu->regif.log)
+		return;
+	va_start(ap, fmt);
+	smmu_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	smmu->regif.log(smmu->regif.ctx, level, line);
+}
