@@ -101,6 +101,13 @@ size_t smmusim_dma_outstanding(const smmusim *sim);
 int smmusim_mem_read(smmusim *sim, uint64_t pa, void *buf, size_t len);
 int smmusim_mem_write(smmusim *sim, uint64_t pa, const void *buf, size_t len);
 
+/* ---- Test hooks --------------------------------------------------------------------------------- */
+/*
+ * Allocation-failure injection for the regif's dma_alloc: after n more successful allocations,
+ * every dma_alloc returns -ENOMEM. n < 0 turns the injection off (the default).
+ */
+void smmusim_fail_alloc_after(smmusim *sim, long long n);
+
 /* ---- Statistics --------------------------------------------------------------------------------- */
 /* A named counter ("dma.transactions", "events.F_TRANSLATION", ...); 0 for unknown names. */
 uint64_t smmusim_stat(const smmusim *sim, const char *name);

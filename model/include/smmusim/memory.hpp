@@ -1,0 +1,77 @@
+// Physical memory: one sparse anonymous mapping (bus address pa lives at base + pa, untouched
+// pages cost nothing and read as zero). Accesses outside [0, size) are external aborts.
+// DmaAllocator: the regif's deterministic DMA allocator over [dma_base, size).
+#ifndef SMMUSIM_MEMORY_HPP
+#define SMMUSIM_MEMORY_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace smmusim {
+
+class Memory {
+public:
+	Memory() = default;
+	~Memory();
+	Memory(const Memory &) = delete;
+	Memory &operator=(const Memory &) = delete;
+
+	bool init(uint64_t size, std::string &err);
+	uint64_t size() const { return size_; }
+	bool in_range(uint64_t pa, uint64_t len) const { return len <= size_ && pa <= size_ - len; }
+	uint8_t *ptr(uint64_t pa) const { return base_ + pa; } // only after in_range()
+
+	// false = external abort (outside RAM); nothing is transferred then.
+	bool read(uint64_t pa, void *buf, size_t len) const
+	{
+		if (!in_range(pa, len))
+			return false;
+		std::memcpy(buf, base_ + pa, len);
+		return true;
+	}
+	bool write(uint64_t pa, const void *buf, size_t len)
+	{
+		if (!in_range(pa, len))
+			return false;
+		std::memcpy(base_ + pa, buf, len);
+		return true;
+	}
+	bool read64(uint64_t pa, uint64_t &v) const { return read(pa, &v, 8); } // little-endian host
+	// Return [pa, pa+len) to the all-zero state (cheap for large page-aligned ranges).
+	void zero(uint64_t pa, uint64_t len);
+
+private:
+	uint8_t *base_ = nullptr;
+	uint64_t size_ = 0;
+};
+
+// Power-of-two size classes with one free list each, carved from a bump pointer: O(1) per call,
+// deterministic (same call sequence gives same addresses), blocks naturally aligned to their class.
+class DmaAllocator {
+public:
+	void init(Memory *mem, uint64_t base, uint64_t limit);
+	// 0 and the bus address, or -ENOMEM / -EINVAL. The block is zeroed.
+	int alloc(uint64_t size, uint64_t align, uint64_t &bus);
+	// Unknown or already freed addresses are ignored (software input never crashes the model).
+	void free(uint64_t bus);
+	// Fail every allocation after n more successes; n < 0 disables the injection.
+	void fail_after(long long n) { fail_after_ = n; }
+	uint64_t bytes_in_use() const { return in_use_; }
+	uint64_t allocations() const { return live_; }
+
+private:
+	static unsigned class_of(uint64_t size, uint64_t align);
+	Memory *mem_ = nullptr;
+	uint64_t next_ = 0, limit_ = 0, in_use_ = 0, live_ = 0;
+	long long fail_after_ = -1;
+	std::vector<uint64_t> free_[64];
+	std::unordered_map<uint64_t, uint8_t> live_class_; // bus address -> size class
+};
+
+} // namespace smmusim
+
+#endif

@@ -1,0 +1,239 @@
+// The SMMUv3 model: TCU (register file, command queue consumer, event queue producer,
+// configuration cache, walk cache, walker) and one TBU per master port (micro TLB, main TLB).
+//
+// Functional behaviour is evaluated when a transaction is presented (tables are read at that
+// instant); timing is computed from the path the transaction took (which caches hit, which
+// descriptors were read) plus structural hazards (TCU translation slots), and completion is
+// reported at the computed cycle. Nothing ticks a clock: registers with delayed effects and the
+// command queue are SC_METHODs woken by sc_events only when something is pending.
+#ifndef SMMUSIM_SMMU_HPP
+#define SMMUSIM_SMMU_HPP
+
+#include <smmuv3/arch.h>
+#include <smmusim/cache.hpp>
+#include <smmusim/memory.hpp>
+#include <smmusim/params.hpp>
+#include <smmusim/tlb.hpp>
+
+#include <systemc>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace smmusim {
+
+using Params = ::SmmuParams;
+
+// Transaction outcome (values equal enum smmusim_dma_status; smmusim.h cannot be included here).
+enum : uint8_t { XLATE_OK = 0, XLATE_ABORT = 1, XLATE_RAZWI = 2 };
+
+struct DmaResult {
+	uint8_t status = XLATE_OK;
+	uint64_t pa = 0;
+	uint8_t event = 0;
+	bool event_recorded = false;
+	uint64_t issue_cycle = 0, done_cycle = 0, tag = 0;
+};
+
+enum StatId : unsigned {
+	ST_DMA_TRANSACTIONS, ST_DMA_OK, ST_DMA_ABORT, ST_DMA_RAZWI, ST_DMA_FAULTS, ST_DMA_BYPASS,
+	ST_EVENTS_RECORDED, ST_EVENTS_NOT_RECORDED, ST_EVENTS_DISABLED, ST_EVENTS_OVERFLOW, ST_EVENTQ_ABT,
+	ST_CMDS, ST_CMD_ERRORS, ST_CMD_SYNC, ST_CMD_SYNC_MSI, ST_CMD_SYNC_SEV, ST_CMD_CFGI, ST_CMD_TLBI,
+	ST_UTLB_LOOKUPS, ST_UTLB_MISSES, ST_MTLB_LOOKUPS, ST_MTLB_MISSES, ST_MTLB_PROBES,
+	ST_CFG_LOOKUPS, ST_CFG_MISSES, ST_CFG_L1_LOOKUPS, ST_CFG_L1_MISSES,
+	ST_WALK_LOOKUPS, ST_WALK_HITS, ST_WALKS,
+	ST_RD_L1STD, ST_RD_STE, ST_RD_L1CD, ST_RD_CD, ST_RD_PTE0, ST_RD_PTE1, ST_RD_PTE2, ST_RD_PTE3,
+	ST_LAT_TOTAL, ST_LAT_MAX,
+	ST_COUNT
+};
+extern const char *const kStatNames[ST_COUNT];
+const char *event_name(unsigned type); // "F_TRANSLATION", ... or nullptr
+
+struct Stats {
+	uint64_t c[ST_COUNT] = {};
+	uint64_t events[256] = {};  // events raised, by type (recorded or not)
+	uint64_t lat_hist[65] = {}; // latency histogram: bucket b counts latencies in [2^(b-1), 2^b)
+};
+
+// One DMA transaction as presented by a master.
+struct Txn {
+	uint32_t port = 0, sid = 0, ssid = 0, size = 0;
+	bool ssv = false, write = false, priv = false, instr = false;
+	uint64_t addr = 0, tag = 0, issue = 0;
+};
+
+// Key of the configuration cache: STE by SID, CD by (SID, CD index), L1 descriptors by table
+// index. One cache holds all kinds, as a unified MMU-style configuration cache.
+struct CfgKey {
+	uint32_t sid = 0;
+	uint32_t index = 0; // CD index, or L1 index for L1STD/L1CD
+	uint8_t kind = 0;   // CfgKind
+	bool operator==(const CfgKey &o) const noexcept { return sid == o.sid && index == o.index && kind == o.kind; }
+	uint64_t set_index() const noexcept { return (uint64_t)sid * 0x9E3779B1u ^ index ^ ((uint64_t)kind << 29); }
+};
+enum CfgKind : uint8_t { CFG_STE = 0, CFG_CD = 1, CFG_L1STD = 2, CFG_L1CD = 3 };
+struct CfgVal {
+	uint64_t dw[8] = {};
+};
+
+// TBU TLB tag: the TBU identifies a translation context by StreamID/SubstreamID (it does not
+// know ASIDs); the ASID/VMID/global tags live in the entry so TLBI can find them.
+struct TbuTag {
+	uint64_t vpn = 0;
+	uint32_t sid = 0, ssid = 0; // ssid = ~0u for "no SubstreamID"
+	uint8_t page_shift = 12;
+	bool operator==(const TbuTag &o) const noexcept
+	{
+		return vpn == o.vpn && sid == o.sid && ssid == o.ssid && page_shift == o.page_shift;
+	}
+};
+struct TbuEntry {
+	uint64_t out_base = 0;
+	uint16_t asid = 0, vmid = 0;
+	bool global = false;
+	uint8_t level = 3, page_shift = 12;
+	// Everything a hit needs without the TCU: which incoming accesses are allowed (bit
+	// priv*4 + instr*2 + write, after the STE overrides), the STE overrides for the event
+	// record, and the CD fault configuration (A, R) for a permission fault.
+	uint8_t perm_ok = 0xFF, privcfg = 0, instcfg = 0;
+	bool fault_a = true, fault_r = true;
+};
+
+// Micro TLB or main TLB of one TBU: a SetAssocCache, probed once per page size present.
+class TbuTlb {
+public:
+	TbuTlb(uint32_t entries, uint32_t ways, Replacement pol, uint64_t seed) : cache_(entries, ways, pol, seed) {}
+	const TbuEntry *lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes);
+	void insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e);
+	template <class Pred> size_t invalidate_if(Pred &&p)
+	{
+		return cache_.invalidate_if([&](const TbuTag &t, const TbuEntry &e) {
+			if (!p(t, e))
+				return false;
+			if (--count_[t.page_shift] == 0)
+				present_ &= ~(1ull << t.page_shift);
+			return true;
+		});
+	}
+	bool enabled() const { return cache_.enabled(); }
+
+private:
+	SetAssocCache<TbuTag, TbuEntry> cache_;
+	uint32_t count_[64] = {};
+	uint64_t present_ = 0;
+};
+
+struct Tbu {
+	TbuTlb utlb, mtlb;
+	Tbu(const Params &p, uint64_t seed);
+};
+
+struct WalkVal {
+	uint64_t table = 0; // next-level table address
+	uint64_t acc = 0;   // accumulated APTable/XNTable/PXNTable bits (descriptor positions)
+};
+
+// Where the transaction went, for the timing formula and statistics.
+struct Path {
+	bool tcu = false;    // went to the TCU (TBU TLB miss)
+	bool cfg = false;    // looked up the configuration cache
+	bool walk = false;   // looked up the walk cache
+	unsigned mtlb_probes = 0;
+	bool mtlb = false;
+	unsigned mem_reads = 0; // table/descriptor reads (each mem.latency)
+	bool data = false;      // the final access reached memory
+};
+
+class Smmu : public sc_core::sc_module {
+public:
+	SC_HAS_PROCESS(Smmu);
+	Smmu(sc_core::sc_module_name name, const Params &p, Memory &mem);
+
+	// Register interface (offsets from the SMMU base; page 1 at 0x10000).
+	uint32_t read32(uint32_t off);
+	void write32(uint32_t off, uint32_t val);
+	uint64_t read64(uint32_t off);
+	void write64(uint32_t off, uint64_t val);
+
+	// Present a transaction now; fills res (status, PA, event, done_cycle). data as smmusim_dma.
+	void transact(const Txn &t, void *data, DmaResult &res);
+
+	uint64_t now() const;
+	Stats stats;
+	const Params &params() const { return p_; }
+
+private:
+	// ---- register file (smmu_regs.cpp)
+	void ack_method();
+	void schedule_ack(uint64_t &due);
+	bool smmu_enabled() const { return cr0ack_ & 1u; }
+	bool cmdq_enabled() const;
+	bool eventq_enabled() const;
+	bool gerror_active(unsigned bit) const { return ((gerror_ ^ gerrorn_) >> bit) & 1u; }
+	void raise_gerror(unsigned bit);
+	void write_reg64(uint32_t off, uint64_t val);
+
+	uint32_t idr_[6] = {}, iidr_ = 0, aidr_ = 0;
+	uint32_t cr0_ = 0, cr0ack_ = 0, cr1_ = 0, cr2_ = 0, gbpa_ = GBPA_RESET_VALUE, gbpa_next_ = 0;
+	uint32_t irq_ctrl_ = 0, irq_ctrlack_ = 0, gerror_ = 0, gerrorn_ = 0;
+	uint32_t gerror_irq_cfg1_ = 0, gerror_irq_cfg2_ = 0, eventq_irq_cfg1_ = 0, eventq_irq_cfg2_ = 0;
+	uint64_t gerror_irq_cfg0_ = 0, eventq_irq_cfg0_ = 0;
+	uint64_t strtab_base_ = 0;
+	uint32_t strtab_base_cfg_ = 0;
+	uint64_t cmdq_base_ = 0, eventq_base_ = 0;
+	uint32_t cmdq_prod_ = 0, cmdq_cons_ = 0, eventq_prod_ = 0, eventq_cons_ = 0;
+	static constexpr uint64_t NEVER = ~0ull;
+	uint64_t cr0_due_ = NEVER, irq_due_ = NEVER, gbpa_due_ = NEVER;
+	sc_core::sc_event ack_event_;
+
+	// ---- queues (smmu_queues.cpp)
+	void cmdq_method();
+	bool cmdq_can_consume() const;
+	unsigned cmd_cost(const uint64_t cmd[2]) const;
+	uint8_t execute_command(const uint64_t cmd[2]); // CERROR code
+	void cmdq_error(uint8_t code);
+	void tlbi(uint8_t op, const uint64_t cmd[2]);
+	void cfgi(uint8_t op, const uint64_t cmd[2]);
+	sc_core::sc_event cmdq_kick_, cmdq_done_;
+	bool cmd_inflight_ = false;
+	uint64_t cmd_done_at_ = 0;
+	uint64_t cmd_[2] = {};
+	bool cmd_fetch_abort_ = false;
+	unsigned cmdq_log2() const;
+	unsigned eventq_log2() const;
+
+public:
+	// Record an event (the queue decides whether it is written); true if it reached the queue.
+	bool record_event(const uint64_t ev[4]);
+
+private:
+	// ---- translation (smmu_xlate.cpp)
+	struct Outcome {
+		uint8_t status = XLATE_OK;
+		uint64_t pa = 0;
+		uint8_t event = 0;
+		bool recorded = false;
+	};
+	void translate(const Txn &t, Outcome &o, Path &path);
+	bool fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t dw2, uint64_t dw3, bool record,
+		   uint8_t status);
+	bool read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path);
+	bool fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out,
+		       unsigned stat, Path &path, bool &abort);
+	bool ste_illegal(const CfgVal &ste) const;
+	bool cd_illegal(const CfgVal &cd, const CfgVal &ste) const;
+	uint64_t timing(const Txn &t, const Path &path, uint64_t &tcu_slot_wait);
+
+	const Params p_;
+	Memory &mem_;
+	uint64_t oas_mask_bits_ = 48;
+	std::vector<std::unique_ptr<Tbu>> tbus_;
+	SetAssocCache<CfgKey, CfgVal> cfg_cache_;
+	SetAssocCache<WalkKey, WalkVal> walk_cache_;
+	std::vector<uint64_t> ptw_free_; // TCU translation slots: cycle each becomes free
+};
+
+} // namespace smmusim
+
+#endif

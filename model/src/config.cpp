@@ -1,0 +1,387 @@
+// The configuration registry: one table lists every parameter (key, type, default, one-line doc).
+// docs/configuration.md mirrors it; smmusim_config_* and the INI loader work only through it.
+#include <smmusim/params.hpp>
+#include <smmusim/smmusim.h>
+
+#include <ini.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+enum class Type { U64, BOOL, ENUM };
+
+struct ParamDef {
+	const char *key;
+	Type type;
+	const char *def;
+	const char *choices; // ENUM: '|'-separated
+	uint64_t min, max;   // U64
+	const char *doc;
+};
+
+constexpr uint64_t U64MAX = ~0ull;
+
+// Keep in the same order as docs/configuration.md.
+const ParamDef kParams[] = {
+	{"smmu.sidsize", Type::U64, "24", nullptr, 0, 32, "IDR1.SIDSIZE: StreamID bits"},
+	{"smmu.ssidsize", Type::U64, "20", nullptr, 0, 20, "IDR1.SSIDSIZE: SubstreamID (PASID) bits, 0 = no substreams"},
+	{"smmu.cmdqs", Type::U64, "19", nullptr, 0, 19, "IDR1.CMDQS: log2 of the maximum command queue entries"},
+	{"smmu.eventqs", Type::U64, "19", nullptr, 0, 19, "IDR1.EVENTQS: log2 of the maximum event queue entries"},
+	{"smmu.cd2l", Type::BOOL, "1", nullptr, 0, 1, "IDR0.CD2L: 2-level CD tables supported"},
+	{"smmu.st_level", Type::ENUM, "2lvl", "linear|2lvl", 0, 0, "IDR0.ST_LEVEL: stream table formats supported"},
+	{"smmu.asid16", Type::BOOL, "1", nullptr, 0, 1, "IDR0.ASID16: 16-bit ASIDs (else 8-bit)"},
+	{"smmu.vmid16", Type::BOOL, "1", nullptr, 0, 1, "IDR0.VMID16: 16-bit VMIDs (else 8-bit)"},
+	{"smmu.msi", Type::BOOL, "1", nullptr, 0, 1, "IDR0.MSI: MSIs (CMD_SYNC MSI write) supported"},
+	{"smmu.sev", Type::BOOL, "1", nullptr, 0, 1, "IDR0.SEV: WFE wake-up events supported"},
+	{"smmu.ril", Type::BOOL, "1", nullptr, 0, 1, "IDR3.RIL: range TLB invalidation supported"},
+	{"smmu.had", Type::BOOL, "1", nullptr, 0, 1, "IDR3.HAD: CD.HAD0/1 hierarchical attribute disable supported"},
+	{"smmu.gran4k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN4K: 4 KB granule supported"},
+	{"smmu.gran16k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN16K: 16 KB granule supported"},
+	{"smmu.gran64k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN64K: 64 KB granule supported"},
+	{"smmu.oas", Type::ENUM, "48", "32|36|40|42|44|48|52", 0, 0, "IDR5.OAS: output (physical) address bits"},
+	{"smmu.stall_model", Type::ENUM, "terminate", "terminate", 0, 0,
+	 "IDR0.STALL_MODEL: only terminate (01) is modelled; stalls are not"},
+	{"smmu.ack_delay", Type::U64, "4", nullptr, 1, 1000000, "cycles until CR0ACK/IRQ_CTRLACK follow and GBPA.Update clears"},
+	{"smmu.cmd_cycles", Type::U64, "4", nullptr, 1, 1000000, "cycles to fetch and execute one command"},
+	{"smmu.cmd_inv_cycles", Type::U64, "8", nullptr, 0, 1000000, "extra cycles of a CFGI_* or TLBI_* command"},
+	{"smmu.cmd_sync_cycles", Type::U64, "2", nullptr, 0, 1000000, "extra cycles of a CMD_SYNC (completion signal)"},
+	{"smmu.relax_cycles", Type::U64, "16", nullptr, 1, 1000000, "cycles one regif relax() call advances"},
+	{"smmu.log", Type::BOOL, "0", nullptr, 0, 1, "print driver log lines to stderr (also with env SMMUSIM_LOG)"},
+	{"mem.size", Type::U64, "16G", nullptr, 1ull << 20, 1ull << 46, "bytes of physical RAM at address 0 (sparse)"},
+	{"mem.dma_base", Type::U64, "1G", nullptr, 0, U64MAX, "first bus address of the regif DMA allocator"},
+	{"mem.latency", Type::U64, "100", nullptr, 0, 1000000, "cycles of one memory read (table fetch or data)"},
+	{"tbu.count", Type::U64, "4", nullptr, 1, 256, "TBUs, one per master port"},
+	{"tbu.utlb.entries", Type::U64, "32", nullptr, 0, 65536, "micro-TLB entries (fully associative), 0 = off"},
+	{"tbu.utlb.latency", Type::U64, "1", nullptr, 0, 1000, "cycles of a micro-TLB lookup"},
+	{"tbu.utlb.policy", Type::ENUM, "plru", "lru|plru|rr|random|rrip", 0, 0, "micro-TLB replacement"},
+	{"tbu.mtlb.entries", Type::U64, "2048", nullptr, 0, 1u << 20, "main TLB entries, 0 = off"},
+	{"tbu.mtlb.ways", Type::U64, "4", nullptr, 0, 1024, "main TLB ways (0 = fully associative)"},
+	{"tbu.mtlb.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a main TLB lookup (+1 per extra page size probed)"},
+	{"tbu.mtlb.policy", Type::ENUM, "random", "lru|plru|rr|random|rrip", 0, 0, "main TLB replacement"},
+	{"tbu.link.to_tcu", Type::U64, "8", nullptr, 0, 1000, "cycles of a TBU to TCU translation request"},
+	{"tbu.link.to_tbu", Type::U64, "8", nullptr, 0, 1000, "cycles of a TCU to TBU translation response"},
+	{"tcu.cfg.entries", Type::U64, "64", nullptr, 0, 1u << 20, "configuration cache entries (STE+CD), 0 = off"},
+	{"tcu.cfg.ways", Type::U64, "4", nullptr, 0, 1024, "configuration cache ways (0 = fully associative)"},
+	{"tcu.cfg.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a configuration cache lookup"},
+	{"tcu.cfg.cache_l1", Type::BOOL, "0", nullptr, 0, 1, "also cache L1STD and L1CD descriptors"},
+	{"tcu.cfg.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "configuration cache replacement"},
+	{"tcu.walk.entries", Type::U64, "512", nullptr, 0, 1u << 20, "walk cache entries (table descriptors), 0 = off"},
+	{"tcu.walk.ways", Type::U64, "4", nullptr, 0, 1024, "walk cache ways (0 = fully associative)"},
+	{"tcu.walk.latency", Type::U64, "4", nullptr, 0, 1000, "cycles of one walk cache lookup"},
+	{"tcu.walk.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "walk cache replacement"},
+	{"tcu.ptw.slots", Type::U64, "16", nullptr, 1, 4096, "concurrent translations (walks) in the TCU"},
+	{"sim.seed", Type::U64, "1", nullptr, 0, U64MAX, "seed of every random replacement policy"},
+	{"cd.layout", Type::ENUM, "auto", "auto|linear|2l-4k|2l-64k", 0, 0, "driver policy: CD table layout (replay tool)"},
+	{"st.layout", Type::ENUM, "auto", "auto|linear|2lvl", 0, 0, "driver policy: stream table layout (replay tool)"},
+};
+constexpr size_t kCount = sizeof(kParams) / sizeof(kParams[0]);
+
+int find(const char *key)
+{
+	for (size_t i = 0; i < kCount; i++)
+		if (std::strcmp(kParams[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+void set_err(char *err, size_t errlen, const std::string &msg)
+{
+	if (err && errlen)
+		std::snprintf(err, errlen, "%s", msg.c_str());
+}
+
+// Numbers: decimal or 0x..; optional K/M/G/T suffix (powers of 1024).
+bool parse_u64(const char *s, uint64_t &out)
+{
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	char *end = nullptr;
+	unsigned long long v = std::strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end)
+		return false;
+	if (shift && (v >> (64 - shift)))
+		return false;
+	out = (uint64_t)v << shift;
+	return true;
+}
+
+bool parse_bool(const char *s, bool &out)
+{
+	static const char *yes[] = {"1", "true", "yes", "on"}, *no[] = {"0", "false", "no", "off"};
+	for (auto y : yes)
+		if (!strcasecmp(s, y)) { out = true; return true; }
+	for (auto n : no)
+		if (!strcasecmp(s, n)) { out = false; return true; }
+	return false;
+}
+
+bool enum_has(const char *choices, const char *s)
+{
+	std::string c(choices);
+	size_t pos = 0;
+	while (pos <= c.size()) {
+		size_t bar = c.find('|', pos);
+		if (bar == std::string::npos)
+			bar = c.size();
+		if (c.compare(pos, bar - pos, s) == 0 && std::strlen(s) == bar - pos)
+			return true;
+		pos = bar + 1;
+	}
+	return false;
+}
+
+bool validate(const ParamDef &d, const char *value, std::string &msg)
+{
+	switch (d.type) {
+	case Type::U64: {
+		uint64_t v;
+		if (!parse_u64(value, v)) {
+			msg = std::string(d.key) + ": '" + value + "' is not a number (decimal, 0x.., K/M/G/T suffix)";
+			return false;
+		}
+		if (v < d.min || v > d.max) {
+			msg = std::string(d.key) + ": " + value + " is out of range [" + std::to_string(d.min) + ", " +
+			      std::to_string(d.max) + "]";
+			return false;
+		}
+		return true;
+	}
+	case Type::BOOL: {
+		bool b;
+		if (!parse_bool(value, b)) {
+			msg = std::string(d.key) + ": '" + value + "' is not a boolean (0/1, true/false, yes/no, on/off)";
+			return false;
+		}
+		return true;
+	}
+	case Type::ENUM:
+		if (!enum_has(d.choices, value)) {
+			msg = std::string(d.key) + ": '" + value + "' is not one of " + d.choices;
+			return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+} // namespace
+
+struct smmusim_config {
+	std::vector<std::string> values;
+};
+
+extern "C" {
+
+smmusim_config *smmusim_config_new(void)
+{
+	auto *c = new smmusim_config;
+	for (const auto &d : kParams)
+		c->values.emplace_back(d.def);
+	return c;
+}
+
+void smmusim_config_free(smmusim_config *cfg) { delete cfg; }
+
+int smmusim_config_set(smmusim_config *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (!cfg || !key || !value) {
+		set_err(err, errlen, "smmusim_config_set: NULL argument");
+		return -EINVAL;
+	}
+	int i = find(key);
+	if (i < 0) {
+		set_err(err, errlen, std::string("unknown configuration key '") + key + "'");
+		return -EINVAL;
+	}
+	std::string msg;
+	if (!validate(kParams[i], value, msg)) {
+		set_err(err, errlen, msg);
+		return -EINVAL;
+	}
+	cfg->values[i] = value;
+	return 0;
+}
+
+namespace {
+struct IniCtx {
+	smmusim_config *cfg;
+	std::string msg;
+};
+} // namespace
+
+int smmusim_config_load(smmusim_config *cfg, const char *path, char *err, size_t errlen)
+{
+	if (!cfg || !path) {
+		set_err(err, errlen, "smmusim_config_load: NULL argument");
+		return -EINVAL;
+	}
+	FILE *f = std::fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		set_err(err, errlen, std::string(path) + ": " + std::strerror(e));
+		return -e;
+	}
+	IniCtx ctx{cfg, {}};
+	int line = ini_parse_file(
+		f,
+		[](void *user, const char *section, const char *name, const char *value) -> int {
+			auto *c = static_cast<IniCtx *>(user);
+			std::string key = (section && *section) ? std::string(section) + "." + name : std::string(name);
+			char buf[256];
+			if (smmusim_config_set(c->cfg, key.c_str(), value, buf, sizeof buf) != 0) {
+				c->msg = buf;
+				return 0;
+			}
+			return 1;
+		},
+		&ctx);
+	std::fclose(f);
+	if (line != 0) {
+		std::string why = ctx.msg.empty() ? "syntax error" : ctx.msg;
+		set_err(err, errlen, std::string(path) + ":" + std::to_string(line) + ": " + why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *smmusim_config_get(const smmusim_config *cfg, const char *key)
+{
+	if (!cfg || !key)
+		return nullptr;
+	int i = find(key);
+	return i < 0 ? nullptr : cfg->values[i].c_str();
+}
+
+size_t smmusim_config_count(const smmusim_config *) { return kCount; }
+
+const char *smmusim_config_key(const smmusim_config *, size_t index)
+{
+	return index < kCount ? kParams[index].key : nullptr;
+}
+
+} // extern "C"
+
+bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::string &err)
+{
+	smmusim_config defaults;
+	if (!cfg) {
+		for (const auto &d : kParams)
+			defaults.values.emplace_back(d.def);
+		cfg = &defaults;
+	}
+	auto u = [&](const char *k) {
+		uint64_t v = 0;
+		parse_u64(smmusim_config_get(cfg, k), v);
+		return v;
+	};
+	auto b = [&](const char *k) {
+		bool v = false;
+		parse_bool(smmusim_config_get(cfg, k), v);
+		return v;
+	};
+	auto s = [&](const char *k) { return std::string(smmusim_config_get(cfg, k)); };
+
+	p.sidsize = (unsigned)u("smmu.sidsize");
+	p.ssidsize = (unsigned)u("smmu.ssidsize");
+	p.cmdqs = (unsigned)u("smmu.cmdqs");
+	p.eventqs = (unsigned)u("smmu.eventqs");
+	p.cd2l = b("smmu.cd2l");
+	p.st_level = s("smmu.st_level") == "2lvl" ? 1 : 0;
+	p.asid16 = b("smmu.asid16");
+	p.vmid16 = b("smmu.vmid16");
+	p.msi = b("smmu.msi");
+	p.sev = b("smmu.sev");
+	p.ril = b("smmu.ril");
+	p.had = b("smmu.had");
+	p.gran4k = b("smmu.gran4k");
+	p.gran16k = b("smmu.gran16k");
+	p.gran64k = b("smmu.gran64k");
+	{
+		static const char *oas[] = {"32", "36", "40", "42", "44", "48", "52"};
+		std::string v = s("smmu.oas");
+		for (unsigned i = 0; i < 7; i++)
+			if (v == oas[i])
+				p.oas = i;
+	}
+	p.stall_model = 1;
+	p.ack_delay = (unsigned)u("smmu.ack_delay");
+	p.cmd_cycles = (unsigned)u("smmu.cmd_cycles");
+	p.cmd_inv_cycles = (unsigned)u("smmu.cmd_inv_cycles");
+	p.cmd_sync_cycles = (unsigned)u("smmu.cmd_sync_cycles");
+	p.relax_cycles = (unsigned)u("smmu.relax_cycles");
+	p.log = b("smmu.log");
+	p.mem_size = u("mem.size");
+	p.dma_base = u("mem.dma_base");
+	p.mem_latency = (unsigned)u("mem.latency");
+	p.tbu_count = (unsigned)u("tbu.count");
+	p.utlb_entries = (unsigned)u("tbu.utlb.entries");
+	p.utlb_latency = (unsigned)u("tbu.utlb.latency");
+	p.utlb_policy = s("tbu.utlb.policy");
+	p.mtlb_entries = (unsigned)u("tbu.mtlb.entries");
+	p.mtlb_ways = (unsigned)u("tbu.mtlb.ways");
+	p.mtlb_latency = (unsigned)u("tbu.mtlb.latency");
+	p.mtlb_policy = s("tbu.mtlb.policy");
+	p.link_to_tcu = (unsigned)u("tbu.link.to_tcu");
+	p.link_to_tbu = (unsigned)u("tbu.link.to_tbu");
+	p.cfg_entries = (unsigned)u("tcu.cfg.entries");
+	p.cfg_ways = (unsigned)u("tcu.cfg.ways");
+	p.cfg_latency = (unsigned)u("tcu.cfg.latency");
+	p.cfg_cache_l1 = b("tcu.cfg.cache_l1");
+	p.cfg_policy = s("tcu.cfg.policy");
+	p.walk_entries = (unsigned)u("tcu.walk.entries");
+	p.walk_ways = (unsigned)u("tcu.walk.ways");
+	p.walk_latency = (unsigned)u("tcu.walk.latency");
+	p.walk_policy = s("tcu.walk.policy");
+	p.ptw_slots = (unsigned)u("tcu.ptw.slots");
+	p.seed = u("sim.seed");
+	p.cd_layout = s("cd.layout");
+	p.st_layout = s("st.layout");
+
+	if (p.sidsize >= 7 && p.st_level == 0) {
+		err = "smmu.sidsize >= 7 requires smmu.st_level = 2lvl (the architecture demands 2-level stream tables)";
+		return false;
+	}
+	if (!p.gran4k && !p.gran16k && !p.gran64k) {
+		err = "at least one of smmu.gran4k/gran16k/gran64k must be enabled";
+		return false;
+	}
+	if (p.dma_base >= p.mem_size) {
+		err = "mem.dma_base must be below mem.size";
+		return false;
+	}
+	if ((p.mtlb_entries && p.mtlb_ways > p.mtlb_entries) || (p.cfg_entries && p.cfg_ways > p.cfg_entries) ||
+	    (p.walk_entries && p.walk_ways > p.walk_entries)) {
+		err = "a cache cannot have more ways than entries (tbu.mtlb, tcu.cfg, tcu.walk)";
+		return false;
+	}
+	if (p.mtlb_ways && p.mtlb_entries % p.mtlb_ways) {
+		err = "tbu.mtlb.entries must be a multiple of tbu.mtlb.ways";
+		return false;
+	}
+	if (p.cfg_ways && p.cfg_entries % p.cfg_ways) {
+		err = "tcu.cfg.entries must be a multiple of tcu.cfg.ways";
+		return false;
+	}
+	if (p.walk_ways && p.walk_entries % p.walk_ways) {
+		err = "tcu.walk.entries must be a multiple of tcu.walk.ways";
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,289 @@
+// Command queue consumer and event queue producer (digest sections 2, 5, 6).
+#include <smmusim/smmu.hpp>
+
+using namespace sc_core;
+
+namespace smmusim {
+
+static const sc_time kCycle(1, SC_NS);
+static constexpr uint32_t kNoSsid = ~0u;
+
+unsigned Smmu::cmdq_log2() const
+{
+	unsigned l = (unsigned)SMMU_GET(cmdq_base_, Q_BASE_LOG2SIZE);
+	return l < p_.cmdqs ? l : p_.cmdqs;
+}
+
+unsigned Smmu::eventq_log2() const
+{
+	unsigned l = (unsigned)SMMU_GET(eventq_base_, Q_BASE_LOG2SIZE);
+	return l < p_.eventqs ? l : p_.eventqs;
+}
+
+bool Smmu::cmdq_can_consume() const
+{
+	if (!cmdq_enabled() || gerror_active(0))
+		return false;
+	uint32_t m = (2u << cmdq_log2()) - 1;
+	return (cmdq_prod_ & m) != (cmdq_cons_ & m);
+}
+
+unsigned Smmu::cmd_cost(const uint64_t cmd[2]) const
+{
+	unsigned op = (unsigned)SMMU_GET(cmd[0], CMD0_OPCODE);
+	unsigned c = p_.cmd_cycles;
+	if ((op >= CMD_CFGI_STE && op <= CMD_CFGI_CD_ALL) || (op >= CMD_TLBI_NH_ALL && op <= CMD_TLBI_NSNH_ALL))
+		c += p_.cmd_inv_cycles;
+	if (op == CMD_SYNC)
+		c += p_.cmd_sync_cycles;
+	return c;
+}
+
+void Smmu::cmdq_error(uint8_t code)
+{
+	// CONS stays on the bad command; ERR is visible before GERROR.CMDQ_ERR becomes active.
+	cmdq_cons_ = (cmdq_cons_ & ~(uint32_t)SMMU_MASK(CMDQ_CONS_ERR)) | (uint32_t)SMMU_PREP(CMDQ_CONS_ERR, code);
+	raise_gerror(0);
+	stats.c[ST_CMD_ERRORS]++;
+}
+
+void Smmu::cmdq_method()
+{
+	const uint64_t t = now();
+	if (cmd_inflight_) {
+		if (t < cmd_done_at_) { // woken early by a PROD write or an acknowledgement
+			cmdq_done_.notify((double)(cmd_done_at_ - t) * kCycle);
+			return;
+		}
+		cmd_inflight_ = false;
+		if (cmdq_can_consume()) {
+			uint8_t err = cmd_fetch_abort_ ? (uint8_t)CERROR_ABT : execute_command(cmd_);
+			if (err) {
+				cmdq_error(err);
+				return;
+			}
+			uint32_t m = (2u << cmdq_log2()) - 1;
+			cmdq_cons_ = (cmdq_cons_ & ~(uint32_t)SMMU_MASK(Q_IDX_WR_RD)) | ((cmdq_cons_ + 1) & m);
+			stats.c[ST_CMDS]++;
+		}
+	}
+	if (!cmdq_can_consume())
+		return;
+	const unsigned qs = cmdq_log2();
+	const uint64_t addr = (cmdq_base_ & SMMU_MASK(Q_BASE_ADDR)) + (uint64_t)(cmdq_cons_ & ((1u << qs) - 1)) * CMD_SIZE;
+	cmd_fetch_abort_ = (addr >> oas_mask_bits_) != 0 || !mem_.read(addr, cmd_, CMD_SIZE);
+	const unsigned cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
+	cmd_inflight_ = true;
+	cmd_done_at_ = t + cost;
+	cmdq_done_.notify((double)cost * kCycle);
+}
+
+uint8_t Smmu::execute_command(const uint64_t cmd[2])
+{
+	const unsigned op = (unsigned)SMMU_GET(cmd[0], CMD0_OPCODE);
+	if (SMMU_GET(cmd[0], CMD0_SSEC))
+		return CERROR_ILL; // Secure commands on the Non-secure queue
+	switch (op) {
+	case CMD_PREFETCH_CONFIG:
+	case CMD_PREFETCH_ADDR:
+		return CERROR_NONE; // hints; this model does not prefetch
+	case CMD_CFGI_STE:
+	case CMD_CFGI_STE_RANGE:
+	case CMD_CFGI_CD:
+	case CMD_CFGI_CD_ALL:
+		cfgi((uint8_t)op, cmd);
+		stats.c[ST_CMD_CFGI]++;
+		return CERROR_NONE;
+	case CMD_TLBI_NH_ALL:
+	case CMD_TLBI_NH_ASID:
+	case CMD_TLBI_NH_VA:
+	case CMD_TLBI_NH_VAA:
+	case CMD_TLBI_NSNH_ALL:
+		if ((op == CMD_TLBI_NH_VA || op == CMD_TLBI_NH_VAA) && p_.ril && SMMU_GET(cmd[1], CMD1_TLBI_TG) &&
+		    !SMMU_GET(cmd[0], CMD0_TLBI_NUM) && !SMMU_GET(cmd[0], CMD0_TLBI_SCALE) && !SMMU_GET(cmd[1], CMD1_TLBI_TTL))
+			return CERROR_ILL; // reserved range encoding
+		tlbi((uint8_t)op, cmd);
+		stats.c[ST_CMD_TLBI]++;
+		return CERROR_NONE;
+	case CMD_SYNC: {
+		const unsigned cs = (unsigned)SMMU_GET(cmd[0], CMD0_SYNC_CS);
+		if (cs == 3)
+			return CERROR_ILL;
+		stats.c[ST_CMD_SYNC]++;
+		if (cs == CMD_SYNC_CS_IRQ && p_.msi) {
+			const uint64_t addr = SMMU_GET(cmd[1], CMD1_SYNC_MSIADDR) << 2;
+			if (addr) {
+				const uint32_t data = (uint32_t)SMMU_GET(cmd[0], CMD0_SYNC_MSIDATA);
+				if ((addr >> oas_mask_bits_) || !mem_.write(addr, &data, 4))
+					raise_gerror(4); // MSI_CMDQ_ABT_ERR; the SYNC still completes
+				else
+					stats.c[ST_CMD_SYNC_MSI]++;
+			}
+		} else if (cs == CMD_SYNC_CS_SEV && p_.sev) {
+			stats.c[ST_CMD_SYNC_SEV]++;
+		}
+		return CERROR_NONE;
+	}
+	case CMD_RESUME:
+	case CMD_STALL_TERM:
+		// Only the terminate model is implemented: no transaction ever stalls.
+		return p_.stall_model == IDR0_STALL_MODEL_TERMINATE ? (uint8_t)CERROR_ILL : (uint8_t)CERROR_NONE;
+	default:
+		// EL2_* (no HYP), S12_VMALL/S2_IPA (no S2P), EL3_* and Secure (NS queue), ATC_INV (no ATS),
+		// PRI_RESP (no PRI), CFGI_VMS_PIDM (no VMS), IMPDEF and reserved opcodes.
+		return CERROR_ILL;
+	}
+}
+
+// Does the 2^shift region at vpn overlap [addr, addr+len)? len 0 = the single address.
+static bool overlaps(uint64_t vpn, unsigned shift, uint64_t addr, uint64_t len)
+{
+	TlbTag t;
+	t.vpn = vpn;
+	t.page_shift = (uint8_t)shift;
+	return Tlb::overlaps(t, addr, len);
+}
+
+void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
+{
+	const uint16_t asid = (uint16_t)(SMMU_GET(cmd[0], CMD0_ASID) & (p_.asid16 ? 0xFFFFu : 0xFFu));
+	const uint64_t addr = SMMU_GET(cmd[1], CMD1_ADDR) << 12;
+	const bool leaf = SMMU_GET(cmd[1], CMD1_LEAF);
+	uint64_t len = 0;
+	const unsigned tg = (unsigned)SMMU_GET(cmd[1], CMD1_TLBI_TG);
+	if (p_.ril && tg) {
+		const unsigned gshift = 12 + 2 * (tg - 1); // 4 KB, 16 KB, 64 KB
+		const unsigned scale = (unsigned)SMMU_GET(cmd[0], CMD0_TLBI_SCALE);
+		const uint64_t num = SMMU_GET(cmd[0], CMD0_TLBI_NUM) + 1;
+		len = (scale + gshift >= 58) ? ~0ull : (num << (scale + gshift));
+	}
+	// With S2P=0 the VMID field is ignored: every entry is in VMID 0.
+	switch (op) {
+	case CMD_TLBI_NH_ALL:
+	case CMD_TLBI_NSNH_ALL:
+		for (auto &t : tbus_) {
+			t->utlb.invalidate_if([](const TbuTag &, const TbuEntry &) { return true; });
+			t->mtlb.invalidate_if([](const TbuTag &, const TbuEntry &) { return true; });
+		}
+		walk_cache_.invalidate_all();
+		break;
+	case CMD_TLBI_NH_ASID: {
+		auto pred = [&](const TbuTag &, const TbuEntry &e) { return !e.global && e.asid == asid; };
+		for (auto &t : tbus_) {
+			t->utlb.invalidate_if(pred);
+			t->mtlb.invalidate_if(pred);
+		}
+		walk_cache_.invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.asid == asid; });
+		break;
+	}
+	case CMD_TLBI_NH_VA:
+	case CMD_TLBI_NH_VAA: {
+		const bool any_asid = op == CMD_TLBI_NH_VAA;
+		auto pred = [&](const TbuTag &tag, const TbuEntry &e) {
+			return (any_asid || e.global || e.asid == asid) && overlaps(tag.vpn, tag.page_shift, addr, len);
+		};
+		for (auto &t : tbus_) {
+			t->utlb.invalidate_if(pred);
+			t->mtlb.invalidate_if(pred);
+		}
+		if (!leaf) // Leaf=0 also removes cached table (walk) entries for the address
+			walk_cache_.invalidate_if([&](const WalkKey &k, const WalkVal &) {
+				return (any_asid || k.asid == asid) && k.overlaps(addr, len);
+			});
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
+{
+	const uint32_t sid = (uint32_t)SMMU_GET(cmd[0], CMD0_SID);
+	const uint32_t ssid = (uint32_t)SMMU_GET(cmd[0], CMD0_SSID);
+	const bool leaf = SMMU_GET(cmd[1], CMD1_LEAF);
+	uint64_t lo = sid, hi = sid; // inclusive SID range
+	bool all = false;
+	if (op == CMD_CFGI_STE_RANGE) {
+		const unsigned range = (unsigned)SMMU_GET(cmd[1], CMD1_RANGE);
+		if (range == CMD_CFGI_ALL_RANGE) {
+			all = true;
+		} else {
+			const uint64_t n = 2ull << range;
+			lo = sid & ~(n - 1);
+			hi = lo + n - 1;
+		}
+	}
+	auto in = [&](uint32_t s) { return all || (s >= lo && s <= hi); };
+	// The TBUs tag their TLB entries with the StreamID context, so configuration invalidation
+	// also drops them (as MMU-600 does; over-invalidation is allowed).
+	auto tbu_drop = [&](auto pred) {
+		for (auto &t : tbus_) {
+			t->utlb.invalidate_if(pred);
+			t->mtlb.invalidate_if(pred);
+		}
+	};
+	switch (op) {
+	case CMD_CFGI_STE:
+	case CMD_CFGI_STE_RANGE:
+		// The STE and every CD cached through it; the L1STD too unless Leaf=1 (a range is Leaf=0).
+		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) {
+			if (k.kind == CFG_STE || k.kind == CFG_CD || k.kind == CFG_L1CD)
+				return in(k.sid);
+			return k.kind == CFG_L1STD && (op == CMD_CFGI_STE_RANGE || !leaf); // over-invalidates L1STDs
+		});
+		tbu_drop([&](const TbuTag &t, const TbuEntry &) { return in(t.sid); });
+		break;
+	case CMD_CFGI_CD:
+		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) {
+			if (k.sid != sid)
+				return false;
+			return (k.kind == CFG_CD && k.index == ssid) || (k.kind == CFG_L1CD && !leaf);
+		});
+		tbu_drop([&](const TbuTag &t, const TbuEntry &) {
+			return t.sid == sid && (t.ssid == ssid || (ssid == 0 && t.ssid == kNoSsid));
+		});
+		break;
+	case CMD_CFGI_CD_ALL:
+		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) {
+			return k.sid == sid && (k.kind == CFG_CD || k.kind == CFG_L1CD);
+		});
+		tbu_drop([&](const TbuTag &t, const TbuEntry &) { return t.sid == sid; });
+		break;
+	default:
+		break;
+	}
+}
+
+bool Smmu::record_event(const uint64_t ev[4])
+{
+	stats.events[ev[0] & 0xFF]++;
+	if (!eventq_enabled()) {
+		stats.c[ST_EVENTS_DISABLED]++; // not delivered and not an overflow
+		return false;
+	}
+	if (gerror_active(2)) {
+		stats.c[ST_EVENTS_NOT_RECORDED]++;
+		return false;
+	}
+	const unsigned qs = eventq_log2();
+	const uint32_t m = (2u << qs) - 1;
+	const uint32_t prod = eventq_prod_ & m, cons = eventq_cons_ & m;
+	if ((prod ^ cons) == (1u << qs)) { // full: same index, different wrap
+		if (SMMU_GET(eventq_prod_, Q_OVFLG) == SMMU_GET(eventq_cons_, Q_OVFLG))
+			eventq_prod_ ^= (uint32_t)SMMU_MASK(Q_OVFLG);
+		stats.c[ST_EVENTS_OVERFLOW]++;
+		return false;
+	}
+	const uint64_t addr = (eventq_base_ & SMMU_MASK(Q_BASE_ADDR)) + (uint64_t)(prod & ((1u << qs) - 1)) * EVT_SIZE;
+	if ((addr >> oas_mask_bits_) || !mem_.write(addr, ev, EVT_SIZE)) {
+		raise_gerror(2); // EVENTQ_ABT_ERR; PROD does not move past the failed entry
+		stats.c[ST_EVENTQ_ABT]++;
+		return false;
+	}
+	eventq_prod_ = (eventq_prod_ & (uint32_t)SMMU_MASK(Q_OVFLG)) | ((prod + 1) & m);
+	stats.c[ST_EVENTS_RECORDED]++;
+	return true;
+}
+
+} // namespace smmusim

@@ -1,0 +1,626 @@
+// Transaction processing (digest section 10): GBPA, stream table, STE checks, substreams, CD
+// tables, CD checks, the VMSAv8-64 stage-1 walk, faults and events, TBU TLBs, and the timing
+// formula documented in docs/model.md.
+#include <smmusim/smmu.hpp>
+
+#include <algorithm>
+
+using namespace sc_core;
+
+namespace smmusim {
+
+static constexpr uint32_t kNoSsid = ~0u;
+
+// ---- TBU TLB -----------------------------------------------------------------------------------
+
+static uint64_t tbu_set(uint64_t vpn, uint32_t sid, uint32_t ssid)
+{
+	return vpn ^ ((uint64_t)sid * 0x9E3779B1u) ^ ((uint64_t)ssid << 7);
+}
+
+const TbuEntry *TbuTlb::lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes)
+{
+	probes = 0;
+	uint64_t shifts = present_;
+	while (shifts) {
+		const unsigned shift = (unsigned)__builtin_ctzll(shifts);
+		shifts &= shifts - 1;
+		TbuTag k;
+		k.vpn = va >> shift;
+		k.sid = sid;
+		k.ssid = ssid;
+		k.page_shift = (uint8_t)shift;
+		probes++;
+		if (const TbuEntry *e = cache_.lookup(k, tbu_set(k.vpn, sid, ssid)))
+			return e;
+	}
+	return nullptr;
+}
+
+void TbuTlb::insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
+{
+	if (!cache_.enabled())
+		return;
+	TbuTag k;
+	k.vpn = va >> e.page_shift;
+	k.sid = sid;
+	k.ssid = ssid;
+	k.page_shift = e.page_shift;
+	Fill how;
+	TbuTag victim;
+	cache_.insert(k, tbu_set(k.vpn, sid, ssid), e, &how, &victim);
+	if (how == Fill::Evicted && --count_[victim.page_shift] == 0)
+		present_ &= ~(1ull << victim.page_shift);
+	if (how != Fill::Updated && count_[k.page_shift]++ == 0)
+		present_ |= 1ull << k.page_shift;
+}
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+namespace {
+
+// Stage-1 permission check (digest 7.4) on a leaf whose AP/XN bits already include the
+// restrictions of APTable/XNTable/PXNTable above it.
+bool allowed(uint64_t d, bool priv, bool instr, bool write, bool wxn, bool pan)
+{
+	const bool ap1 = SMMU_GET(d, PTE_AP1), ap2 = SMMU_GET(d, PTE_AP2);
+	const bool uxn = SMMU_GET(d, PTE_UXN), pxn = SMMU_GET(d, PTE_PXN);
+	if (!priv && !ap1)
+		return false;
+	if (write && ap2)
+		return false;
+	if (priv && pan && ap1 && !instr)
+		return false;
+	if (instr) {
+		const bool el0_writable = ap1 && !ap2, priv_writable = !ap2;
+		if (priv && (pxn || el0_writable || (wxn && priv_writable)))
+			return false;
+		if (!priv && (uxn || (wxn && el0_writable)))
+			return false;
+	}
+	return true;
+}
+
+bool eff_priv(unsigned privcfg, bool priv)
+{
+	return privcfg == STE_PRIVCFG_UNPRIV ? false : privcfg == STE_PRIVCFG_PRIV ? true : priv;
+}
+
+bool eff_instr(unsigned instcfg, bool instr, bool write)
+{
+	if (write)
+		return false; // InD is always 0 for writes
+	return instcfg == STE_INSTCFG_DATA ? false : instcfg == STE_INSTCFG_INSTR ? true : instr;
+}
+
+// Granule shift for CD.TG0 / CD.TG1 encodings; 0 = reserved.
+unsigned tg0_shift(unsigned tg) { return tg == CD_TG0_4K ? 12 : tg == CD_TG0_64K ? 16 : tg == CD_TG0_16K ? 14 : 0; }
+unsigned tg1_shift(unsigned tg) { return tg == CD_TG1_4K ? 12 : tg == CD_TG1_64K ? 16 : tg == CD_TG1_16K ? 14 : 0; }
+
+} // namespace
+
+bool Smmu::read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path)
+{
+	path.mem_reads++;
+	stats.c[stat]++;
+	return (pa >> oas_mask_bits_) == 0 && mem_.read64(pa, v);
+}
+
+// Fetch a configuration structure through the configuration cache. L1 descriptors use the
+// cache only with tcu.cfg.cache_l1. A failed fetch is not cached.
+bool Smmu::fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out,
+		     unsigned stat, Path &path, bool &abort)
+{
+	abort = false;
+	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
+	const bool cached = !l1 || p_.cfg_cache_l1;
+	CfgKey k;
+	k.sid = kind == CFG_L1STD ? 0 : sid;
+	k.index = index;
+	k.kind = kind;
+	if (cached) {
+		stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
+		if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index())) {
+			out = *v;
+			return true;
+		}
+		stats.c[l1 ? ST_CFG_L1_MISSES : ST_CFG_MISSES]++;
+	}
+	path.mem_reads++;
+	stats.c[stat]++;
+	if ((pa >> oas_mask_bits_) || !mem_.read(pa, out.dw, dwords * 8)) {
+		abort = true;
+		return false;
+	}
+	if (cached)
+		cfg_cache_.insert(k, k.set_index(), out);
+	return true;
+}
+
+bool Smmu::ste_illegal(const CfgVal &ste) const
+{
+	const uint64_t d0 = ste.dw[0], d1 = ste.dw[1];
+	const unsigned config = (unsigned)SMMU_GET(d0, STE0_CONFIG);
+	if (config & 2u)
+		return true; // stage 2 enabled but IDR0.S2P=0
+	if (config & 1u) {
+		const unsigned cdmax = (unsigned)SMMU_GET(d0, STE0_S1CDMAX), fmt = (unsigned)SMMU_GET(d0, STE0_S1FMT);
+		if (p_.ssidsize && cdmax) {
+			if ((fmt == STE_S1FMT_4K_L2 || fmt == STE_S1FMT_64K_L2) && !p_.cd2l)
+				return true;
+			if (cdmax > p_.ssidsize)
+				return true;
+		}
+		if (SMMU_GET(d1, STE1_S1STALLD) && p_.stall_model != IDR0_STALL_MODEL_BOTH)
+			return true;
+		if ((d0 & SMMU_MASK(STE0_S1CONTEXTPTR)) >> oas_mask_bits_)
+			return true;
+		// STRW is ignored without IDR0.HYP; EATS is ignored without IDR0.ATS.
+	}
+	return false;
+}
+
+bool Smmu::cd_illegal(const CfgVal &cd, const CfgVal &ste) const
+{
+	const uint64_t d0 = cd.dw[0];
+	if (!SMMU_GET(d0, CD0_V) || !SMMU_GET(d0, CD0_AA64) || SMMU_GET(d0, CD0_ENDI))
+		return true; // AArch64 tables only, little-endian only
+	if (SMMU_GET(d0, CD0_HA))
+		return true; // no HTTU ({HD,HA} = 10 behaves as 00)
+	if (!p_.asid16 && (SMMU_GET(d0, CD0_ASID) >> 8))
+		return true;
+	const bool s = SMMU_GET(d0, CD0_S);
+	if (s && (p_.stall_model == IDR0_STALL_MODEL_TERMINATE || SMMU_GET(ste.dw[1], STE1_S1STALLD)))
+		return true;
+	if (!s && p_.stall_model == IDR0_STALL_MODEL_FORCED)
+		return true;
+	const unsigned ips = std::min(smmu_oas_bits((unsigned)SMMU_GET(d0, CD0_IPS)), (unsigned)oas_mask_bits_);
+	auto bad_ttb = [&](unsigned txsz, unsigned gshift, uint64_t ttb) {
+		if (txsz < 16 || txsz > 39 || !gshift)
+			return true;
+		if ((gshift == 12 && !p_.gran4k) || (gshift == 14 && !p_.gran16k) || (gshift == 16 && !p_.gran64k))
+			return true;
+		return (ttb >> ips) != 0;
+	};
+	if (!SMMU_GET(d0, CD0_EPD0) &&
+	    bad_ttb((unsigned)SMMU_GET(d0, CD0_T0SZ), tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0)), cd.dw[1] & SMMU_MASK(CD1_TTB0)))
+		return true;
+	if (!SMMU_GET(d0, CD0_EPD1) &&
+	    bad_ttb((unsigned)SMMU_GET(d0, CD0_T1SZ), tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)), cd.dw[2] & SMMU_MASK(CD2_TTB1)))
+		return true;
+	return false;
+}
+
+// Build and (maybe) record one event; set the transaction's outcome. Returns false so that
+// callers can write "return fault(...)".
+bool Smmu::fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t dw2, uint64_t dw3, bool record,
+		 uint8_t status)
+{
+	uint64_t ev[4];
+	ev[0] = SMMU_PREP(EVT0_TYPE, type) | SMMU_PREP(EVT0_SID, t.sid);
+	if (t.ssv)
+		ev[0] |= SMMU_PREP(EVT0_SSV, 1) | SMMU_PREP(EVT0_SSID, t.ssid);
+	ev[1] = dw1;
+	ev[2] = dw2;
+	ev[3] = dw3;
+	o.status = status;
+	o.event = type;
+	o.recorded = false;
+	if (record)
+		o.recorded = record_event(ev);
+	else
+		stats.events[type]++; // raised but suppressed (CD.R=0)
+	return false;
+}
+
+void Smmu::translate(const Txn &t, Outcome &o, Path &path)
+{
+	// 1. SMMUEN=0 (as acknowledged): global bypass attributes, no event.
+	if (!smmu_enabled()) {
+		if (SMMU_GET(gbpa_, GBPA_ABORT) || (t.addr >> oas_mask_bits_)) {
+			o.status = XLATE_ABORT;
+			return;
+		}
+		o.pa = t.addr;
+		path.data = true;
+		stats.c[ST_DMA_BYPASS]++;
+		return;
+	}
+
+	const bool write = t.write;
+	const uint32_t ctx_ssid = t.ssv ? t.ssid : kNoSsid;
+	auto access_bits = [&](unsigned privcfg, unsigned instcfg) {
+		const bool pr = eff_priv(privcfg, t.priv), in = eff_instr(instcfg, t.instr, write);
+		return SMMU_PREP(EVT1_PNU, pr) | SMMU_PREP(EVT1_IND, in) | SMMU_PREP(EVT1_RNW, !write);
+	};
+	const uint64_t class_in = SMMU_PREP(EVT1_CLASS, EVT_CLASS_IN);
+
+	// 2. TBU: micro TLB, then main TLB.
+	Tbu &tbu = *tbus_[t.port];
+	const TbuEntry *hit = nullptr;
+	unsigned probes = 0;
+	if (tbu.utlb.enabled()) {
+		stats.c[ST_UTLB_LOOKUPS]++;
+		hit = tbu.utlb.lookup(t.sid, ctx_ssid, t.addr, probes);
+		if (!hit)
+			stats.c[ST_UTLB_MISSES]++;
+	}
+	if (!hit && tbu.mtlb.enabled()) {
+		path.mtlb = true;
+		stats.c[ST_MTLB_LOOKUPS]++;
+		hit = tbu.mtlb.lookup(t.sid, ctx_ssid, t.addr, probes);
+		path.mtlb_probes = probes;
+		stats.c[ST_MTLB_PROBES] += probes;
+		if (!hit)
+			stats.c[ST_MTLB_MISSES]++;
+		else
+			tbu.utlb.insert(t.sid, ctx_ssid, t.addr, *hit);
+	}
+	if (hit) {
+		const unsigned bit = (eff_priv(hit->privcfg, t.priv) ? 4u : 0u) | (eff_instr(hit->instcfg, t.instr, write) ? 2u : 0u) |
+				     (write ? 1u : 0u);
+		if (!((hit->perm_ok >> bit) & 1u)) {
+			fault(t, o, EVT_F_PERMISSION, access_bits(hit->privcfg, hit->instcfg) | class_in, t.addr, 0, hit->fault_r,
+			      hit->fault_a ? XLATE_ABORT : XLATE_RAZWI);
+			return;
+		}
+		o.pa = hit->out_base | (t.addr & ((1ull << hit->page_shift) - 1));
+		path.data = true;
+		return;
+	}
+
+	// 3. TCU: configuration.
+	path.tcu = true;
+	path.cfg = true;
+	auto abort_evt = [&](uint8_t type, uint64_t dw1, uint64_t dw2, uint64_t dw3) {
+		return fault(t, o, type, dw1, dw2, dw3, true, XLATE_ABORT);
+	};
+	const uint64_t st_base = strtab_base_ & SMMU_MASK(STRTAB_BASE_ADDR);
+	const unsigned log2size = std::min((unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_LOG2SIZE), p_.sidsize);
+	const bool recinvsid = SMMU_GET(cr2_, CR2_RECINVSID);
+	auto bad_sid = [&]() {
+		if (recinvsid)
+			abort_evt(EVT_C_BAD_STREAMID, 0, 0, 0);
+		else
+			fault(t, o, EVT_C_BAD_STREAMID, 0, 0, 0, false, XLATE_ABORT);
+	};
+	if ((uint64_t)t.sid >> log2size) {
+		bad_sid();
+		return;
+	}
+	uint64_t ste_pa;
+	bool abort = false;
+	const unsigned fmt = p_.st_level ? (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_FMT) : 0;
+	if (fmt == STRTAB_FMT_2LVL) {
+		unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
+		if (split != 6 && split != 8 && split != 10)
+			split = 6;
+		const uint32_t l1idx = split >= 32 ? 0 : t.sid >> split;
+		const uint64_t l1pa = st_base + (uint64_t)l1idx * L1STD_SIZE;
+		CfgVal l1;
+		if (!fetch_cfg(CFG_L1STD, t.sid, l1idx, l1pa, 1, l1, ST_RD_L1STD, path, abort)) {
+			abort_evt(EVT_F_STE_FETCH, 0, 0, l1pa & SMMU_MASK(EVT3_FETCHADDR));
+			return;
+		}
+		const unsigned span = (unsigned)SMMU_GET(l1.dw[0], L1STD_SPAN);
+		const uint32_t l2idx = t.sid & ((1u << split) - 1);
+		if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1))) {
+			bad_sid();
+			return;
+		}
+		ste_pa = (l1.dw[0] & SMMU_MASK(L1STD_L2PTR)) + (uint64_t)l2idx * STE_SIZE;
+	} else {
+		ste_pa = st_base + (uint64_t)t.sid * STE_SIZE;
+	}
+	CfgVal ste;
+	if (!fetch_cfg(CFG_STE, t.sid, 0, ste_pa, STE_DWORDS, ste, ST_RD_STE, path, abort)) {
+		abort_evt(EVT_F_STE_FETCH, 0, 0, ste_pa & SMMU_MASK(EVT3_FETCHADDR));
+		return;
+	}
+	if (!SMMU_GET(ste.dw[0], STE0_V)) {
+		abort_evt(EVT_C_BAD_STE, 0, 0, 0);
+		return;
+	}
+	const unsigned config = (unsigned)SMMU_GET(ste.dw[0], STE0_CONFIG);
+	if (config < STE_CONFIG_BYPASS) { // abort, or reserved 001..011 which behave as abort: no event
+		o.status = XLATE_ABORT;
+		return;
+	}
+	if (ste_illegal(ste)) {
+		abort_evt(EVT_C_BAD_STE, 0, 0, 0);
+		return;
+	}
+	const unsigned privcfg = (unsigned)SMMU_GET(ste.dw[1], STE1_PRIVCFG);
+	const unsigned instcfg = (unsigned)SMMU_GET(ste.dw[1], STE1_INSTCFG);
+	const uint64_t acc_bits = access_bits(privcfg, instcfg);
+
+	TbuEntry fill;
+	fill.privcfg = (uint8_t)privcfg;
+	fill.instcfg = (uint8_t)instcfg;
+	// Bypass (stage 1 off, or S1DSS=bypass): the output is the input, checked against the OAS.
+	auto bypass = [&]() {
+		if (t.addr >> oas_mask_bits_) {
+			abort_evt(EVT_F_ADDR_SIZE, acc_bits | class_in, t.addr, 0);
+			return;
+		}
+		o.pa = t.addr;
+		path.data = true;
+		fill.out_base = t.addr & ~0xFFFull;
+		fill.global = true;
+		tbu.mtlb.insert(t.sid, ctx_ssid, t.addr, fill);
+		tbu.utlb.insert(t.sid, ctx_ssid, t.addr, fill);
+	};
+	if (config == STE_CONFIG_BYPASS) {
+		if (t.ssv) {
+			abort_evt(EVT_C_BAD_SUBSTREAMID, 0, 0, 0); // a SubstreamID needs stage 1
+			return;
+		}
+		bypass();
+		return;
+	}
+
+	// 4. Substreams (digest 8.4). Config is 101 here (stage 2 was rejected above).
+	const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(ste.dw[0], STE0_S1CDMAX) : 0;
+	const unsigned s1dss = (unsigned)SMMU_GET(ste.dw[1], STE1_S1DSS);
+	uint32_t cdidx = 0;
+	if (t.ssv) {
+		if (cdmax == 0 || (t.ssid >> cdmax)) {
+			abort_evt(EVT_C_BAD_SUBSTREAMID, 0, 0, 0);
+			return;
+		}
+		if (s1dss == STE_S1DSS_SSID0 && t.ssid == 0) {
+			abort_evt(EVT_F_STREAM_DISABLED, 0, 0, 0);
+			return;
+		}
+		cdidx = t.ssid;
+	} else if (cdmax) {
+		if (s1dss == STE_S1DSS_BYPASS) {
+			bypass();
+			return;
+		}
+		if (s1dss != STE_S1DSS_SSID0) { // terminate, or reserved 11 which behaves as terminate
+			abort_evt(EVT_F_STREAM_DISABLED, 0, 0, 0);
+			return;
+		}
+	}
+
+	// 5. Find and check the CD.
+	const uint64_t ctx = ste.dw[0] & SMMU_MASK(STE0_S1CONTEXTPTR);
+	uint64_t cd_pa = ctx;
+	if (cdmax) {
+		const unsigned s1fmt = (unsigned)SMMU_GET(ste.dw[0], STE0_S1FMT);
+		if (s1fmt == STE_S1FMT_4K_L2 || s1fmt == STE_S1FMT_64K_L2) {
+			const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
+			const uint32_t l1idx = cdidx >> split;
+			const uint64_t l1pa = ctx + (uint64_t)l1idx * L1CD_SIZE;
+			CfgVal l1;
+			if (!fetch_cfg(CFG_L1CD, t.sid, l1idx, l1pa, 1, l1, ST_RD_L1CD, path, abort)) {
+				abort_evt(EVT_F_CD_FETCH, 0, 0, l1pa & SMMU_MASK(EVT3_FETCHADDR));
+				return;
+			}
+			uint64_t l2 = l1.dw[0] & SMMU_MASK(L1CD_L2PTR);
+			if (split == CD_SPLIT_64K)
+				l2 &= ~0xFFFFull; // L2Ptr[15:12] are RES0 for 64 KB leaves
+			if (!SMMU_GET(l1.dw[0], L1CD_V) || (l2 >> oas_mask_bits_)) {
+				abort_evt(EVT_C_BAD_SUBSTREAMID, 0, 0, 0);
+				return;
+			}
+			cd_pa = l2 + (uint64_t)(cdidx & ((1u << split) - 1)) * CD_SIZE;
+		} else {
+			cd_pa = ctx + (uint64_t)cdidx * CD_SIZE;
+		}
+	}
+	CfgVal cd;
+	if (!fetch_cfg(CFG_CD, t.sid, cdidx, cd_pa, CD_DWORDS, cd, ST_RD_CD, path, abort)) {
+		abort_evt(EVT_F_CD_FETCH, 0, 0, cd_pa & SMMU_MASK(EVT3_FETCHADDR));
+		return;
+	}
+	if (cd_illegal(cd, ste)) {
+		abort_evt(EVT_C_BAD_CD, 0, 0, 0);
+		return;
+	}
+
+	// 6. Stage-1 walk (digest 7).
+	const uint64_t d0 = cd.dw[0];
+	const bool cd_a = SMMU_GET(d0, CD0_A), cd_r = SMMU_GET(d0, CD0_R);
+	const bool wxn = SMMU_GET(d0, CD0_WXN), pan = SMMU_GET(d0, CD0_PAN), affd = SMMU_GET(d0, CD0_AFFD);
+	const uint16_t asid = (uint16_t)(SMMU_GET(d0, CD0_ASID) & (p_.asid16 ? 0xFFFFu : 0xFFu));
+	const unsigned ips = std::min(smmu_oas_bits((unsigned)SMMU_GET(d0, CD0_IPS)), (unsigned)oas_mask_bits_);
+	auto xlate_fault = [&](uint8_t type) {
+		fault(t, o, type, acc_bits | class_in, t.addr, 0, cd_r, cd_a ? XLATE_ABORT : XLATE_RAZWI);
+	};
+	const uint64_t va = t.addr;
+	const unsigned sel = (unsigned)((va >> 55) & 1u);
+	const bool tbi = sel ? SMMU_GET(d0, CD0_TBI1) : SMMU_GET(d0, CD0_TBI0);
+	const unsigned txsz = (unsigned)(sel ? SMMU_GET(d0, CD0_T1SZ) : SMMU_GET(d0, CD0_T0SZ));
+	const bool epd = sel ? SMMU_GET(d0, CD0_EPD1) : SMMU_GET(d0, CD0_EPD0);
+	if (epd) {
+		xlate_fault(EVT_F_TRANSLATION);
+		return;
+	}
+	const unsigned top = tbi ? 55 : 63;
+	const uint64_t range_mask = SMMU_MASK_(top, 64 - txsz);
+	if ((va & range_mask) != (sel ? range_mask : 0)) {
+		xlate_fault(EVT_F_TRANSLATION);
+		return;
+	}
+	const unsigned g = sel ? tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)) : tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0));
+	const bool had = p_.had && (sel ? (cd.dw[2] >> 1) & 1u : (cd.dw[1] >> 1) & 1u); // CD.HAD0/HAD1
+	const unsigned ia = 64 - txsz, stride = g - 3;
+	const unsigned levels = (ia - g + stride - 1) / stride;
+	const unsigned start = 4 - levels;
+	auto level_shift = [&](unsigned l) { return g + (3 - l) * stride; };
+	const uint64_t ttb = sel ? (cd.dw[2] & SMMU_MASK(CD2_TTB1)) : (cd.dw[1] & SMMU_MASK(CD1_TTB0));
+	const unsigned start_bits = ia - level_shift(start);
+	uint64_t table = ttb & ~((std::max<uint64_t>(8ull << start_bits, 64)) - 1);
+	uint64_t acc = 0; // table restrictions accumulated from the levels above
+	const uint64_t table_attr_mask = SMMU_MASK(PTE_PXNTABLE) | SMMU_MASK(PTE_UXNTABLE) | SMMU_MASK(PTE_APTABLE0) |
+					 SMMU_MASK(PTE_APTABLE1);
+	const uint64_t oa_mask = SMMU_MASK(PTE_OA);
+
+	unsigned level = start;
+	path.walk = walk_cache_.enabled();
+	if (path.walk) {
+		// One lookup probes every level in parallel; the deepest table entry wins.
+		stats.c[ST_WALK_LOOKUPS]++;
+		for (int l = 2; l >= (int)start; l--) {
+			WalkKey k = make_walk_key(0, 1, 0, asid, (uint8_t)l, level_shift((unsigned)l), va);
+			if (const WalkVal *w = walk_cache_.lookup(k, k.set_index())) {
+				table = w->table;
+				acc = w->acc;
+				level = (unsigned)l + 1;
+				stats.c[ST_WALK_HITS]++;
+				break;
+			}
+		}
+	}
+	stats.c[ST_WALKS]++;
+	for (;; level++) {
+		const unsigned shift = level_shift(level);
+		const unsigned bits = level == start ? start_bits : stride;
+		const uint64_t idx = (va >> shift) & ((1ull << bits) - 1);
+		const uint64_t dpa = table + idx * 8;
+		uint64_t d = 0;
+		if (!read_desc(dpa, d, ST_RD_PTE0 + level, path)) {
+			abort_evt(EVT_F_WALK_EABT, acc_bits | SMMU_PREP(EVT1_CLASS, EVT_CLASS_TT), t.addr,
+				  dpa & SMMU_MASK(EVT3_FETCHADDR));
+			return;
+		}
+		if (!SMMU_GET(d, PTE_VALID)) {
+			xlate_fault(EVT_F_TRANSLATION);
+			return;
+		}
+		if (level < 3 && SMMU_GET(d, PTE_TYPE)) { // table descriptor
+			const uint64_t next = d & oa_mask & ~((1ull << g) - 1);
+			if (next >> ips) {
+				xlate_fault(EVT_F_ADDR_SIZE);
+				return;
+			}
+			if (!had)
+				acc |= d & table_attr_mask;
+			WalkKey k = make_walk_key(0, 1, 0, asid, (uint8_t)level, shift, va);
+			WalkVal w;
+			w.table = next;
+			w.acc = acc;
+			walk_cache_.insert(k, k.set_index(), w);
+			table = next;
+			continue;
+		}
+		// Leaf: a page at level 3, or a block where this granule allows one.
+		const bool block_ok = (g == 12 && (level == 1 || level == 2)) || (g != 12 && level == 2);
+		if (level == 3 ? !SMMU_GET(d, PTE_TYPE) : !block_ok) {
+			xlate_fault(EVT_F_TRANSLATION);
+			return;
+		}
+		const uint64_t out = d & oa_mask & ~((1ull << shift) - 1);
+		if (out >> ips) {
+			xlate_fault(EVT_F_ADDR_SIZE);
+			return;
+		}
+		if (!SMMU_GET(d, PTE_AF) && !affd) {
+			xlate_fault(EVT_F_ACCESS);
+			return;
+		}
+		// Fold the table restrictions into the leaf's own AP/XN bits.
+		uint64_t eff = d;
+		if (SMMU_GET(acc, PTE_APTABLE0))
+			eff &= ~SMMU_MASK(PTE_AP1);
+		if (SMMU_GET(acc, PTE_APTABLE1))
+			eff |= SMMU_MASK(PTE_AP2);
+		if (SMMU_GET(acc, PTE_UXNTABLE))
+			eff |= SMMU_MASK(PTE_UXN);
+		if (SMMU_GET(acc, PTE_PXNTABLE))
+			eff |= SMMU_MASK(PTE_PXN);
+		const bool pr = eff_priv(privcfg, t.priv), in = eff_instr(instcfg, t.instr, write);
+		if (!allowed(eff, pr, in, write, wxn, pan)) {
+			xlate_fault(EVT_F_PERMISSION);
+			return;
+		}
+		o.pa = out | (va & ((1ull << shift) - 1));
+		path.data = true;
+		// 7. Fill the TBU TLBs (only successful translations are cached).
+		uint8_t perm = 0;
+		for (unsigned b = 0; b < 8; b++) {
+			const bool bw = b & 1u, bi = (b >> 1) & 1u, bp = (b >> 2) & 1u;
+			if (bw && bi)
+				continue; // no instruction writes
+			if (allowed(eff, bp, bi, bw, wxn, pan))
+				perm |= (uint8_t)(1u << b);
+		}
+		fill.out_base = out;
+		fill.page_shift = (uint8_t)shift;
+		fill.level = (uint8_t)level;
+		fill.asid = asid;
+		fill.global = !SMMU_GET(d, PTE_NG);
+		fill.perm_ok = perm;
+		fill.fault_a = cd_a;
+		fill.fault_r = cd_r;
+		tbu.mtlb.insert(t.sid, ctx_ssid, va, fill);
+		tbu.utlb.insert(t.sid, ctx_ssid, va, fill);
+		return;
+	}
+}
+
+// Latency of one transaction (docs/model.md, "Timing"): the sum of the stages on its path,
+// plus the wait for a TCU translation slot when all are busy.
+uint64_t Smmu::timing(const Txn &t, const Path &path, uint64_t &slot_wait)
+{
+	slot_wait = 0;
+	uint64_t lat = 0;
+	if (smmu_enabled() || path.tcu || path.mtlb) {
+		if (tbus_[t.port]->utlb.enabled())
+			lat += p_.utlb_latency;
+		if (path.mtlb)
+			lat += p_.mtlb_latency + (path.mtlb_probes > 1 ? path.mtlb_probes - 1 : 0);
+	}
+	if (path.tcu) {
+		const uint64_t tcu = p_.link_to_tcu + (path.cfg ? p_.cfg_latency : 0) + (path.walk ? p_.walk_latency : 0) +
+				     (uint64_t)path.mem_reads * p_.mem_latency + p_.link_to_tbu;
+		const uint64_t arrive = t.issue + lat;
+		auto slot = std::min_element(ptw_free_.begin(), ptw_free_.end());
+		const uint64_t start = std::max(arrive, *slot);
+		slot_wait = start - arrive;
+		*slot = start + tcu;
+		lat += slot_wait + tcu;
+	}
+	if (path.data)
+		lat += p_.mem_latency;
+	return lat;
+}
+
+void Smmu::transact(const Txn &t, void *data, DmaResult &res)
+{
+	Path path;
+	Outcome o;
+	translate(t, o, path);
+	if (o.status == XLATE_OK) {
+		if (!mem_.in_range(o.pa, t.size)) {
+			o.status = XLATE_ABORT; // the output address is not backed by RAM: bus abort
+		} else if (data) {
+			if (t.write)
+				std::memcpy(mem_.ptr(o.pa), data, t.size);
+			else
+				std::memcpy(data, mem_.ptr(o.pa), t.size);
+		}
+	} else if (o.status == XLATE_RAZWI && data && !t.write) {
+		std::memset(data, 0, t.size);
+	}
+	uint64_t wait;
+	const uint64_t lat = timing(t, path, wait);
+	res.status = o.status;
+	res.pa = o.status == XLATE_OK ? o.pa : 0;
+	res.event = o.event;
+	res.event_recorded = o.recorded;
+	res.issue_cycle = t.issue;
+	res.done_cycle = t.issue + lat;
+	res.tag = t.tag;
+	stats.c[ST_DMA_TRANSACTIONS]++;
+	stats.c[o.status == XLATE_OK ? ST_DMA_OK : o.status == XLATE_ABORT ? ST_DMA_ABORT : ST_DMA_RAZWI]++;
+	if (o.event)
+		stats.c[ST_DMA_FAULTS]++;
+	stats.c[ST_LAT_TOTAL] += lat;
+	stats.c[ST_LAT_MAX] = std::max(stats.c[ST_LAT_MAX], lat);
+	stats.lat_hist[lat ? 64 - __builtin_clzll(lat) : 0]++;
+}
+
+} // namespace smmusim
