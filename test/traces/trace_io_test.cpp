@@ -1,1 +1,210 @@
-#include <gtest/gtest.h>
+// Reader and writer: round trips, and every way a trace file can be malformed.
+#include <regex>
+
+#include "helpers.h"
+
+namespace {
+
+const char *kAllKinds =
+	"smmusim-trace 1\n"
+	"# every record kind once\n"
+	"device nic sid=0x10,0x11 pasid-bits=8 port=2\n"
+	"domain d0 dma\n"
+	"domain d1 dma\n"
+	"domain d2 dma\n"
+	"domain idm identity\n"
+	"domain blk blocked\n"
+	"attach nic d0\n"
+	"enable-aux nic\n"
+	"aux-attach nic d1\n"
+	"attach-pasid nic d2 pasid=7\n"
+	"@100 map d1 0x10000 0x80000000 0x2000 rw\n"
+	"@+5 r nic 0x10040 64 pasid=d1\n"
+	"w nic 0x10fff 1 sid=0x11 pasid=3 priv\n"
+	"r 0x10 0x0 4096 instr\n"
+	"@+1 unmap d1 0x10000 0x2000\n"
+	"detach nic d2\n"
+	"free d2\n";
+
+TEST(TraceIo, RoundTripEveryKindPlainAndGzip)
+{
+	std::string in = write_file("in.trace", kAllKinds);
+	ReadResult first = read_trace(in);
+	ASSERT_EQ(first.error, "");
+	ASSERT_EQ(first.records.size(), 17u);
+
+	for (const char *ext : {".trace", ".trace.gz"}) {
+		std::string out = temp_path(std::string("out") + ext);
+		char err[512];
+		trace_writer *w = trace_writer_open(out.c_str(), err, sizeof(err));
+		ASSERT_NE(w, nullptr) << err;
+		// Write from a live reader: record names point into the reader's name table.
+		trace_reader *r = trace_reader_open(in.c_str(), err, sizeof(err));
+		trace_record rec;
+		while (trace_reader_next(r, &rec) > 0)
+			ASSERT_EQ(trace_writer_write(w, &rec), 0);
+		trace_reader_close(r);
+		ASSERT_EQ(trace_writer_close(w, err, sizeof(err)), 0) << err;
+		if (std::string(ext) == ".trace.gz") {
+			std::string raw = read_file(out);
+			ASSERT_GE(raw.size(), 2u);
+			EXPECT_EQ((unsigned char)raw[0], 0x1f); // gzip magic: really compressed
+			EXPECT_EQ((unsigned char)raw[1], 0x8b);
+		} else {
+			EXPECT_EQ(read_file(out).rfind("smmusim-trace 1\n", 0), 0u);
+		}
+		ReadResult second = read_trace(out);
+		ASSERT_EQ(second.error, "");
+		EXPECT_EQ(second.lines, first.lines);
+		ASSERT_EQ(second.records.size(), first.records.size());
+		for (size_t i = 0; i < first.records.size(); i++) {
+			EXPECT_EQ(second.records[i].kind, first.records[i].kind) << i;
+			EXPECT_EQ(second.records[i].time, first.records[i].time) << i;
+		}
+	}
+}
+
+TEST(TraceIo, FieldsAndTimes)
+{
+	ReadResult res = read_trace(write_file("t.trace", kAllKinds));
+	ASSERT_EQ(res.error, "");
+	const trace_record &dev = res.records[0];
+	EXPECT_EQ(dev.kind, TRACE_DEVICE);
+	EXPECT_EQ(dev.u.device.nsids, 2u);
+	EXPECT_EQ(dev.u.device.sids[1], 0x11u);
+	EXPECT_EQ(dev.u.device.pasid_bits, 8u);
+	EXPECT_EQ(dev.u.device.port, 2u);
+	const trace_record &map = res.records[10];
+	EXPECT_EQ(map.kind, TRACE_MAP);
+	EXPECT_EQ(map.time, 100u);
+	EXPECT_EQ(map.u.map.pa, 0x80000000u);
+	EXPECT_EQ(map.u.map.prot, TRACE_PROT_READ | TRACE_PROT_WRITE);
+	const trace_record &dma = res.records[11];
+	EXPECT_EQ(dma.kind, TRACE_DMA);
+	EXPECT_EQ(dma.time, 105u);
+	EXPECT_EQ(dma.u.dma.pasid_mode, TRACE_PASID_DOMAIN);
+	EXPECT_EQ(dma.u.dma.size, 64u);
+	EXPECT_FALSE(dma.u.dma.write);
+	const trace_record &w = res.records[12];
+	EXPECT_EQ(w.time, 105u); // "as soon as possible" = not before the previous record
+	EXPECT_TRUE(w.u.dma.write);
+	EXPECT_TRUE(w.u.dma.priv);
+	EXPECT_EQ(w.u.dma.pasid_mode, TRACE_PASID_NUMBER);
+	EXPECT_EQ(w.u.dma.pasid, 3u);
+	const trace_record &bysid = res.records[13];
+	EXPECT_EQ(bysid.u.dma.dev, nullptr);
+	EXPECT_EQ(bysid.u.dma.sid, 0x10u);
+	EXPECT_TRUE(bysid.u.dma.instr);
+	EXPECT_EQ(res.records[14].time, 106u);
+	EXPECT_EQ(res.records[14].line, 17u);
+}
+
+TEST(TraceIo, NoTrailingNewlineCrLfAndComments)
+{
+	ReadResult res = read_trace(write_file("t.trace", "smmusim-trace 1\r\n  # indented comment\r\n\r\n"
+							  "device a sid=1 # trailing comment\r\ndomain d dma"));
+	ASSERT_EQ(res.error, "");
+	ASSERT_EQ(res.records.size(), 2u);
+	EXPECT_EQ(res.records[1].kind, TRACE_DOMAIN);
+}
+
+// Every reader error is one line "FILE:LINE: reason" naming the right line.
+static void expect_error(const std::string &text, int line, const std::string &reason)
+{
+	std::string path = write_file("bad.trace", text);
+	ReadResult res = read_trace(path);
+	EXPECT_EQ(res.error.find(path + ":" + std::to_string(line) + ": "), 0u) << res.error;
+	EXPECT_NE(res.error.find(reason), std::string::npos) << res.error;
+	EXPECT_EQ(res.error.find('\n'), std::string::npos);
+}
+
+TEST(TraceIoErrors, UnknownRecord)
+{
+	expect_error("smmusim-trace 1\ndevice a sid=1\nfrobnicate a\n", 3, "unknown record \"frobnicate\"");
+}
+
+TEST(TraceIoErrors, BadNumbers)
+{
+	expect_error("smmusim-trace 1\ndevice a sid=0xZZ\n", 2, "bad number for sid");
+	expect_error("smmusim-trace 1\ndevice a sid=1\n@12x r a 0 4\n", 3, "bad number for time");
+	expect_error("smmusim-trace 1\ndevice a sid=1\nr a 0x1000 sixty\n", 3, "bad number for size");
+	expect_error("smmusim-trace 1\ndevice a sid=1\nr a 99999999999999999999999 4\n", 3, "bad number for address");
+}
+
+TEST(TraceIoErrors, MissingOrWrongVersion)
+{
+	expect_error("device a sid=1\n", 1, "not a smmusim trace");
+	expect_error("smmusim-trace 2\n", 1, "version 2 not supported");
+	expect_error("", 1, "empty trace");
+}
+
+TEST(TraceIoErrors, RecordLevelRules)
+{
+	expect_error("smmusim-trace 1\ndevice a sid=1\nr a 0xff0 32\n", 3, "crosses a 4 KiB boundary");
+	expect_error("smmusim-trace 1\ndevice a sid=1\nr a 0x0 0\n", 3, "out of range 1..4096");
+	expect_error("smmusim-trace 1\ndomain d dma\nmap d 0x1001 0x0 0x1000 rw\n", 3, "not 4 KiB aligned");
+	expect_error("smmusim-trace 1\ndomain d dma\nmap d 0x1000 0x0 0x1000 rwz\n", 3, "bad protection");
+	expect_error("smmusim-trace 1\n@10 domain d dma\n@5 domain e dma\n", 3, "time goes backwards");
+	expect_error("smmusim-trace 1\ndomain d lol\n", 2, "bad type");
+	expect_error("smmusim-trace 1\nattach-pasid a d\n", 2, "missing pasid=");
+	expect_error("smmusim-trace 1\ndevice a sid=1\nw a 0 4 instr\n", 3, "instr is for reads only");
+}
+
+TEST(TraceIoErrors, TruncatedGzip)
+{
+	std::string text = "smmusim-trace 1\ndevice a sid=1\n";
+	for (int i = 0; i < 20000; i++)
+		text += "@+1 r a 0x" + std::to_string(1000 + i % 3000) + "0 16\n";
+	std::string gz = write_gz("full.trace.gz", text);
+	std::string raw = read_file(gz);
+	ASSERT_EQ(read_trace(gz, false).error, "");
+	std::string cut = write_file("cut.trace.gz", raw.substr(0, raw.size() / 2));
+	ReadResult res = read_trace(cut, false);
+	EXPECT_EQ(res.error.find(cut + ":"), 0u) << res.error;
+	EXPECT_NE(res.error.find("corrupt or truncated input"), std::string::npos) << res.error;
+	EXPECT_LT(res.records.size(), 20001u);
+}
+
+TEST(TraceIoErrors, CorruptGzip)
+{
+	std::string text = "smmusim-trace 1\ndevice a sid=1\n";
+	for (int i = 0; i < 5000; i++)
+		text += "@+1 w a 0x" + std::to_string(2000 + i) + "0 8\n";
+	std::string raw = read_file(write_gz("ok.trace.gz", text));
+	for (size_t i = raw.size() / 3; i < raw.size() / 3 + 64; i++)
+		raw[i] = (char)(raw[i] ^ 0x5a);
+	std::string bad = write_file("bad.trace.gz", raw);
+	ReadResult res = read_trace(bad, false);
+	EXPECT_EQ(res.error.find(bad + ":"), 0u) << res.error;
+	EXPECT_NE(res.error.find("corrupt or truncated input"), std::string::npos) << res.error;
+}
+
+TEST(TraceIoErrors, MissingFile)
+{
+	char err[512];
+	EXPECT_EQ(trace_reader_open("/nonexistent/x.trace", err, sizeof(err)), nullptr);
+	EXPECT_NE(std::string(err).find("/nonexistent/x.trace: cannot open"), std::string::npos) << err;
+}
+
+TEST(TraceIoErrors, LineTooLong)
+{
+	std::string text = "smmusim-trace 1\n# " + std::string(10000, 'x') + "\n";
+	ReadResult res = read_trace(write_file("long.trace", text));
+	EXPECT_NE(res.error.find("longer than"), std::string::npos) << res.error;
+}
+
+TEST(TraceIo, ParseNumbers)
+{
+	uint64_t v;
+	EXPECT_TRUE(trace_parse_u64("0x1F", 4, false, &v));
+	EXPECT_EQ(v, 0x1fu);
+	EXPECT_TRUE(trace_parse_u64("2M", 2, true, &v));
+	EXPECT_EQ(v, 2u << 20);
+	EXPECT_FALSE(trace_parse_u64("2M", 2, false, &v));
+	EXPECT_TRUE(trace_parse_u64("18446744073709551615", 20, false, &v));
+	EXPECT_FALSE(trace_parse_u64("18446744073709551616", 20, false, &v));
+	EXPECT_FALSE(trace_parse_u64("0x", 2, false, &v));
+	EXPECT_FALSE(trace_parse_u64("", 0, false, &v));
+}
+
+} // namespace

@@ -529,7 +529,21 @@ static struct dev_entry *dma_device(struct conv *c, const char *kname, size_t le
 	if (sscanf(name, "%x:%x:%x.%x%c", &dom_, &bus, &slot, &fn, &tail) == 4 && bus < 256 && slot < 32 && fn < 8) {
 		d->sid = bus << 8 | slot << 3 | fn;
 		snprintf(d->name, sizeof(d->name), "pci-%s", name);
+		for (size_t i = 0; i < c->ndevs; i++)
+			if (c->devs[i].sid == d->sid) {
+				conv_fail(c, "device %s: StreamID 0x%x already given to %s (use --sid to move platform devices)",
+					  name, d->sid, c->devs[i].kname);
+				return NULL;
+			}
 	} else {
+		/* platform devices: the next StreamID from --sid that no device holds yet */
+		for (bool taken = true; taken;) {
+			taken = false;
+			for (size_t i = 0; i < c->ndevs; i++)
+				taken |= c->devs[i].sid == c->next_sid;
+			if (taken)
+				c->next_sid++;
+		}
 		d->sid = (uint32_t)c->next_sid++;
 		/* trace names start with a letter and avoid spaces: keep the kernel's name recognisable */
 		snprintf(d->name, sizeof(d->name), "%s%s", isalpha((unsigned char)name[0]) ? "" : "dev-", name);
@@ -718,6 +732,11 @@ int smmusim_cmd_convert(int argc, char **argv)
 		if (len && buf[len - 1] == '\r')
 			buf[--len] = '\0';
 		if (parsers[c.fmt](&c, buf) < 0) {
+			/* a cut-off last line fails to parse: the real cause is the damaged stream */
+			int zerr = Z_OK;
+			const char *zmsg = gzerror(in, &zerr);
+			if (zerr != Z_OK && zerr != Z_STREAM_END)
+				conv_fail(&c, "corrupt or truncated input: %s", zmsg);
 			status = SMMUSIM_EXIT_INPUT;
 			break;
 		}

@@ -206,6 +206,10 @@ int trace_reader_next(trace_reader *r, struct trace_record *rec)
 		if (nl) {
 			len = (size_t)(nl - p);
 			r->start += len + 1;
+			if (len > MAX_LINE) {
+				r->line++;
+				return fail(r, "line longer than %u bytes (is this a trace?)", MAX_LINE);
+			}
 		} else if (!r->eof) {
 			if (refill(r) < 0)
 				return -1;
