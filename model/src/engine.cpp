@@ -151,10 +151,13 @@ void SmmusimEngine::dma_free(uint64_t bus) { impl_->alloc.free(bus); }
 void SmmusimEngine::fail_alloc_after(long long n) { impl_->alloc.fail_after(n); }
 
 uint64_t SmmusimEngine::now() const { return impl_->smmu->now(); }
+// Advance time; then also settle everything due at the final cycle (sc_start(t) stops before
+// running the processes notified for exactly t), so state read afterwards includes cycle t.
 void SmmusimEngine::run(uint64_t cycles)
 {
 	if (cycles)
 		sc_start((double)cycles * kCycle);
+	sc_start(SC_ZERO_TIME);
 }
 void SmmusimEngine::relax() { run(impl_->p.relax_cycles); }
 
@@ -171,8 +174,7 @@ void SmmusimEngine::dma(const EngineDma &d, void *data, EngineResult &res)
 	impl_->smmu->transact(t, data, r);
 	to_result(r, res);
 	const uint64_t n = now();
-	if (r.done_cycle > n)
-		run(r.done_cycle - n);
+	run(r.done_cycle > n ? r.done_cycle - n : 0);
 }
 
 void SmmusimEngine::submit(const EngineDma &d, uint64_t at, uint64_t tag)

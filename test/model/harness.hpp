@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,7 +31,12 @@ struct Sim {
 	unsigned cmdq_log2 = 8, evtq_log2 = 6;
 	uint64_t pt_next = PT_POOL;
 
-	explicit Sim(std::vector<std::pair<std::string, std::string>> cfg = {})
+	Sim() : Sim(std::vector<std::pair<std::string, std::string>>{}) {}
+	explicit Sim(std::initializer_list<std::pair<const char *, const char *>> cfg)
+	    : Sim(std::vector<std::pair<std::string, std::string>>(cfg.begin(), cfg.end()))
+	{
+	}
+	explicit Sim(std::vector<std::pair<std::string, std::string>> cfg)
 	{
 		smmusim_config *c = smmusim_config_new();
 		char err[256];
