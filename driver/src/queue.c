@@ -31,6 +31,11 @@ static inline bool q_full(const struct smmu_queue *q, uint32_t prod, uint32_t co
 {
 	return q_idx(q, prod) == q_idx(q, cons) && q_wrp(q, prod) != q_wrp(q, cons);
 }
+/* Free slots between the producer and the consumer. */
+static inline uint32_t q_space(const struct smmu_queue *q, uint32_t prod, uint32_t cons)
+{
+	return q_size(q) - ((prod - cons) & q_wrmask(q));
+}
 static inline uint32_t q_inc(const struct smmu_queue *q, uint32_t v)
 {
 	return (v + 1u) & q_wrmask(q);
@@ -292,13 +297,19 @@ static int cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, siz
 		if (q_full(q, q->prod, q->cons)) {
 			cmdq_refresh_cons(smmu);
 			if (q_full(q, q->prod, q->cons)) {
-				/* never overwrite: hand over what we have and wait for room */
+				/*
+				 * Never overwrite: hand over what we have, then wait for room for the
+				 * rest (up to half the queue) so that batching survives a full queue.
+				 */
+				uint32_t need = q_size(q) / 2u;
+				if (total - i < need)
+					need = (uint32_t)(total - i);
 				if (pending) {
 					cmdq_publish(smmu);
 					pending = 0;
 				}
 				smmu->stats.queue_full_waits++;
-				for (polls = 0; q_full(q, q->prod, q->cons); polls++) {
+				for (polls = 0; q_space(q, q->prod, q->cons) < need; polls++) {
 					if (polls >= poll_limit(smmu)) {
 						smmu_log(smmu, SMMU_LOG_ERR, "CMDQ full: timeout (prod 0x%x cons 0x%x)",
 							 q->prod, q->cons);

@@ -51,12 +51,15 @@ int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_
 
 void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf)
 {
-	if (!buf->cpu)
+	struct smmu_dma_buf b = *buf;
+
+	if (!b.cpu)
 		return;
-	smmu->regif.dma_free(smmu->regif.ctx, buf);
+	/* clear first: buf may live inside the block being freed (an object's own "self") */
 	buf->cpu = NULL;
 	buf->bus = 0;
 	buf->size = 0;
+	smmu->regif.dma_free(smmu->regif.ctx, &b);
 }
 
 /* ---- formatter ---- */
