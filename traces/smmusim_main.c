@@ -4,6 +4,7 @@
  * no library depends on it. Subcommands live with their parts (traces/, bench/).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smmusim/cli.h"
@@ -46,6 +47,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* SystemC prints a banner on its first elaboration; users who want it can set the variable. */
+	setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
 	if (argc < 2) {
 		usage(stderr);
 		return SMMUSIM_EXIT_USAGE;

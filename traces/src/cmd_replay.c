@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * smmusim replay: options and full trace validation. The execution engine (driver calls for
- * control records, smmusim_dma_submit/poll for DMA) needs the driver API and the model's C shim,
- * which are not in the tree yet; until then replay validates and says so, it never fakes results.
- */
+/* smmusim replay: the command line; the engine is in replay_engine.c. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_common.h"
+#include "replay_engine.h"
 
 static void replay_usage(FILE *out)
 {
@@ -23,8 +20,9 @@ static void replay_usage(FILE *out)
 		"  -h, --help             this help\n\n"
 		"Driver policy keys passed to the driver: cd.layout (linear, 2lvl-4k, 2lvl-64k),\n"
 		"st.layout (linear, 2lvl). Every other key goes to the model (docs/configuration.md).\n\n"
-		"Status of this build: the trace is checked in full, but the execution engine is not\n"
-		"implemented yet (it waits for the driver API and the model's C shim): exit status 2.\n");
+		"The whole trace is checked first (errors: \"FILE:LINE: reason\", exit 2), then control\n"
+		"records run through the driver and DMA records through the model. Trace cycle 0 is the\n"
+		"cycle the driver finished bringing the SMMU up. Exit 3 if the driver or model fails.\n");
 }
 
 int smmusim_cmd_replay(int argc, char **argv)
@@ -34,61 +32,40 @@ int smmusim_cmd_replay(int argc, char **argv)
 		{"json", required_argument, 0, 'j'},   {"csv", required_argument, 0, 1},
 		{"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
-	const char *config = NULL, *json = NULL, *csv = NULL;
-	size_t nsets = 0;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:s:j:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': config = optarg; break;
-		case 's': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg) {
-				fprintf(stderr, "smmusim replay: --set wants KEY=VALUE, got \"%s\"\n", optarg);
-				return SMMUSIM_EXIT_USAGE;
-			}
-			nsets++;
-			break;
-		}
-		case 'j': json = optarg; break;
-		case 1: csv = optarg; break;
-		case 'q': break;
-		case 'h': replay_usage(stdout); return SMMUSIM_EXIT_OK;
-		default: replay_usage(stderr); return SMMUSIM_EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
-		replay_usage(stderr);
-		return SMMUSIM_EXIT_USAGE;
-	}
-	if (config) {
-		FILE *f = fopen(config, "r");
-		if (!f) {
-			fprintf(stderr, "%s: cannot open the configuration\n", config);
-			return SMMUSIM_EXIT_INPUT;
-		}
-		fclose(f);
-	}
-	(void)json;
-	(void)csv;
-	(void)nsets;
-	const char *path = argv[optind];
-	trace_checker *chk = trace_checker_new();
-	if (!chk) {
+	struct replay_options o = {0};
+	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
+	int c, status = SMMUSIM_EXIT_OK;
+	if (!sets) {
 		fprintf(stderr, "smmusim replay: out of memory\n");
 		return SMMUSIM_EXIT_SIM;
 	}
-	int status = cli_walk_trace(path, chk, true, NULL, NULL);
-	if (status == SMMUSIM_EXIT_OK) {
-		uint64_t total = 0;
-		for (int k = 0; k < TRACE_KIND_COUNT; k++)
-			total += trace_checker_stats(chk)->records[k];
-		fprintf(stderr,
-			"smmusim replay: %s is valid (%llu records), but the replay engine is not implemented yet "
-			"in this build (it needs the driver API and the model's C shim); no results written\n",
-			path, (unsigned long long)total);
-		status = SMMUSIM_EXIT_INPUT;
+	optind = 1;
+	while (status == SMMUSIM_EXIT_OK && (c = getopt_long(argc, argv, "c:s:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config = optarg; break;
+		case 's':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr, "smmusim replay: --set wants KEY=VALUE, got \"%s\"\n", optarg);
+				status = SMMUSIM_EXIT_USAGE;
+			}
+			sets[o.nsets++] = optarg;
+			break;
+		case 'j': o.json = optarg; break;
+		case 1: o.csv = optarg; break;
+		case 'q': o.quiet = true; break;
+		case 'h': replay_usage(stdout); free(sets); return SMMUSIM_EXIT_OK;
+		default: replay_usage(stderr); status = SMMUSIM_EXIT_USAGE;
+		}
 	}
-	trace_checker_free(chk);
+	if (status == SMMUSIM_EXIT_OK && optind + 1 != argc) {
+		replay_usage(stderr);
+		status = SMMUSIM_EXIT_USAGE;
+	}
+	if (status == SMMUSIM_EXIT_OK) {
+		o.trace = argv[optind];
+		o.sets = sets;
+		status = replay_run(&o);
+	}
+	free(sets);
 	return status;
 }

@@ -294,6 +294,8 @@ static int do_map(trace_checker *c, struct domain *dm, const struct trace_record
 	dm->maps[i].end = end;
 	dm->nmaps++;
 	c->stats.mapped_bytes += rec->u.map.size;
+	if (rec->u.map.pa + rec->u.map.size > c->stats.max_pa_end)
+		c->stats.max_pa_end = rec->u.map.pa + rec->u.map.size;
 	if (c->stats.mapped_bytes > c->stats.peak_mapped_bytes)
 		c->stats.peak_mapped_bytes = c->stats.mapped_bytes;
 	return 0;

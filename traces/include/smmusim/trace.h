@@ -167,6 +167,7 @@ struct trace_stats {
 	uint64_t pasid_dma;        /* DMA records that carry a PASID */
 	uint64_t distinct_pasids;  /* distinct PASID values seen on DMA (up to 65536 tracked) */
 	uint64_t peak_mapped_bytes, mapped_bytes;
+	uint64_t max_pa_end;       /* highest physical address any map reaches (exclusive) */
 };
 const struct trace_stats *trace_checker_stats(const trace_checker *c);
 /* Devices known to the checker, for reports. Returns false past the end. */

@@ -1,0 +1,788 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Replay: one pass checks the whole trace (so a bad line is reported before any simulation
+ * starts), a second pass executes it. Control records run through the reference driver at their
+ * time; DMA records go to the model with smmusim_dma_submit and complete asynchronously.
+ * Trace cycle 0 is the cycle at which the driver finished bringing the SMMU up.
+ */
+#include "replay_engine.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <smmusim/smmusim.h>
+#include <smmuv3/arch.h>
+#include <smmuv3/iommu.h>
+#include <smmuv3/smmu.h>
+
+#include "cli_common.h"
+
+#define WINDOW 4096           /* outstanding DMA before the replay lets the simulation catch up */
+#define LAT_EXACT 65536       /* latencies below this are counted exactly (exact percentiles) */
+#define STALL_CYCLES 100000000ull /* no completion for this long: the model is stuck */
+
+/* ---- Memory the driver allocates, by what it is for ----------------------------------------- */
+enum alloc_cat { CAT_STREAM, CAT_CD, CAT_PAGE, CAT_QUEUE, CAT_BOOK, CAT_COUNT };
+enum phase { PH_PROBE, PH_DEVICE, PH_ATTACH, PH_DOMAIN };
+
+struct alloc_rec {
+	uint64_t bus; /* 0: empty slot */
+	uint64_t size;
+	enum alloc_cat cat;
+};
+
+struct counting_regif {
+	struct smmu_regif ri;           /* what the driver sees */
+	const struct smmu_regif *inner; /* the platform's */
+	enum phase phase;
+	bool first_probe_alloc_done;
+	uint64_t queue_bytes[2];        /* command and event queue sizes the driver will choose */
+	struct alloc_rec *recs;
+	size_t size, used;
+	uint64_t live[CAT_COUNT], peak[CAT_COUNT];
+	bool oom;
+};
+
+static uint32_t cr_read32(void *c, uint32_t off) { return ((struct counting_regif *)c)->inner->read32(((struct counting_regif *)c)->inner->ctx, off); }
+static void cr_write32(void *c, uint32_t off, uint32_t v) { ((struct counting_regif *)c)->inner->write32(((struct counting_regif *)c)->inner->ctx, off, v); }
+static uint64_t cr_read64(void *c, uint32_t off) { return ((struct counting_regif *)c)->inner->read64(((struct counting_regif *)c)->inner->ctx, off); }
+static void cr_write64(void *c, uint32_t off, uint64_t v) { ((struct counting_regif *)c)->inner->write64(((struct counting_regif *)c)->inner->ctx, off, v); }
+static void cr_wmb(void *c) { ((struct counting_regif *)c)->inner->wmb(((struct counting_regif *)c)->inner->ctx); }
+static void cr_relax(void *c) { ((struct counting_regif *)c)->inner->relax(((struct counting_regif *)c)->inner->ctx); }
+static void cr_log(void *c, enum smmu_log_level l, const char *m)
+{
+	const struct smmu_regif *in = ((struct counting_regif *)c)->inner;
+	if (in->log)
+		in->log(in->ctx, l, m);
+}
+
+static size_t slot_of(const struct counting_regif *cr, uint64_t bus)
+{
+	return (size_t)((bus >> 5) * 0x9e3779b97f4a7c15ull >> 17) & (cr->size - 1);
+}
+
+/*
+ * Which table an allocation belongs to, from what the driver was doing (phase) and how it asked:
+ * hardware tables are aligned to at least 32 bytes, the driver's own objects to pointer size.
+ * smmu_probe allocates its device object first; the queues have the sizes read from IDR1.
+ */
+static enum alloc_cat categorize(struct counting_regif *cr, size_t size, size_t align)
+{
+	if (align < 32)
+		return CAT_BOOK;
+	switch (cr->phase) {
+	case PH_PROBE:
+		if (!cr->first_probe_alloc_done) {
+			cr->first_probe_alloc_done = true;
+			return CAT_BOOK;
+		}
+		for (int q = 0; q < 2; q++)
+			if (cr->queue_bytes[q] == size && align == size) {
+				cr->queue_bytes[q] = 0; /* one queue each */
+				return CAT_QUEUE;
+			}
+		return CAT_STREAM;
+	case PH_DEVICE: return CAT_STREAM;
+	case PH_ATTACH: return CAT_CD;
+	default: return CAT_PAGE;
+	}
+}
+
+static int cr_dma_alloc(void *c, size_t size, size_t align, struct smmu_dma_buf *buf)
+{
+	struct counting_regif *cr = c;
+	int rc = cr->inner->dma_alloc(cr->inner->ctx, size, align, buf);
+	if (rc)
+		return rc;
+	if ((cr->used + 1) * 2 > cr->size) {
+		size_t nsize = cr->size ? cr->size * 2 : 1024;
+		struct alloc_rec *n = calloc(nsize, sizeof(*n)), *old = cr->recs;
+		if (!n) {
+			cr->oom = true;
+			return 0;
+		}
+		size_t osize = cr->size;
+		cr->recs = n;
+		cr->size = nsize;
+		for (size_t i = 0; i < osize; i++)
+			if (old[i].bus) {
+				size_t j = slot_of(cr, old[i].bus);
+				while (n[j].bus)
+					j = (j + 1) & (nsize - 1);
+				n[j] = old[i];
+			}
+		free(old);
+	}
+	enum alloc_cat cat = categorize(cr, size, align);
+	size_t j = slot_of(cr, buf->bus);
+	while (cr->recs[j].bus)
+		j = (j + 1) & (cr->size - 1);
+	cr->recs[j] = (struct alloc_rec){buf->bus ? buf->bus : 1, size, cat};
+	cr->used++;
+	cr->live[cat] += size;
+	if (cr->live[cat] > cr->peak[cat])
+		cr->peak[cat] = cr->live[cat];
+	return 0;
+}
+
+static void cr_dma_free(void *c, const struct smmu_dma_buf *buf)
+{
+	struct counting_regif *cr = c;
+	uint64_t key = buf->bus ? buf->bus : 1;
+	if (cr->size) {
+		for (size_t j = slot_of(cr, key); cr->recs[j].bus; j = (j + 1) & (cr->size - 1)) {
+			if (cr->recs[j].bus != key)
+				continue;
+			cr->live[cr->recs[j].cat] -= cr->recs[j].size;
+			/* backward-shift deletion keeps the probe chains intact */
+			size_t hole = j;
+			for (size_t k = (j + 1) & (cr->size - 1); cr->recs[k].bus; k = (k + 1) & (cr->size - 1)) {
+				size_t want = slot_of(cr, cr->recs[k].bus);
+				if (((k - want) & (cr->size - 1)) >= ((k - hole) & (cr->size - 1))) {
+					cr->recs[hole] = cr->recs[k];
+					hole = k;
+				}
+			}
+			cr->recs[hole].bus = 0;
+			cr->used--;
+			break;
+		}
+	}
+	cr->inner->dma_free(cr->inner->ctx, buf);
+}
+
+/* ---- Name -> driver object, keyed by the reader's interned name pointers --------------------- */
+struct objmap {
+	const char **keys;
+	void **vals;
+	size_t size, used;
+};
+
+static size_t ptr_slot(const struct objmap *m, const char *k)
+{
+	return (size_t)(((uintptr_t)k >> 3) * 0x9e3779b97f4a7c15ull >> 20) & (m->size - 1);
+}
+
+static void *obj_get(const struct objmap *m, const char *k)
+{
+	if (!m->size)
+		return NULL;
+	for (size_t j = ptr_slot(m, k); m->keys[j]; j = (j + 1) & (m->size - 1))
+		if (m->keys[j] == k)
+			return m->vals[j];
+	return NULL;
+}
+
+static bool obj_put(struct objmap *m, const char *k, void *v)
+{
+	if ((m->used + 1) * 2 > m->size) {
+		size_t nsize = m->size ? m->size * 2 : 64;
+		const char **keys = calloc(nsize, sizeof(*keys));
+		void **vals = calloc(nsize, sizeof(*vals));
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return false;
+		}
+		struct objmap n = {keys, vals, nsize, 0};
+		for (size_t i = 0; i < m->size; i++)
+			if (m->keys[i] && m->vals[i]) {
+				size_t j = ptr_slot(&n, m->keys[i]);
+				while (keys[j])
+					j = (j + 1) & (nsize - 1);
+				keys[j] = m->keys[i];
+				vals[j] = m->vals[i];
+				n.used++;
+			}
+		free(m->keys);
+		free(m->vals);
+		*m = n;
+	}
+	size_t j = ptr_slot(m, k);
+	while (m->keys[j] && m->keys[j] != k)
+		j = (j + 1) & (m->size - 1);
+	if (!m->keys[j])
+		m->used++;
+	m->keys[j] = k;
+	m->vals[j] = v;
+	return true;
+}
+
+static void obj_free(struct objmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
+/* ---- The run --------------------------------------------------------------------------------- */
+struct replay {
+	const struct replay_options *o;
+	smmusim_config *cfg;
+	smmusim *sim;
+	struct counting_regif cr;
+	struct smmu_device *smmu;
+	trace_checker *chk;
+	struct objmap masters, domains, attached; /* attached: device name -> its primary domain */
+	uint64_t t0;                  /* simulated cycle of trace cycle 0 */
+	uint64_t last_at;             /* latest issue time submitted */
+	uint64_t submitted, completed, ok, aborts, razwi, faults;
+	uint64_t lat_sum, lat_max, lat_over; /* lat_over: completions at or above LAT_EXACT */
+	uint32_t *lat_hist;           /* [LAT_EXACT] */
+	uint64_t lat_log[64];         /* log2 buckets for the rare long latencies */
+	bool pasid_warned;
+	double host_start;
+	char err[600];
+};
+
+static int rfail(struct replay *r, const struct trace_record *rec, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int rfail(struct replay *r, const struct trace_record *rec, int status, const char *fmt, ...)
+{
+	char msg[480];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rec)
+		snprintf(r->err, sizeof(r->err), "%s:%llu: %s", r->o->trace, (unsigned long long)rec->line, msg);
+	else
+		snprintf(r->err, sizeof(r->err), "smmusim replay: %s", msg);
+	return status;
+}
+
+static const char *errname(int rc)
+{
+	return strerror(rc < 0 ? -rc : rc);
+}
+
+static void record_latency(struct replay *r, uint64_t lat)
+{
+	r->lat_sum += lat;
+	if (lat > r->lat_max)
+		r->lat_max = lat;
+	if (lat < LAT_EXACT) {
+		r->lat_hist[lat]++;
+	} else {
+		r->lat_over++;
+		int b = 63 - __builtin_clzll(lat);
+		r->lat_log[b]++;
+	}
+}
+
+/* The smallest latency L such that at least q of all completions took <= L. */
+static uint64_t percentile(const struct replay *r, double q)
+{
+	if (!r->completed)
+		return 0;
+	uint64_t need = (uint64_t)(q * (double)r->completed + 0.999999);
+	if (need == 0)
+		need = 1;
+	uint64_t seen = 0;
+	for (uint64_t l = 0; l < LAT_EXACT; l++) {
+		seen += r->lat_hist[l];
+		if (seen >= need)
+			return l;
+	}
+	for (int b = 16; b < 64; b++) {
+		seen += r->lat_log[b];
+		if (seen >= need)
+			return b == 63 ? r->lat_max : ((2ull << b) - 1 < r->lat_max ? (2ull << b) - 1 : r->lat_max);
+	}
+	return r->lat_max;
+}
+
+static void collect(struct replay *r)
+{
+	struct smmusim_dma_result res[256];
+	size_t n;
+	while ((n = smmusim_dma_poll(r->sim, res, 256)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			r->completed++;
+			switch (res[i].status) {
+			case SMMUSIM_DMA_OK: r->ok++; break;
+			case SMMUSIM_DMA_ABORT: r->aborts++; break;
+			default: r->razwi++; break;
+			}
+			if (res[i].status != SMMUSIM_DMA_OK)
+				r->faults++;
+			record_latency(r, res[i].done_cycle - res[i].issue_cycle);
+		}
+	}
+}
+
+/* The driver drains the event queue as an interrupt handler would, so it never overflows. */
+static void drain_events(struct replay *r)
+{
+	smmu_evtq_drain(r->smmu, NULL, NULL);
+	smmu_gerror_handle(r->smmu);
+}
+
+/* Let the simulation reach cycle `until`, collecting completions and draining events. */
+static void run_to(struct replay *r, uint64_t until)
+{
+	uint64_t now = smmusim_now(r->sim);
+	if (until > now)
+		smmusim_run(r->sim, until - now);
+	collect(r);
+}
+
+/*
+ * Run until fewer than `limit` transactions are outstanding. The step grows while nothing
+ * completes (DMA may be scheduled far ahead), and a model that completes nothing for
+ * STALL_CYCLES after the last scheduled issue time is reported as stuck.
+ */
+static int drain_to(struct replay *r, size_t limit)
+{
+	uint64_t step = 64, done = r->completed, last_progress = smmusim_now(r->sim);
+	while (smmusim_dma_outstanding(r->sim) > limit) {
+		run_to(r, smmusim_now(r->sim) + step);
+		drain_events(r);
+		uint64_t now = smmusim_now(r->sim);
+		if (r->completed != done) {
+			done = r->completed;
+			last_progress = now;
+			step = 64;
+		} else {
+			if (step < (1u << 20))
+				step *= 2;
+			uint64_t from = last_progress > r->last_at ? last_progress : r->last_at;
+			if (now > from + STALL_CYCLES)
+				return rfail(r, NULL, SMMUSIM_EXIT_SIM,
+					     "no DMA completed in %llu cycles (%zu outstanding): the model is stuck",
+					     STALL_CYCLES, smmusim_dma_outstanding(r->sim));
+		}
+	}
+	return 0;
+}
+
+/* Keep fewer than WINDOW transactions in flight: masters cannot queue without bound either. */
+static int throttle(struct replay *r)
+{
+	return drain_to(r, WINDOW / 2);
+}
+
+static int exec_dma(struct replay *r, const struct trace_record *rec)
+{
+	uint32_t sid, port;
+	int64_t pasid;
+	trace_checker_dma_target(r->chk, rec, &sid, &port, &pasid);
+	struct smmusim_dma d = {.port = port, .sid = sid, .ssv = pasid >= 0, .ssid = pasid >= 0 ? (uint32_t)pasid : 0,
+				.addr = rec->u.dma.addr, .size = rec->u.dma.size, .write = rec->u.dma.write,
+				.priv = rec->u.dma.priv, .instr = rec->u.dma.instr};
+	int rc = smmusim_dma_submit(r->sim, &d, r->t0 + rec->time, r->submitted);
+	if (rc < 0)
+		return rfail(r, rec, SMMUSIM_EXIT_SIM, "smmusim_dma_submit refused the DMA: %s", errname(rc));
+	r->submitted++;
+	if (r->t0 + rec->time > r->last_at)
+		r->last_at = r->t0 + rec->time;
+	return smmusim_dma_outstanding(r->sim) >= WINDOW ? throttle(r) : 0;
+}
+
+static int exec_control(struct replay *r, const struct trace_record *rec)
+{
+	/*
+	 * A control operation runs at its time, and after every DMA issued before it in the trace has
+	 * completed, as software maps before it starts a device and unmaps after the device is done.
+	 * It may start later than its time: the driver's own work takes cycles.
+	 */
+	int rc = drain_to(r, 0);
+	if (rc)
+		return rc;
+	run_to(r, r->t0 + rec->time);
+	switch (rec->kind) {
+	case TRACE_DEVICE: {
+		struct smmu_master *m;
+		r->cr.phase = PH_DEVICE;
+		rc = iommu_probe_device(r->smmu, rec->u.device.sids, rec->u.device.nsids, &m);
+		if (rc)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_probe_device(%s): %s", rec->u.device.name, errname(rc));
+		if (rec->u.device.pasid_bits && !iommu_master_ssid_bits(m) && !r->pasid_warned) {
+			r->pasid_warned = true;
+			fprintf(stderr, "%s:%llu: warning: device %s asks for %u PASID bits; this driver gives it %u "
+					"(DMA with a PASID will fault)\n",
+				r->o->trace, (unsigned long long)rec->line, rec->u.device.name, rec->u.device.pasid_bits,
+				iommu_master_ssid_bits(m));
+		}
+		if (!obj_put(&r->masters, rec->u.device.name, m))
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "out of memory");
+		break;
+	}
+	case TRACE_DOMAIN: {
+		static const unsigned types[] = {IOMMU_DOMAIN_IDENTITY, IOMMU_DOMAIN_BLOCKED, IOMMU_DOMAIN_DMA};
+		struct iommu_domain *d;
+		r->cr.phase = PH_DOMAIN;
+		rc = iommu_domain_alloc(r->smmu, types[rec->u.domain.type], &d);
+		if (rc)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_domain_alloc(%s, %s): %s", rec->u.domain.name,
+				     trace_domain_type_name(rec->u.domain.type), errname(rc));
+		if (!obj_put(&r->domains, rec->u.domain.name, d))
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "out of memory");
+		break;
+	}
+	case TRACE_ATTACH: {
+		struct smmu_master *m = obj_get(&r->masters, rec->u.link.dev);
+		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom), *old = obj_get(&r->attached, rec->u.link.dev);
+		r->cr.phase = PH_ATTACH;
+		if (old && old != d)
+			iommu_detach_device(r->smmu, old, m); /* the trace's attach replaces the previous domain */
+		rc = iommu_attach_device(r->smmu, d, m);
+		if (rc)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_attach_device(%s, %s): %s", rec->u.link.dev,
+				     rec->u.link.dom, errname(rc));
+		obj_put(&r->attached, rec->u.link.dev, d);
+		break;
+	}
+	case TRACE_DETACH: {
+		struct smmu_master *m = obj_get(&r->masters, rec->u.link.dev);
+		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom);
+		if (obj_get(&r->attached, rec->u.link.dev) != d)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM,
+				     "detach of an aux or PASID attachment: this driver has no PASID support yet");
+		r->cr.phase = PH_ATTACH;
+		iommu_detach_device(r->smmu, d, m);
+		obj_put(&r->attached, rec->u.link.dev, NULL);
+		break;
+	}
+	case TRACE_ENABLE_AUX:
+	case TRACE_AUX_ATTACH:
+	case TRACE_ATTACH_PASID:
+		return rfail(r, rec, SMMUSIM_EXIT_SIM, "%s: this driver has no PASID support yet (aux domains and "
+			     "attach with a PASID come with it)", trace_kind_name(rec->kind));
+	case TRACE_MAP: {
+		struct iommu_domain *d = obj_get(&r->domains, rec->u.map.dom);
+		uint32_t p = rec->u.map.prot;
+		int prot = IOMMU_CACHE | (p & TRACE_PROT_READ ? IOMMU_READ : 0) | (p & TRACE_PROT_WRITE ? IOMMU_WRITE : 0) |
+			   (p & TRACE_PROT_EXEC ? 0 : IOMMU_NOEXEC) | (p & TRACE_PROT_PRIV ? IOMMU_PRIV : 0);
+		r->cr.phase = PH_DOMAIN;
+		rc = iommu_map(r->smmu, d, rec->u.map.iova, rec->u.map.pa, rec->u.map.size, prot);
+		if (rc)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_map(%s, 0x%llx, 0x%llx, 0x%llx): %s", rec->u.map.dom,
+				     (unsigned long long)rec->u.map.iova, (unsigned long long)rec->u.map.pa,
+				     (unsigned long long)rec->u.map.size, errname(rc));
+		break;
+	}
+	case TRACE_UNMAP: {
+		struct iommu_domain *d = obj_get(&r->domains, rec->u.map.dom);
+		r->cr.phase = PH_DOMAIN;
+		size_t n = iommu_unmap(r->smmu, d, rec->u.map.iova, rec->u.map.size);
+		if (n != rec->u.map.size)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_unmap(%s, 0x%llx, 0x%llx) unmapped %zu bytes",
+				     rec->u.map.dom, (unsigned long long)rec->u.map.iova,
+				     (unsigned long long)rec->u.map.size, n);
+		break;
+	}
+	case TRACE_FREE: {
+		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom);
+		r->cr.phase = PH_DOMAIN;
+		iommu_domain_free(r->smmu, d);
+		obj_put(&r->domains, rec->u.link.dom, NULL);
+		break;
+	}
+	default:
+		break;
+	}
+	drain_events(r);
+	return 0;
+}
+
+static int each_record(void *ctx, const struct trace_record *rec)
+{
+	struct replay *r = ctx;
+	return rec->kind == TRACE_DMA ? exec_dma(r, rec) : exec_control(r, rec);
+}
+
+/* ---- Results --------------------------------------------------------------------------------- */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+struct results {
+	uint64_t cycles, p50, p99;
+	double mean, seconds;
+};
+
+static bool event_type_named(unsigned t)
+{
+	const char *n = smmu_event_name((uint8_t)t);
+	return strcmp(n, "UNKNOWN") != 0 && strcmp(n, "IMPDEF") != 0;
+}
+
+static int write_json(struct replay *r, const struct results *res, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: cannot create: %s", path, strerror(errno));
+	fprintf(f, "{\n  \"trace\": ");
+	json_str(f, r->o->trace);
+	fprintf(f, ",\n  \"transactions\": %llu,\n  \"faults\": %llu,\n", (unsigned long long)r->completed,
+		(unsigned long long)r->faults);
+	fprintf(f, "  \"status\": {\"ok\": %llu, \"abort\": %llu, \"razwi\": %llu},\n", (unsigned long long)r->ok,
+		(unsigned long long)r->aborts, (unsigned long long)r->razwi);
+	fprintf(f, "  \"events\": {");
+	bool first = true;
+	for (unsigned t = 0; t < 256; t++) {
+		if (!event_type_named(t))
+			continue;
+		char key[64];
+		snprintf(key, sizeof(key), "events.%s", smmu_event_name((uint8_t)t));
+		uint64_t n = smmusim_stat(r->sim, key);
+		if (!n)
+			continue;
+		fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", smmu_event_name((uint8_t)t), (unsigned long long)n);
+		first = false;
+	}
+	fprintf(f, "},\n  \"cycles\": %llu,\n", (unsigned long long)res->cycles);
+	fprintf(f, "  \"latency_cycles\": {\"mean\": %.3f, \"p50\": %llu, \"p99\": %llu, \"max\": %llu},\n", res->mean,
+		(unsigned long long)res->p50, (unsigned long long)res->p99, (unsigned long long)r->lat_max);
+	fprintf(f, "  \"tables\": {\"stream_table_bytes\": %llu, \"cd_table_bytes\": %llu, \"page_table_bytes\": %llu, "
+		   "\"queue_bytes\": %llu, \"driver_object_bytes\": %llu, \"peak\": {\"stream_table_bytes\": %llu, "
+		   "\"cd_table_bytes\": %llu, \"page_table_bytes\": %llu}},\n",
+		(unsigned long long)r->cr.live[CAT_STREAM], (unsigned long long)r->cr.live[CAT_CD],
+		(unsigned long long)r->cr.live[CAT_PAGE], (unsigned long long)r->cr.live[CAT_QUEUE],
+		(unsigned long long)r->cr.live[CAT_BOOK], (unsigned long long)r->cr.peak[CAT_STREAM],
+		(unsigned long long)r->cr.peak[CAT_CD], (unsigned long long)r->cr.peak[CAT_PAGE]);
+	const struct smmu_stats *ds = smmu_get_stats(r->smmu);
+	fprintf(f, "  \"driver\": {\"commands\": %llu, \"syncs\": %llu, \"cfgi_ste\": %llu, \"cfgi_cd\": %llu, "
+		   "\"tlbi_va\": %llu, \"tlbi_asid\": %llu, \"events_drained\": %llu, \"evtq_overflows\": %llu},\n",
+		(unsigned long long)ds->cmds, (unsigned long long)ds->syncs, (unsigned long long)ds->cfgi_ste,
+		(unsigned long long)ds->cfgi_cd, (unsigned long long)ds->tlbi_va, (unsigned long long)ds->tlbi_asid,
+		(unsigned long long)ds->events, (unsigned long long)ds->evtq_overflows);
+	fprintf(f, "  \"config\": {");
+	for (size_t i = 0; i < smmusim_config_count(r->cfg); i++) {
+		const char *k = smmusim_config_key(r->cfg, i);
+		fprintf(f, "%s\n    ", i ? "," : "");
+		json_str(f, k);
+		fprintf(f, ": ");
+		json_str(f, smmusim_config_get(r->cfg, k));
+	}
+	fprintf(f, "\n  },\n  \"host\": {\"seconds\": %.6f, \"transactions_per_second\": %.1f},\n  \"model\": ",
+		res->seconds, res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
+	smmusim_stats_json(r->sim, f);
+	fprintf(f, "}\n");
+	if (fclose(f) != 0)
+		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: write failed: %s", path, strerror(errno));
+	return 0;
+}
+
+/* One header line and one value line with fixed columns, so runs concatenate into one table. */
+static int write_csv(struct replay *r, const struct results *res, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: cannot create: %s", path, strerror(errno));
+	fprintf(f, "trace,transactions,faults,cycles,latency_mean,latency_p50,latency_p99,latency_max,"
+		   "stream_table_bytes,cd_table_bytes,page_table_bytes,host_seconds,transactions_per_second");
+	for (unsigned t = 0; t < 256; t++)
+		if (event_type_named(t))
+			fprintf(f, ",events.%s", smmu_event_name((uint8_t)t));
+	for (size_t i = 0; i < smmusim_config_count(r->cfg); i++)
+		fprintf(f, ",%s", smmusim_config_key(r->cfg, i));
+	fprintf(f, "\n\"%s\",%llu,%llu,%llu,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.1f", r->o->trace,
+		(unsigned long long)r->completed, (unsigned long long)r->faults, (unsigned long long)res->cycles,
+		res->mean, (unsigned long long)res->p50, (unsigned long long)res->p99, (unsigned long long)r->lat_max,
+		(unsigned long long)r->cr.live[CAT_STREAM], (unsigned long long)r->cr.live[CAT_CD],
+		(unsigned long long)r->cr.live[CAT_PAGE], res->seconds,
+		res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
+	for (unsigned t = 0; t < 256; t++)
+		if (event_type_named(t)) {
+			char key[64];
+			snprintf(key, sizeof(key), "events.%s", smmu_event_name((uint8_t)t));
+			fprintf(f, ",%llu", (unsigned long long)smmusim_stat(r->sim, key));
+		}
+	for (size_t i = 0; i < smmusim_config_count(r->cfg); i++)
+		fprintf(f, ",%s", smmusim_config_get(r->cfg, smmusim_config_key(r->cfg, i)));
+	fprintf(f, "\n");
+	if (fclose(f) != 0)
+		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: write failed: %s", path, strerror(errno));
+	return 0;
+}
+
+static void print_summary(struct replay *r, const struct results *res)
+{
+	printf("trace:        %s\n", r->o->trace);
+	printf("transactions: %llu (%llu ok, %llu aborted, %llu RAZ/WI)\n", (unsigned long long)r->completed,
+	       (unsigned long long)r->ok, (unsigned long long)r->aborts, (unsigned long long)r->razwi);
+	printf("events:      ");
+	bool any = false;
+	for (unsigned t = 0; t < 256; t++) {
+		if (!event_type_named(t))
+			continue;
+		char key[64];
+		snprintf(key, sizeof(key), "events.%s", smmu_event_name((uint8_t)t));
+		uint64_t n = smmusim_stat(r->sim, key);
+		if (n) {
+			printf(" %s=%llu", smmu_event_name((uint8_t)t), (unsigned long long)n);
+			any = true;
+		}
+	}
+	printf("%s\n", any ? "" : " none");
+	printf("cycles:       %llu (trace cycle 0 = cycle %llu, after the driver's bring-up)\n",
+	       (unsigned long long)res->cycles, (unsigned long long)r->t0);
+	printf("latency:      mean %.1f, p50 %llu, p99 %llu, max %llu cycles\n", res->mean, (unsigned long long)res->p50,
+	       (unsigned long long)res->p99, (unsigned long long)r->lat_max);
+	printf("tables:       stream %llu B, CD %llu B, page tables %llu B (queues %llu B)\n",
+	       (unsigned long long)r->cr.live[CAT_STREAM], (unsigned long long)r->cr.live[CAT_CD],
+	       (unsigned long long)r->cr.live[CAT_PAGE], (unsigned long long)r->cr.live[CAT_QUEUE]);
+	printf("host:         %.3f s, %.0f transactions/s\n", res->seconds,
+	       res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
+}
+
+/* ---- Setup ----------------------------------------------------------------------------------- */
+static int build_config(struct replay *r, const trace_checker *chk)
+{
+	char err[512];
+	r->cfg = smmusim_config_new();
+	if (!r->cfg)
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "out of memory");
+	if (r->o->config && smmusim_config_load(r->cfg, r->o->config, err, sizeof(err)) < 0) {
+		snprintf(r->err, sizeof(r->err), "%s", err); /* already "FILE:LINE: reason" or "FILE: reason" */
+		return SMMUSIM_EXIT_INPUT;
+	}
+	bool mem_size_set = r->o->config != NULL && smmusim_config_get(r->cfg, "mem.size") &&
+			    strcmp(smmusim_config_get(r->cfg, "mem.size"), "16G") != 0;
+	for (size_t i = 0; i < r->o->nsets; i++) {
+		char kv[512];
+		snprintf(kv, sizeof(kv), "%s", r->o->sets[i]);
+		char *eq = strchr(kv, '=');
+		*eq = '\0';
+		if (smmusim_config_set(r->cfg, kv, eq + 1, err, sizeof(err)) < 0) {
+			snprintf(r->err, sizeof(r->err), "smmusim replay: --set %s: %s", r->o->sets[i], err);
+			return SMMUSIM_EXIT_USAGE;
+		}
+		mem_size_set |= strcmp(kv, "mem.size") == 0;
+	}
+	/* Physical addresses the trace maps must exist: grow the (sparse) RAM unless the user chose it. */
+	uint64_t top = trace_checker_stats(chk)->max_pa_end;
+	uint64_t mem = 0;
+	trace_parse_u64(smmusim_config_get(r->cfg, "mem.size"), strlen(smmusim_config_get(r->cfg, "mem.size")), true, &mem);
+	if (top > mem) {
+		if (mem_size_set)
+			return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "the trace maps physical addresses up to 0x%llx, beyond mem.size",
+				     (unsigned long long)top);
+		uint64_t want = 1ull << 30;
+		while (want < top)
+			want <<= 1;
+		char v[32];
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)want);
+		if (smmusim_config_set(r->cfg, "mem.size", v, err, sizeof(err)) < 0)
+			return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "the trace maps physical addresses up to 0x%llx: %s",
+				     (unsigned long long)top, err);
+	}
+	uint64_t tbus = 0;
+	const char *tc = smmusim_config_get(r->cfg, "tbu.count");
+	trace_parse_u64(tc, strlen(tc), false, &tbus);
+	const char *name;
+	const uint32_t *sids;
+	uint32_t nsids, bits, port;
+	for (size_t i = 0; trace_checker_device(chk, i, &name, &sids, &nsids, &bits, &port); i++)
+		if (port >= tbus)
+			return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "device %s uses port %u but tbu.count is %llu (--set tbu.count=%u)",
+				     name, port, (unsigned long long)tbus, port + 1);
+	return 0;
+}
+
+static int bring_up(struct replay *r)
+{
+	char err[512];
+	r->sim = smmusim_create(r->cfg, err, sizeof(err));
+	if (!r->sim)
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "cannot build the platform: %s", err);
+	r->cr.inner = smmusim_regif(r->sim);
+	r->cr.ri = (struct smmu_regif){&r->cr, cr_read32, cr_write32, cr_read64, cr_write64, cr_dma_alloc, cr_dma_free,
+				       cr_wmb, cr_relax, cr_log};
+	r->cr.phase = PH_PROBE;
+	uint32_t idr1 = r->cr.inner->read32(r->cr.inner->ctx, SMMU_IDR1);
+	unsigned cq = (unsigned)SMMU_GET(idr1, IDR1_CMDQS), eq = (unsigned)SMMU_GET(idr1, IDR1_EVENTQS);
+	struct smmu_options opts = {0};
+	opts.cmdq_log2size = cq < 8 ? cq : 8;
+	opts.evtq_log2size = eq < 7 ? eq : 7;
+	r->cr.queue_bytes[0] = (1ull << opts.cmdq_log2size) * 16;
+	r->cr.queue_bytes[1] = (1ull << opts.evtq_log2size) * 32;
+	/* Driver policy from the configuration. */
+	const char *st = smmusim_config_get(r->cfg, "st.layout");
+	opts.force_linear_strtab = st && strcmp(st, "linear") == 0;
+	opts.force_2lvl_strtab = st && strcmp(st, "2lvl") == 0;
+	const char *cd = smmusim_config_get(r->cfg, "cd.layout");
+	if (cd && strcmp(cd, "auto") != 0)
+		fprintf(stderr, "smmusim replay: warning: cd.layout=%s has no effect yet: this driver has no PASID "
+				"(CD table layout) support\n", cd);
+	int rc = smmu_probe(&r->cr.ri, &opts, &r->smmu);
+	if (rc)
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "smmu_probe: %s", errname(rc));
+	rc = smmu_reset(r->smmu);
+	if (rc)
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "smmu_reset: %s", errname(rc));
+	r->t0 = smmusim_now(r->sim);
+	return 0;
+}
+
+int replay_run(const struct replay_options *o)
+{
+	struct replay r = {.o = o};
+	int status;
+	r.host_start = cli_seconds();
+	/* Pass 1: the whole trace is checked before anything runs. */
+	trace_checker *pre = trace_checker_new();
+	if (!pre) {
+		fprintf(stderr, "smmusim replay: out of memory\n");
+		return SMMUSIM_EXIT_SIM;
+	}
+	status = cli_walk_trace(o->trace, pre, true, NULL, NULL);
+	if (status != SMMUSIM_EXIT_OK) {
+		trace_checker_free(pre);
+		return status;
+	}
+	status = build_config(&r, pre);
+	trace_checker_free(pre);
+	r.lat_hist = calloc(LAT_EXACT, sizeof(*r.lat_hist));
+	r.chk = trace_checker_new();
+	if (!status && (!r.lat_hist || !r.chk))
+		status = rfail(&r, NULL, SMMUSIM_EXIT_SIM, "out of memory");
+	if (!status)
+		status = bring_up(&r);
+	/* Pass 2: execute. */
+	if (!status) {
+		status = cli_walk_trace(o->trace, r.chk, true, each_record, &r);
+	}
+	if (!status) {
+		status = drain_to(&r, 0); /* let every DMA finish */
+		collect(&r);
+		drain_events(&r);
+	}
+	if (!status) {
+		struct results res = {.cycles = smmusim_now(r.sim), .p50 = percentile(&r, 0.50), .p99 = percentile(&r, 0.99),
+				      .mean = r.completed ? (double)r.lat_sum / (double)r.completed : 0.0,
+				      .seconds = cli_seconds() - r.host_start};
+		if (!o->quiet)
+			print_summary(&r, &res);
+		if (o->json)
+			status = write_json(&r, &res, o->json);
+		if (!status && o->csv)
+			status = write_csv(&r, &res, o->csv);
+	}
+	if (status && r.err[0])
+		fprintf(stderr, "%s\n", r.err);
+	if (r.smmu)
+		smmu_remove(r.smmu);
+	smmusim_destroy(r.sim);
+	smmusim_config_free(r.cfg);
+	trace_checker_free(r.chk);
+	free(r.lat_hist);
+	free(r.cr.recs);
+	obj_free(&r.masters);
+	obj_free(&r.domains);
+	obj_free(&r.attached);
+	return status;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* The replay execution engine (internal): driver calls for control records, DMA through the model. */
+#ifndef SMMUSIM_REPLAY_ENGINE_H
+#define SMMUSIM_REPLAY_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct replay_options {
+	const char *trace;
+	const char *config;      /* INI file or NULL */
+	const char **sets;       /* "KEY=VALUE" overrides, applied after the file */
+	size_t nsets;
+	const char *json, *csv;  /* result files or NULL */
+	bool quiet;
+};
+
+/* Returns an SMMUSIM_EXIT_* status; every error is one line on stderr. */
+int replay_run(const struct replay_options *o);
+
+#endif
