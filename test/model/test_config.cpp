@@ -1,0 +1,129 @@
+// Configuration registry and INI loading.
+#include <smmusim/smmusim.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <string>
+
+namespace {
+
+struct Config : ::testing::Test {
+	smmusim_config *c = smmusim_config_new();
+	char err[256] = {};
+	~Config() override { smmusim_config_free(c); }
+	std::string ini(const char *text)
+	{
+		std::string path = ::testing::TempDir() + "smmusim_cfg_" +
+				   ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".ini";
+		FILE *f = std::fopen(path.c_str(), "w");
+		std::fputs(text, f);
+		std::fclose(f);
+		return path;
+	}
+};
+
+TEST_F(Config, EveryKeyHasDefaultAndIsUnique)
+{
+	std::set<std::string> keys;
+	size_t n = smmusim_config_count(c);
+	EXPECT_GT(n, 40u);
+	for (size_t i = 0; i < n; i++) {
+		const char *k = smmusim_config_key(c, i);
+		ASSERT_NE(nullptr, k);
+		EXPECT_NE(nullptr, std::strchr(k, '.')) << k << " is not section.name";
+		EXPECT_NE(nullptr, smmusim_config_get(c, k));
+		EXPECT_TRUE(keys.insert(k).second) << "duplicate " << k;
+	}
+	EXPECT_EQ(nullptr, smmusim_config_key(c, n));
+	for (const char *k : {"smmu.sidsize", "smmu.ssidsize", "smmu.cmdqs", "smmu.eventqs", "smmu.cd2l", "smmu.st_level",
+			      "smmu.asid16", "smmu.oas", "smmu.stall_model", "mem.size", "mem.latency", "tbu.count",
+			      "tbu.utlb.entries", "tbu.mtlb.entries", "tbu.mtlb.ways", "tcu.cfg.entries", "tcu.cfg.cache_l1",
+			      "tcu.walk.entries", "cd.layout", "st.layout"})
+		EXPECT_TRUE(keys.count(k)) << k;
+}
+
+TEST_F(Config, DocumentedDefaults)
+{
+	EXPECT_STREQ("16G", smmusim_config_get(c, "mem.size"));
+	EXPECT_STREQ("4", smmusim_config_get(c, "tbu.count"));
+	EXPECT_STREQ("auto", smmusim_config_get(c, "cd.layout"));
+	EXPECT_STREQ("0", smmusim_config_get(c, "tcu.cfg.cache_l1"));
+}
+
+TEST_F(Config, SetAcceptsNumbersWithSuffixesAndHex)
+{
+	EXPECT_EQ(0, smmusim_config_set(c, "mem.size", "8G", err, sizeof err)) << err;
+	EXPECT_EQ(0, smmusim_config_set(c, "mem.latency", "0x20", err, sizeof err)) << err;
+	EXPECT_EQ(0, smmusim_config_set(c, "tcu.cfg.cache_l1", "yes", err, sizeof err)) << err;
+	EXPECT_EQ(0, smmusim_config_set(c, "cd.layout", "2l-64k", err, sizeof err)) << err;
+	EXPECT_STREQ("0x20", smmusim_config_get(c, "mem.latency"));
+}
+
+TEST_F(Config, SetRejectsUnknownKey)
+{
+	EXPECT_EQ(-EINVAL, smmusim_config_set(c, "smmu.nope", "1", err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, "smmu.nope"));
+	EXPECT_EQ(nullptr, smmusim_config_get(c, "smmu.nope"));
+}
+
+TEST_F(Config, SetRejectsBadValues)
+{
+	EXPECT_EQ(-EINVAL, smmusim_config_set(c, "smmu.sidsize", "33", err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, "out of range"));
+	EXPECT_EQ(-EINVAL, smmusim_config_set(c, "mem.latency", "ten", err, sizeof err));
+	EXPECT_EQ(-EINVAL, smmusim_config_set(c, "mem.latency", "-1", err, sizeof err));
+	EXPECT_EQ(-EINVAL, smmusim_config_set(c, "smmu.cd2l", "maybe", err, sizeof err));
+	EXPECT_EQ(-EINVAL, smmusim_config_set(c, "st.layout", "3lvl", err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, "auto|linear|2lvl"));
+	EXPECT_STREQ("24", smmusim_config_get(c, "smmu.sidsize")) << "a rejected value leaves the old one";
+}
+
+TEST_F(Config, LoadIniSections)
+{
+	std::string p = ini("; comment\n[smmu]\nsidsize = 16\n[tbu.mtlb]\nentries = 512\n[tcu.cfg]\ncache_l1 = on\n");
+	ASSERT_EQ(0, smmusim_config_load(c, p.c_str(), err, sizeof err)) << err;
+	EXPECT_STREQ("16", smmusim_config_get(c, "smmu.sidsize"));
+	EXPECT_STREQ("512", smmusim_config_get(c, "tbu.mtlb.entries"));
+	EXPECT_STREQ("on", smmusim_config_get(c, "tcu.cfg.cache_l1"));
+}
+
+TEST_F(Config, LoadIniReportsFileAndLine)
+{
+	std::string p = ini("[smmu]\nsidsize = 16\nbogus = 1\n");
+	EXPECT_EQ(-EINVAL, smmusim_config_load(c, p.c_str(), err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, ":3:")) << err;
+	EXPECT_NE(nullptr, std::strstr(err, "smmu.bogus")) << err;
+}
+
+TEST_F(Config, LoadMissingFile)
+{
+	EXPECT_EQ(-ENOENT, smmusim_config_load(c, "/nonexistent/x.ini", err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, "/nonexistent/x.ini"));
+}
+
+TEST_F(Config, CreateRejectsInconsistentConfiguration)
+{
+	ASSERT_EQ(0, smmusim_config_set(c, "smmu.st_level", "linear", err, sizeof err));
+	EXPECT_EQ(nullptr, smmusim_create(c, err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, "st_level")) << err;
+	ASSERT_EQ(0, smmusim_config_set(c, "smmu.st_level", "2lvl", err, sizeof err));
+	ASSERT_EQ(0, smmusim_config_set(c, "tbu.mtlb.entries", "10", err, sizeof err));
+	EXPECT_EQ(nullptr, smmusim_create(c, err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, "tbu.mtlb")) << err;
+}
+
+TEST_F(Config, SecondCreateFails)
+{
+	smmusim *a = smmusim_create(c, err, sizeof err);
+	ASSERT_NE(nullptr, a) << err;
+	EXPECT_EQ(nullptr, smmusim_create(c, err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, "one simulation per process"));
+	smmusim_destroy(a);
+	EXPECT_EQ(nullptr, smmusim_create(c, err, sizeof err)) << "not even after destroy";
+}
+
+} // namespace
