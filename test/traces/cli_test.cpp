@@ -111,11 +111,7 @@ TEST(CliErrors, EveryBadInputIsOneLine)
 	}
 }
 
-std::string examples_dir()
-{
-	const char *src = std::getenv("SMMUSIM_SOURCE_DIR");
-	return std::string(src ? src : ".") + "/traces/examples/";
-}
+std::string examples_dir() { return std::string(TRACES_EXAMPLES) + "/"; }
 
 // The JSON without its "host" line (host time is the one non-deterministic field).
 std::string without_host(const std::string &json)
