@@ -283,6 +283,10 @@ bool Smmu::record_event(const uint64_t ev[4])
 	}
 	eventq_prod_ = (eventq_prod_ & (uint32_t)SMMU_MASK(Q_OVFLG)) | ((prod + 1) & m);
 	stats.c[ST_EVENTS_RECORDED]++;
+	if (prod == cons && SMMU_GET(irq_ctrlack_, IRQ_CTRL_EVENTQ_IRQEN)) { // empty -> non-empty edge
+		stats.c[ST_IRQ_EVENTQ]++;
+		send_msi(eventq_irq_cfg0_, eventq_irq_cfg1_, 5);
+	}
 	return true;
 }
 

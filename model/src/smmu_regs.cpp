@@ -15,7 +15,7 @@ const char *const kStatNames[ST_COUNT] = {
 	"tcu.walk.lookups", "tcu.walk.hits", "tcu.walks",
 	"mem.reads.l1std", "mem.reads.ste", "mem.reads.l1cd", "mem.reads.cd", "mem.reads.pte.l0", "mem.reads.pte.l1",
 	"mem.reads.pte.l2", "mem.reads.pte.l3",
-	"latency.total", "latency.max",
+	"latency.total", "latency.max", "irq.eventq", "irq.gerror",
 };
 
 const char *event_name(unsigned type)
@@ -91,10 +91,27 @@ uint64_t Smmu::now() const { return (uint64_t)(sc_time_stamp() / kCycle); }
 bool Smmu::cmdq_enabled() const { return SMMU_GET(cr0ack_, CR0_CMDQEN); }
 bool Smmu::eventq_enabled() const { return SMMU_GET(cr0ack_, CR0_EVENTQEN); }
 
+// An interrupt is a wired pulse (counted) plus, with IDR0.MSI and a non-zero address, a 32-bit
+// MSI write; an aborted MSI write raises its GERROR.MSI_*_ABT_ERR bit.
+void Smmu::send_msi(uint64_t cfg0, uint32_t data, unsigned abort_bit)
+{
+	const uint64_t addr = cfg0 & SMMU_MASK(IRQ_CFG0_ADDR);
+	if (!p_.msi || !addr)
+		return;
+	if ((addr >> oas_mask_bits_) || !mem_.write(addr, &data, 4))
+		raise_gerror(abort_bit);
+}
+
 void Smmu::raise_gerror(unsigned bit)
 {
-	if (!gerror_active(bit))
-		gerror_ ^= 1u << bit;
+	if (gerror_active(bit))
+		return; // further errors of an active kind are not logged
+	gerror_ ^= 1u << bit;
+	// The GERROR interrupt fires on activation, except for MSI_GERROR_ABT_ERR itself.
+	if (bit != 7 && SMMU_GET(irq_ctrlack_, IRQ_CTRL_GERROR_IRQEN)) {
+		stats.c[ST_IRQ_GERROR]++;
+		send_msi(gerror_irq_cfg0_, gerror_irq_cfg1_, 7);
+	}
 }
 
 void Smmu::schedule_ack(uint64_t &due)

@@ -478,3 +478,58 @@ TEST_F(Events, EventQueueWriteAbortRaisesGerror)
 }
 
 } // namespace
+
+namespace {
+
+using namespace th;
+
+TEST(Interrupts, EventqMsiOnEmptyToNonEmpty)
+{
+	Sim s;
+	const uint64_t msi = 0x3000000;
+	s.w64(SMMU_EVENTQ_IRQ_CFG0, msi);
+	s.w32(SMMU_EVENTQ_IRQ_CFG1, 0x77);
+	s.w32(SMMU_IRQ_CTRL, (uint32_t)SMMU_PREP(IRQ_CTRL_EVENTQ_IRQEN, 1));
+	ASSERT_TRUE(s.poll(SMMU_IRQ_CTRLACK, 0xFFFFFFFFu, (uint32_t)SMMU_PREP(IRQ_CTRL_EVENTQ_IRQEN, 1)));
+	s.boot();
+	s.dma(300, DATA);
+	EXPECT_EQ(0x77u, (uint32_t)s.m64(msi));
+	s.m64(msi, 0);
+	s.dma(300, DATA);
+	EXPECT_EQ(0u, (uint32_t)s.m64(msi)) << "no new edge while the queue stays non-empty";
+	EXPECT_EQ(1u, s.stat("irq.eventq"));
+	uint64_t ev[4];
+	while (s.pop_event(ev)) {
+	}
+	s.dma(300, DATA);
+	EXPECT_EQ(0x77u, (uint32_t)s.m64(msi));
+	EXPECT_EQ(2u, s.stat("irq.eventq"));
+}
+
+TEST(Interrupts, GerrorMsiOnActivation)
+{
+	Sim s;
+	const uint64_t msi = 0x3000000;
+	s.w64(SMMU_GERROR_IRQ_CFG0, msi);
+	s.w32(SMMU_GERROR_IRQ_CFG1, 0x99);
+	s.w32(SMMU_IRQ_CTRL, (uint32_t)SMMU_PREP(IRQ_CTRL_GERROR_IRQEN, 1));
+	ASSERT_TRUE(s.poll(SMMU_IRQ_CTRLACK, 0xFFFFFFFFu, (uint32_t)SMMU_PREP(IRQ_CTRL_GERROR_IRQEN, 1)));
+	s.boot();
+	s.cmd(SMMU_PREP(CMD0_OPCODE, 0x99));
+	EXPECT_FALSE(s.drain());
+	EXPECT_EQ(0x99u, (uint32_t)s.m64(msi));
+	EXPECT_EQ(1u, s.stat("irq.gerror"));
+}
+
+TEST(Interrupts, NoInterruptWhenDisabled)
+{
+	Sim s;
+	s.w64(SMMU_EVENTQ_IRQ_CFG0, 0x3000000);
+	s.w32(SMMU_EVENTQ_IRQ_CFG1, 0x77);
+	s.boot();
+	s.dma(300, DATA);
+	EXPECT_EQ(0u, s.m64(0x3000000));
+	EXPECT_EQ(0u, s.stat("irq.eventq"));
+}
+
+} // namespace

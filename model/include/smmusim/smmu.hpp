@@ -44,7 +44,7 @@ enum StatId : unsigned {
 	ST_CFG_LOOKUPS, ST_CFG_MISSES, ST_CFG_L1_LOOKUPS, ST_CFG_L1_MISSES,
 	ST_WALK_LOOKUPS, ST_WALK_HITS, ST_WALKS,
 	ST_RD_L1STD, ST_RD_STE, ST_RD_L1CD, ST_RD_CD, ST_RD_PTE0, ST_RD_PTE1, ST_RD_PTE2, ST_RD_PTE3,
-	ST_LAT_TOTAL, ST_LAT_MAX,
+	ST_LAT_TOTAL, ST_LAT_MAX, ST_IRQ_EVENTQ, ST_IRQ_GERROR,
 	ST_COUNT
 };
 extern const char *const kStatNames[ST_COUNT];
@@ -172,6 +172,7 @@ private:
 	bool eventq_enabled() const;
 	bool gerror_active(unsigned bit) const { return ((gerror_ ^ gerrorn_) >> bit) & 1u; }
 	void raise_gerror(unsigned bit);
+	void send_msi(uint64_t cfg0, uint32_t data, unsigned abort_bit);
 	void write_reg64(uint32_t off, uint64_t val);
 
 	uint32_t idr_[6] = {}, iidr_ = 0, aidr_ = 0;
