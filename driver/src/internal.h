@@ -171,6 +171,7 @@ uint64_t smmu_pgtable_ttb(const struct iommu_domain *d);
 void smmu_iommu_teardown(struct smmu_device *smmu);
 
 /* tlb.c-like helpers in pgtable.c */
-int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size, bool leaf);
+int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size, bool leaf,
+		    int leaf_level);
 
 #endif /* SMMUV3_INTERNAL_H */

@@ -21,6 +21,7 @@ struct pt_gather {
 	bool tables_freed; /* then walk caches too: Leaf=0 */
 	uint64_t start, end;
 	struct smmu_pt_node *freelist;
+	int leaf_level; /* level of every leaf removed, -1 none yet, -2 mixed (then no TTL hint) */
 };
 
 static unsigned bpl(const struct iommu_domain *d) /* index bits per level */
@@ -255,6 +256,7 @@ static int unmap_level(struct smmu_device *smmu, struct iommu_domain *d, struct 
 				set_pte(&hw(n)[idx], 0);
 				n->nvalid--;
 				gather_add(g, eb, esize);
+				g->leaf_level = g->leaf_level == -1 || g->leaf_level == (int)level ? (int)level : -2;
 				*unmapped += esize;
 				addr = cend;
 				continue;
@@ -283,7 +285,7 @@ static int unmap_level(struct smmu_device *smmu, struct iommu_domain *d, struct 
 
 /* NH_VA in the range form (IDR3.RIL): NUM/SCALE chunks of the page count, as Linux does. */
 static size_t tlbi_range_cmds(const struct iommu_domain *d, uint64_t start, uint64_t pages, bool leaf,
-			      struct smmu_cmd *cmds, size_t max)
+			      unsigned ttl, struct smmu_cmd *cmds, size_t max)
 {
 	unsigned tg = d->granule_shift;
 	size_t n = 0;
@@ -293,12 +295,12 @@ static size_t tlbi_range_cmds(const struct iommu_domain *d, uint64_t start, uint
 		uint64_t num = (pages >> scale) & 31u; /* odd, so never 0 */
 		struct smmu_cmd c = smmu_cmd_tlbi_nh_va(d->asid, start, leaf);
 
-		if (num == 1 && scale == 0) {
+		if (num == 1 && scale == 0 && !ttl) {
 			/* NUM = SCALE = 0 with TTL = 0 is reserved: a single page is a plain NH_VA */
 			cmds[n++] = c;
 		} else {
 			c.dw[0] |= SMMU_PREP(CMD0_TLBI_NUM, num - 1u) | SMMU_PREP(CMD0_TLBI_SCALE, scale);
-			c.dw[1] |= SMMU_PREP(CMD1_TLBI_TG, (tg - 10u) / 2u);
+			c.dw[1] |= SMMU_PREP(CMD1_TLBI_TG, (tg - 10u) / 2u) | SMMU_PREP(CMD1_TLBI_TTL, ttl);
 			cmds[n++] = c;
 		}
 		start += (num << scale) << tg;
@@ -307,8 +309,11 @@ static size_t tlbi_range_cmds(const struct iommu_domain *d, uint64_t start, uint
 	return n;
 }
 
-int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size, bool leaf)
+int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size, bool leaf,
+		    int leaf_level)
 {
+	/* TTL (range form only): every entry removed was a leaf at this level (1..3) */
+	unsigned ttl = leaf && leaf_level >= 1 && leaf_level <= 3 ? (unsigned)leaf_level : 0u;
 	struct smmu_cmd cmds[SMMU_TLBI_MAX_PAGES];
 	uint64_t pages = size >> d->granule_shift;
 	size_t n = 0;
@@ -316,7 +321,7 @@ int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t i
 	if (!smmu->enabled)
 		return 0;
 	if (smmu->feat.ril && pages < (1ULL << 31)) { /* SCALE has 5 bits */
-		n = tlbi_range_cmds(d, iova, pages, leaf, cmds, SMMU_TLBI_MAX_PAGES);
+		n = tlbi_range_cmds(d, iova, pages, leaf, ttl, cmds, SMMU_TLBI_MAX_PAGES);
 	} else if (pages <= SMMU_TLBI_MAX_PAGES) {
 		for (uint64_t i = 0; i < pages; i++)
 			cmds[n++] = smmu_cmd_tlbi_nh_va(d->asid, iova + (i << d->granule_shift), leaf);
@@ -331,7 +336,7 @@ static int gather_flush(struct smmu_device *smmu, struct iommu_domain *d, struct
 	int ret = 0;
 
 	if (g->any)
-		ret = smmu_tlbi_range(smmu, d, g->start, g->end - g->start, !g->tables_freed);
+		ret = smmu_tlbi_range(smmu, d, g->start, g->end - g->start, !g->tables_freed, g->leaf_level);
 	/* only after the SYNC can no walk reach the old tables */
 	while (g->freelist) {
 		struct smmu_pt_node *n = g->freelist;
@@ -340,13 +345,14 @@ static int gather_flush(struct smmu_device *smmu, struct iommu_domain *d, struct
 	}
 	g->any = false;
 	g->tables_freed = false;
+	g->leaf_level = -1;
 	return ret;
 }
 
 int smmu_pgtable_map(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 		     int prot)
 {
-	struct pt_gather g = {false, false, 0, 0, NULL};
+	struct pt_gather g = {false, false, 0, 0, NULL, -1};
 	uint64_t attrs = prot_to_attrs(prot), mapped = 0;
 	int ret = 0;
 
@@ -378,7 +384,7 @@ int smmu_pgtable_map(struct smmu_device *smmu, struct iommu_domain *d, uint64_t 
 
 uint64_t smmu_pgtable_unmap(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
-	struct pt_gather g = {false, false, 0, 0, NULL};
+	struct pt_gather g = {false, false, 0, 0, NULL, -1};
 	uint64_t unmapped = 0;
 	int ret = unmap_level(smmu, d, d->root, d->start_level, iova, iova + size, &g, &unmapped);
 

@@ -76,8 +76,6 @@ static int decode_features(struct smmu_device *smmu)
 		 idr5);
 
 	/* what this driver cannot work with */
-	if (SMMU_GET(idr0, IDR0_TTF) == 0 && !f->s1p)
-		return refuse(smmu, "no stage 1");
 	if (!f->s1p)
 		return refuse(smmu, "no stage-1 translation (IDR0.S1P=0)");
 	if (!f->ttf_aarch64)

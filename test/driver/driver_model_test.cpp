@@ -324,3 +324,33 @@ TEST_F(DriverModel, AllocationFailuresUnwindWithoutLeaks)
 	uint64_t l2 = 2 * (64u << 8);
 	EXPECT_EQ(smmusim_stat(sim, "mem.dma_bytes"), base + l2);
 }
+
+// Without range invalidation (IDR3.RIL=0) and with the 16 KB and 64 KB granules.
+TEST_F(DriverModel, LargeGranulesWithoutRil)
+{
+	config = {{"smmu.ril", "0"}};
+	Up();
+	ASSERT_FALSE(smmu_get_features(smmu)->ril);
+	uint32_t sid = 0x77;
+	smmu_master *m;
+	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
+	for (uint32_t granule : {16384u, 65536u}) {
+		iommu_domain *d;
+		iommu_domain_params p = {IOMMU_DOMAIN_DMA, granule, 0};
+		ASSERT_EQ(iommu_domain_alloc_params(smmu, &p, &d), 0);
+		ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+		uint64_t block = granule == 16384 ? 32 * M : 512 * M;
+		ASSERT_EQ(iommu_map(smmu, d, block, 2 * block, block, IOMMU_READ | IOMMU_WRITE), 0);
+		ASSERT_EQ(iommu_map(smmu, d, granule, 0x800000, 2 * granule, IOMMU_READ | IOMMU_WRITE), 0);
+		ExpectTranslated(sid, block + 0x1240, 2 * block + 0x1240);
+		ExpectTranslated(sid, 2 * granule + 0x40, 0x800000 + granule + 0x40);
+		EXPECT_EQ(iommu_unmap(smmu, d, block + 3 * granule, granule), granule);
+		ExpectFault(sid, block + 3 * granule + 0x100);
+		ExpectTranslated(sid, block + 4 * granule, 2 * block + 4 * granule);
+		EXPECT_EQ(iommu_unmap(smmu, d, granule, granule), granule);
+		ExpectFault(sid, granule);
+		ExpectTranslated(sid, 2 * granule, 0x800000 + granule);
+		iommu_detach_device(smmu, d, m);
+		iommu_domain_free(smmu, d);
+	}
+}

@@ -65,7 +65,7 @@ TEST(DriverPgtable, MapPagesAndBlocksAndWalk)
 	ASSERT_EQ(iommu_map(e.smmu, e.d, 4 * G, 0x100000000ULL, G, IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE), 0);
 	// unaligned PA: pages only, although the IOVA is 2 MB aligned
 	ASSERT_EQ(iommu_map(e.smmu, e.d, 0x80000000ULL, 0x300001000ULL, 2 * M, IOMMU_READ), 0);
-	uint64_t pte;
+	uint64_t pte = 0;
 	EXPECT_EQ(e.walk(0x2abc, &pte), 0x80002abcULL);
 	EXPECT_EQ(pte & 3, 3u) << "page descriptor";
 	EXPECT_EQ(e.walk(0x40000000 + 2 * M + 0x12345, &pte), 0x200000000ULL + 2 * M + 0x12345);
@@ -136,7 +136,7 @@ TEST(DriverPgtable, PartialUnmapSplitsBlocksAndFreesTables)
 		EXPECT_EQ(e.walk(G + off), 0x40000000 + off) << std::hex << off;
 	for (unsigned long long off : {5 * M + 8 * K, 5 * M + 12 * K, 5 * M + 16 * K + 4095})
 		EXPECT_EQ(e.walk(G + off), ~0ULL) << std::hex << off;
-	uint64_t pte;
+	uint64_t pte = 0;
 	e.walk(G + 6 * M, &pte);
 	EXPECT_EQ(pte & 3, 1u) << "the untouched 2 MB stays a block";
 	auto tlbi = e.cmds_since(before, CMD_TLBI_NH_VA);
@@ -207,6 +207,7 @@ TEST(DriverPgtable, RangeInvalidationWithRil)
 		uint64_t pages = tg ? (SMMU_GET(c.dw0, CMD0_TLBI_NUM) + 1) << SMMU_GET(c.dw0, CMD0_TLBI_SCALE) : 1;
 		if (tg) {
 			EXPECT_EQ(tg, 1u) << "4 KB granule";
+			EXPECT_EQ(SMMU_GET(c.dw1, CMD1_TLBI_TTL), 3u) << "only level-3 leaves were removed";
 			EXPECT_FALSE(SMMU_GET(c.dw0, CMD0_TLBI_NUM) == 0 && SMMU_GET(c.dw0, CMD0_TLBI_SCALE) == 0 &&
 				     SMMU_GET(c.dw1, CMD1_TLBI_TTL) == 0)
 				<< "reserved range encoding";
@@ -216,6 +217,15 @@ TEST(DriverPgtable, RangeInvalidationWithRil)
 	}
 	EXPECT_EQ(covered, 75u);
 	EXPECT_LE(t.size(), 4u) << "range commands should be few";
+	// a single page: NUM = SCALE = 0 is legal only with a TTL hint
+	before = e.fake.executed.size();
+	EXPECT_EQ(iommu_unmap(e.smmu, e.d, 0x100000, 4 * K), 4 * K);
+	t = e.cmds_since(before, CMD_TLBI_NH_VA);
+	ASSERT_EQ(t.size(), 1u);
+	EXPECT_EQ(SMMU_GET(t[0].dw1, CMD1_TLBI_TG), 1u);
+	EXPECT_EQ(SMMU_GET(t[0].dw1, CMD1_TLBI_TTL), 3u);
+	EXPECT_EQ(SMMU_GET(t[0].dw0, CMD0_TLBI_NUM), 0u);
+	EXPECT_EQ(SMMU_GET(t[0].dw0, CMD0_TLBI_SCALE), 0u);
 }
 
 TEST(DriverPgtable, Granules16kAnd64k)
@@ -226,7 +236,7 @@ TEST(DriverPgtable, Granules16kAnd64k)
 		uint64_t block = granule == 16384 ? 32 * M : 512 * M;
 		ASSERT_EQ(iommu_map(e.smmu, e.d, block, 4 * block, block, IOMMU_READ), 0);
 		ASSERT_EQ(iommu_map(e.smmu, e.d, granule, 0x7000000, 3 * granule, IOMMU_READ), 0);
-		uint64_t pte;
+		uint64_t pte = 0;
 		EXPECT_EQ(e.walk(block + 123456, &pte), 4 * block + 123456);
 		EXPECT_EQ(pte & 3, 1u);
 		EXPECT_EQ(e.walk(2 * granule + 5, &pte), 0x7000000 + granule + 5);
