@@ -1,5 +1,6 @@
 # Fails if the freestanding driver objects reference a symbol none of them defines (e.g. memcpy,
 # printf, malloc): the driver must build and link with no C library at all.
+string(REPLACE "|" ";" OBJECTS "${OBJECTS}")
 set(defined "")
 set(undefined "")
 foreach(obj ${OBJECTS})
