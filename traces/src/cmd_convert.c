@@ -89,6 +89,16 @@ struct conv {
 };
 
 static int conv_fail(struct conv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* zlib's message, without the "PATH: " prefix it adds (the error line starts with the path already). */
+static const char *zlib_reason(gzFile in, const char *path, int *zerr)
+{
+	const char *m = gzerror(in, zerr);
+	size_t n = strlen(path);
+	if (m && strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
+		m += n + 2;
+	return m;
+}
 static int conv_fail(struct conv *c, const char *fmt, ...)
 {
 	char msg[400];
@@ -734,7 +744,7 @@ int smmusim_cmd_convert(int argc, char **argv)
 		if (parsers[c.fmt](&c, buf) < 0) {
 			/* a cut-off last line fails to parse: the real cause is the damaged stream */
 			int zerr = Z_OK;
-			const char *zmsg = gzerror(in, &zerr);
+			const char *zmsg = zlib_reason(in, c.in_path, &zerr);
 			if (zerr != Z_OK && zerr != Z_STREAM_END)
 				conv_fail(&c, "corrupt or truncated input: %s", zmsg);
 			status = SMMUSIM_EXIT_INPUT;
@@ -745,7 +755,7 @@ int smmusim_cmd_convert(int argc, char **argv)
 	}
 	cli_progress_end(&pr);
 	int zerr = Z_OK;
-	const char *zmsg = gzerror(in, &zerr);
+	const char *zmsg = zlib_reason(in, c.in_path, &zerr);
 	if (status == SMMUSIM_EXIT_OK && zerr != Z_OK && zerr != Z_STREAM_END) {
 		c.line++;
 		conv_fail(&c, "corrupt or truncated input: %s", zmsg);

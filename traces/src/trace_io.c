@@ -188,6 +188,9 @@ static int refill(trace_reader *r)
 	const char *zmsg = gzerror(r->gz, &zerr);
 	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
 		r->line++;
+		size_t plen = strlen(r->path); /* zlib prefixes its message with the path: say it once */
+		if (zmsg && strncmp(zmsg, r->path, plen) == 0 && zmsg[plen] == ':' && zmsg[plen + 1] == ' ')
+			zmsg += plen + 2;
 		return fail(r, "corrupt or truncated input: %s", zerr == Z_ERRNO ? strerror(errno) : zmsg);
 	}
 	if (n == 0)
