@@ -354,3 +354,45 @@ TEST_F(DriverModel, LargeGranulesWithoutRil)
 		iommu_domain_free(smmu, d);
 	}
 }
+
+TEST_F(DriverModel, EventQueueOverflowIsReportedAndAcknowledged)
+{
+	opts.evtq_log2size = 3; // 8 records
+	Up();
+	uint32_t sid = 0x55;
+	smmu_master *m;
+	iommu_domain *d;
+	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
+	ASSERT_EQ(iommu_domain_alloc(smmu, IOMMU_DOMAIN_DMA, &d), 0);
+	ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+	// 12 distinct faults into an 8-entry queue: 4 are lost
+	for (int i = 0; i < 12; i++)
+		EXPECT_NE(Dma(sid, 0x100000 + (uint64_t)i * 4096, false).status, SMMUSIM_DMA_OK);
+	auto evs = Drain();
+	EXPECT_EQ(evs.size(), 8u);
+	for (size_t i = 0; i < evs.size(); i++) {
+		EXPECT_EQ(evs[i].type, EVT_F_TRANSLATION);
+		EXPECT_EQ(evs[i].input_addr, 0x100000 + i * 4096);
+	}
+	EXPECT_EQ(smmu_get_stats(smmu)->evtq_overflows, 1u);
+	// acknowledged: the next fault is recorded and no new overflow is reported
+	EXPECT_NE(Dma(sid, 0x900000, false).status, SMMUSIM_DMA_OK);
+	evs = Drain();
+	ASSERT_EQ(evs.size(), 1u);
+	EXPECT_EQ(evs[0].input_addr, 0x900000u);
+	EXPECT_EQ(smmu_get_stats(smmu)->evtq_overflows, 1u);
+}
+
+TEST_F(DriverModel, RefusesAModelItCannotDrive)
+{
+	char err[256] = "";
+	smmusim_config *cfg = smmusim_config_new();
+	ASSERT_NE(cfg, nullptr);
+	ASSERT_EQ(smmusim_config_set(cfg, "smmu.cmdqs", "6", err, sizeof err), 0) << err;
+	sim = smmusim_create(cfg, err, sizeof err);
+	smmusim_config_free(cfg);
+	ASSERT_NE(sim, nullptr) << err;
+	EXPECT_EQ(smmu_probe(smmusim_regif(sim), nullptr, &smmu), -ENODEV);
+	EXPECT_EQ(smmu, nullptr);
+	EXPECT_EQ(smmusim_stat(sim, "mem.dma_bytes"), 0u) << "refusal leaked memory";
+}
