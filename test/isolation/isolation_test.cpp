@@ -1,0 +1,463 @@
+// Randomized isolation (conformance): many devices, each with its own stage-1 domain and mappings,
+// issue DMAs through smmusim_dma (random addresses inside and outside their mappings, reads,
+// writes, privileged and instruction accesses) while the driver maps, unmaps, detaches and
+// re-attaches in between. An ORACLE independent of the model (std::map of what the driver was
+// asked to map, with permissions) predicts every outcome:
+//   * a DMA that translates lands exactly at oracle PA (checked by pa and by the bytes moved);
+//   * no DMA ever reaches memory outside the current mappings of its own domain: the whole data
+//     pool and an identity-escape canary region are compared with a shadow copy;
+//   * every DMA that does not translate produces the right event, read back in order through the
+//     driver's event queue (smmu_evtq_drain): F_TRANSLATION for unmapped addresses (arch 7.5),
+//     F_PERMISSION for a write to read-only, unprivileged access to a privileged page, or an
+//     instruction fetch from an execute-never page (arch 7.4), C_BAD_STREAMID for a StreamID
+//     whose level-2 stream table does not exist (arch 3.2), none for an abort STE (arch 3.5).
+// PASIDs are NOT exercised: the driver cannot attach a domain to a PASID yet (iommu.h:
+// iommu_master_ssid_bits() is 0 until issue 4), so this is devices (StreamIDs) only.
+//
+// Deterministic: fixed seed, overridable with SMMUSIM_ISOLATION_SEED; the number of DMAs of the
+// long case can be overridden with SMMUSIM_ISOLATION_DMAS.
+#include <gtest/gtest.h>
+
+extern "C" {
+#include <smmusim/smmusim.h>
+#include <smmuv3/arch.h>
+#include <smmuv3/iommu.h>
+#include <smmuv3/smmu.h>
+}
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr uint64_t PAGE = 4096;
+constexpr unsigned NP = 64;                 // pages in each domain's IOVA window and frame pool
+constexpr uint64_t WIN = 0x10000000;        // IOVA window, the same in every domain
+constexpr uint64_t POOL = 0x40000000 - (64ull << 20); // data frames, below the DMA allocator (1 GiB)
+constexpr uint64_t CANARY = WIN;            // PA == IOVA: catches an identity (bypass) escape
+
+uint64_t env_u64(const char *name, uint64_t dflt)
+{
+	const char *v = std::getenv(name);
+	return (v && *v) ? std::strtoull(v, nullptr, 0) : dflt;
+}
+
+struct Mapping {
+	uint64_t pa;
+	int prot;
+};
+
+struct ExpectedEvent {
+	uint8_t type;
+	uint32_t sid;
+	uint64_t addr;
+	bool rnw;
+	uint64_t dma_index;
+};
+
+struct Device {
+	uint32_t sid;
+	smmu_master *master = nullptr;
+	iommu_domain *domain = nullptr;
+	bool attached = false;
+	unsigned index; // pool slot
+	std::map<uint64_t, Mapping> oracle; // iova page -> mapping
+};
+
+struct Params {
+	bool two_level;
+	uint64_t dmas;
+	unsigned devices;
+};
+
+class Isolation {
+public:
+	explicit Isolation(const Params &p) : p_(p), seed_(env_u64("SMMUSIM_ISOLATION_SEED", 0x5eed1234)), rng_(seed_) {}
+	~Isolation()
+	{
+		if (smmu_)
+			smmu_remove(smmu_);
+		if (sim_)
+			smmusim_destroy(sim_);
+	}
+
+	void run()
+	{
+		std::printf("isolation: seed 0x%llx (override with SMMUSIM_ISOLATION_SEED), %llu DMAs, %u devices, %s stream table\n",
+			    (unsigned long long)seed_, (unsigned long long)p_.dmas, p_.devices, p_.two_level ? "2-level" : "linear");
+		auto t0 = std::chrono::steady_clock::now();
+		ASSERT_NO_FATAL_FAILURE(setup());
+		for (uint64_t i = 0; i < p_.dmas; i++) {
+			ASSERT_NO_FATAL_FAILURE(one_dma(i)) << "seed 0x" << std::hex << seed_;
+			// the event queue holds 128 records (driver default): drain well before it can overflow
+			if (pending_.size() >= 48 || (i % 64) == 63) {
+				ASSERT_NO_FATAL_FAILURE(drain());
+			}
+			if (i % 97 == 96) {
+				ASSERT_NO_FATAL_FAILURE(churn_map());
+			}
+			if (i % 4999 == 4998) {
+				ASSERT_NO_FATAL_FAILURE(churn_attach());
+			}
+			if (i % 200000 == 199999) {
+				ASSERT_NO_FATAL_FAILURE(check_memory());
+			}
+		}
+		ASSERT_NO_FATAL_FAILURE(drain());
+		ASSERT_NO_FATAL_FAILURE(check_memory());
+		const smmu_stats *st = smmu_get_stats(smmu_);
+		EXPECT_EQ(0u, st->evtq_overflows) << "event queue overflowed: drain more often";
+		EXPECT_EQ(0u, st->cmd_errors);
+		EXPECT_EQ(p_.dmas, smmusim_stat(sim_, "dma.transactions") - dma_stat0_) << "every DMA went through the model";
+		double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+		std::printf("isolation: %llu DMAs (%llu translated, %llu faulted with an event, %llu silent aborts), "
+			    "%llu maps, %llu unmaps, %llu attach changes, %.1f s\n",
+			    (unsigned long long)p_.dmas, (unsigned long long)n_ok_, (unsigned long long)n_events_,
+			    (unsigned long long)n_silent_, (unsigned long long)n_map_, (unsigned long long)n_unmap_,
+			    (unsigned long long)n_attach_, s);
+		// Each outcome class must really have been exercised.
+		EXPECT_GT(n_ok_, p_.dmas / 6);
+		EXPECT_GT(n_evt_type_[EVT_F_TRANSLATION], 0u);
+		EXPECT_GT(n_evt_type_[EVT_F_PERMISSION], 0u);
+		EXPECT_GT(n_silent_, 0u);
+		EXPECT_GT(n_evt_type_[EVT_C_BAD_STREAMID], 0u);
+	}
+
+private:
+	Params p_;
+	uint64_t seed_;
+	std::mt19937_64 rng_;
+	smmusim *sim_ = nullptr;
+	smmu_device *smmu_ = nullptr;
+	std::vector<Device> dev_;
+	std::vector<uint8_t> shadow_pool_, shadow_canary_;
+	std::deque<ExpectedEvent> pending_;
+	std::vector<smmu_event> drained_;
+	uint64_t dma_stat0_ = 0, n_ok_ = 0, n_events_ = 0, n_silent_ = 0, n_map_ = 0, n_unmap_ = 0, n_attach_ = 0;
+	uint64_t n_evt_type_[256] = {};
+	std::vector<uint32_t> stray_sids_;
+
+	uint64_t rnd(uint64_t n) { return n ? rng_() % n : 0; }
+	bool chance(unsigned percent) { return rnd(100) < percent; }
+	uint64_t frame(const Device &d, unsigned f) const { return POOL + ((uint64_t)d.index * NP + f) * PAGE; }
+
+	void setup()
+	{
+		smmusim_config *c = smmusim_config_new();
+		char err[256];
+		auto set = [&](const char *k, const char *v) { ASSERT_EQ(0, smmusim_config_set(c, k, v, err, sizeof err)) << err; };
+		if (p_.two_level) {
+			set("smmu.sidsize", "16"); // > 8: the driver uses a 2-level table with SPLIT 8 (arch 3.1)
+		} else {
+			set("smmu.st_level", "linear");
+			set("smmu.sidsize", "6"); // the model allows a linear-only SMMU below 7 SID bits
+		}
+		sim_ = smmusim_create(c, err, sizeof err);
+		smmusim_config_free(c);
+		ASSERT_NE(nullptr, sim_) << err;
+		ASSERT_EQ(0, smmu_probe(smmusim_regif(sim_), nullptr, &smmu_));
+		ASSERT_EQ(0, smmu_reset(smmu_));
+		ASSERT_EQ(p_.two_level, smmu_strtab_is_2lvl(smmu_));
+
+		// StreamIDs: spread over several level-2 tables (2-level) or the linear table.
+		std::vector<uint32_t> sids;
+		for (unsigned i = 0; i < p_.devices; i++) {
+			uint32_t sid = p_.two_level ? (uint32_t)((i % 5) * 0x300 + 0x40 + i * 7) : (uint32_t)(3 + i * 3);
+			sids.push_back(sid);
+		}
+		// StreamIDs nobody owns: in an allocated level-2 table (abort STE, no event), in a level-2
+		// table never allocated (C_BAD_STREAMID), beyond the table (C_BAD_STREAMID).
+		if (p_.two_level)
+			stray_sids_ = {0x42, 0x341, 0x5000, 0xff00, 0x10000};
+		else
+			stray_sids_ = {1, 2, 62, 64, 0x1234};
+
+		for (unsigned i = 0; i < p_.devices; i++) {
+			Device d;
+			d.sid = sids[i];
+			d.index = i;
+			ASSERT_EQ(0, iommu_probe_device(smmu_, &d.sid, 1, &d.master)) << "sid " << d.sid;
+			ASSERT_EQ(0, iommu_domain_alloc(smmu_, IOMMU_DOMAIN_UNMANAGED, &d.domain));
+			ASSERT_EQ(0, iommu_attach_device(smmu_, d.domain, d.master));
+			d.attached = true;
+			dev_.push_back(d);
+		}
+		// Random initial memory contents (pool and canary), mirrored in the shadows.
+		shadow_pool_.resize((size_t)p_.devices * NP * PAGE);
+		shadow_canary_.resize(NP * PAGE);
+		for (auto &b : shadow_pool_)
+			b = (uint8_t)rng_();
+		for (auto &b : shadow_canary_)
+			b = (uint8_t)rng_();
+		ASSERT_EQ(0, smmusim_mem_write(sim_, POOL, shadow_pool_.data(), shadow_pool_.size()));
+		ASSERT_EQ(0, smmusim_mem_write(sim_, CANARY, shadow_canary_.data(), shadow_canary_.size()));
+		// Half of each window mapped to start with.
+		for (auto &d : dev_) {
+			for (unsigned k = 0; k < NP / 2; k++) {
+				ASSERT_NO_FATAL_FAILURE(map_one(d));
+			}
+		}
+		dma_stat0_ = smmusim_stat(sim_, "dma.transactions");
+	}
+
+	int random_prot()
+	{
+		static const int prots[] = {IOMMU_READ | IOMMU_WRITE,
+					    IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE,
+					    IOMMU_READ,
+					    IOMMU_READ | IOMMU_CACHE | IOMMU_NOEXEC,
+					    IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC,
+					    IOMMU_READ | IOMMU_WRITE | IOMMU_PRIV,
+					    IOMMU_READ | IOMMU_PRIV | IOMMU_NOEXEC};
+		return prots[rnd(sizeof prots / sizeof prots[0])];
+	}
+
+	// Map 1..4 consecutive free pages of the window to random frames of the device's own pool.
+	void map_one(Device &d)
+	{
+		unsigned first = (unsigned)rnd(NP), n = 1 + (unsigned)rnd(4);
+		if (first + n > NP)
+			n = NP - first;
+		for (unsigned k = 0; k < n; k++)
+			if (d.oracle.count(WIN + (first + k) * PAGE))
+				n = k; // stop at the first mapped page
+		if (n == 0)
+			return;
+		int prot = random_prot();
+		// contiguous frames, so that one iommu_map call covers the whole run
+		unsigned f = (unsigned)rnd(NP - n + 1);
+		uint64_t iova = WIN + first * PAGE;
+		ASSERT_EQ(0, iommu_map(smmu_, d.domain, iova, frame(d, f), n * PAGE, prot)) << "sid " << d.sid;
+		for (unsigned k = 0; k < n; k++)
+			d.oracle[iova + k * PAGE] = Mapping{frame(d, f + k), prot};
+		n_map_++;
+	}
+
+	void unmap_range(Device &d)
+	{
+		unsigned first = (unsigned)rnd(NP), n = 1 + (unsigned)rnd(6);
+		if (first + n > NP)
+			n = NP - first;
+		uint64_t iova = WIN + first * PAGE, expect = 0;
+		for (unsigned k = 0; k < n; k++)
+			expect += d.oracle.erase(iova + k * PAGE) * PAGE;
+		if (expect == 0)
+			return; // Linux's unmap of nothing: not a case for this test
+		size_t got = iommu_unmap(smmu_, d.domain, iova, n * PAGE);
+		ASSERT_EQ(expect, got) << "iommu_unmap of [0x" << std::hex << iova << ", +0x" << n * PAGE << ") sid " << d.sid;
+		n_unmap_++;
+	}
+
+	void churn_map()
+	{
+		Device &d = dev_[rnd(dev_.size())];
+		if (d.oracle.size() > NP * 7 / 8 || (d.oracle.size() > NP / 2 && chance(40)))
+			unmap_range(d);
+		else
+			map_one(d);
+	}
+
+	void churn_attach()
+	{
+		Device &d = dev_[rnd(dev_.size())];
+		if (d.attached) {
+			iommu_detach_device(smmu_, d.domain, d.master);
+			d.attached = false;
+		} else {
+			ASSERT_EQ(0, iommu_attach_device(smmu_, d.domain, d.master));
+			d.attached = true;
+		}
+		n_attach_++;
+		// keep most devices attached: re-attach every other detached device
+		for (auto &o : dev_)
+			if (!o.attached && &o != &d && chance(50)) {
+				ASSERT_EQ(0, iommu_attach_device(smmu_, o.domain, o.master));
+				o.attached = true;
+				n_attach_++;
+			}
+	}
+
+	// arch 7.4: permission of one access on a mapping made with IOMMU_* prot (7.7).
+	static bool permitted(int prot, bool write, bool priv, bool instr)
+	{
+		bool ap2_ro = !(prot & IOMMU_WRITE), ap1_el0 = !(prot & IOMMU_PRIV), xn = (prot & IOMMU_NOEXEC) != 0;
+		if (!priv && !ap1_el0)
+			return false;
+		if (write && ap2_ro)
+			return false;
+		if (instr) {
+			if (xn)
+				return false;
+			if (priv && ap1_el0 && !ap2_ro) // privileged execute of an EL0-writable page
+				return false;
+		}
+		return true;
+	}
+
+	void one_dma(uint64_t i)
+	{
+		struct smmusim_dma q {};
+		bool stray = chance(2);
+		Device *d = stray ? nullptr : &dev_[rnd(dev_.size())];
+		q.sid = stray ? stray_sids_[rnd(stray_sids_.size())] : d->sid;
+		q.port = (uint32_t)(q.sid % 4);
+		unsigned where = (unsigned)rnd(100);
+		if (where < 88)
+			q.addr = WIN + rnd(NP * PAGE); // the window: mapped or not
+		else if (where < 96)
+			q.addr = rnd(1ull << 48); // anywhere in the 48-bit input range
+		else if (where < 98)
+			q.addr = WIN + NP * PAGE + rnd(16 * PAGE); // just past the window
+		else
+			q.addr = (1ull << 48) + rnd(1ull << 40); // beyond T0SZ=16: F_TRANSLATION (arch 7.5)
+		static const uint32_t sizes[] = {1, 4, 8, 8, 16, 64};
+		q.size = sizes[rnd(6)];
+		q.addr &= ~(uint64_t)(q.size - 1);
+		q.write = chance(40);
+		q.priv = chance(10);
+		q.instr = !q.write && chance(8);
+
+		uint8_t wbuf[64], rbuf[64];
+		for (unsigned k = 0; k < q.size; k++)
+			wbuf[k] = (uint8_t)rng_();
+		std::memset(rbuf, 0xEE, sizeof rbuf);
+		smmusim_dma_result r{};
+		ASSERT_EQ(0, smmusim_dma(sim_, &q, q.write ? wbuf : rbuf, &r));
+
+		// ---- oracle
+		enum { OK, SILENT, EVENT } kind;
+		uint8_t evt = 0;
+		uint64_t pa = 0;
+		if (stray) {
+			bool have_l2 = smmu_ste_ptr(smmu_, q.sid) != nullptr;
+			bool in_range = q.sid < smmu_strtab_num_sids(smmu_);
+			if (in_range && have_l2) {
+				kind = SILENT; // abort STE (arch 3.5)
+			} else {
+				kind = EVENT; // arch 3.1/3.2: out of range or no level-2 table, RECINVSID set by the driver
+				evt = EVT_C_BAD_STREAMID;
+			}
+		} else if (!d->attached) {
+			kind = SILENT; // detached: abort STE, no event (arch 3.5)
+		} else {
+			auto it = d->oracle.find(q.addr & ~(PAGE - 1));
+			if (it == d->oracle.end()) {
+				kind = EVENT;
+				evt = EVT_F_TRANSLATION;
+			} else if (!permitted(it->second.prot, q.write, q.priv, q.instr)) {
+				kind = EVENT;
+				evt = EVT_F_PERMISSION;
+			} else {
+				kind = OK;
+				pa = it->second.pa + (q.addr & (PAGE - 1));
+			}
+		}
+
+		std::string what = describe(q, i);
+		if (kind == OK) {
+			n_ok_++;
+			ASSERT_EQ(SMMUSIM_DMA_OK, r.status) << what << " event 0x" << std::hex << (unsigned)r.event;
+			ASSERT_EQ(pa, r.pa) << what;
+			ASSERT_EQ(0, r.event) << what;
+			ASSERT_GE(pa, POOL);
+			size_t off = (size_t)(pa - POOL);
+			ASSERT_LE(off + q.size, shadow_pool_.size());
+			if (q.write)
+				std::memcpy(&shadow_pool_[off], wbuf, q.size);
+			else
+				ASSERT_EQ(0, std::memcmp(&shadow_pool_[off], rbuf, q.size)) << what << ": read data";
+		} else {
+			ASSERT_EQ(SMMUSIM_DMA_ABORT, r.status) << what << " pa 0x" << std::hex << r.pa;
+			if (kind == SILENT) {
+				n_silent_++;
+				ASSERT_EQ(0, r.event) << what;
+			} else {
+				n_events_++;
+				n_evt_type_[evt]++;
+				ASSERT_EQ(evt, r.event) << what;
+				ASSERT_TRUE(r.event_recorded) << what;
+				pending_.push_back(ExpectedEvent{evt, q.sid, q.addr, !q.write, i});
+			}
+		}
+	}
+
+	static std::string describe(const struct smmusim_dma &q, uint64_t i)
+	{
+		char b[200];
+		std::snprintf(b, sizeof b, "DMA #%llu sid 0x%x addr 0x%llx size %u %s%s%s", (unsigned long long)i, q.sid,
+			      (unsigned long long)q.addr, q.size, q.write ? "write" : "read", q.priv ? " priv" : "",
+			      q.instr ? " instr" : "");
+		return b;
+	}
+
+	void drain()
+	{
+		drained_.clear();
+		int n = smmu_evtq_drain(
+			smmu_, [](void *arg, const smmu_event *ev) { static_cast<Isolation *>(arg)->drained_.push_back(*ev); },
+			this);
+		ASSERT_GE(n, 0);
+		ASSERT_EQ(pending_.size(), drained_.size()) << "events drained vs expected (first expected from DMA #"
+							     << (pending_.empty() ? 0 : pending_.front().dma_index) << ")";
+		for (const smmu_event &ev : drained_) {
+			ExpectedEvent e = pending_.front();
+			pending_.pop_front();
+			std::string ctx = "event for DMA #" + std::to_string(e.dma_index);
+			ASSERT_EQ(e.type, ev.type) << ctx << " (" << smmu_event_name(ev.type) << ")";
+			ASSERT_EQ(e.sid, ev.sid) << ctx;
+			if (e.type == EVT_F_TRANSLATION || e.type == EVT_F_PERMISSION) {
+				ASSERT_EQ(e.addr, ev.input_addr) << ctx;
+				ASSERT_EQ(e.rnw, ev.rnw) << ctx;
+				ASSERT_FALSE(ev.s2) << ctx;
+				ASSERT_EQ(EVT_CLASS_IN, ev.class_) << ctx;
+				ASSERT_FALSE(ev.stall) << ctx;
+			}
+		}
+	}
+
+	void check_memory()
+	{
+		std::vector<uint8_t> now(shadow_pool_.size());
+		ASSERT_EQ(0, smmusim_mem_read(sim_, POOL, now.data(), now.size()));
+		if (now != shadow_pool_) {
+			size_t k = 0;
+			while (now[k] == shadow_pool_[k])
+				k++;
+			FAIL() << "data pool differs from the oracle's shadow at PA 0x" << std::hex << POOL + k
+			       << " (frame of device slot " << std::dec << k / (NP * PAGE) << "): a DMA escaped its mappings";
+		}
+		std::vector<uint8_t> can(shadow_canary_.size());
+		ASSERT_EQ(0, smmusim_mem_read(sim_, CANARY, can.data(), can.size()));
+		ASSERT_TRUE(can == shadow_canary_) << "identity-mapped canary changed: a DMA bypassed translation";
+	}
+};
+
+#ifdef ISOLATION_LONG
+// arch 3.1-3.5, 7.4, 7.5, 8.2: long randomized run, 2-level stream table (label slow).
+TEST(Isolation, DmaNeverEscapesItsDomainAndFaultsAreReported)
+{
+	Isolation t(Params{true, env_u64("SMMUSIM_ISOLATION_DMAS", 1000000), 24});
+	t.run();
+}
+#else
+// arch 3.1-3.5, 7.4, 7.5, 8.2: the same rules, short (20k DMAs), 2-level stream table.
+TEST(IsolationShort, DmaNeverEscapesItsDomainTwoLevelStreamTable)
+{
+	Isolation t(Params{true, 20000, 16});
+	t.run();
+}
+// arch 3.1, 3.5, 7.4, 7.5, 8.2: the same rules, short (20k DMAs), linear stream table.
+TEST(IsolationShort, DmaNeverEscapesItsDomainLinearStreamTable)
+{
+	Isolation t(Params{false, 20000, 16});
+	t.run();
+}
+#endif
+
+} // namespace
