@@ -25,7 +25,9 @@ extern "C" {
 #include <smmuv3/smmu.h>
 }
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -41,6 +43,9 @@ constexpr unsigned NP = 64;                 // pages in each domain's IOVA windo
 constexpr uint64_t WIN = 0x10000000;        // IOVA window, the same in every domain
 constexpr uint64_t POOL = 0x40000000 - (64ull << 20); // data frames, below the DMA allocator (1 GiB)
 constexpr uint64_t CANARY = WIN;            // PA == IOVA: catches an identity (bypass) escape
+constexpr uint64_t BLOCK = 2ull << 20;      // 2 MB: a level-2 block with the 4 KB granule
+constexpr uint64_t BWIN = 0x80000000;       // block window (IOVA), the same in every domain
+constexpr uint64_t BPOOL = 0x100000000ull;  // one 2 MB-aligned block of frames per device
 
 uint64_t env_u64(const char *name, uint64_t dflt)
 {
@@ -57,7 +62,7 @@ struct ExpectedEvent {
 	uint8_t type;
 	uint32_t sid;
 	uint64_t addr;
-	bool rnw;
+	bool rnw, pnu, ind;
 	uint64_t dma_index;
 };
 
@@ -74,6 +79,7 @@ struct Params {
 	bool two_level;
 	uint64_t dmas;
 	unsigned devices;
+	std::vector<std::pair<const char *, const char *>> model_cfg; // extra smmusim settings
 };
 
 class Isolation {
@@ -117,15 +123,17 @@ public:
 		EXPECT_EQ(p_.dmas, smmusim_stat(sim_, "dma.transactions") - dma_stat0_) << "every DMA went through the model";
 		double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 		std::printf("isolation: %llu DMAs (%llu translated, %llu faulted with an event, %llu silent aborts), "
-			    "%llu maps, %llu unmaps, %llu attach changes, %.1f s\n",
+			    "%llu maps (%llu 2 MB blocks), %llu unmaps (%llu splitting a block), %llu attach changes, %.1f s\n",
 			    (unsigned long long)p_.dmas, (unsigned long long)n_ok_, (unsigned long long)n_events_,
-			    (unsigned long long)n_silent_, (unsigned long long)n_map_, (unsigned long long)n_unmap_,
+			    (unsigned long long)n_silent_, (unsigned long long)n_map_, (unsigned long long)n_block_maps_,
+			    (unsigned long long)n_unmap_, (unsigned long long)n_block_splits_,
 			    (unsigned long long)n_attach_, s);
 		// Each outcome class must really have been exercised.
 		EXPECT_GT(n_ok_, p_.dmas / 6);
 		EXPECT_GT(n_evt_type_[EVT_F_TRANSLATION], 0u);
 		EXPECT_GT(n_evt_type_[EVT_F_PERMISSION], 0u);
 		EXPECT_GT(n_silent_, 0u);
+		EXPECT_GT(n_block_splits_, 0u);
 		EXPECT_GT(n_evt_type_[EVT_C_BAD_STREAMID], 0u);
 	}
 
@@ -136,11 +144,12 @@ private:
 	smmusim *sim_ = nullptr;
 	smmu_device *smmu_ = nullptr;
 	std::vector<Device> dev_;
-	std::vector<uint8_t> shadow_pool_, shadow_canary_;
+	std::vector<uint8_t> shadow_pool_, shadow_canary_, shadow_bpool_;
 	std::deque<ExpectedEvent> pending_;
 	std::vector<smmu_event> drained_;
 	uint64_t dma_stat0_ = 0, n_ok_ = 0, n_events_ = 0, n_silent_ = 0, n_map_ = 0, n_unmap_ = 0, n_attach_ = 0;
 	uint64_t n_evt_type_[256] = {};
+	uint64_t n_block_maps_ = 0, n_block_splits_ = 0;
 	std::vector<uint32_t> stray_sids_;
 
 	uint64_t rnd(uint64_t n) { return n ? rng_() % n : 0; }
@@ -158,6 +167,8 @@ private:
 			set("smmu.st_level", "linear");
 			set("smmu.sidsize", "6"); // the model allows a linear-only SMMU below 7 SID bits
 		}
+		for (auto &kv : p_.model_cfg)
+			set(kv.first, kv.second);
 		sim_ = smmusim_create(c, err, sizeof err);
 		smmusim_config_free(c);
 		ASSERT_NE(nullptr, sim_) << err;
@@ -190,6 +201,7 @@ private:
 		}
 		// Random initial memory contents (pool and canary), mirrored in the shadows.
 		shadow_pool_.resize((size_t)p_.devices * NP * PAGE);
+		shadow_bpool_.assign((size_t)p_.devices * BLOCK, 0); // the model's RAM starts zeroed
 		shadow_canary_.resize(NP * PAGE);
 		for (auto &b : shadow_pool_)
 			b = (uint8_t)rng_();
@@ -254,10 +266,50 @@ private:
 		n_unmap_++;
 	}
 
+	unsigned mapped_in(const Device &d, uint64_t base, uint64_t len) const
+	{
+		auto a = d.oracle.lower_bound(base), b = d.oracle.lower_bound(base + len);
+		return (unsigned)std::distance(a, b);
+	}
+
+	// The block window: map all 2 MB at once (the driver uses a level-2 block), or unmap a few
+	// pages of it (the driver splits the block, arch 7.2/8.2), or unmap all of it.
+	void churn_block(Device &d)
+	{
+		unsigned n = mapped_in(d, BWIN, BLOCK);
+		if (n == 0) {
+			int prot = random_prot();
+			uint64_t pa = BPOOL + (uint64_t)d.index * BLOCK;
+			ASSERT_EQ(0, iommu_map(smmu_, d.domain, BWIN, pa, BLOCK, prot)) << "2 MB block, sid " << d.sid;
+			for (uint64_t o = 0; o < BLOCK; o += PAGE)
+				d.oracle[BWIN + o] = Mapping{pa + o, prot};
+			n_map_++;
+			n_block_maps_++;
+			return;
+		}
+		uint64_t iova = BWIN, len = BLOCK;
+		if (chance(80)) {
+			iova = BWIN + rnd(BLOCK / PAGE) * PAGE;
+			len = std::min<uint64_t>((1 + rnd(6)) * PAGE, BWIN + BLOCK - iova);
+		}
+		uint64_t expect = 0;
+		for (uint64_t o = 0; o < len; o += PAGE)
+			expect += d.oracle.erase(iova + o) * PAGE;
+		if (len < BLOCK && n == BLOCK / PAGE)
+			n_block_splits_++;
+		size_t got = iommu_unmap(smmu_, d.domain, iova, len);
+		ASSERT_EQ(expect, got) << "iommu_unmap in the block window [0x" << std::hex << iova << ", +0x" << len << ") sid "
+				       << std::dec << d.sid;
+		n_unmap_++;
+	}
+
 	void churn_map()
 	{
 		Device &d = dev_[rnd(dev_.size())];
-		if (d.oracle.size() > NP * 7 / 8 || (d.oracle.size() > NP / 2 && chance(40)))
+		if (chance(15))
+			return churn_block(d);
+		unsigned n = mapped_in(d, WIN, NP * PAGE);
+		if (n > NP * 7 / 8 || (n > NP / 2 && chance(40)))
 			unmap_range(d);
 		else
 			map_one(d);
@@ -308,7 +360,9 @@ private:
 		q.sid = stray ? stray_sids_[rnd(stray_sids_.size())] : d->sid;
 		q.port = (uint32_t)(q.sid % 4);
 		unsigned where = (unsigned)rnd(100);
-		if (where < 88)
+		if (where < 12)
+			q.addr = BWIN + rnd(BLOCK); // the block window
+		else if (where < 88)
 			q.addr = WIN + rnd(NP * PAGE); // the window: mapped or not
 		else if (where < 96)
 			q.addr = rnd(1ull << 48); // anywhere in the 48-bit input range
@@ -365,13 +419,12 @@ private:
 			ASSERT_EQ(SMMUSIM_DMA_OK, r.status) << what << " event 0x" << std::hex << (unsigned)r.event;
 			ASSERT_EQ(pa, r.pa) << what;
 			ASSERT_EQ(0, r.event) << what;
-			ASSERT_GE(pa, POOL);
-			size_t off = (size_t)(pa - POOL);
-			ASSERT_LE(off + q.size, shadow_pool_.size());
+			uint8_t *sh = shadow_at(pa, q.size);
+			ASSERT_NE(nullptr, sh) << what << ": oracle PA outside the pools";
 			if (q.write)
-				std::memcpy(&shadow_pool_[off], wbuf, q.size);
+				std::memcpy(sh, wbuf, q.size);
 			else
-				ASSERT_EQ(0, std::memcmp(&shadow_pool_[off], rbuf, q.size)) << what << ": read data";
+				ASSERT_EQ(0, std::memcmp(sh, rbuf, q.size)) << what << ": read data";
 		} else {
 			ASSERT_EQ(SMMUSIM_DMA_ABORT, r.status) << what << " pa 0x" << std::hex << r.pa;
 			if (kind == SILENT) {
@@ -382,9 +435,18 @@ private:
 				n_evt_type_[evt]++;
 				ASSERT_EQ(evt, r.event) << what;
 				ASSERT_TRUE(r.event_recorded) << what;
-				pending_.push_back(ExpectedEvent{evt, q.sid, q.addr, !q.write, i});
+				pending_.push_back(ExpectedEvent{evt, q.sid, q.addr, !q.write, q.priv, q.instr, i});
 			}
 		}
+	}
+
+	uint8_t *shadow_at(uint64_t pa, uint32_t size)
+	{
+		if (pa >= POOL && pa + size <= POOL + shadow_pool_.size())
+			return &shadow_pool_[pa - POOL];
+		if (pa >= BPOOL && pa + size <= BPOOL + shadow_bpool_.size())
+			return &shadow_bpool_[pa - BPOOL];
+		return nullptr;
 	}
 
 	static std::string describe(const struct smmusim_dma &q, uint64_t i)
@@ -411,9 +473,12 @@ private:
 			std::string ctx = "event for DMA #" + std::to_string(e.dma_index);
 			ASSERT_EQ(e.type, ev.type) << ctx << " (" << smmu_event_name(ev.type) << ")";
 			ASSERT_EQ(e.sid, ev.sid) << ctx;
+			ASSERT_FALSE(ev.ssv) << ctx << " no SubstreamID was sent";
 			if (e.type == EVT_F_TRANSLATION || e.type == EVT_F_PERMISSION) {
 				ASSERT_EQ(e.addr, ev.input_addr) << ctx;
 				ASSERT_EQ(e.rnw, ev.rnw) << ctx;
+				ASSERT_EQ(e.pnu, ev.pnu) << ctx << " PnU (STE.PRIVCFG = incoming, arch 6.1)";
+				ASSERT_EQ(e.ind, ev.ind) << ctx << " InD (STE.INSTCFG = incoming, arch 6.1)";
 				ASSERT_FALSE(ev.s2) << ctx;
 				ASSERT_EQ(EVT_CLASS_IN, ev.class_) << ctx;
 				ASSERT_FALSE(ev.stall) << ctx;
@@ -432,6 +497,15 @@ private:
 			FAIL() << "data pool differs from the oracle's shadow at PA 0x" << std::hex << POOL + k
 			       << " (frame of device slot " << std::dec << k / (NP * PAGE) << "): a DMA escaped its mappings";
 		}
+		std::vector<uint8_t> bnow(shadow_bpool_.size());
+		ASSERT_EQ(0, smmusim_mem_read(sim_, BPOOL, bnow.data(), bnow.size()));
+		if (bnow != shadow_bpool_) {
+			size_t k = 0;
+			while (bnow[k] == shadow_bpool_[k])
+				k++;
+			FAIL() << "block pool differs from the oracle's shadow at PA 0x" << std::hex << BPOOL + k
+			       << ": a DMA escaped its mappings";
+		}
 		std::vector<uint8_t> can(shadow_canary_.size());
 		ASSERT_EQ(0, smmusim_mem_read(sim_, CANARY, can.data(), can.size()));
 		ASSERT_TRUE(can == shadow_canary_) << "identity-mapped canary changed: a DMA bypassed translation";
@@ -442,20 +516,35 @@ private:
 // arch 3.1-3.5, 7.4, 7.5, 8.2: long randomized run, 2-level stream table (label slow).
 TEST(Isolation, DmaNeverEscapesItsDomainAndFaultsAreReported)
 {
-	Isolation t(Params{true, env_u64("SMMUSIM_ISOLATION_DMAS", 1000000), 24});
+	Isolation t(Params{true, env_u64("SMMUSIM_ISOLATION_DMAS", 1000000), 24, {}});
 	t.run();
 }
 #else
 // arch 3.1-3.5, 7.4, 7.5, 8.2: the same rules, short (20k DMAs), 2-level stream table.
 TEST(IsolationShort, DmaNeverEscapesItsDomainTwoLevelStreamTable)
 {
-	Isolation t(Params{true, 20000, 16});
+	Isolation t(Params{true, 20000, 16, {}});
 	t.run();
 }
 // arch 3.1, 3.5, 7.4, 7.5, 8.2: the same rules, short (20k DMAs), linear stream table.
 TEST(IsolationShort, DmaNeverEscapesItsDomainLinearStreamTable)
 {
-	Isolation t(Params{false, 20000, 16});
+	Isolation t(Params{false, 20000, 16, {}});
+	t.run();
+}
+// arch 8.1, 8.2: the same rules with tiny TLBs, walk and configuration caches (constant
+// evictions and refills), 2-level stream table with L1 descriptors cached.
+TEST(IsolationShort, DmaNeverEscapesItsDomainTinyCaches)
+{
+	Isolation t(Params{true, 20000, 16,
+			   {{"tbu.utlb.entries", "2"},
+			    {"tbu.mtlb.entries", "8"},
+			    {"tbu.mtlb.ways", "2"},
+			    {"tcu.walk.entries", "4"},
+			    {"tcu.walk.ways", "2"},
+			    {"tcu.cfg.entries", "4"},
+			    {"tcu.cfg.ways", "2"},
+			    {"tcu.cfg.cache_l1", "1"}}});
 	t.run();
 }
 #endif
