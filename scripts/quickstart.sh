@@ -27,5 +27,5 @@ cmake --build "$BUILD_DIR" -j "$JOBS" >"$BUILD_DIR.build.log" 2>&1 ||
 if [ "$mode" = test ]; then
   ctest --test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure --output-junit junit.xml
 else
-  exec "$BUILD_DIR/bin/smmusim-demo"
+  exec "$BUILD_DIR/bin/smmusim" replay traces/examples/streaming-dma.trace
 fi
