@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Context-descriptor tables, owned by a master (as Linux since v6.7). Linear (S1Fmt=0) up to
- * 1024 CDs or without CD2L, otherwise 2-level with 64 KB leaves (S1Fmt=2) allocated on first use.
- * This issue uses ssid_bits = 0 (one CD, S1CDMax = 0); the same code serves many SSIDs.
+ * Context-descriptor tables, owned by a master (as Linux since v6.7): linear (S1Fmt 0), or
+ * 2-level with 4 KB (S1Fmt 1, split 6) or 64 KB (S1Fmt 2, split 10) leaves allocated on first use.
+ * smmu_options.cd_layout picks the layout; AUTO is Linux's rule (docs/pasid.md).
  */
 #include "internal.h"
 
-#define CD_LINEAR_MAX_BITS 10u /* Linux's CTXDESC_LINEAR_CDMAX */
+#define CD_LINEAR_MAX_BITS 10u /* Linux's CTXDESC_LINEAR_CDMAX: 64 KB of CDs */
 
-static size_t leaf_bytes(void)
+static size_t leaf_bytes(const struct smmu_cdtab *t)
 {
-	return (size_t)CD_SIZE << CD_SPLIT_64K;
+	return (size_t)CD_SIZE << t->split;
 }
 
 int smmu_cdtab_alloc(struct smmu_device *smmu, struct smmu_cdtab *cdtab, uint8_t ssid_bits)
 {
+	enum smmu_cd_layout layout = smmu->opts.cd_layout;
 	int ret;
 
 	smmu_memset(cdtab, 0, sizeof(*cdtab));
@@ -22,26 +23,34 @@ int smmu_cdtab_alloc(struct smmu_device *smmu, struct smmu_cdtab *cdtab, uint8_t
 		return -SMMU_EINVAL;
 	if (!smmu->feat.cd2l && ssid_bits > CD_LINEAR_MAX_BITS)
 		ssid_bits = CD_LINEAR_MAX_BITS;
+	if (layout == SMMU_CD_LAYOUT_AUTO)
+		layout = (!smmu->feat.cd2l || ssid_bits <= CD_LINEAR_MAX_BITS) ? SMMU_CD_LAYOUT_LINEAR
+										  : SMMU_CD_LAYOUT_2L_64K;
+	/* with S1CDMax = 0 the SMMU ignores S1Fmt and reads one CD */
+	if (ssid_bits == 0)
+		layout = SMMU_CD_LAYOUT_LINEAR;
 	cdtab->s1cdmax = ssid_bits;
-	if (ssid_bits <= CD_LINEAR_MAX_BITS) {
+	if (layout == SMMU_CD_LAYOUT_LINEAR) {
 		size_t bytes = (size_t)CD_SIZE << ssid_bits;
 
 		cdtab->s1fmt = STE_S1FMT_LINEAR;
-		ret = smmu_alloc(smmu, bytes, bytes, &cdtab->l1);
+		/* a linear table is aligned to its size (S1ContextPtr[S1CDMax+5:6] RES0) */
+		ret = smmu_alloc_kind(smmu, SMMU_MEM_CD_L1, bytes, bytes, &cdtab->l1);
 		if (ret)
 			return ret;
 	} else {
 		size_t bytes;
 
-		cdtab->s1fmt = STE_S1FMT_64K_L2;
-		cdtab->num_l1 = 1u << (ssid_bits - CD_SPLIT_64K);
+		cdtab->s1fmt = layout == SMMU_CD_LAYOUT_2L_4K ? STE_S1FMT_4K_L2 : STE_S1FMT_64K_L2;
+		cdtab->split = layout == SMMU_CD_LAYOUT_2L_4K ? CD_SPLIT_4K : CD_SPLIT_64K;
+		cdtab->num_l1 = ssid_bits > cdtab->split ? 1u << (ssid_bits - cdtab->split) : 1u;
 		bytes = (size_t)cdtab->num_l1 * L1CD_SIZE;
-		ret = smmu_alloc(smmu, bytes, bytes < 64 ? 64 : bytes, &cdtab->l1);
+		ret = smmu_alloc_kind(smmu, SMMU_MEM_CD_L1, bytes, bytes < 64 ? 64 : bytes, &cdtab->l1);
 		if (ret)
 			return ret;
 		ret = smmu_alloc(smmu, (size_t)cdtab->num_l1 * sizeof(void *), sizeof(void *), &cdtab->l2_ptrs);
 		if (ret) {
-			smmu_free(smmu, &cdtab->l1);
+			smmu_free_kind(smmu, SMMU_MEM_CD_L1, &cdtab->l1);
 			return ret;
 		}
 	}
@@ -49,6 +58,7 @@ int smmu_cdtab_alloc(struct smmu_device *smmu, struct smmu_cdtab *cdtab, uint8_t
 	return 0;
 }
 
+/* Leaves are freed only with the whole table (as Linux): never while a STE may point at it. */
 void smmu_cdtab_free(struct smmu_device *smmu, struct smmu_cdtab *cdtab)
 {
 	if (!cdtab->valid)
@@ -60,12 +70,12 @@ void smmu_cdtab_free(struct smmu_device *smmu, struct smmu_cdtab *cdtab)
 		for (uint32_t i = 0; i < cdtab->num_l1; i++) {
 			if (!leaves[i])
 				continue;
-			struct smmu_dma_buf b = {leaves[i], SMMU_GET(l1[i], L1CD_L2PTR) << 12, leaf_bytes()};
-			smmu_free(smmu, &b);
+			struct smmu_dma_buf b = {leaves[i], SMMU_GET(l1[i], L1CD_L2PTR) << 12, leaf_bytes(cdtab)};
+			smmu_free_kind(smmu, SMMU_MEM_CD_LEAF, &b);
 		}
 		smmu_free(smmu, &cdtab->l2_ptrs);
 	}
-	smmu_free(smmu, &cdtab->l1);
+	smmu_free_kind(smmu, SMMU_MEM_CD_L1, &cdtab->l1);
 	cdtab->valid = false;
 }
 
@@ -81,8 +91,12 @@ static int cd_invalidate(struct smmu_device *smmu, const struct smmu_master *mas
 	return smmu_cmdq_issue_sync(smmu, cmds, master->num_sids);
 }
 
-/* The CD slot for ssid, allocating (and publishing) its leaf when needed. */
-static int cd_ptr(struct smmu_device *smmu, struct smmu_master *master, uint32_t ssid, uint64_t **out)
+/*
+ * The CD slot for ssid. With alloc, a missing leaf is allocated and published: L1CD store, then
+ * CFGI_CD(Leaf=0) + SYNC, since an invalid L1CD may be cached. Without alloc, *out is NULL when
+ * the leaf does not exist (the CD is then already invalid).
+ */
+static int cd_ptr(struct smmu_device *smmu, struct smmu_master *master, uint32_t ssid, bool alloc, uint64_t **out)
 {
 	struct smmu_cdtab *t = &master->cdtab;
 	void **leaves;
@@ -90,6 +104,7 @@ static int cd_ptr(struct smmu_device *smmu, struct smmu_master *master, uint32_t
 	struct smmu_dma_buf leaf;
 	int ret;
 
+	*out = NULL;
 	if (!t->valid)
 		return -SMMU_EINVAL;
 	if ((uint64_t)ssid >= (1ULL << t->s1cdmax))
@@ -98,23 +113,32 @@ static int cd_ptr(struct smmu_device *smmu, struct smmu_master *master, uint32_t
 		*out = (uint64_t *)t->l1.cpu + (size_t)ssid * CD_DWORDS;
 		return 0;
 	}
-	idx = ssid >> CD_SPLIT_64K;
+	idx = ssid >> t->split;
 	leaves = t->l2_ptrs.cpu;
 	if (!leaves[idx]) {
-		ret = smmu_alloc(smmu, leaf_bytes(), leaf_bytes(), &leaf);
+		if (!alloc)
+			return 0;
+		/* leaves are aligned to their size: L2Ptr[15:12] are RES0 for 64 KB leaves */
+		ret = smmu_alloc_kind(smmu, SMMU_MEM_CD_LEAF, leaf_bytes(t), leaf_bytes(t), &leaf);
 		if (ret)
 			return ret;
 		leaves[idx] = leaf.cpu;
 		smmu_wmb(smmu);
 		smmu_write_once64((volatile uint64_t *)t->l1.cpu + idx,
 				  SMMU_PREP(L1CD_V, 1) | SMMU_PREP(L1CD_L2PTR, leaf.bus >> 12));
-		/* an invalid L1CD may be cached */
 		ret = cd_invalidate(smmu, master, ssid, false);
 		if (ret)
 			return ret;
 	}
-	*out = (uint64_t *)leaves[idx] + (size_t)(ssid & ((1u << CD_SPLIT_64K) - 1u)) * CD_DWORDS;
+	*out = (uint64_t *)leaves[idx] + (size_t)(ssid & ((1u << t->split) - 1u)) * CD_DWORDS;
 	return 0;
+}
+
+int smmu_cdtab_prepare(struct smmu_device *smmu, struct smmu_master *master, uint32_t ssid)
+{
+	uint64_t *cd;
+
+	return cd_ptr(smmu, master, ssid, true, &cd);
 }
 
 struct cd_sync_ctx {
@@ -140,10 +164,12 @@ int smmu_cdtab_write_cd(struct smmu_device *smmu, struct smmu_master *master, ui
 {
 	static const struct smmu_entry_ops ops = {CD_DWORDS, smmu_cd_get_used, cd_sync};
 	struct cd_sync_ctx ctx = {smmu, master, ssid, 0};
+	bool clearing = !SMMU_GET(target[0], CD0_V);
 	uint64_t *cd;
-	int ret = cd_ptr(smmu, master, ssid, &cd);
+	/* clearing never allocates: a CD in a missing leaf is invalid already */
+	int ret = cd_ptr(smmu, master, ssid, !clearing, &cd);
 
-	if (ret)
+	if (ret || !cd)
 		return ret;
 	if (smmu_entry_write(&ops, &ctx, cd, target))
 		smmu->stats.entry_breaking++;

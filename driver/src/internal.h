@@ -6,6 +6,7 @@
 #include <smmuv3/arch.h>
 #include <smmuv3/iommu.h>
 #include <smmuv3/smmu.h>
+#include <smmuv3/ioasid.h>
 
 #define SMMU_DEFAULT_POLL_LIMIT 1000000u
 #define SMMU_MAX_MASTER_SIDS 16u
@@ -28,9 +29,25 @@ struct smmu_cdtab {
 	bool valid;
 	uint8_t s1fmt;
 	uint8_t s1cdmax;       /* log2 number of CDs (0: one CD) */
+	uint8_t split;         /* 2-level: SSID bits indexing a leaf (6 or 10) */
 	struct smmu_dma_buf l1; /* the linear table, or the L1CD table */
 	uint32_t num_l1;
 	struct smmu_dma_buf l2_ptrs; /* 2-level: CPU pointers of the leaves (void *[num_l1]) */
+};
+
+/* Memory kinds for smmu_get_mem_usage(). */
+enum smmu_mem_kind { SMMU_MEM_OBJECT, SMMU_MEM_STRTAB, SMMU_MEM_CD_L1, SMMU_MEM_CD_LEAF, SMMU_MEM_PGTABLE,
+		     SMMU_MEM_QUEUE, SMMU_MEM_KINDS };
+
+/* One PASID of a master bound to a domain (aux attach or PASID attach): on two lists. */
+struct smmu_pasid_link {
+	struct smmu_dma_buf self;
+	struct smmu_master *master;
+	struct iommu_domain *domain;
+	uint32_t pasid;
+	bool aux;
+	struct smmu_pasid_link *m_prev, *m_next; /* the master's PASIDs */
+	struct smmu_pasid_link *d_prev, *d_next; /* the domain's PASID links */
 };
 
 struct smmu_master {
@@ -42,6 +59,12 @@ struct smmu_master {
 	uint32_t sids[SMMU_MAX_MASTER_SIDS];
 	uint8_t ssid_bits;
 	struct smmu_cdtab cdtab;
+	struct iommu_pci_function *pci; /* PCI function whose PASID we enabled, else NULL */
+	bool aux_enabled;
+	uint32_t num_pasids;            /* links on pasid_links */
+	uint32_t num_aux;
+	struct smmu_pasid_link *pasid_links;
+	struct ioasid_allocator pasid_map; /* PASID -> link (the allocator used as an exact-ID map) */
 };
 
 struct smmu_pt_node; /* page-table node, pgtable.c */
@@ -60,6 +83,10 @@ struct iommu_domain {
 	uint32_t start_level;
 	uint64_t pgsize_bitmap;
 	struct smmu_pt_node *root;
+	/* PASIDs */
+	struct smmu_pasid_link *pasid_links;
+	uint32_t aux_pasid;              /* 0: none (the domain has never been aux-attached) */
+	struct iommu_domain *aux_parent; /* the primary domain of its first aux attach */
 };
 
 struct smmu_device {
@@ -88,6 +115,13 @@ struct smmu_device {
 	struct smmu_master *masters;
 	struct iommu_domain *domains;
 	bool enabled;
+
+	/* PASIDs: the I/O ASID allocator (one global space, as Linux); aux PASIDs are tagged aux_set */
+	struct ioasid_allocator pasids;
+	struct ioasid_set aux_set, global_set;
+
+	uint64_t mem_live[SMMU_MEM_KINDS];
+	struct smmu_mem_usage mem_peak;
 };
 
 /* util.c */
@@ -95,6 +129,12 @@ void smmu_memset(void *p, int c, size_t n);
 void smmu_memcpy(void *d, const void *s, size_t n);
 int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf);
 void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf);
+/* The same, counted under kind (smmu_alloc/smmu_free count as SMMU_MEM_OBJECT). Free with the same kind. */
+int smmu_alloc_kind(struct smmu_device *smmu, enum smmu_mem_kind kind, size_t size, size_t align,
+		    struct smmu_dma_buf *buf);
+void smmu_free_kind(struct smmu_device *smmu, enum smmu_mem_kind kind, struct smmu_dma_buf *buf);
+/* An I/O ASID allocator whose memory comes from smmu_alloc. */
+void smmu_ioasid_init(struct smmu_device *smmu, struct ioasid_allocator *a);
 uint64_t smmu_read_once64(const volatile uint64_t *p);
 void smmu_write_once64(volatile uint64_t *p, uint64_t v);
 static inline uint32_t smmu_read32(struct smmu_device *s, uint32_t off)
@@ -154,6 +194,8 @@ uint32_t smmu_strtab_cfg_value(const struct smmu_device *smmu);
 
 /* cdtab.c */
 int smmu_cdtab_alloc(struct smmu_device *smmu, struct smmu_cdtab *cdtab, uint8_t ssid_bits);
+/* Make sure the leaf holding ssid exists and is published (L1CD + CFGI_CD leaf=0 + SYNC). */
+int smmu_cdtab_prepare(struct smmu_device *smmu, struct smmu_master *master, uint32_t ssid);
 void smmu_cdtab_free(struct smmu_device *smmu, struct smmu_cdtab *cdtab);
 int smmu_cdtab_write_cd(struct smmu_device *smmu, struct smmu_master *master, uint32_t ssid, const uint64_t *target);
 void smmu_cd_make_s1(const struct smmu_features *f, const struct iommu_domain *d, uint64_t *cd);
@@ -169,6 +211,13 @@ uint64_t smmu_pgtable_ttb(const struct iommu_domain *d);
 
 /* iommu.c */
 void smmu_iommu_teardown(struct smmu_device *smmu);
+int smmu_master_update_ste(struct smmu_device *smmu, struct smmu_master *m);
+int smmu_master_ensure_cdtab(struct smmu_device *smmu, struct smmu_master *m);
+void smmu_master_maybe_free_cdtab(struct smmu_device *smmu, struct smmu_master *m);
+
+/* pasid.c */
+void smmu_pasid_release_master(struct smmu_device *smmu, struct smmu_master *m);
+void smmu_pasid_release_domain(struct smmu_device *smmu, struct iommu_domain *d);
 
 /* tlb.c-like helpers in pgtable.c */
 int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size, bool leaf,

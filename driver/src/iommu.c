@@ -50,14 +50,118 @@ static int master_write_stes(struct smmu_device *smmu, struct smmu_master *m, co
 	return ret;
 }
 
+/* ---- PCI PASID (Linux patch 8) ---------------------------------------------------------- */
+
+static void pci_log(struct iommu_pci_function *pci, enum iommu_pci_op op)
+{
+	if (pci->nlog < IOMMU_PCI_LOG_MAX)
+		pci->log[pci->nlog++] = op;
+}
+
+/* The PCI core's pci_enable_pasid() rules; the width on success. */
+static int pci_enable_pasid(struct iommu_pci_function *pci, unsigned *width)
+{
+	if (!pci->pasid_cap || pci->max_pasid_width == 0 || pci->max_pasid_width > 20)
+		return -SMMU_EINVAL;
+	if (pci->is_vf) {
+		/* a VF uses its PF's PASID Enable */
+		if (!pci->pf_pasid_enabled)
+			return -SMMU_EINVAL;
+		*width = pci->max_pasid_width;
+		return 0;
+	}
+	if (pci->pasid_enabled)
+		return -SMMU_EBUSY;
+	if (!pci->tlp_prefix)
+		return -SMMU_EINVAL;
+	/* PCIe leaves a PASID Enable change undefined while ATS Enable is set: PASID comes first */
+	if (pci->ats_enabled)
+		return -SMMU_EBUSY;
+	pci->pasid_enabled = true;
+	pci_log(pci, IOMMU_PCI_PASID_ON);
+	*width = pci->max_pasid_width;
+	return 0;
+}
+
+/* Disable in the reverse order of enable: ATS (if anyone enabled it) before PASID. */
+static void master_disable_pasid(struct smmu_master *m)
+{
+	struct iommu_pci_function *pci = m->pci;
+
+	if (!pci)
+		return;
+	if (!pci->is_vf) {
+		if (pci->ats_enabled) {
+			pci->ats_enabled = false;
+			pci_log(pci, IOMMU_PCI_ATS_OFF);
+		}
+		pci->pasid_enabled = false;
+		pci_log(pci, IOMMU_PCI_PASID_OFF);
+	}
+	m->pci = NULL;
+	m->ssid_bits = 0; /* Eric Auger's v1 review: reset, so nothing keeps a stale width */
+}
+
+/* ---- STE of a master: one place decides it from the RID domain and the PASIDs in use --------- */
+
+int smmu_master_update_ste(struct smmu_device *smmu, struct smmu_master *m)
+{
+	uint64_t ste[STE_DWORDS];
+	struct iommu_domain *d = m->domain;
+	const struct smmu_cdtab *t = &m->cdtab;
+
+	if (d && (d->type & __IOMMU_DOMAIN_PAGING)) {
+		/* CD 0 holds the RID's domain; SSID 0 itself is never handed out */
+		smmu_ste_make_cdtable(&smmu->feat, t->l1.bus, t->s1fmt, t->s1cdmax, STE_S1DSS_SSID0, ste);
+	} else if (m->num_pasids) {
+		/* PASIDs need a CD table: the RID's traffic bypasses stage 1 (identity) or is terminated */
+		uint8_t s1dss = d && d->type == IOMMU_DOMAIN_IDENTITY ? STE_S1DSS_BYPASS : STE_S1DSS_TERMINATE;
+		smmu_ste_make_cdtable(&smmu->feat, t->l1.bus, t->s1fmt, t->s1cdmax, s1dss, ste);
+	} else if (d && d->type == IOMMU_DOMAIN_IDENTITY) {
+		smmu_ste_make_bypass(&smmu->feat, ste);
+	} else {
+		smmu_ste_make_abort(&smmu->feat, ste);
+	}
+	return master_write_stes(smmu, m, ste);
+}
+
+int smmu_master_ensure_cdtab(struct smmu_device *smmu, struct smmu_master *m)
+{
+	if (m->cdtab.valid)
+		return 0;
+	return smmu_cdtab_alloc(smmu, &m->cdtab, m->ssid_bits);
+}
+
+/* Free the CD table once nothing uses it and no STE points at it any more. */
+void smmu_master_maybe_free_cdtab(struct smmu_device *smmu, struct smmu_master *m)
+{
+	if (m->num_pasids || (m->domain && (m->domain->type & __IOMMU_DOMAIN_PAGING)))
+		return;
+	smmu_cdtab_free(smmu, &m->cdtab);
+}
+
+/* ---- Masters (Linux patch 7: every failure unwinds everything it did) ---------------------- */
+
 int iommu_probe_device(struct smmu_device *smmu, const uint32_t *sids, size_t nsids, struct smmu_master **out)
+{
+	struct iommu_device_desc desc = {sids, nsids, 0, NULL};
+
+	return iommu_probe_device_ex(smmu, &desc, out);
+}
+
+int iommu_probe_device_ex(struct smmu_device *smmu, const struct iommu_device_desc *desc, struct smmu_master **out)
 {
 	struct smmu_dma_buf self;
 	struct smmu_master *m;
+	const uint32_t *sids;
+	size_t nsids;
+	unsigned bits;
 	int ret;
 
-	if (!smmu || !sids || !out || nsids == 0 || nsids > SMMU_MAX_MASTER_SIDS)
+	if (!smmu || !desc || !desc->sids || !out || desc->nsids == 0 || desc->nsids > SMMU_MAX_MASTER_SIDS)
 		return -SMMU_EINVAL;
+	sids = desc->sids;
+	nsids = desc->nsids;
 	*out = NULL;
 	for (size_t i = 0; i < nsids; i++) {
 		if ((uint64_t)sids[i] >= smmu_strtab_num_sids(smmu))
@@ -76,31 +180,53 @@ int iommu_probe_device(struct smmu_device *smmu, const uint32_t *sids, size_t ns
 	m->num_sids = (uint32_t)nsids;
 	for (size_t i = 0; i < nsids; i++)
 		m->sids[i] = sids[i];
+	smmu_ioasid_init(smmu, &m->pasid_map);
 	/*
 	 * Level-2 stream tables are allocated here, so attach never allocates for the stream table.
 	 * Tables allocated for an earlier SID stay if a later one fails: they are shared, hold only
-	 * abort STEs and are freed with the stream table.
+	 * abort STEs and are freed with the stream table (as Linux patch 7).
 	 */
 	for (size_t i = 0; i < nsids; i++) {
 		ret = smmu_strtab_prepare(smmu, sids[i]);
+		if (ret)
+			goto fail;
+	}
+	/* SSID bits: the platform property, or the PCI PASID capability once PASID is enabled */
+	bits = desc->pasid_num_bits;
+	if (desc->pci && desc->pci->pasid_cap) {
+		unsigned width = 0;
+
+		ret = pci_enable_pasid(desc->pci, &width);
 		if (ret) {
-			smmu_free(smmu, &m->self);
-			return ret;
+			/* as Linux: logged, and the device works without substreams */
+			smmu_log(smmu, SMMU_LOG_WARN, "sid 0x%x: failed to enable PASID (%d)", sids[0], ret);
+			bits = 0;
+		} else {
+			m->pci = desc->pci;
+			bits = width;
 		}
 	}
+	if (bits > smmu->feat.ssid_bits)
+		bits = smmu->feat.ssid_bits;
+	if (!smmu->feat.cd2l && bits > 10)
+		bits = 10; /* 1024 CDs: the largest linear table Linux allocates */
+	m->ssid_bits = (uint8_t)bits;
 	{
 		uint64_t abort[STE_DWORDS];
 		smmu_ste_make_abort(&smmu->feat, abort);
 		ret = master_write_stes(smmu, m, abort);
-		if (ret) {
-			smmu_free(smmu, &m->self);
-			return ret;
-		}
+		if (ret)
+			goto fail;
 	}
 	m->next = smmu->masters;
 	smmu->masters = m;
 	*out = m;
 	return 0;
+fail:
+	master_disable_pasid(m);
+	ioasid_allocator_destroy(&m->pasid_map);
+	smmu_free(smmu, &m->self);
+	return ret;
 }
 
 unsigned iommu_master_ssid_bits(const struct smmu_master *master)
@@ -116,13 +242,16 @@ void iommu_release_device(struct smmu_device *smmu, struct smmu_master *master)
 		return;
 	if (master->domain)
 		iommu_detach_device(smmu, master->domain, master);
+	smmu_pasid_release_master(smmu, master);
 	smmu_cdtab_free(smmu, &master->cdtab);
+	master_disable_pasid(master);
 	for (pp = &smmu->masters; *pp; pp = &(*pp)->next) {
 		if (*pp == master) {
 			*pp = master->next;
 			break;
 		}
 	}
+	ioasid_allocator_destroy(&master->pasid_map);
 	smmu_free(smmu, &master->self);
 }
 
@@ -207,6 +336,10 @@ void iommu_domain_free(struct smmu_device *smmu, struct iommu_domain *d)
 		return;
 	while (d->masters)
 		iommu_detach_device(smmu, d, d->masters);
+	smmu_pasid_release_domain(smmu, d);
+	for (struct iommu_domain *o = smmu->domains; o; o = o->link.next)
+		if (o->aux_parent == d)
+			o->aux_parent = NULL; /* a later aux attach may then name any parent */
 	if (d->type & __IOMMU_DOMAIN_PAGING) {
 		/* the ASID may be reused and the table pages too: nothing may stay in the TLB */
 		iommu_flush_iotlb_all(smmu, d);
@@ -256,7 +389,6 @@ int iommu_flush_iotlb_all(struct smmu_device *smmu, struct iommu_domain *d)
 
 int iommu_attach_device(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_master *m)
 {
-	uint64_t ste[STE_DWORDS];
 	bool new_cdtab = false;
 	int ret;
 
@@ -266,68 +398,48 @@ int iommu_attach_device(struct smmu_device *smmu, struct iommu_domain *d, struct
 		return 0;
 	if (m->domain)
 		return -SMMU_EBUSY; /* Linux's core refuses a second non-default domain */
+	if (d->aux_pasid)
+		return -SMMU_EINVAL; /* v1: an aux domain stays aux ("cannot attach auxiliary domain") */
 
 	if (d->type & __IOMMU_DOMAIN_PAGING) {
-		uint64_t cd[CD_DWORDS], zero[CD_DWORDS] = {0};
+		uint64_t cd[CD_DWORDS];
 
-		if (!m->cdtab.valid) {
-			ret = smmu_cdtab_alloc(smmu, &m->cdtab, m->ssid_bits);
-			if (ret)
-				return ret;
-			new_cdtab = true;
-		}
+		new_cdtab = !m->cdtab.valid;
+		ret = smmu_master_ensure_cdtab(smmu, m);
+		if (ret)
+			return ret;
 		/* CD 0 first: an STE is only made to point at a valid CD */
 		smmu_cd_make_s1(&smmu->feat, d, cd);
 		ret = smmu_cdtab_write_cd(smmu, m, 0, cd);
 		if (ret)
 			goto undo_cd;
-		smmu_ste_make_cdtable(&smmu->feat, m->cdtab.l1.bus, m->cdtab.s1fmt, m->cdtab.s1cdmax, STE_S1DSS_SSID0,
-				      ste);
-		ret = master_write_stes(smmu, m, ste);
-		if (ret) {
-			uint64_t abort[STE_DWORDS];
-			smmu_ste_make_abort(&smmu->feat, abort);
-			master_write_stes(smmu, m, abort);
-			goto undo_cd;
-		}
-		goto attached;
-undo_cd:
-		smmu_cdtab_write_cd(smmu, m, 0, zero);
-		if (new_cdtab)
-			smmu_cdtab_free(smmu, &m->cdtab);
-		return ret;
-	} else if (d->type == IOMMU_DOMAIN_IDENTITY) {
-		smmu_ste_make_bypass(&smmu->feat, ste);
-		ret = master_write_stes(smmu, m, ste);
-	} else {
-		smmu_ste_make_abort(&smmu->feat, ste);
-		ret = master_write_stes(smmu, m, ste);
 	}
-	if (ret) {
-		smmu_ste_make_abort(&smmu->feat, ste);
-		master_write_stes(smmu, m, ste);
-		return ret;
-	}
-attached:
 	m->domain = d;
 	m->dom_next = d->masters;
 	d->masters = m;
-	return 0;
-}
-
-void iommu_detach_device(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_master *m)
-{
-	uint64_t ste[STE_DWORDS];
-	struct smmu_master **pp;
-
-	if (!smmu || !d || !m || m->domain != d)
-		return;
-	smmu_ste_make_abort(&smmu->feat, ste);
-	master_write_stes(smmu, m, ste);
+	ret = smmu_master_update_ste(smmu, m);
+	if (!ret)
+		return 0;
+	d->masters = m->dom_next;
+	m->domain = NULL;
+	m->dom_next = NULL;
+	smmu_master_update_ste(smmu, m);
+undo_cd:
 	if (d->type & __IOMMU_DOMAIN_PAGING) {
 		uint64_t zero[CD_DWORDS] = {0};
 		smmu_cdtab_write_cd(smmu, m, 0, zero);
 	}
+	if (new_cdtab)
+		smmu_master_maybe_free_cdtab(smmu, m);
+	return ret;
+}
+
+void iommu_detach_device(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_master *m)
+{
+	struct smmu_master **pp;
+
+	if (!smmu || !d || !m || m->domain != d)
+		return;
 	for (pp = &d->masters; *pp; pp = &(*pp)->dom_next) {
 		if (*pp == m) {
 			*pp = m->dom_next;
@@ -336,6 +448,12 @@ void iommu_detach_device(struct smmu_device *smmu, struct iommu_domain *d, struc
 	}
 	m->domain = NULL;
 	m->dom_next = NULL;
+	/* abort, or a CD table terminating non-SSID traffic while PASIDs stay in use */
+	smmu_master_update_ste(smmu, m);
+	if (d->type & __IOMMU_DOMAIN_PAGING) {
+		uint64_t zero[CD_DWORDS] = {0};
+		smmu_cdtab_write_cd(smmu, m, 0, zero);
+	}
 }
 
 /* ---- Map / unmap ---------------------------------------------------------------------------- */

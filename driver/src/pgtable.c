@@ -63,7 +63,7 @@ static int node_alloc(struct smmu_device *smmu, struct iommu_domain *d, unsigned
 	n = self.cpu;
 	n->self = self;
 	n->entries = entries;
-	ret = smmu_alloc(smmu, hw_bytes, hw_bytes < 64 ? 64 : hw_bytes, &n->hw);
+	ret = smmu_alloc_kind(smmu, SMMU_MEM_PGTABLE, hw_bytes, hw_bytes < 64 ? 64 : hw_bytes, &n->hw);
 	if (ret) {
 		smmu_free(smmu, &n->self);
 		return ret;
@@ -76,7 +76,7 @@ static void node_free(struct smmu_device *smmu, struct smmu_pt_node *n)
 {
 	struct smmu_dma_buf self = n->self;
 
-	smmu_free(smmu, &n->hw);
+	smmu_free_kind(smmu, SMMU_MEM_PGTABLE, &n->hw);
 	smmu_free(smmu, &self);
 }
 

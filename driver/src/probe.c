@@ -123,6 +123,15 @@ int smmu_probe(const struct smmu_regif *regif, const struct smmu_options *opts, 
 	ret = decode_features(smmu);
 	if (ret)
 		goto fail;
+	if ((unsigned)smmu->opts.cd_layout > SMMU_CD_LAYOUT_2L_64K ||
+	    ((smmu->opts.cd_layout == SMMU_CD_LAYOUT_2L_4K || smmu->opts.cd_layout == SMMU_CD_LAYOUT_2L_64K) &&
+	     !smmu->feat.cd2l)) {
+		/* refused rather than silently linear: the caller asked for a layout it cannot have */
+		smmu_log(smmu, SMMU_LOG_ERR, "probe: a 2-level CD table layout needs IDR0.CD2L");
+		ret = -SMMU_EINVAL;
+		goto fail;
+	}
+	smmu_ioasid_init(smmu, &smmu->pasids);
 
 	log2 = smmu->opts.cmdq_log2size ? smmu->opts.cmdq_log2size : 8;
 	if (log2 > smmu->feat.cmdq_max_log2)
@@ -327,6 +336,7 @@ void smmu_remove(struct smmu_device *smmu)
 	else
 		write_cr0(smmu, 0);
 	smmu_set_gbpa(smmu, !smmu->opts.gbpa_bypass);
+	ioasid_allocator_destroy(&smmu->pasids); /* global PASIDs the caller never freed */
 	smmu_free(smmu, &smmu->asid_map);
 	smmu_strtab_free(smmu);
 	smmu_queue_free(smmu, &smmu->evtq);

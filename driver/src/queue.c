@@ -55,7 +55,7 @@ int smmu_queue_alloc(struct smmu_device *smmu, struct smmu_queue *q, uint32_t lo
 {
 	size_t bytes = ((size_t)ent_dwords * 8u) << log2size;
 	/* the base must be aligned to the queue size, and at least 32 bytes */
-	int ret = smmu_alloc(smmu, bytes, bytes < 32 ? 32 : bytes, &q->mem);
+	int ret = smmu_alloc_kind(smmu, SMMU_MEM_QUEUE, bytes, bytes < 32 ? 32 : bytes, &q->mem);
 	if (ret)
 		return ret;
 	q->log2size = log2size;
@@ -69,7 +69,7 @@ int smmu_queue_alloc(struct smmu_device *smmu, struct smmu_queue *q, uint32_t lo
 
 void smmu_queue_free(struct smmu_device *smmu, struct smmu_queue *q)
 {
-	smmu_free(smmu, &q->mem);
+	smmu_free_kind(smmu, SMMU_MEM_QUEUE, &q->mem);
 }
 
 uint64_t smmu_queue_base_value(const struct smmu_queue *q)

@@ -175,12 +175,12 @@ int smmu_strtab_alloc(struct smmu_device *smmu)
 		smmu->strtab_log2size = log2;
 		smmu->num_l1 = log2 > split ? 1u << (log2 - split) : 1u;
 		l1_bytes = (size_t)smmu->num_l1 * L1STD_SIZE;
-		ret = smmu_alloc(smmu, l1_bytes, l1_bytes < 64 ? 64 : l1_bytes, &smmu->strtab);
+		ret = smmu_alloc_kind(smmu, SMMU_MEM_STRTAB, l1_bytes, l1_bytes < 64 ? 64 : l1_bytes, &smmu->strtab);
 		if (ret)
 			return ret;
 		ret = smmu_alloc(smmu, (size_t)smmu->num_l1 * sizeof(void *), sizeof(void *), &smmu->l2_ptrs);
 		if (ret) {
-			smmu_free(smmu, &smmu->strtab);
+			smmu_free_kind(smmu, SMMU_MEM_STRTAB, &smmu->strtab);
 			return ret;
 		}
 		smmu->strtab_2lvl = true;
@@ -190,7 +190,7 @@ int smmu_strtab_alloc(struct smmu_device *smmu)
 		uint32_t log2 = f->sid_bits;
 		size_t bytes = (size_t)STE_SIZE << log2;
 
-		ret = smmu_alloc(smmu, bytes, bytes, &smmu->strtab);
+		ret = smmu_alloc_kind(smmu, SMMU_MEM_STRTAB, bytes, bytes, &smmu->strtab);
 		if (ret)
 			return ret;
 		smmu->strtab_2lvl = false;
@@ -215,12 +215,12 @@ void smmu_strtab_free(struct smmu_device *smmu)
 			if (!l2[i])
 				continue;
 			struct smmu_dma_buf b = {l2[i], SMMU_GET(l1[i], L1STD_L2PTR) << 6, l2_bytes(smmu)};
-			smmu_free(smmu, &b);
+			smmu_free_kind(smmu, SMMU_MEM_STRTAB, &b);
 			l2[i] = NULL;
 		}
 		smmu_free(smmu, &smmu->l2_ptrs);
 	}
-	smmu_free(smmu, &smmu->strtab);
+	smmu_free_kind(smmu, SMMU_MEM_STRTAB, &smmu->strtab);
 }
 
 uint64_t smmu_strtab_base_value(const struct smmu_device *smmu)
@@ -270,7 +270,7 @@ int smmu_strtab_prepare(struct smmu_device *smmu, uint32_t sid)
 	ptrs = smmu->l2_ptrs.cpu;
 	if (ptrs[l1idx])
 		return 0;
-	ret = smmu_alloc(smmu, l2_bytes(smmu), l2_bytes(smmu), &l2);
+	ret = smmu_alloc_kind(smmu, SMMU_MEM_STRTAB, l2_bytes(smmu), l2_bytes(smmu), &l2);
 	if (ret)
 		return ret;
 	ste_init_abort(smmu, l2.cpu, (size_t)1 << smmu->strtab_split);

@@ -4,6 +4,9 @@
 
 #include "internal.h"
 
+static int raw_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf);
+static void raw_free(struct smmu_device *smmu, struct smmu_dma_buf *buf);
+
 void smmu_memset(void *p, int c, size_t n)
 {
 	volatile unsigned char *d = p; /* volatile keeps the compiler from calling libc memset */
@@ -30,7 +33,97 @@ void smmu_write_once64(volatile uint64_t *p, uint64_t v)
 	*p = v;
 }
 
-int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf)
+static void mem_account(struct smmu_device *smmu, enum smmu_mem_kind kind, int64_t delta)
+{
+	struct smmu_mem_usage u;
+	struct smmu_mem_usage *p = &smmu->mem_peak;
+
+	smmu->mem_live[kind] += (uint64_t)delta;
+	if (delta <= 0)
+		return;
+	u = smmu_get_mem_usage(smmu);
+#define PEAK(f) if (u.f > p->f) p->f = u.f
+	PEAK(stream_table);
+	PEAK(cd_l1);
+	PEAK(cd_leaves);
+	PEAK(cd_tables);
+	PEAK(page_tables);
+	PEAK(queues);
+	PEAK(driver_objects);
+#undef PEAK
+}
+
+struct smmu_mem_usage smmu_get_mem_usage(const struct smmu_device *smmu)
+{
+	struct smmu_mem_usage u;
+	const uint64_t *l = smmu->mem_live;
+
+	u.stream_table = l[SMMU_MEM_STRTAB];
+	u.cd_l1 = l[SMMU_MEM_CD_L1];
+	u.cd_leaves = l[SMMU_MEM_CD_LEAF];
+	u.cd_tables = u.cd_l1 + u.cd_leaves;
+	u.page_tables = l[SMMU_MEM_PGTABLE];
+	u.queues = l[SMMU_MEM_QUEUE];
+	u.driver_objects = l[SMMU_MEM_OBJECT];
+	return u;
+}
+
+struct smmu_mem_usage smmu_get_mem_peak(const struct smmu_device *smmu)
+{
+	return smmu->mem_peak;
+}
+
+int smmu_alloc_kind(struct smmu_device *smmu, enum smmu_mem_kind kind, size_t size, size_t align,
+		    struct smmu_dma_buf *buf)
+{
+	int ret = raw_alloc(smmu, size, align, buf);
+
+	if (!ret)
+		mem_account(smmu, kind, (int64_t)size);
+	return ret;
+}
+
+void smmu_free_kind(struct smmu_device *smmu, enum smmu_mem_kind kind, struct smmu_dma_buf *buf)
+{
+	if (!buf->cpu)
+		return;
+	mem_account(smmu, kind, -(int64_t)buf->size);
+	raw_free(smmu, buf);
+}
+
+/*
+ * The I/O ASID allocator frees with (pointer, size) while the platform frees by bus address:
+ * a 16-byte header in front of each block keeps the bus address.
+ */
+#define IOASID_HDR 16u
+static void *ioasid_mem_alloc(void *ctx, size_t size)
+{
+	struct smmu_dma_buf b;
+
+	if (smmu_alloc(ctx, size + IOASID_HDR, IOASID_HDR, &b))
+		return NULL;
+	*(uint64_t *)b.cpu = b.bus;
+	return (unsigned char *)b.cpu + IOASID_HDR;
+}
+
+static void ioasid_mem_free(void *ctx, void *p, size_t size)
+{
+	struct smmu_dma_buf b;
+
+	b.cpu = (unsigned char *)p - IOASID_HDR;
+	b.bus = *(uint64_t *)b.cpu;
+	b.size = size + IOASID_HDR;
+	smmu_free(ctx, &b);
+}
+
+void smmu_ioasid_init(struct smmu_device *smmu, struct ioasid_allocator *a)
+{
+	struct ioasid_mem_ops ops = {ioasid_mem_alloc, ioasid_mem_free, smmu};
+
+	ioasid_allocator_init(a, &ops);
+}
+
+static int raw_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf)
 {
 	int ret;
 
@@ -49,7 +142,7 @@ int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_
 	return 0;
 }
 
-void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf)
+static void raw_free(struct smmu_device *smmu, struct smmu_dma_buf *buf)
 {
 	struct smmu_dma_buf b = *buf;
 
@@ -60,6 +153,16 @@ void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf)
 	buf->bus = 0;
 	buf->size = 0;
 	smmu->regif.dma_free(smmu->regif.ctx, &b);
+}
+
+int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf)
+{
+	return smmu_alloc_kind(smmu, SMMU_MEM_OBJECT, size, align, buf);
+}
+
+void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf)
+{
+	smmu_free_kind(smmu, SMMU_MEM_OBJECT, buf);
 }
 
 /* ---- formatter ---- */

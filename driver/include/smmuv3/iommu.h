@@ -51,7 +51,44 @@ int iommu_probe_device(struct smmu_device *smmu, const uint32_t *sids, size_t ns
 /* Detach (STEs to abort) and free the device. */
 void iommu_release_device(struct smmu_device *smmu, struct smmu_master *master);
 
-/* SubstreamID bits this device may use (0 in this issue; PASID support comes with issue 4). */
+/*
+ * A modelled PCIe function: its PASID and ATS capabilities and their Enable bits. The caller owns
+ * it (it stands for config space); the driver writes the Enable bits and appends each change to
+ * log[] so a test can check the order (PASID is enabled before ATS and disabled after it: PCIe
+ * leaves a PASID Enable change undefined while ATS Enable is set).
+ */
+enum iommu_pci_op { IOMMU_PCI_PASID_ON = 1, IOMMU_PCI_PASID_OFF, IOMMU_PCI_ATS_ON, IOMMU_PCI_ATS_OFF };
+#define IOMMU_PCI_LOG_MAX 8
+struct iommu_pci_function {
+	/* capability (read-only for the driver) */
+	bool pasid_cap;          /* PASID Extended Capability present */
+	uint8_t max_pasid_width; /* its Max PASID Width, 1..20 */
+	bool tlp_prefix;         /* End-End TLP Prefix supported on the whole path */
+	bool is_vf;              /* a VF: PASID only when the PF already enabled it */
+	bool pf_pasid_enabled;
+	/* control (written by the driver, or by the test to provoke -EBUSY) */
+	bool pasid_enabled;
+	bool ats_enabled;
+	unsigned nlog;
+	enum iommu_pci_op log[IOMMU_PCI_LOG_MAX];
+};
+
+/*
+ * What firmware and the bus say about a device (Linux's fwspec + pci_dev). nsids 1..16.
+ * pasid_num_bits: the platform "pasid-num-bits" property (0: no substreams). pci: a PCIe function,
+ * or NULL; if it has a PASID capability, PASID is enabled here (Linux patch 8) and the width comes
+ * from it instead. The device's SSID bits are min(that width, IDR1.SSIDSIZE), at most 10 without
+ * IDR0.CD2L. A PCI PASID failure is logged and the device is added without substreams (as Linux).
+ */
+struct iommu_device_desc {
+	const uint32_t *sids;
+	size_t nsids;
+	uint32_t pasid_num_bits;
+	struct iommu_pci_function *pci;
+};
+int iommu_probe_device_ex(struct smmu_device *smmu, const struct iommu_device_desc *desc, struct smmu_master **out);
+
+/* SubstreamID bits this device may use (STE.S1CDMax of its CD table). */
 unsigned iommu_master_ssid_bits(const struct smmu_master *master);
 
 /* ---- Domains ----------------------------------------------------------------------------------- */
@@ -106,6 +143,58 @@ uint64_t iommu_iova_to_phys(struct smmu_device *smmu, struct iommu_domain *domai
 
 /* Invalidate the whole domain's TLB entries (TLBI_NH_ASID + SYNC). */
 int iommu_flush_iotlb_all(struct smmu_device *smmu, struct iommu_domain *domain);
+
+/* ---- PASIDs: auxiliary domains (2019 series, patch 6) and PASID attach (its successor) -------- */
+/*
+ * SSID 0 is never handed out (IOMMU_NO_PASID): with S1DSS = SSID0, CD 0 holds the RID's domain and
+ * traffic carrying SSID 0 is terminated. docs/pasid.md has the rules and where they come from.
+ */
+#define IOMMU_NO_PASID 0u
+#define IOMMU_PASID_INVALID 0xFFFFFFFFu
+
+enum iommu_dev_features { IOMMU_DEV_FEAT_AUX = 0, IOMMU_DEV_FEAT_SVA = 1 };
+
+/* True if the device can use the feature (AUX: it has SSID bits). */
+bool iommu_dev_has_feature(const struct smmu_master *master, enum iommu_dev_features feat);
+/* AUX: -ENODEV (no SSIDs), -EBUSY (already enabled); other features -EINVAL. */
+int iommu_dev_enable_feature(struct smmu_device *smmu, struct smmu_master *master, enum iommu_dev_features feat);
+/* AUX: -EINVAL (not enabled), -EBUSY (aux domains still attached: the v1 TODO, decided here). */
+int iommu_dev_disable_feature(struct smmu_device *smmu, struct smmu_master *master, enum iommu_dev_features feat);
+bool iommu_dev_feature_enabled(const struct smmu_master *master, enum iommu_dev_features feat);
+
+/*
+ * Attach a stage-1 paging domain to the device "in auxiliary mode": on the domain's first aux
+ * attach it gets one PASID from the SMMU's I/O ASID allocator, lowest free in [1, 2^ssid_bits - 1];
+ * its CD is written at that SSID in the device's CD table. -EINVAL: AUX not enabled, no primary
+ * (parent) domain, domain or parent not stage 1, domain attached normally or by PASID, PASID space
+ * exhausted, a different parent than the domain's first; -EBUSY: already aux-attached to this
+ * device; -E2BIG: the PASID exceeds this device's S1CDMax; -ENOMEM.
+ */
+int iommu_aux_attach_device(struct smmu_device *smmu, struct iommu_domain *domain, struct smmu_master *master);
+/* Clear the CD (nothing if not aux-attached). The PASID stays with the domain until it is freed. */
+void iommu_aux_detach_device(struct smmu_device *smmu, struct iommu_domain *domain, struct smmu_master *master);
+/* The domain's PASID, or -EINVAL if it has none yet. */
+int iommu_aux_get_pasid(const struct iommu_domain *domain, const struct smmu_master *master);
+
+/*
+ * Linux's replacement (v6.2+): the caller chooses the PASID (see iommu_alloc_global_pasid) and
+ * the same domain may serve several PASIDs and devices. -EINVAL: pasid 0 or >= 2^ssid_bits, not a
+ * stage-1 paging domain, an aux domain; -EBUSY: the PASID is in use on this device; -ENOMEM.
+ * With an identity or blocked (or no) RID domain the STE becomes a CD table with S1DSS = bypass
+ * or terminate; it returns to a plain bypass or abort STE when the last PASID goes.
+ */
+int iommu_attach_device_pasid(struct smmu_device *smmu, struct iommu_domain *domain, struct smmu_master *master,
+			      uint32_t pasid);
+void iommu_detach_device_pasid(struct smmu_device *smmu, struct iommu_domain *domain, struct smmu_master *master,
+			       uint32_t pasid);
+/* The domain attached at pasid on the device, or NULL. */
+struct iommu_domain *iommu_get_domain_for_dev_pasid(struct smmu_device *smmu, struct smmu_master *master,
+						    uint32_t pasid);
+/* Lowest free PASID in [1, 2^ssid_bits(master) - 1] from the SMMU's allocator, or IOMMU_PASID_INVALID. */
+uint32_t iommu_alloc_global_pasid(struct smmu_device *smmu, const struct smmu_master *master);
+void iommu_free_global_pasid(struct smmu_device *smmu, uint32_t pasid);
+/* PASIDs (aux + attach) in use on the device. */
+unsigned iommu_master_num_pasids(const struct smmu_master *master);
 
 #ifdef __cplusplus
 }

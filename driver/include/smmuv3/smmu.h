@@ -25,6 +25,19 @@ struct smmu_device;
 
 /* ---- Probe and reset ----------------------------------------------------------------------- */
 
+/*
+ * Context-descriptor table layout (STE.S1Fmt). AUTO is Linux's choice: linear up to 10 SSID bits
+ * or without IDR0.CD2L, otherwise 2-level with 64 KB leaves. A forced 2-level layout on an SMMU
+ * without CD2L is refused by smmu_probe with -EINVAL (no silent fall-back). A master with no
+ * SSIDs (S1CDMax = 0) always gets a single CD: S1Fmt is then ignored by the SMMU.
+ */
+enum smmu_cd_layout {
+	SMMU_CD_LAYOUT_AUTO = 0,
+	SMMU_CD_LAYOUT_LINEAR,  /* S1Fmt 0: 2^ssid_bits CDs in one table (64 MiB for 20 bits) */
+	SMMU_CD_LAYOUT_2L_4K,   /* S1Fmt 1: L1CD table + 4 KB leaves of 64 CDs (split 6) */
+	SMMU_CD_LAYOUT_2L_64K,  /* S1Fmt 2: L1CD table + 64 KB leaves of 1024 CDs (split 10) */
+};
+
 /* Choices left to the caller; a zeroed struct (or NULL) means "the driver's defaults". */
 struct smmu_options {
 	uint32_t cmdq_log2size;  /* 0: min(IDR1.CMDQS, 8) (256 commands) */
@@ -34,6 +47,7 @@ struct smmu_options {
 	bool force_2lvl_strtab;   /* use a 2-level table whenever IDR0.ST_LEVEL allows it */
 	bool gbpa_bypass;        /* GBPA while SMMUEN=0 after remove: bypass (else abort) */
 	uint32_t poll_limit;     /* relax() calls before a wait gives up with -ETIMEDOUT; 0: 1,000,000 */
+	enum smmu_cd_layout cd_layout;
 };
 
 /* What probe decoded from the ID registers (only what the driver depends on or reports). */
@@ -111,6 +125,24 @@ struct smmu_stats {
 };
 const struct smmu_stats *smmu_get_stats(const struct smmu_device *smmu);
 void smmu_clear_stats(struct smmu_device *smmu);
+
+/*
+ * Bytes the driver holds, by purpose, counted at every allocation and free (exact, not estimated).
+ * Table counts are the memory the SMMU reads; the driver's shadow arrays (CPU pointers of level-2
+ * tables and leaves) and its objects count as driver_objects.
+ */
+struct smmu_mem_usage {
+	uint64_t stream_table;   /* linear stream table, or L1STD table + level-2 tables */
+	uint64_t cd_l1;          /* linear CD tables and L1CD tables */
+	uint64_t cd_leaves;      /* 2-level CD leaf tables */
+	uint64_t cd_tables;      /* cd_l1 + cd_leaves */
+	uint64_t page_tables;    /* translation-table pages (descriptors only) */
+	uint64_t queues;         /* command and event queues */
+	uint64_t driver_objects; /* bookkeeping: devices, domains, PASID records, shadow arrays */
+};
+struct smmu_mem_usage smmu_get_mem_usage(const struct smmu_device *smmu);
+/* The largest value each field has had since probe (cd_tables: the largest sum). */
+struct smmu_mem_usage smmu_get_mem_peak(const struct smmu_device *smmu);
 
 /* ---- Command queue ------------------------------------------------------------------------- */
 
