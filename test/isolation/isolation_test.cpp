@@ -33,6 +33,7 @@ extern "C" {
 #include <deque>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,17 +63,23 @@ struct ExpectedEvent {
 	uint8_t type;
 	uint32_t sid;
 	uint64_t addr;
-	bool rnw, pnu, ind;
+	bool rnw, pnu, ind, ssv;
+	uint32_t ssid;
 	uint64_t dma_index;
 };
 
+// One translation context: a device's RID (ssid 0) or one of its PASIDs, with its own domain.
 struct Device {
 	uint32_t sid;
+	uint32_t ssid = 0;     // 0: the RID context (DMAs without SubstreamID)
+	unsigned owner = 0;    // index in dev_ of the RID context of this device
+	unsigned ssid_bits = 0;// RID context: the device's SubstreamID bits (S1CDMax)
 	smmu_master *master = nullptr;
 	iommu_domain *domain = nullptr;
 	bool attached = false;
-	unsigned index; // pool slot
+	unsigned index; // pool slot (== index in dev_)
 	std::map<uint64_t, Mapping> oracle; // iova page -> mapping
+	std::set<uint32_t> cd_leaves;       // RID context: 2-level CD leaves the driver has written
 };
 
 struct Params {
@@ -80,6 +87,7 @@ struct Params {
 	uint64_t dmas;
 	unsigned devices;
 	std::vector<std::pair<const char *, const char *>> model_cfg; // extra smmusim settings
+	unsigned pasids_per_device = 0; // > 0: every other device gets PASIDs with their own domains
 };
 
 class Isolation {
@@ -95,8 +103,10 @@ public:
 
 	void run()
 	{
-		std::printf("isolation: seed 0x%llx (override with SMMUSIM_ISOLATION_SEED), %llu DMAs, %u devices, %s stream table\n",
-			    (unsigned long long)seed_, (unsigned long long)p_.dmas, p_.devices, p_.two_level ? "2-level" : "linear");
+		std::printf("isolation: seed 0x%llx (override with SMMUSIM_ISOLATION_SEED), %llu DMAs, %u devices, %u PASIDs "
+			    "per PASID-capable device, %s stream table\n",
+			    (unsigned long long)seed_, (unsigned long long)p_.dmas, p_.devices, p_.pasids_per_device,
+			    p_.two_level ? "2-level" : "linear");
 		auto t0 = std::chrono::steady_clock::now();
 		ASSERT_NO_FATAL_FAILURE(setup());
 		for (uint64_t i = 0; i < p_.dmas; i++) {
@@ -135,6 +145,12 @@ public:
 		EXPECT_GT(n_silent_, 0u);
 		EXPECT_GT(n_block_splits_, 0u);
 		EXPECT_GT(n_evt_type_[EVT_C_BAD_STREAMID], 0u);
+		if (p_.pasids_per_device) {
+			EXPECT_GT(n_pasid_ok_, 0u);
+			EXPECT_GT(n_evt_type_[EVT_C_BAD_CD], 0u);
+			EXPECT_GT(n_evt_type_[EVT_C_BAD_SUBSTREAMID], 0u);
+			EXPECT_GT(n_evt_type_[EVT_F_STREAM_DISABLED], 0u);
+		}
 	}
 
 private:
@@ -149,7 +165,7 @@ private:
 	std::vector<smmu_event> drained_;
 	uint64_t dma_stat0_ = 0, n_ok_ = 0, n_events_ = 0, n_silent_ = 0, n_map_ = 0, n_unmap_ = 0, n_attach_ = 0;
 	uint64_t n_evt_type_[256] = {};
-	uint64_t n_block_maps_ = 0, n_block_splits_ = 0;
+	uint64_t n_block_maps_ = 0, n_block_splits_ = 0, n_pasid_ok_ = 0;
 	std::vector<uint32_t> stray_sids_;
 
 	uint64_t rnd(uint64_t n) { return n ? rng_() % n : 0; }
@@ -192,15 +208,18 @@ private:
 		for (unsigned i = 0; i < p_.devices; i++) {
 			Device d;
 			d.sid = sids[i];
-			d.index = i;
-			ASSERT_EQ(0, iommu_probe_device(smmu_, &d.sid, 1, &d.master)) << "sid " << d.sid;
+			d.index = d.owner = i;
+			unsigned pasid_bits = (p_.pasids_per_device && i % 2 == 0) ? (i % 4 == 0 ? 12 : 4) : 0;
+			ASSERT_NO_FATAL_FAILURE(probe(d, pasid_bits));
 			ASSERT_EQ(0, iommu_domain_alloc(smmu_, IOMMU_DOMAIN_UNMANAGED, &d.domain));
 			ASSERT_EQ(0, iommu_attach_device(smmu_, d.domain, d.master));
 			d.attached = true;
+			d.cd_leaves.insert(0);
 			dev_.push_back(d);
 		}
+		ASSERT_NO_FATAL_FAILURE(add_pasids());
 		// Random initial memory contents (pool and canary), mirrored in the shadows.
-		shadow_pool_.resize((size_t)p_.devices * NP * PAGE);
+		shadow_pool_.resize((size_t)dev_.size() * NP * PAGE);
 		shadow_bpool_.assign((size_t)p_.devices * BLOCK, 0); // the model's RAM starts zeroed
 		shadow_canary_.resize(NP * PAGE);
 		for (auto &b : shadow_pool_)
@@ -216,6 +235,65 @@ private:
 			}
 		}
 		dma_stat0_ = smmusim_stat(sim_, "dma.transactions");
+	}
+
+	void probe(Device &d, unsigned pasid_bits)
+	{
+#ifdef ISOLATION_PASID
+		if (pasid_bits) {
+			iommu_device_desc desc{};
+			desc.sids = &d.sid;
+			desc.nsids = 1;
+			desc.pasid_num_bits = pasid_bits;
+			ASSERT_EQ(0, iommu_probe_device_ex(smmu_, &desc, &d.master)) << "sid " << d.sid;
+			d.ssid_bits = iommu_master_ssid_bits(d.master);
+			ASSERT_EQ(pasid_bits, d.ssid_bits);
+			return;
+		}
+#else
+		ASSERT_EQ(0u, pasid_bits) << "PASIDs need iommu_attach_device_pasid";
+#endif
+		ASSERT_EQ(0, iommu_probe_device(smmu_, &d.sid, 1, &d.master)) << "sid " << d.sid;
+	}
+
+	// PASID contexts, each with its own domain, on the devices that have SubstreamID bits.
+	void add_pasids()
+	{
+#ifdef ISOLATION_PASID
+		unsigned nrid = (unsigned)dev_.size();
+		for (unsigned r = 0; r < nrid; r++) {
+			unsigned bits = dev_[r].ssid_bits;
+			if (!bits)
+				continue;
+			std::set<uint32_t> used;
+			for (unsigned k = 0; k < p_.pasids_per_device; k++) {
+				uint32_t pasid;
+				do
+					pasid = 1 + (uint32_t)rnd((1u << bits) - 1); // never 0 (IOMMU_NO_PASID)
+				while (used.count(pasid));
+				used.insert(pasid);
+				Device c;
+				c.sid = dev_[r].sid;
+				c.ssid = pasid;
+				c.owner = r;
+				c.master = dev_[r].master;
+				c.index = (unsigned)dev_.size();
+				ASSERT_EQ(0, iommu_domain_alloc(smmu_, IOMMU_DOMAIN_UNMANAGED, &c.domain));
+				ASSERT_EQ(0, iommu_attach_device_pasid(smmu_, c.domain, c.master, pasid)) << "pasid " << pasid;
+				c.attached = true;
+				dev_[r].cd_leaves.insert(pasid >> 10);
+				dev_.push_back(c);
+			}
+		}
+#endif
+	}
+
+	unsigned pasids_attached(unsigned rid) const
+	{
+		unsigned n = 0;
+		for (const auto &c : dev_)
+			n += c.owner == rid && c.ssid && c.attached;
+		return n;
 	}
 
 	int random_prot()
@@ -306,8 +384,8 @@ private:
 	void churn_map()
 	{
 		Device &d = dev_[rnd(dev_.size())];
-		if (chance(15))
-			return churn_block(d);
+		if (d.index < p_.devices && chance(15))
+			return churn_block(d); // block pool: RID contexts only
 		unsigned n = mapped_in(d, WIN, NP * PAGE);
 		if (n > NP * 7 / 8 || (n > NP / 2 && chance(40)))
 			unmap_range(d);
@@ -315,23 +393,37 @@ private:
 			map_one(d);
 	}
 
+	void set_attached(Device &d, bool on)
+	{
+		if (d.ssid == 0) {
+			if (on) {
+				ASSERT_EQ(0, iommu_attach_device(smmu_, d.domain, d.master)) << "sid " << d.sid;
+				d.cd_leaves.insert(0);
+			} else {
+				iommu_detach_device(smmu_, d.domain, d.master);
+			}
+		} else {
+#ifdef ISOLATION_PASID
+			if (on) {
+				ASSERT_EQ(0, iommu_attach_device_pasid(smmu_, d.domain, d.master, d.ssid)) << "pasid " << d.ssid;
+				dev_[d.owner].cd_leaves.insert(d.ssid >> 10);
+			} else {
+				iommu_detach_device_pasid(smmu_, d.domain, d.master, d.ssid);
+			}
+#endif
+		}
+		d.attached = on;
+		n_attach_++;
+	}
+
 	void churn_attach()
 	{
 		Device &d = dev_[rnd(dev_.size())];
-		if (d.attached) {
-			iommu_detach_device(smmu_, d.domain, d.master);
-			d.attached = false;
-		} else {
-			ASSERT_EQ(0, iommu_attach_device(smmu_, d.domain, d.master));
-			d.attached = true;
-		}
-		n_attach_++;
-		// keep most devices attached: re-attach every other detached device
+		ASSERT_NO_FATAL_FAILURE(set_attached(d, !d.attached));
+		// keep most contexts attached: re-attach every other detached one
 		for (auto &o : dev_)
 			if (!o.attached && &o != &d && chance(50)) {
-				ASSERT_EQ(0, iommu_attach_device(smmu_, o.domain, o.master));
-				o.attached = true;
-				n_attach_++;
+				ASSERT_NO_FATAL_FAILURE(set_attached(o, true));
 			}
 	}
 
@@ -358,6 +450,22 @@ private:
 		bool stray = chance(2);
 		Device *d = stray ? nullptr : &dev_[rnd(dev_.size())];
 		q.sid = stray ? stray_sids_[rnd(stray_sids_.size())] : d->sid;
+		if (d) {
+			q.ssv = d->ssid != 0;
+			q.ssid = d->ssid;
+			const Device &rid = dev_[d->owner];
+			if (rid.ssid_bits && chance(4)) {
+				// any SubstreamID of a PASID-capable device, attached or not, or beyond S1CDMax
+				q.ssv = true;
+				q.ssid = (uint32_t)rnd((1u << rid.ssid_bits) + 8);
+				if (q.ssid == 0 && !rid.attached)
+					q.ssid = 1u << rid.ssid_bits; // (SSID 0 with a blocked RID: not specified here)
+				d = &dev_[d->owner];
+				for (auto &c : dev_)
+					if (c.owner == rid.index && c.ssid == q.ssid && q.ssid)
+						d = &c;
+			}
+		}
 		q.port = (uint32_t)(q.sid % 4);
 		unsigned where = (unsigned)rnd(100);
 		if (where < 12)
@@ -397,8 +505,21 @@ private:
 				kind = EVENT; // arch 3.1/3.2: out of range or no level-2 table, RECINVSID set by the driver
 				evt = EVT_C_BAD_STREAMID;
 			}
-		} else if (!d->attached) {
-			kind = SILENT; // detached: abort STE, no event (arch 3.5)
+		} else if (!dev_[d->owner].attached && !pasids_attached(d->owner)) {
+			kind = SILENT; // RID blocked and no PASID: abort STE, no event (arch 3.5)
+		} else if (!q.ssv && !dev_[d->owner].attached) {
+			kind = EVENT; // RID blocked, PASIDs live: S1DSS=terminate (arch 8.4)
+			evt = EVT_F_STREAM_DISABLED;
+		} else if (q.ssv && q.ssid == 0) {
+			kind = EVENT; // S1DSS=SSID0: SSID 0 traffic is terminated (arch 8.4)
+			evt = EVT_F_STREAM_DISABLED;
+		} else if (q.ssv && (q.ssid >= (1u << dev_[d->owner].ssid_bits) ||
+				     (dev_[d->owner].ssid_bits > 10 && !dev_[d->owner].cd_leaves.count(q.ssid >> 10)))) {
+			kind = EVENT; // beyond S1CDMax, or its L1CD was never made valid (arch 4.2, 8.4)
+			evt = EVT_C_BAD_SUBSTREAMID;
+		} else if (q.ssv && (d->ssid != q.ssid || !d->attached)) {
+			kind = EVENT; // a PASID with no domain: its CD is invalid (arch 4.4, 8.4)
+			evt = EVT_C_BAD_CD;
 		} else {
 			auto it = d->oracle.find(q.addr & ~(PAGE - 1));
 			if (it == d->oracle.end()) {
@@ -416,6 +537,7 @@ private:
 		std::string what = describe(q, i);
 		if (kind == OK) {
 			n_ok_++;
+			n_pasid_ok_ += q.ssv;
 			ASSERT_EQ(SMMUSIM_DMA_OK, r.status) << what << " event 0x" << std::hex << (unsigned)r.event;
 			ASSERT_EQ(pa, r.pa) << what;
 			ASSERT_EQ(0, r.event) << what;
@@ -435,7 +557,7 @@ private:
 				n_evt_type_[evt]++;
 				ASSERT_EQ(evt, r.event) << what;
 				ASSERT_TRUE(r.event_recorded) << what;
-				pending_.push_back(ExpectedEvent{evt, q.sid, q.addr, !q.write, q.priv, q.instr, i});
+				pending_.push_back(ExpectedEvent{evt, q.sid, q.addr, !q.write, q.priv, q.instr, q.ssv, q.ssid, i});
 			}
 		}
 	}
@@ -452,9 +574,9 @@ private:
 	static std::string describe(const struct smmusim_dma &q, uint64_t i)
 	{
 		char b[200];
-		std::snprintf(b, sizeof b, "DMA #%llu sid 0x%x addr 0x%llx size %u %s%s%s", (unsigned long long)i, q.sid,
-			      (unsigned long long)q.addr, q.size, q.write ? "write" : "read", q.priv ? " priv" : "",
-			      q.instr ? " instr" : "");
+		std::snprintf(b, sizeof b, "DMA #%llu sid 0x%x ssid %s0x%x addr 0x%llx size %u %s%s%s", (unsigned long long)i,
+			      q.sid, q.ssv ? "" : "(none) ", q.ssid, (unsigned long long)q.addr, q.size, q.write ? "write" : "read",
+			      q.priv ? " priv" : "", q.instr ? " instr" : "");
 		return b;
 	}
 
@@ -473,11 +595,14 @@ private:
 			std::string ctx = "event for DMA #" + std::to_string(e.dma_index);
 			ASSERT_EQ(e.type, ev.type) << ctx << " (" << smmu_event_name(ev.type) << ")";
 			ASSERT_EQ(e.sid, ev.sid) << ctx;
-			ASSERT_FALSE(ev.ssv) << ctx << " no SubstreamID was sent";
 			if (e.type == EVT_F_TRANSLATION || e.type == EVT_F_PERMISSION) {
 				ASSERT_EQ(e.addr, ev.input_addr) << ctx;
 				ASSERT_EQ(e.rnw, ev.rnw) << ctx;
 				ASSERT_EQ(e.pnu, ev.pnu) << ctx << " PnU (STE.PRIVCFG = incoming, arch 6.1)";
+				ASSERT_EQ(e.ssv, ev.ssv) << ctx << " SSV (arch 6.1)";
+				if (e.ssv) {
+					ASSERT_EQ(e.ssid, ev.ssid) << ctx << " SubstreamID (arch 6.1)";
+				}
 				ASSERT_EQ(e.ind, ev.ind) << ctx << " InD (STE.INSTCFG = incoming, arch 6.1)";
 				ASSERT_FALSE(ev.s2) << ctx;
 				ASSERT_EQ(EVT_CLASS_IN, ev.class_) << ctx;
@@ -512,11 +637,18 @@ private:
 	}
 };
 
+#ifdef ISOLATION_PASID
+constexpr unsigned kPasids = 3; // PASID contexts per PASID-capable device
+#else
+constexpr unsigned kPasids = 0; // the driver cannot attach a domain to a PASID: devices only
+#endif
+
 #ifdef ISOLATION_LONG
-// arch 3.1-3.5, 7.4, 7.5, 8.2: long randomized run, 2-level stream table (label slow).
+// arch 3.1-3.5, 4.1-4.4, 7.4, 7.5, 8.2, 8.4: long randomized run, 2-level stream table (label
+// slow); with PASIDs when the driver supports attaching domains to them.
 TEST(Isolation, DmaNeverEscapesItsDomainAndFaultsAreReported)
 {
-	Isolation t(Params{true, env_u64("SMMUSIM_ISOLATION_DMAS", 1000000), 24, {}});
+	Isolation t(Params{true, env_u64("SMMUSIM_ISOLATION_DMAS", 1000000), 24, {}, kPasids});
 	t.run();
 }
 #else
@@ -532,6 +664,15 @@ TEST(IsolationShort, DmaNeverEscapesItsDomainLinearStreamTable)
 	Isolation t(Params{false, 20000, 16, {}});
 	t.run();
 }
+#ifdef ISOLATION_PASID
+// arch 4.1-4.4, 6.1, 8.4: short run with PASIDs (linear and 2-level CD tables, C_BAD_CD,
+// C_BAD_SUBSTREAMID, F_STREAM_DISABLED), 2-level stream table.
+TEST(IsolationShort, DmaNeverEscapesItsDomainWithPasids)
+{
+	Isolation t(Params{true, 20000, 16, {}, kPasids});
+	t.run();
+}
+#endif
 // arch 8.1, 8.2: the same rules with tiny TLBs, walk and configuration caches (constant
 // evictions and refills), 2-level stream table with L1 descriptors cached.
 TEST(IsolationShort, DmaNeverEscapesItsDomainTinyCaches)

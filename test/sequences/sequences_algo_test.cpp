@@ -212,8 +212,8 @@ TEST(CdUpdateSequence, ChangeToAnotherTableIsDisruptiveThreeSyncs)
 
 // ---- The checker itself must be able to fail ------------------------------------------------
 
-// A writer that copies the whole target at once (one sync) breaks arch 8.3 for a multi-word
-// change: the torn-read check must catch it. Proves the checks above are not vacuous.
+// arch 8.3 (checker self-test): a writer that copies the whole target at once (one sync) breaks
+// the rule for a multi-word change; the torn-read check must catch it, so the checks above can fail.
 TEST(SequenceChecker, RejectsOneShotMultiWordRewrite)
 {
 	seq::Recorder rec;
@@ -235,8 +235,8 @@ TEST(SequenceChecker, RejectsOneShotMultiWordRewrite)
 	ASSERT_GE(failures.size(), 1) << "the checker accepted a one-shot rewrite of two live words";
 	EXPECT_NE(std::string::npos, std::string(failures.GetTestPartResult(0).message()).find("torn read"));
 }
-// Used bits (independent reference): a bypass STE and an S1 STE differing in S1ContextPtr are both
-// judged by their own used bits; an S1 mix with a foreign table pointer is illegal.
+// arch 8.3 (checker self-test): an S1 STE with a table pointer that is neither the start's nor the
+// target's is illegal; the start itself and an invalid (V=0) entry are legal.
 TEST(SequenceChecker, RejectsForeignTablePointer)
 {
 	Entry a = ste_cdtable(F, STE_S1DSS_SSID0, 0x10000), b = ste_abort(F), m = ste_cdtable(F, STE_S1DSS_SSID0, 0x20000);

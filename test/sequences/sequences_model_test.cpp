@@ -64,12 +64,17 @@ struct ModelSeq : ::testing::Test {
 	smmu_dma_buf mytab{}; // a CD table of our own (16 CDs), CD 0 = domain A's CD
 	Entry ste_a{}, ste_b{}, ste_abort{}, ste_bypass{}, cd_a{}, cd_b{};
 	std::vector<uint8_t> events; // drained through the driver's event queue
+	uint32_t probe_ssid = 0;     // 0: probe DMAs carry no SubstreamID
+
+	virtual bool config_cache() const { return false; }
 
 	void SetUp() override
 	{
 		smmusim_config *c = smmusim_config_new();
 		char err[256];
-		ASSERT_EQ(0, smmusim_config_set(c, "tcu.cfg.entries", "0", err, sizeof err)) << err;
+		if (!config_cache()) {
+			ASSERT_EQ(0, smmusim_config_set(c, "tcu.cfg.entries", "0", err, sizeof err)) << err;
+		}
 		ASSERT_EQ(0, smmusim_config_set(c, "smmu.sidsize", "8", err, sizeof err)) << err;
 		sim = smmusim_create(c, err, sizeof err);
 		smmusim_config_free(c);
@@ -120,6 +125,8 @@ struct ModelSeq : ::testing::Test {
 	{
 		struct smmusim_dma d{};
 		d.sid = SID_A;
+		d.ssv = probe_ssid != 0;
+		d.ssid = probe_ssid;
 		d.addr = IOVA + off;
 		d.size = 4;
 		d.write = write;
@@ -226,16 +233,19 @@ struct ModelSeq : ::testing::Test {
 		}
 	}
 
-	// CD 0 transition in our own table, reached by SID_A through a single-CD STE.
+	// Transition of CD `ssid` in our own table, reached by SID_A through a single-CD STE (ssid 0,
+	// DMAs without SubstreamID) or a 16-CD STE (ssid > 0, DMAs with that SubstreamID).
 	void cd_transition(const Entry &from, const Entry &to, const Outcome &before, const Outcome &after, bool hitless,
-			   unsigned syncs)
+			   unsigned syncs, uint32_t ssid = 0)
 	{
-		ASSERT_EQ(0, smmu_ste_write(smmu, SID_A, ste_mytab(0, STE_S1DSS_SSID0).data()));
+		ASSERT_EQ(0, smmu_ste_write(smmu, SID_A, ste_mytab(ssid ? 4 : 0, STE_S1DSS_SSID0).data()));
+		probe_ssid = ssid;
 		auto hw_sync = [&] {
-			smmu_cmd c = smmu_cmd_cfgi_cd(SID_A, 0, true);
+			smmu_cmd c = smmu_cmd_cfgi_cd(SID_A, ssid, true);
 			ASSERT_EQ(0, smmu_cmdq_issue_sync(smmu, &c, 1));
 		};
-		seq::Result r = run_live(false, static_cast<uint64_t *>(mytab.cpu), from, to, before, after, !hitless, hw_sync);
+		seq::Result r = run_live(false, static_cast<uint64_t *>(mytab.cpu) + 8 * ssid, from, to, before, after, !hitless,
+					 hw_sync);
 		EXPECT_EQ(syncs, r.syncs) << "sync count";
 		EXPECT_EQ(!hitless, r.invalid_seen) << "V=0 seen at a sync";
 	}
@@ -327,6 +337,53 @@ TEST_F(ModelSeq, CdInstallDisruptive)
 {
 	Entry empty{};
 	cd_transition(empty, cd_a, ABORT_BAD_CD, ok(PA_A), false, 2);
+}
+
+// arch 4.1, 8.2 (CFGI_CD for that SSID), 8.3: ASID change of CD 3, DMAs with SubstreamID 3 (1 sync).
+// The driver cannot attach PASIDs yet; the CD is driven through smmu_entry_write directly.
+TEST_F(ModelSeq, CdAsidChangeOnSubstreamHitless)
+{
+	Entry to = cd_a;
+	to[0] = SMMU_SET(to[0], CD0_ASID, 0x778);
+	cd_transition(cd_a, to, ok(PA_A), ok(PA_A), true, 1, 3);
+}
+// arch 4.1, 8.3 step 4, 8.4: CD 3 to another table, DMAs with SubstreamID 3 (3 syncs)
+TEST_F(ModelSeq, CdToAnotherTableOnSubstreamDisruptive) { cd_transition(cd_a, cd_b, ok(PA_A), ok(PA_B), false, 3, 3); }
+
+// ---- The same with the configuration cache on (model default): stale STEs/CDs may be used until
+// the CFGI of each step, which must still only ever mean the start or the target (arch 8.1, 8.2).
+struct ModelSeqCached : ModelSeq {
+	bool config_cache() const override { return true; }
+};
+// arch 8.2, 8.3 step 3 (word 0 only): CFGI_STE per step with a cached STE
+TEST_F(ModelSeqCached, SteS1ToOtherCdTableHitless) { ste_transition(ste_a, ste_b, ok(PA_A), ok(PA_B), true, 1); }
+// arch 8.2, 8.3; row write_ste_test_cdtable_to_bypass (3 syncs; 2 here) with a cached STE
+TEST_F(ModelSeqCached, SteS1ToBypassHitless) { ste_transition(ste_a, ste_bypass, ok(PA_A), ok(IOVA), true, shcfg_row(3)); }
+// arch 8.2, 8.3 step 4; row write_ste_test_non_hitless with a cached STE
+TEST_F(ModelSeqCached, SteTableAndS1dssChangeDisruptive)
+{
+	ste_transition(ste_a, ste_mytab(4, STE_S1DSS_BYPASS), ok(PA_A), ok(IOVA), false, 3);
+}
+// arch 8.2 (CFGI_CD per step), 8.3; row write_cd_test_s1_change_asid with a cached CD
+TEST_F(ModelSeqCached, CdAsidChangeOnlyHitless)
+{
+	Entry to = cd_a;
+	to[0] = SMMU_SET(to[0], CD0_ASID, 0x777);
+	cd_transition(cd_a, to, ok(PA_A), ok(PA_A), true, 1);
+	cd_transition(to, cd_a, ok(PA_A), ok(PA_A), true, 1);
+}
+// arch 8.2, 8.3 step 4: CD to another table with a cached CD (3 syncs)
+TEST_F(ModelSeqCached, CdToAnotherTableDisruptive) { cd_transition(cd_a, cd_b, ok(PA_A), ok(PA_B), false, 3); }
+// arch 4.1, 8.2 (CFGI_CD for SSID 3 only), 8.3 step 4: CD 3 to another table with a cached CD
+TEST_F(ModelSeqCached, CdToAnotherTableOnSubstreamDisruptive)
+{
+	cd_transition(cd_a, cd_b, ok(PA_A), ok(PA_B), false, 3, 3);
+}
+// arch 4.4, 8.2, 8.3; row write_cd_test_s1_clear with a cached CD
+TEST_F(ModelSeqCached, CdClearDisruptive)
+{
+	Entry empty{};
+	cd_transition(cd_a, empty, ok(PA_A), ABORT_BAD_CD, false, 2);
 }
 
 } // namespace
