@@ -138,6 +138,12 @@ public:
 			    (unsigned long long)n_silent_, (unsigned long long)n_map_, (unsigned long long)n_block_maps_,
 			    (unsigned long long)n_unmap_, (unsigned long long)n_block_splits_,
 			    (unsigned long long)n_attach_, s);
+		std::printf("isolation: events:");
+		for (unsigned t = 0; t < 256; t++)
+			if (n_evt_type_[t])
+				std::printf(" %s %llu", smmu_event_name((uint8_t)t), (unsigned long long)n_evt_type_[t]);
+		std::printf("; %llu DMAs with a SubstreamID translated, %zu contexts\n", (unsigned long long)n_pasid_ok_,
+			    dev_.size());
 		// Each outcome class must really have been exercised.
 		EXPECT_GT(n_ok_, p_.dmas / 6);
 		EXPECT_GT(n_evt_type_[EVT_F_TRANSLATION], 0u);
