@@ -157,7 +157,8 @@ void SmmusimEngine::run(uint64_t cycles)
 {
 	if (cycles)
 		sc_start((double)cycles * kCycle);
-	sc_start(SC_ZERO_TIME);
+	if (sc_pending_activity_at_current_time()) // an idle sc_start(0) only warns (W571)
+		sc_start(SC_ZERO_TIME);
 }
 void SmmusimEngine::relax() { run(impl_->p.relax_cycles); }
 
