@@ -184,17 +184,74 @@ TEST(Replay, BadOptionsAndConfig)
 	EXPECT_NE(r.err.find("tbu.count"), std::string::npos) << r.err;
 }
 
-TEST(Replay, PasidRecordsNeedDriverSupport)
+TEST(Replay, MultiPasidExampleReplaysCleanly)
 {
-	// Until the driver offers aux domains, replay stops with a simulation error naming the record;
-	// once it does, the same trace must replay cleanly.
-	RunResult r = run("replay -q " + examples_dir() + "multi-pasid-accelerator.trace.gz");
-	if (r.status != 0) {
-		EXPECT_EQ(r.status, 3);
-		EXPECT_NE(r.err.find("multi-pasid-accelerator.trace.gz:6: enable-aux: this driver has no PASID support"),
-			  std::string::npos)
-			<< r.err;
-	}
+	// 32 aux domains behind one parent, 50000 DMA with PASIDs: every one translates.
+	std::string json = temp_path("mp.json");
+	RunResult r = run("replay -q --json " + json + " " + examples_dir() + "multi-pasid-accelerator.trace.gz");
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::string j = read_file(json);
+	EXPECT_NE(j.find("\"transactions\": 50000,"), std::string::npos) << j;
+	EXPECT_NE(j.find("\"faults\": 0,"), std::string::npos) << j;
+	EXPECT_NE(j.find("\"events\": {}"), std::string::npos) << j;
+	// pasid-bits=16, cd.layout=auto: 2-level, 64 KB leaves; SSIDs 0..32 in leaf 0.
+	// L1: 2^(16-10) descriptors of 8 bytes; one leaf of 1024 CDs of 64 bytes.
+	uint64_t auto_bytes = (1u << (16 - 10)) * 8 + 1024 * 64;
+	EXPECT_NE(j.find("\"cd_table_bytes\": " + std::to_string(auto_bytes) + ","), std::string::npos) << j;
+	// the same with 4 KB leaves (2^(16-6) descriptors, one leaf of 64 CDs) and linear (2^16 CDs)
+	ASSERT_EQ(run("replay -q --set cd.layout=2l-4k --json " + json + " " + examples_dir() +
+		      "multi-pasid-accelerator.trace.gz").status, 0);
+	j = read_file(json);
+	EXPECT_NE(j.find("\"cd_table_bytes\": " + std::to_string((1u << (16 - 6)) * 8 + 64 * 64) + ","),
+		  std::string::npos) << j;
+	EXPECT_NE(j.find("\"faults\": 0,"), std::string::npos) << j;
+	ASSERT_EQ(run("replay -q --set cd.layout=linear --json " + json + " " + examples_dir() +
+		      "multi-pasid-accelerator.trace.gz").status, 0);
+	j = read_file(json);
+	EXPECT_NE(j.find("\"cd_table_bytes\": " + std::to_string((1u << 16) * 64) + ","), std::string::npos) << j;
+	// a 2-level layout on an SMMU without CD2L is refused, not silently changed
+	r = run("replay -q --set cd.layout=2l-64k --set smmu.cd2l=0 " + examples_dir() + "multi-pasid-accelerator.trace.gz");
+	EXPECT_EQ(r.status, 3);
+	EXPECT_NE(r.err.find("cd.layout=2l-64k needs smmu.cd2l=1"), std::string::npos) << r.err;
+}
+
+TEST(Replay, AuxAndPasidAttachDetach)
+{
+	std::string t = write_file("pasid.trace", "smmusim-trace 1\ndevice acc sid=1 pasid-bits=8\ndomain p dma\n"
+						  "attach acc p\nenable-aux acc\ndomain a dma\naux-attach acc a\n"
+						  "map a 0x1000 0x80000000 0x1000 rw\ndomain b dma\nattach-pasid acc b pasid=9\n"
+						  "map b 0x1000 0x80001000 0x1000 rw\nmap p 0x1000 0x80002000 0x1000 rw\n"
+						  "r acc 0x1000 64 pasid=a\nw acc 0x1000 64 pasid=b\nr acc 0x1000 64\n"
+						  "detach acc b\nr acc 0x1000 64 pasid=9\ndetach acc a\nr acc 0x1000 64 pasid=1\n"
+						  "r acc 0x1000 64 pasid=300\nfree a\nfree b\ndomain c dma\naux-attach acc c\n"
+						  "map c 0x1000 0x80003000 0x1000 r\nr acc 0x1000 64 pasid=c\n");
+	std::string json = temp_path("p.json");
+	RunResult r = run("replay -q --json " + json + " " + t);
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::string j = read_file(json);
+	EXPECT_NE(j.find("\"transactions\": 7,"), std::string::npos) << j;
+	EXPECT_NE(j.find("\"faults\": 3,"), std::string::npos) << j;
+	// detached PASIDs 9 and 1 have invalid CDs; 300 is beyond S1CDMax = 8
+	EXPECT_NE(j.find("\"events\": {\"C_BAD_SUBSTREAMID\": 1, \"C_BAD_CD\": 2}"), std::string::npos) << j;
+}
+
+TEST(Replay, AuxPasidOtherThanTheTraceDefinesStops)
+{
+	// The trace asks for PASID 5; the driver allocates lowest-free (1): replay must not go on
+	// with DMA tagged by the wrong PASID.
+	std::string t = write_file("auxmismatch.trace", "smmusim-trace 1\ndevice acc sid=1 pasid-bits=8\n"
+							"domain p dma\nattach acc p\nenable-aux acc\ndomain a dma\n"
+							"aux-attach acc a pasid=5\nr acc 0 64 pasid=a\n");
+	RunResult r = run("replay -q " + t);
+	EXPECT_EQ(r.status, 3);
+	EXPECT_NE(r.err.find("auxmismatch.trace:7: aux-attach acc a: the driver gave PASID 1, the trace defines 5"),
+		  std::string::npos)
+		<< r.err;
+	// enable-aux on a device without PASIDs: the driver's -ENODEV
+	t = write_file("noaux.trace", "smmusim-trace 1\ndevice acc sid=1\nenable-aux acc\n");
+	r = run("replay -q " + t);
+	EXPECT_EQ(r.status, 3);
+	EXPECT_NE(r.err.find("iommu_dev_enable_feature(acc, AUX): No such device"), std::string::npos) << r.err;
 }
 
 TEST(Cli, BenchStubWhenNotBuilt)

@@ -23,136 +23,6 @@
 #define LAT_EXACT 65536       /* latencies below this are counted exactly (exact percentiles) */
 #define STALL_CYCLES 100000000ull /* no completion for this long: the model is stuck */
 
-/* ---- Memory the driver allocates, by what it is for ----------------------------------------- */
-enum alloc_cat { CAT_STREAM, CAT_CD, CAT_PAGE, CAT_QUEUE, CAT_BOOK, CAT_COUNT };
-enum phase { PH_PROBE, PH_DEVICE, PH_ATTACH, PH_DOMAIN };
-
-struct alloc_rec {
-	uint64_t bus; /* 0: empty slot */
-	uint64_t size;
-	enum alloc_cat cat;
-};
-
-struct counting_regif {
-	struct smmu_regif ri;           /* what the driver sees */
-	const struct smmu_regif *inner; /* the platform's */
-	enum phase phase;
-	bool first_probe_alloc_done;
-	uint64_t queue_bytes[2];        /* command and event queue sizes the driver will choose */
-	struct alloc_rec *recs;
-	size_t size, used;
-	uint64_t live[CAT_COUNT], peak[CAT_COUNT];
-	bool oom;
-};
-
-static uint32_t cr_read32(void *c, uint32_t off) { return ((struct counting_regif *)c)->inner->read32(((struct counting_regif *)c)->inner->ctx, off); }
-static void cr_write32(void *c, uint32_t off, uint32_t v) { ((struct counting_regif *)c)->inner->write32(((struct counting_regif *)c)->inner->ctx, off, v); }
-static uint64_t cr_read64(void *c, uint32_t off) { return ((struct counting_regif *)c)->inner->read64(((struct counting_regif *)c)->inner->ctx, off); }
-static void cr_write64(void *c, uint32_t off, uint64_t v) { ((struct counting_regif *)c)->inner->write64(((struct counting_regif *)c)->inner->ctx, off, v); }
-static void cr_wmb(void *c) { ((struct counting_regif *)c)->inner->wmb(((struct counting_regif *)c)->inner->ctx); }
-static void cr_relax(void *c) { ((struct counting_regif *)c)->inner->relax(((struct counting_regif *)c)->inner->ctx); }
-static void cr_log(void *c, enum smmu_log_level l, const char *m)
-{
-	const struct smmu_regif *in = ((struct counting_regif *)c)->inner;
-	if (in->log)
-		in->log(in->ctx, l, m);
-}
-
-static size_t slot_of(const struct counting_regif *cr, uint64_t bus)
-{
-	return (size_t)((bus >> 5) * 0x9e3779b97f4a7c15ull >> 17) & (cr->size - 1);
-}
-
-/*
- * Which table an allocation belongs to, from what the driver was doing (phase) and how it asked:
- * hardware tables are aligned to at least 32 bytes, the driver's own objects to pointer size.
- * smmu_probe allocates its device object first; the queues have the sizes read from IDR1.
- */
-static enum alloc_cat categorize(struct counting_regif *cr, size_t size, size_t align)
-{
-	if (align < 32)
-		return CAT_BOOK;
-	switch (cr->phase) {
-	case PH_PROBE:
-		if (!cr->first_probe_alloc_done) {
-			cr->first_probe_alloc_done = true;
-			return CAT_BOOK;
-		}
-		for (int q = 0; q < 2; q++)
-			if (cr->queue_bytes[q] == size && align == size) {
-				cr->queue_bytes[q] = 0; /* one queue each */
-				return CAT_QUEUE;
-			}
-		return CAT_STREAM;
-	case PH_DEVICE: return CAT_STREAM;
-	case PH_ATTACH: return CAT_CD;
-	default: return CAT_PAGE;
-	}
-}
-
-static int cr_dma_alloc(void *c, size_t size, size_t align, struct smmu_dma_buf *buf)
-{
-	struct counting_regif *cr = c;
-	int rc = cr->inner->dma_alloc(cr->inner->ctx, size, align, buf);
-	if (rc)
-		return rc;
-	if ((cr->used + 1) * 2 > cr->size) {
-		size_t nsize = cr->size ? cr->size * 2 : 1024;
-		struct alloc_rec *n = calloc(nsize, sizeof(*n)), *old = cr->recs;
-		if (!n) {
-			cr->oom = true;
-			return 0;
-		}
-		size_t osize = cr->size;
-		cr->recs = n;
-		cr->size = nsize;
-		for (size_t i = 0; i < osize; i++)
-			if (old[i].bus) {
-				size_t j = slot_of(cr, old[i].bus);
-				while (n[j].bus)
-					j = (j + 1) & (nsize - 1);
-				n[j] = old[i];
-			}
-		free(old);
-	}
-	enum alloc_cat cat = categorize(cr, size, align);
-	size_t j = slot_of(cr, buf->bus);
-	while (cr->recs[j].bus)
-		j = (j + 1) & (cr->size - 1);
-	cr->recs[j] = (struct alloc_rec){buf->bus ? buf->bus : 1, size, cat};
-	cr->used++;
-	cr->live[cat] += size;
-	if (cr->live[cat] > cr->peak[cat])
-		cr->peak[cat] = cr->live[cat];
-	return 0;
-}
-
-static void cr_dma_free(void *c, const struct smmu_dma_buf *buf)
-{
-	struct counting_regif *cr = c;
-	uint64_t key = buf->bus ? buf->bus : 1;
-	if (cr->size) {
-		for (size_t j = slot_of(cr, key); cr->recs[j].bus; j = (j + 1) & (cr->size - 1)) {
-			if (cr->recs[j].bus != key)
-				continue;
-			cr->live[cr->recs[j].cat] -= cr->recs[j].size;
-			/* backward-shift deletion keeps the probe chains intact */
-			size_t hole = j;
-			for (size_t k = (j + 1) & (cr->size - 1); cr->recs[k].bus; k = (k + 1) & (cr->size - 1)) {
-				size_t want = slot_of(cr, cr->recs[k].bus);
-				if (((k - want) & (cr->size - 1)) >= ((k - hole) & (cr->size - 1))) {
-					cr->recs[hole] = cr->recs[k];
-					hole = k;
-				}
-			}
-			cr->recs[hole].bus = 0;
-			cr->used--;
-			break;
-		}
-	}
-	cr->inner->dma_free(cr->inner->ctx, buf);
-}
-
 /* ---- Name -> driver object, keyed by the reader's interned name pointers --------------------- */
 struct objmap {
 	const char **keys;
@@ -217,14 +87,20 @@ static void obj_free(struct objmap *m)
 }
 
 /* ---- The run --------------------------------------------------------------------------------- */
+struct pasid_link {
+	const char *dev, *dom;
+	uint32_t pasid;
+};
+
 struct replay {
 	const struct replay_options *o;
 	smmusim_config *cfg;
 	smmusim *sim;
-	struct counting_regif cr;
 	struct smmu_device *smmu;
 	trace_checker *chk;
 	struct objmap masters, domains, attached; /* attached: device name -> its primary domain */
+	struct pasid_link *plinks;    /* attach-pasid links, for detach (few: scanned linearly) */
+	size_t nplinks, cap_plinks;
 	uint64_t t0;                  /* simulated cycle of trace cycle 0 */
 	uint64_t last_at;             /* latest issue time submitted */
 	uint64_t submitted, completed, ok, aborts, razwi, faults;
@@ -232,6 +108,7 @@ struct replay {
 	uint32_t *lat_hist;           /* [LAT_EXACT] */
 	uint64_t lat_log[64];         /* log2 buckets for the rare long latencies */
 	bool pasid_warned;
+	struct smmu_mem_usage usage, peak; /* the driver's exact table bytes at the end, and their peaks */
 	double host_start;
 	char err[600];
 };
@@ -394,14 +271,15 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	switch (rec->kind) {
 	case TRACE_DEVICE: {
 		struct smmu_master *m;
-		r->cr.phase = PH_DEVICE;
-		rc = iommu_probe_device(r->smmu, rec->u.device.sids, rec->u.device.nsids, &m);
+		/* pasid-bits is the platform's "pasid-num-bits" property */
+		struct iommu_device_desc desc = {rec->u.device.sids, rec->u.device.nsids, rec->u.device.pasid_bits, NULL};
+		rc = iommu_probe_device_ex(r->smmu, &desc, &m);
 		if (rc)
 			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_probe_device(%s): %s", rec->u.device.name, errname(rc));
-		if (rec->u.device.pasid_bits && !iommu_master_ssid_bits(m) && !r->pasid_warned) {
+		if (iommu_master_ssid_bits(m) < rec->u.device.pasid_bits && !r->pasid_warned) {
 			r->pasid_warned = true;
-			fprintf(stderr, "%s:%llu: warning: device %s asks for %u PASID bits; this driver gives it %u "
-					"(DMA with a PASID will fault)\n",
+			fprintf(stderr, "%s:%llu: warning: device %s asks for %u PASID bits; the SMMU gives it %u "
+					"(smmu.ssidsize, or 10 without smmu.cd2l; DMA with a larger PASID will fault)\n",
 				r->o->trace, (unsigned long long)rec->line, rec->u.device.name, rec->u.device.pasid_bits,
 				iommu_master_ssid_bits(m));
 		}
@@ -412,7 +290,6 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	case TRACE_DOMAIN: {
 		static const unsigned types[] = {IOMMU_DOMAIN_IDENTITY, IOMMU_DOMAIN_BLOCKED, IOMMU_DOMAIN_DMA};
 		struct iommu_domain *d;
-		r->cr.phase = PH_DOMAIN;
 		rc = iommu_domain_alloc(r->smmu, types[rec->u.domain.type], &d);
 		if (rc)
 			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_domain_alloc(%s, %s): %s", rec->u.domain.name,
@@ -424,7 +301,6 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	case TRACE_ATTACH: {
 		struct smmu_master *m = obj_get(&r->masters, rec->u.link.dev);
 		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom), *old = obj_get(&r->attached, rec->u.link.dev);
-		r->cr.phase = PH_ATTACH;
 		if (old && old != d)
 			iommu_detach_device(r->smmu, old, m); /* the trace's attach replaces the previous domain */
 		rc = iommu_attach_device(r->smmu, d, m);
@@ -437,25 +313,72 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	case TRACE_DETACH: {
 		struct smmu_master *m = obj_get(&r->masters, rec->u.link.dev);
 		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom);
-		if (obj_get(&r->attached, rec->u.link.dev) != d)
-			return rfail(r, rec, SMMUSIM_EXIT_SIM,
-				     "detach of an aux or PASID attachment: this driver has no PASID support yet");
-		r->cr.phase = PH_ATTACH;
-		iommu_detach_device(r->smmu, d, m);
-		obj_put(&r->attached, rec->u.link.dev, NULL);
+		if (obj_get(&r->attached, rec->u.link.dev) == d) {
+			iommu_detach_device(r->smmu, d, m);
+			obj_put(&r->attached, rec->u.link.dev, NULL);
+			break;
+		}
+		/* the link an attach-pasid made, else the aux attachment */
+		size_t i;
+		for (i = 0; i < r->nplinks; i++)
+			if (r->plinks[i].dev == rec->u.link.dev && r->plinks[i].dom == rec->u.link.dom)
+				break;
+		if (i < r->nplinks) {
+			iommu_detach_device_pasid(r->smmu, d, m, r->plinks[i].pasid);
+			r->plinks[i] = r->plinks[--r->nplinks];
+		} else {
+			iommu_aux_detach_device(r->smmu, d, m);
+		}
 		break;
 	}
-	case TRACE_ENABLE_AUX:
-	case TRACE_AUX_ATTACH:
-	case TRACE_ATTACH_PASID:
-		return rfail(r, rec, SMMUSIM_EXIT_SIM, "%s: this driver has no PASID support yet (aux domains and "
-			     "attach with a PASID come with it)", trace_kind_name(rec->kind));
+	case TRACE_ENABLE_AUX: {
+		struct smmu_master *m = obj_get(&r->masters, rec->u.link.dev);
+		rc = iommu_dev_enable_feature(r->smmu, m, IOMMU_DEV_FEAT_AUX);
+		if (rc)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_dev_enable_feature(%s, AUX): %s", rec->u.link.dev,
+				     errname(rc));
+		break;
+	}
+	case TRACE_AUX_ATTACH: {
+		struct smmu_master *m = obj_get(&r->masters, rec->u.link.dev);
+		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom);
+		rc = iommu_aux_attach_device(r->smmu, d, m);
+		if (rc)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_aux_attach_device(%s, %s): %s", rec->u.link.dev,
+				     rec->u.link.dom, errname(rc));
+		/* DMA records name this PASID as the trace defines it: the driver must agree */
+		int got = iommu_aux_get_pasid(d, m);
+		int64_t want = trace_checker_domain_pasid(r->chk, rec->u.link.dom);
+		if (got != want)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM,
+				     "aux-attach %s %s: the driver gave PASID %d, the trace defines %lld "
+				     "(docs/trace-format.md: lowest free from 1)",
+				     rec->u.link.dev, rec->u.link.dom, got, (long long)want);
+		break;
+	}
+	case TRACE_ATTACH_PASID: {
+		struct smmu_master *m = obj_get(&r->masters, rec->u.link.dev);
+		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom);
+		rc = iommu_attach_device_pasid(r->smmu, d, m, rec->u.link.pasid);
+		if (rc)
+			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_attach_device_pasid(%s, %s, %u): %s", rec->u.link.dev,
+				     rec->u.link.dom, rec->u.link.pasid, errname(rc));
+		if (r->nplinks == r->cap_plinks) {
+			size_t ncap = r->cap_plinks ? r->cap_plinks * 2 : 64;
+			struct pasid_link *n = realloc(r->plinks, ncap * sizeof(*n));
+			if (!n)
+				return rfail(r, rec, SMMUSIM_EXIT_SIM, "out of memory");
+			r->plinks = n;
+			r->cap_plinks = ncap;
+		}
+		r->plinks[r->nplinks++] = (struct pasid_link){rec->u.link.dev, rec->u.link.dom, rec->u.link.pasid};
+		break;
+	}
 	case TRACE_MAP: {
 		struct iommu_domain *d = obj_get(&r->domains, rec->u.map.dom);
 		uint32_t p = rec->u.map.prot;
 		int prot = IOMMU_CACHE | (p & TRACE_PROT_READ ? IOMMU_READ : 0) | (p & TRACE_PROT_WRITE ? IOMMU_WRITE : 0) |
 			   (p & TRACE_PROT_EXEC ? 0 : IOMMU_NOEXEC) | (p & TRACE_PROT_PRIV ? IOMMU_PRIV : 0);
-		r->cr.phase = PH_DOMAIN;
 		rc = iommu_map(r->smmu, d, rec->u.map.iova, rec->u.map.pa, rec->u.map.size, prot);
 		if (rc)
 			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_map(%s, 0x%llx, 0x%llx, 0x%llx): %s", rec->u.map.dom,
@@ -465,7 +388,6 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	}
 	case TRACE_UNMAP: {
 		struct iommu_domain *d = obj_get(&r->domains, rec->u.map.dom);
-		r->cr.phase = PH_DOMAIN;
 		size_t n = iommu_unmap(r->smmu, d, rec->u.map.iova, rec->u.map.size);
 		if (n != rec->u.map.size)
 			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_unmap(%s, 0x%llx, 0x%llx) unmapped %zu bytes",
@@ -475,8 +397,12 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	}
 	case TRACE_FREE: {
 		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom);
-		r->cr.phase = PH_DOMAIN;
-		iommu_domain_free(r->smmu, d);
+		iommu_domain_free(r->smmu, d); /* clears its PASID links too */
+		for (size_t i = 0; i < r->nplinks;)
+			if (r->plinks[i].dom == rec->u.link.dom)
+				r->plinks[i] = r->plinks[--r->nplinks];
+			else
+				i++;
 		obj_put(&r->domains, rec->u.link.dom, NULL);
 		break;
 	}
@@ -549,10 +475,10 @@ static int write_json(struct replay *r, const struct results *res, const char *p
 	fprintf(f, "  \"tables\": {\"stream_table_bytes\": %llu, \"cd_table_bytes\": %llu, \"page_table_bytes\": %llu, "
 		   "\"queue_bytes\": %llu, \"driver_object_bytes\": %llu, \"peak\": {\"stream_table_bytes\": %llu, "
 		   "\"cd_table_bytes\": %llu, \"page_table_bytes\": %llu}},\n",
-		(unsigned long long)r->cr.live[CAT_STREAM], (unsigned long long)r->cr.live[CAT_CD],
-		(unsigned long long)r->cr.live[CAT_PAGE], (unsigned long long)r->cr.live[CAT_QUEUE],
-		(unsigned long long)r->cr.live[CAT_BOOK], (unsigned long long)r->cr.peak[CAT_STREAM],
-		(unsigned long long)r->cr.peak[CAT_CD], (unsigned long long)r->cr.peak[CAT_PAGE]);
+		(unsigned long long)r->usage.stream_table, (unsigned long long)r->usage.cd_tables,
+		(unsigned long long)r->usage.page_tables, (unsigned long long)r->usage.queues,
+		(unsigned long long)r->usage.driver_objects, (unsigned long long)r->peak.stream_table,
+		(unsigned long long)r->peak.cd_tables, (unsigned long long)r->peak.page_tables);
 	const struct smmu_stats *ds = smmu_get_stats(r->smmu);
 	fprintf(f, "  \"driver\": {\"commands\": %llu, \"syncs\": %llu, \"cfgi_ste\": %llu, \"cfgi_cd\": %llu, "
 		   "\"tlbi_va\": %llu, \"tlbi_asid\": %llu, \"events_drained\": %llu, \"evtq_overflows\": %llu},\n",
@@ -592,8 +518,8 @@ static int write_csv(struct replay *r, const struct results *res, const char *pa
 	fprintf(f, "\n\"%s\",%llu,%llu,%llu,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.1f", r->o->trace,
 		(unsigned long long)r->completed, (unsigned long long)r->faults, (unsigned long long)res->cycles,
 		res->mean, (unsigned long long)res->p50, (unsigned long long)res->p99, (unsigned long long)r->lat_max,
-		(unsigned long long)r->cr.live[CAT_STREAM], (unsigned long long)r->cr.live[CAT_CD],
-		(unsigned long long)r->cr.live[CAT_PAGE], res->seconds,
+		(unsigned long long)r->usage.stream_table, (unsigned long long)r->usage.cd_tables,
+		(unsigned long long)r->usage.page_tables, res->seconds,
 		res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
 	for (unsigned t = 0; t < 256; t++)
 		if (event_type_named(t)) {
@@ -633,8 +559,8 @@ static void print_summary(struct replay *r, const struct results *res)
 	printf("latency:      mean %.1f, p50 %llu, p99 %llu, max %llu cycles\n", res->mean, (unsigned long long)res->p50,
 	       (unsigned long long)res->p99, (unsigned long long)r->lat_max);
 	printf("tables:       stream %llu B, CD %llu B, page tables %llu B (queues %llu B)\n",
-	       (unsigned long long)r->cr.live[CAT_STREAM], (unsigned long long)r->cr.live[CAT_CD],
-	       (unsigned long long)r->cr.live[CAT_PAGE], (unsigned long long)r->cr.live[CAT_QUEUE]);
+	       (unsigned long long)r->usage.stream_table, (unsigned long long)r->usage.cd_tables,
+	       (unsigned long long)r->usage.page_tables, (unsigned long long)r->usage.queues);
 	printf("host:         %.3f s, %.0f transactions/s\n", res->seconds,
 	       res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
 }
@@ -699,26 +625,24 @@ static int bring_up(struct replay *r)
 	r->sim = smmusim_create(r->cfg, err, sizeof(err));
 	if (!r->sim)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "cannot build the platform: %s", err);
-	r->cr.inner = smmusim_regif(r->sim);
-	r->cr.ri = (struct smmu_regif){&r->cr, cr_read32, cr_write32, cr_read64, cr_write64, cr_dma_alloc, cr_dma_free,
-				       cr_wmb, cr_relax, cr_log};
-	r->cr.phase = PH_PROBE;
-	uint32_t idr1 = r->cr.inner->read32(r->cr.inner->ctx, SMMU_IDR1);
+	const struct smmu_regif *ri = smmusim_regif(r->sim);
+	uint32_t idr1 = ri->read32(ri->ctx, SMMU_IDR1);
 	unsigned cq = (unsigned)SMMU_GET(idr1, IDR1_CMDQS), eq = (unsigned)SMMU_GET(idr1, IDR1_EVENTQS);
 	struct smmu_options opts = {0};
 	opts.cmdq_log2size = cq < 8 ? cq : 8;
 	opts.evtq_log2size = eq < 7 ? eq : 7;
-	r->cr.queue_bytes[0] = (1ull << opts.cmdq_log2size) * 16;
-	r->cr.queue_bytes[1] = (1ull << opts.evtq_log2size) * 32;
 	/* Driver policy from the configuration. */
 	const char *st = smmusim_config_get(r->cfg, "st.layout");
 	opts.force_linear_strtab = st && strcmp(st, "linear") == 0;
 	opts.force_2lvl_strtab = st && strcmp(st, "2lvl") == 0;
 	const char *cd = smmusim_config_get(r->cfg, "cd.layout");
-	if (cd && strcmp(cd, "auto") != 0)
-		fprintf(stderr, "smmusim replay: warning: cd.layout=%s has no effect yet: this driver has no PASID "
-				"(CD table layout) support\n", cd);
-	int rc = smmu_probe(&r->cr.ri, &opts, &r->smmu);
+	opts.cd_layout = !cd || strcmp(cd, "auto") == 0 ? SMMU_CD_LAYOUT_AUTO
+			 : strcmp(cd, "linear") == 0  ? SMMU_CD_LAYOUT_LINEAR
+			 : strcmp(cd, "2l-4k") == 0   ? SMMU_CD_LAYOUT_2L_4K
+						      : SMMU_CD_LAYOUT_2L_64K;
+	int rc = smmu_probe(ri, &opts, &r->smmu);
+	if (rc == -EINVAL && opts.cd_layout >= SMMU_CD_LAYOUT_2L_4K)
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "smmu_probe: cd.layout=%s needs smmu.cd2l=1", cd);
 	if (rc)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "smmu_probe: %s", errname(rc));
 	rc = smmu_reset(r->smmu);
@@ -760,6 +684,8 @@ int replay_run(const struct replay_options *o)
 		status = drain_to(&r, 0); /* let every DMA finish */
 		collect(&r);
 		drain_events(&r);
+		r.usage = smmu_get_mem_usage(r.smmu);
+		r.peak = smmu_get_mem_peak(r.smmu);
 	}
 	if (!status) {
 		struct results res = {.cycles = smmusim_now(r.sim), .p50 = percentile(&r, 0.50), .p99 = percentile(&r, 0.99),
@@ -780,7 +706,7 @@ int replay_run(const struct replay_options *o)
 	smmusim_config_free(r.cfg);
 	trace_checker_free(r.chk);
 	free(r.lat_hist);
-	free(r.cr.recs);
+	free(r.plinks);
 	obj_free(&r.masters);
 	obj_free(&r.domains);
 	obj_free(&r.attached);
