@@ -51,7 +51,10 @@ struct CountingRegif {
 			me->relax_calls++;
 			me->cycles_in_relax += smmusim_now(me->sim) - before;
 		};
-		regif.log = inner->log;
+		regif.log = [](void *c, smmu_log_level lvl, const char *msg) {
+			if (self(c)->inner->log)
+				self(c)->inner->log(self(c)->inner->ctx, lvl, msg);
+		};
 	}
 };
 
