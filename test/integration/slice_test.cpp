@@ -98,8 +98,12 @@ protected:
 
 	void TearDown() override
 	{
-		// The platform lives until the process ends (one SystemC elaboration per process).
+		// The driver's memory all lives in the platform's RAM; remove() exercises its teardown.
+		if (smmu)
+			smmu_remove(smmu);
 		delete counting;
+		if (sim)
+			smmusim_destroy(sim);
 	}
 
 	smmusim_dma_result dma(uint32_t sid, uint64_t addr, bool write, void *data, uint32_t size)
