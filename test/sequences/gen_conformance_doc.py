@@ -63,6 +63,10 @@ SECTION_RULES = [
     ("Walk", "Gbpa|SmmuDisable", "1.13"),
     ("Walk", "Outside", "7.5, 10"),
     ("Walk", "", "7.1, 7.2, 7.3"),
+    ("Robustness", "SteFetch|L1std", "3.2, 3.5, 6.2"),
+    ("Robustness", "Asid", "4.4"),
+    ("Robustness", "Cmdq", "1.5, 1.9, 2"),
+    ("Robustness", "", "10 (malformed input never crashes)"),
     ("Caching", "^Tlbi|Tlb|Walk", "8.1, 8.2, 5.2"),
     ("Caching", "", "8.1, 8.2, 5.3"),
     ("CachingL1", "", "8.1, 8.2, 5.3"),
@@ -74,10 +78,10 @@ NOT_COVERED = [
      "algorithm is checked with hand-built S2 STEs (SteUpdateSequence.*S2*)"),
     ("Aux domains (iommu_aux_attach_device) and the SVA/global-PASID allocator paths", "8.4",
      "the isolation test attaches domains to PASIDs with iommu_attach_device_pasid only"),
-    ("Update-sequence checks of the CD/STE writes the driver itself makes for PASID attach/detach "
-     "(e.g. bypass STE -> CD table with S1DSS=bypass) and of L1CD maintenance", "8.2, 8.3, 4.2",
-     "the used-bits rule is checked on smmu_entry_write directly (also on CD 3 with SubstreamID DMAs); the "
-     "driver's PASID paths are exercised for isolation and events only"),
+    ("Snapshot checks of the CD and L1CD writes the driver itself makes (PASID attach/detach, 2-level CD "
+     "leaves)", "8.2, 8.3, 4.2",
+     "DriverSeq.* snapshots only the STE at each command batch (plus DMAs with and without SubstreamID); CD "
+     "sequences are checked on smmu_entry_write directly (ModelSeq.Cd*, also CD 3 with SubstreamID DMAs)"),
     ("ATS, ATC_INV, PRI queue, PRI_RESP, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN, EATS transitions", "5.6, 6.2, 6.4, 8.5",
      "the model reports ATS=0 and PRI=0 (only the CERROR_ILL of their commands is checked)"),
     ("Stall model: stalled faults, RESUME, STALL_TERM, CD.S / STE.S1STALLD behaviour", "4.5, 5.6",
