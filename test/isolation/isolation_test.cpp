@@ -74,6 +74,7 @@ struct Device {
 	uint32_t ssid = 0;     // 0: the RID context (DMAs without SubstreamID)
 	unsigned owner = 0;    // index in dev_ of the RID context of this device
 	unsigned ssid_bits = 0;// RID context: the device's SubstreamID bits (S1CDMax)
+	unsigned gp = 1;       // the domain's granule in 4 KB pages (1, 4 or 16)
 	smmu_master *master = nullptr;
 	iommu_domain *domain = nullptr;
 	bool attached = false;
@@ -88,6 +89,7 @@ struct Params {
 	unsigned devices;
 	std::vector<std::pair<const char *, const char *>> model_cfg; // extra smmusim settings
 	unsigned pasids_per_device = 0; // > 0: every other device gets PASIDs with their own domains
+	bool mixed_granules = false;    // contexts cycle through 4 KB, 16 KB and 64 KB granules
 };
 
 class Isolation {
@@ -142,8 +144,8 @@ public:
 		for (unsigned t = 0; t < 256; t++)
 			if (n_evt_type_[t])
 				std::printf(" %s %llu", smmu_event_name((uint8_t)t), (unsigned long long)n_evt_type_[t]);
-		std::printf("; %llu DMAs with a SubstreamID translated, %zu contexts\n", (unsigned long long)n_pasid_ok_,
-			    dev_.size());
+		std::printf("; %llu DMAs with a SubstreamID translated, %zu contexts (%u/%u/%u with 4/16/64 KB granules)\n",
+			    (unsigned long long)n_pasid_ok_, dev_.size(), n_granule_[0], n_granule_[1], n_granule_[2]);
 		// Each outcome class must really have been exercised.
 		EXPECT_GT(n_ok_, p_.dmas / 6);
 		EXPECT_GT(n_evt_type_[EVT_F_TRANSLATION], 0u);
@@ -172,6 +174,7 @@ private:
 	uint64_t dma_stat0_ = 0, n_ok_ = 0, n_events_ = 0, n_silent_ = 0, n_map_ = 0, n_unmap_ = 0, n_attach_ = 0;
 	uint64_t n_evt_type_[256] = {};
 	uint64_t n_block_maps_ = 0, n_block_splits_ = 0, n_pasid_ok_ = 0;
+	unsigned n_granule_[3] = {};
 	std::vector<uint32_t> stray_sids_;
 
 	uint64_t rnd(uint64_t n) { return n ? rng_() % n : 0; }
@@ -217,7 +220,7 @@ private:
 			d.index = d.owner = i;
 			unsigned pasid_bits = (p_.pasids_per_device && i % 2 == 0) ? (i % 4 == 0 ? 12 : 4) : 0;
 			ASSERT_NO_FATAL_FAILURE(probe(d, pasid_bits));
-			ASSERT_EQ(0, iommu_domain_alloc(smmu_, IOMMU_DOMAIN_UNMANAGED, &d.domain));
+			ASSERT_NO_FATAL_FAILURE(alloc_domain(d));
 			ASSERT_EQ(0, iommu_attach_device(smmu_, d.domain, d.master));
 			d.attached = true;
 			d.cd_leaves.insert(0);
@@ -241,6 +244,18 @@ private:
 			}
 		}
 		dma_stat0_ = smmusim_stat(sim_, "dma.transactions");
+	}
+
+	// A paging domain for context d: 4 KB granule, or cycling 4/16/64 KB with mixed_granules.
+	void alloc_domain(Device &d)
+	{
+		static const uint32_t granules[] = {4096, 16384, 65536};
+		iommu_domain_params prm{};
+		prm.type = IOMMU_DOMAIN_UNMANAGED;
+		prm.granule = p_.mixed_granules ? granules[d.index % 3] : 4096;
+		d.gp = prm.granule / PAGE;
+		ASSERT_EQ(0, iommu_domain_alloc_params(smmu_, &prm, &d.domain)) << "granule " << prm.granule;
+		n_granule_[d.gp == 1 ? 0 : d.gp == 4 ? 1 : 2]++;
 	}
 
 	void probe(Device &d, unsigned pasid_bits)
@@ -284,7 +299,7 @@ private:
 				c.owner = r;
 				c.master = dev_[r].master;
 				c.index = (unsigned)dev_.size();
-				ASSERT_EQ(0, iommu_domain_alloc(smmu_, IOMMU_DOMAIN_UNMANAGED, &c.domain));
+				ASSERT_NO_FATAL_FAILURE(alloc_domain(c));
 				ASSERT_EQ(0, iommu_attach_device_pasid(smmu_, c.domain, c.master, pasid)) << "pasid " << pasid;
 				c.attached = true;
 				dev_[r].cd_leaves.insert(pasid >> 10);
@@ -315,19 +330,23 @@ private:
 	}
 
 	// Map 1..4 consecutive free pages of the window to random frames of the device's own pool.
+	// Map 1..4 (16/64 KB granule: 1..2) free granules of the window, in 4 KB oracle pages.
 	void map_one(Device &d)
 	{
-		unsigned first = (unsigned)rnd(NP), n = 1 + (unsigned)rnd(4);
+		unsigned gp = d.gp;
+		unsigned first = (unsigned)rnd(NP / gp) * gp, n = gp * (1 + (unsigned)rnd(gp == 1 ? 4 : 2));
 		if (first + n > NP)
 			n = NP - first;
 		for (unsigned k = 0; k < n; k++)
-			if (d.oracle.count(WIN + (first + k) * PAGE))
-				n = k; // stop at the first mapped page
+			if (d.oracle.count(WIN + (first + k) * PAGE)) {
+				n = k / gp * gp; // stop at the first mapped granule
+				break;
+			}
 		if (n == 0)
 			return;
 		int prot = random_prot();
-		// contiguous frames, so that one iommu_map call covers the whole run
-		unsigned f = (unsigned)rnd(NP - n + 1);
+		// contiguous frames, granule-aligned, so that one iommu_map call covers the whole run
+		unsigned f = (unsigned)rnd((NP - n) / gp + 1) * gp;
 		uint64_t iova = WIN + first * PAGE;
 		ASSERT_EQ(0, iommu_map(smmu_, d.domain, iova, frame(d, f), n * PAGE, prot)) << "sid " << d.sid;
 		for (unsigned k = 0; k < n; k++)
@@ -337,7 +356,8 @@ private:
 
 	void unmap_range(Device &d)
 	{
-		unsigned first = (unsigned)rnd(NP), n = 1 + (unsigned)rnd(6);
+		unsigned gp = d.gp;
+		unsigned first = (unsigned)rnd(NP / gp) * gp, n = gp * (1 + (unsigned)rnd(gp == 1 ? 6 : 2));
 		if (first + n > NP)
 			n = NP - first;
 		uint64_t iova = WIN + first * PAGE, expect = 0;
@@ -390,8 +410,8 @@ private:
 	void churn_map()
 	{
 		Device &d = dev_[rnd(dev_.size())];
-		if (d.index < p_.devices && chance(15))
-			return churn_block(d); // block pool: RID contexts only
+		if (d.index < p_.devices && d.gp == 1 && chance(15))
+			return churn_block(d); // block pool: 4 KB-granule RID contexts only
 		unsigned n = mapped_in(d, WIN, NP * PAGE);
 		if (n > NP * 7 / 8 || (n > NP / 2 && chance(40)))
 			unmap_range(d);
@@ -654,7 +674,7 @@ constexpr unsigned kPasids = 0; // the driver cannot attach a domain to a PASID:
 // slow); with PASIDs when the driver supports attaching domains to them.
 TEST(Isolation, DmaNeverEscapesItsDomainAndFaultsAreReported)
 {
-	Isolation t(Params{true, env_u64("SMMUSIM_ISOLATION_DMAS", 1000000), 24, {}, kPasids});
+	Isolation t(Params{true, env_u64("SMMUSIM_ISOLATION_DMAS", 1000000), 24, {}, kPasids, true});
 	t.run();
 }
 #else
@@ -679,6 +699,12 @@ TEST(IsolationShort, DmaNeverEscapesItsDomainWithPasids)
 	t.run();
 }
 #endif
+// arch 7.1-7.3, 8.2: the same rules with domains cycling through 4, 16 and 64 KB granules
+TEST(IsolationShort, DmaNeverEscapesItsDomainMixedGranules)
+{
+	Isolation t(Params{true, 20000, 16, {}, kPasids, true});
+	t.run();
+}
 // arch 8.1, 8.2: the same rules with tiny TLBs, walk and configuration caches (constant
 // evictions and refills), 2-level stream table with L1 descriptors cached.
 TEST(IsolationShort, DmaNeverEscapesItsDomainTinyCaches)
