@@ -8,6 +8,7 @@
 
 #include <systemc>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -42,7 +43,7 @@ struct Masters : sc_module {
 	SC_HAS_PROCESS(Masters);
 	Smmu &smmu;
 	std::priority_queue<Pending, std::vector<Pending>, std::greater<Pending>> pending;
-	std::priority_queue<Done, std::vector<Done>, std::greater<Done>> done;
+	std::vector<Done> done; // a min-heap on (done_cycle, seq) via std::push_heap/pop_heap
 	sc_event wake;
 	uint64_t seq = 0;
 
@@ -62,7 +63,8 @@ struct Masters : sc_module {
 			Done d;
 			d.seq = p.seq;
 			smmu.transact(p.txn, nullptr, d.res);
-			done.push(d);
+			done.push_back(d);
+			std::push_heap(done.begin(), done.end(), std::greater<Done>());
 		}
 		if (!pending.empty())
 			wake.notify((double)(pending.top().at - now) * kCycle);
@@ -195,9 +197,10 @@ size_t SmmusimEngine::poll(EngineResult *out, size_t max)
 	const uint64_t n = now();
 	size_t k = 0;
 	auto &done = impl_->masters->done;
-	while (k < max && !done.empty() && done.top().res.done_cycle <= n) {
-		to_result(done.top().res, out[k++]);
-		done.pop();
+	while (k < max && !done.empty() && done.front().res.done_cycle <= n) {
+		to_result(done.front().res, out[k++]);
+		std::pop_heap(done.begin(), done.end(), std::greater<Done>());
+		done.pop_back();
 	}
 	return k;
 }
@@ -206,10 +209,10 @@ size_t SmmusimEngine::outstanding() const
 {
 	// Results whose completion cycle is still in the future are outstanding too.
 	const uint64_t n = now();
-	auto copy = impl_->masters->done;
-	while (!copy.empty() && copy.top().res.done_cycle <= n)
-		copy.pop();
-	return impl_->masters->pending.size() + copy.size();
+	size_t k = impl_->masters->pending.size();
+	for (const Done &d : impl_->masters->done)
+		k += d.res.done_cycle > n;
+	return k;
 }
 
 bool SmmusimEngine::mem_read(uint64_t pa, void *buf, size_t len) { return impl_->mem.read(pa, buf, len); }
