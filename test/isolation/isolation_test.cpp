@@ -120,7 +120,7 @@ public:
 			if (i % 97 == 96) {
 				ASSERT_NO_FATAL_FAILURE(churn_map());
 			}
-			if (i % 4999 == 4998) {
+			if (i % 1999 == 1998) {
 				ASSERT_NO_FATAL_FAILURE(churn_attach());
 			}
 			if (i % 200000 == 199999) {
@@ -144,8 +144,10 @@ public:
 		for (unsigned t = 0; t < 256; t++)
 			if (n_evt_type_[t])
 				std::printf(" %s %llu", smmu_event_name((uint8_t)t), (unsigned long long)n_evt_type_[t]);
-		std::printf("; %llu DMAs with a SubstreamID translated, %zu contexts (%u/%u/%u with 4/16/64 KB granules)\n",
-			    (unsigned long long)n_pasid_ok_, dev_.size(), n_granule_[0], n_granule_[1], n_granule_[2]);
+		std::printf("; %llu DMAs with a SubstreamID translated, %zu contexts (domains allocated with 4/16/64 KB granules: %u/%u/%u); "
+			    "%llu domains replaced (%llu reusing the freed ASID)\n",
+			    (unsigned long long)n_pasid_ok_, dev_.size(), n_granule_[0], n_granule_[1], n_granule_[2],
+			    (unsigned long long)n_replaced_, (unsigned long long)n_asid_reused_);
 		// Each outcome class must really have been exercised.
 		EXPECT_GT(n_ok_, p_.dmas / 6);
 		EXPECT_GT(n_evt_type_[EVT_F_TRANSLATION], 0u);
@@ -175,6 +177,7 @@ private:
 	uint64_t n_evt_type_[256] = {};
 	uint64_t n_block_maps_ = 0, n_block_splits_ = 0, n_pasid_ok_ = 0;
 	unsigned n_granule_[3] = {};
+	uint64_t n_replaced_ = 0, n_asid_reused_ = 0;
 	std::vector<uint32_t> stray_sids_;
 
 	uint64_t rnd(uint64_t n) { return n ? rng_() % n : 0; }
@@ -442,9 +445,32 @@ private:
 		n_attach_++;
 	}
 
+	// arch 8.2 ("ASID reused"): detach, free the domain (its ASID goes back to the allocator), then
+	// give the context a new domain with new mappings, most likely with the same ASID. A TLB entry
+	// left from the old domain would now translate to the old frames.
+	void replace_domain(Device &d)
+	{
+		if (d.attached) {
+			ASSERT_NO_FATAL_FAILURE(set_attached(d, false));
+		}
+		uint16_t old_asid = iommu_domain_asid(d.domain);
+		iommu_domain_free(smmu_, d.domain);
+		d.domain = nullptr;
+		d.oracle.clear();
+		ASSERT_NO_FATAL_FAILURE(alloc_domain(d));
+		n_asid_reused_ += iommu_domain_asid(d.domain) == old_asid;
+		n_replaced_++;
+		for (unsigned k = 0; k < NP / 2; k++) {
+			ASSERT_NO_FATAL_FAILURE(map_one(d));
+		}
+		ASSERT_NO_FATAL_FAILURE(set_attached(d, true));
+	}
+
 	void churn_attach()
 	{
 		Device &d = dev_[rnd(dev_.size())];
+		if (chance(40))
+			return replace_domain(d);
 		ASSERT_NO_FATAL_FAILURE(set_attached(d, !d.attached));
 		// keep most contexts attached: re-attach every other detached one
 		for (auto &o : dev_)
