@@ -2,7 +2,7 @@
 """Regenerate docs/conformance.md from a build directory.
 
     cd <build> && ctest -L conformance --output-junit conformance.xml
-    python3 <src>/test/sequences/gen_conformance_doc.py <build> > <src>/docs/conformance.md
+    python3 <src>/test/sequences/gen_conformance_doc.py <build> ["what was built"] > <src>/docs/conformance.md
 
 Test list: `ctest -N -L conformance` (and `-L slow`). Status: the JUnit file ctest wrote
 (conformance.xml in the build directory). Rule and architecture sections: the comment block right
@@ -233,7 +233,8 @@ def main():
           "(2-core machine shared with other builds; RelWithDebInfo)." % float(t))
         w("")
     summary = ", ".join("%d %s" % (v, k) for k, v in sorted(counts.items()))
-    w("Status at generation: %d tests: %s." % (len(names), summary))
+    origin = (" (" + sys.argv[2] + ")") if len(sys.argv) > 2 else ""
+    w("Status at generation%s: %d tests: %s." % (origin, len(names), summary))
     w("")
     w("| Arch section | Test | Rule checked | Status | Source | Labels |")
     w("|---|---|---|---|---|---|")
