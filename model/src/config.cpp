@@ -71,7 +71,12 @@ const ParamDef kParams[] = {
 	{"tcu.cfg.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a configuration cache lookup"},
 	{"tcu.cfg.cache_l1", Type::BOOL, "0", nullptr, 0, 1, "also cache L1STD and L1CD descriptors"},
 	{"tcu.cfg.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "configuration cache replacement"},
-	{"tcu.walk.entries", Type::U64, "512", nullptr, 0, 1u << 20, "walk cache entries (table descriptors), 0 = off"},
+	{"tcu.walk.layout", Type::ENUM, "per_level", "per_level|unified", 0, 0,
+	 "walk caches: one per level (MMU-600) or one unified cache (MMU-700)"},
+	{"tcu.walk.l0.entries", Type::U64, "16", nullptr, 0, 1u << 20, "per_level: entries caching level-0 table descriptors"},
+	{"tcu.walk.l1.entries", Type::U64, "64", nullptr, 0, 1u << 20, "per_level: entries caching level-1 table descriptors"},
+	{"tcu.walk.l2.entries", Type::U64, "256", nullptr, 0, 1u << 20, "per_level: entries caching level-2 table descriptors"},
+	{"tcu.walk.entries", Type::U64, "512", nullptr, 0, 1u << 20, "unified: walk cache entries, 0 = off"},
 	{"tcu.walk.ways", Type::U64, "4", nullptr, 0, 1024, "walk cache ways (0 = fully associative)"},
 	{"tcu.walk.latency", Type::U64, "4", nullptr, 0, 1000, "cycles of one walk cache lookup"},
 	{"tcu.walk.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "walk cache replacement"},
@@ -346,6 +351,10 @@ bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::stri
 	p.cfg_cache_l1 = b("tcu.cfg.cache_l1");
 	p.cfg_policy = s("tcu.cfg.policy");
 	p.walk_entries = (unsigned)u("tcu.walk.entries");
+	p.walk_per_level = s("tcu.walk.layout") == "per_level";
+	p.walk_l0_entries = (unsigned)u("tcu.walk.l0.entries");
+	p.walk_l1_entries = (unsigned)u("tcu.walk.l1.entries");
+	p.walk_l2_entries = (unsigned)u("tcu.walk.l2.entries");
 	p.walk_ways = (unsigned)u("tcu.walk.ways");
 	p.walk_latency = (unsigned)u("tcu.walk.latency");
 	p.walk_policy = s("tcu.walk.policy");
@@ -383,5 +392,10 @@ bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::stri
 		err = "tcu.walk.entries must be a multiple of tcu.walk.ways";
 		return false;
 	}
+	for (unsigned e : {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries})
+		if (p.walk_ways && e > p.walk_ways && e % p.walk_ways) {
+			err = "tcu.walk.l0/l1/l2.entries must be multiples of tcu.walk.ways (or at most that many: fully associative)";
+			return false;
+		}
 	return true;
 }

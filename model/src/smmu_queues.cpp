@@ -165,7 +165,7 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 			t->utlb.invalidate_if([](const TbuTag &, const TbuEntry &) { return true; });
 			t->mtlb.invalidate_if([](const TbuTag &, const TbuEntry &) { return true; });
 		}
-		walk_cache_.invalidate_all();
+		walk_invalidate_if([](const WalkKey &, const WalkVal &) { return true; });
 		break;
 	case CMD_TLBI_NH_ASID: {
 		auto pred = [&](const TbuTag &, const TbuEntry &e) { return !e.global && e.asid == asid; };
@@ -173,7 +173,7 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 			t->utlb.invalidate_if(pred);
 			t->mtlb.invalidate_if(pred);
 		}
-		walk_cache_.invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.asid == asid; });
+		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.asid == asid; });
 		break;
 	}
 	case CMD_TLBI_NH_VA:
@@ -187,7 +187,7 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 			t->mtlb.invalidate_if(pred);
 		}
 		if (!leaf) // Leaf=0 also removes cached table (walk) entries for the address
-			walk_cache_.invalidate_if([&](const WalkKey &k, const WalkVal &) {
+			walk_invalidate_if([&](const WalkKey &k, const WalkVal &) {
 				return (any_asid || k.asid == asid) && k.overlaps(addr, len);
 			});
 		break;

@@ -2,6 +2,8 @@
 // IRQ_CTRLACK, GBPA.Update) with a parameterised delay, write guards, GERROR toggles.
 #include <smmusim/smmu.hpp>
 
+#include <algorithm>
+
 using namespace sc_core;
 
 namespace smmusim {
@@ -54,9 +56,16 @@ Tbu::Tbu(const Params &p, uint64_t seed)
 
 Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
     : sc_module(name), p_(p), mem_(mem),
-      cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100),
-      walk_cache_(p.walk_entries, p.walk_ways, replacement_from_string(p.walk_policy), p.seed + 200)
+      cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100)
 {
+	if (p.walk_per_level) {
+		const unsigned entries[3] = {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries};
+		for (unsigned l = 0; l < 3; l++)
+			walk_.emplace_back(new WalkCache(entries[l], entries[l] ? std::min(p.walk_ways, entries[l]) : 0,
+							 replacement_from_string(p.walk_policy), p.seed + 200 + l));
+	} else {
+		walk_.emplace_back(new WalkCache(p.walk_entries, p.walk_ways, replacement_from_string(p.walk_policy), p.seed + 200));
+	}
 	uint32_t idr0 = 0;
 	idr0 |= SMMU_PREP(IDR0_S1P, 1) | SMMU_PREP(IDR0_TTF, IDR0_TTF_AARCH64) | SMMU_PREP(IDR0_COHACC, 1);
 	idr0 |= SMMU_PREP(IDR0_ASID16, p.asid16) | SMMU_PREP(IDR0_VMID16, p.vmid16) | SMMU_PREP(IDR0_MSI, p.msi);
@@ -84,6 +93,14 @@ Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
 	SC_METHOD(cmdq_method);
 	sensitive << cmdq_kick_ << cmdq_done_;
 	dont_initialize();
+}
+
+bool Smmu::walk_enabled() const
+{
+	for (auto &w : walk_)
+		if (w->enabled())
+			return true;
+	return false;
 }
 
 uint64_t Smmu::now() const { return (uint64_t)(sc_time_stamp() / kCycle); }

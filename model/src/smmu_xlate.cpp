@@ -459,13 +459,13 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	const uint64_t oa_mask = SMMU_MASK(PTE_OA);
 
 	unsigned level = start;
-	path.walk = walk_cache_.enabled();
+	path.walk = walk_enabled();
 	if (path.walk) {
 		// One lookup probes every level in parallel; the deepest table entry wins.
 		stats.c[ST_WALK_LOOKUPS]++;
 		for (int l = 2; l >= (int)start; l--) {
 			WalkKey k = make_walk_key(0, 1, 0, asid, (uint8_t)l, level_shift((unsigned)l), va);
-			if (const WalkVal *w = walk_cache_.lookup(k, k.set_index())) {
+			if (const WalkVal *w = walk_cache((unsigned)l).lookup(k, k.set_index())) {
 				table = w->table;
 				acc = w->acc;
 				level = (unsigned)l + 1;
@@ -502,7 +502,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 			WalkVal w;
 			w.table = next;
 			w.acc = acc;
-			walk_cache_.insert(k, k.set_index(), w);
+			walk_cache(level).insert(k, k.set_index(), w);
 			table = next;
 			continue;
 		}

@@ -92,12 +92,51 @@ TEST(TimingConfig, FormulaFollowsParameters)
 
 TEST(TimingConfig, DisabledCachesCostNothing)
 {
-	Sim s({{"tbu.utlb.entries", "0"}, {"tbu.mtlb.entries", "0"}, {"tcu.walk.entries", "0"}});
+	Sim s({{"tbu.utlb.entries", "0"}, {"tbu.mtlb.entries", "0"}, {"tcu.walk.l0.entries", "0"},
+	       {"tcu.walk.l1.entries", "0"}, {"tcu.walk.l2.entries", "0"}});
 	s.boot();
 	uint64_t ttb = s.s1_stream(1, 1);
 	s.map(ttb, 0x1000, DATA);
 	EXPECT_EQ(8u + 3 + 600 + 8 + 100, lat(s.dma(1, 0x1000)));
 	EXPECT_EQ(8u + 3 + 400 + 8 + 100, lat(s.dma(1, 0x1000))) << "config cache hit: only the 4 PTE reads";
+}
+
+TEST(TimingConfig, UnifiedWalkCache)
+{
+	Sim s({{"tcu.walk.layout", "unified"}, {"tcu.walk.entries", "8"}, {"tcu.walk.ways", "0"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	s.dma(1, 0x1000);
+	EXPECT_EQ(1u + 3 + 8 + 3 + 4 + 100 + 8 + 100, lat(s.dma(1, 0x2000)));
+	EXPECT_EQ(1u, s.stat("tcu.walk.hits"));
+}
+
+TEST(TimingConfig, DisabledUnifiedWalkCache)
+{
+	Sim s({{"tcu.walk.layout", "unified"}, {"tcu.walk.entries", "0"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	s.dma(1, 0x1000);
+	EXPECT_EQ(1u + 3 + 8 + 3 + 400 + 8 + 100, lat(s.dma(1, 0x2000))) << "no walk-cache lookup, 4 PTE reads";
+}
+
+TEST(TimingConfig, PerLevelWalkCacheOnlyLevel1)
+{
+	// Only the level-1 cache exists: a second page hits it and reads the level-2 and level-3 PTEs.
+	Sim s({{"tcu.walk.l0.entries", "0"}, {"tcu.walk.l2.entries", "0"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	s.dma(1, 0x1000);
+	EXPECT_EQ(1u + 3 + 8 + 3 + 4 + 200 + 8 + 100, lat(s.dma(1, 0x2000)));
+	EXPECT_EQ(1u, s.stat("mem.reads.pte.l0"));
+	EXPECT_EQ(1u, s.stat("mem.reads.pte.l1"));
+	EXPECT_EQ(2u, s.stat("mem.reads.pte.l2"));
 }
 
 TEST(TimingConfig, BypassWhenDisabledIsOneMemoryAccess)

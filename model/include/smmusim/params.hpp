@@ -43,6 +43,8 @@ struct SmmuParams {
 	bool cfg_cache_l1 = false;
 	std::string cfg_policy = "rr";
 	unsigned walk_entries = 512, walk_ways = 4, walk_latency = 4;
+	bool walk_per_level = true;
+	unsigned walk_l0_entries = 16, walk_l1_entries = 64, walk_l2_entries = 256;
 	std::string walk_policy = "rr";
 	unsigned ptw_slots = 16;
 	uint64_t seed = 1;

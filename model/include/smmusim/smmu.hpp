@@ -231,7 +231,17 @@ private:
 	uint64_t oas_mask_bits_ = 48;
 	std::vector<std::unique_ptr<Tbu>> tbus_;
 	SetAssocCache<CfgKey, CfgVal> cfg_cache_;
-	SetAssocCache<WalkKey, WalkVal> walk_cache_;
+	// Walk caches of table descriptors: one unified cache, or one per level (0..2) for
+	// tcu.walk.layout = per_level. walk_cache(l) picks the one that holds level l.
+	using WalkCache = SetAssocCache<WalkKey, WalkVal>;
+	std::vector<std::unique_ptr<WalkCache>> walk_;
+	WalkCache &walk_cache(unsigned level) { return *walk_[walk_.size() == 1 ? 0 : level]; }
+	bool walk_enabled() const;
+	template <class Pred> void walk_invalidate_if(Pred &&p)
+	{
+		for (auto &w : walk_)
+			w->invalidate_if(p);
+	}
 	std::vector<uint64_t> ptw_free_; // TCU translation slots: cycle each becomes free
 };
 
