@@ -193,11 +193,12 @@ def main():
     w("")
     w("Run it from a build directory (JUnit XML for CI is a ctest feature):")
     w("")
-    w("    ctest -L conformance --output-junit conformance.xml      # everything, ~10 s on 2 cores")
+    w("    ctest -L conformance --output-junit conformance.xml      # everything, a few seconds on 2 cores")
     w("    ctest -L conformance -LE slow                            # what the sanitizer pass runs")
     w("")
-    w("This file is generated: `python3 test/sequences/gen_conformance_doc.py <build> > docs/conformance.md` "
-      "after the ctest run above (it reads `ctest -N -L conformance` and `<build>/conformance.xml`).")
+    w("This file is generated: `python3 test/sequences/gen_conformance_doc.py <build> [\"what was built\"] > "
+      "docs/conformance.md` after the ctest run above (it reads `ctest -N -L conformance` and "
+      "`<build>/conformance.xml`). Regenerate it whenever a conformance test is added or changes status.")
     w("")
     w("Suites:")
     w("")
@@ -212,7 +213,10 @@ def main():
       "row. `ModelSeq.*` does the same on the live tables of the simulated SMMU (configuration cache off) with "
       "DMAs before and after every CFGI+SYNC: hitless updates translate as before or after and never "
       "record C_BAD_STE/C_BAD_CD; disruptive ones may also abort with C_BAD_STE/C_BAD_CD. They also check "
-      "`smmu_ste_write`'s own sync/CFGI_STE counts. On this model (no IDR1.ATTR_TYPES_OVR, SHCFG is RES0) "
+      "`smmu_ste_write`'s own sync/CFGI_STE counts; `ModelSeqCached.*` repeats some with the configuration cache "
+      "on. `DriverSeq.*` observes the driver's own API paths (attach/detach, PASID attach/detach) through a "
+      "register interface that, at every CMDQ_PROD write, snapshots the live STE (same used-bits and torn-read "
+      "checks) and issues DMAs with and without SubstreamID. On this model (no IDR1.ATTR_TYPES_OVR, SHCFG is RES0) "
       "the rows whose extra step is writing SHCFG take one sync fewer; the cases say so.")
     w("* `test/isolation/`: randomized isolation, devices (StreamIDs, 2-level and linear stream tables) "
       "with their own stage-1 domains, map/unmap/detach/attach churn, DMAs checked against an oracle "
