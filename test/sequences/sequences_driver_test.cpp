@@ -43,6 +43,7 @@ struct DriverSeq : ::testing::Test {
 	smmu_master *m = nullptr;
 	std::function<void()> on_prod; // called before each CMDQ_PROD write reaches the SMMU
 	bool in_hook = false;
+	virtual unsigned pasid_bits() const { return 4; } // 4: linear CD table of 16 CDs
 
 	static DriverSeq *self(void *ctx) { return static_cast<DriverSeq *>(ctx); }
 	static uint32_t r32(void *c, uint32_t o) { return self(c)->inner->read32(self(c)->inner->ctx, o); }
@@ -85,9 +86,9 @@ struct DriverSeq : ::testing::Test {
 		uint32_t sid = SID;
 		desc.sids = &sid;
 		desc.nsids = 1;
-		desc.pasid_num_bits = 4;
+		desc.pasid_num_bits = pasid_bits();
 		ASSERT_EQ(0, iommu_probe_device_ex(smmu, &desc, &m));
-		ASSERT_EQ(4u, iommu_master_ssid_bits(m));
+		ASSERT_EQ(pasid_bits(), iommu_master_ssid_bits(m));
 	}
 	void TearDown() override
 	{
@@ -256,6 +257,32 @@ TEST_F(DriverSeq, RidAttachWithLivePasidIsHitless)
 	ASSERT_EQ(0, iommu_attach_device_pasid(smmu, p, m, 3));
 	observe([&] { ASSERT_EQ(0, iommu_attach_device(smmu, d, m)); },
 		{{false, 0, STREAM_DISABLED, ok(PA_A)}, {true, 3, ok(PA_P), ok(PA_P)}}, true);
+}
+
+// ---- 12 SubstreamID bits: a 2-level CD table with 64 KB leaves written lazily (arch 4.1, 4.2).
+struct DriverSeqTwoLevelCd : DriverSeq {
+	unsigned pasid_bits() const override { return 12; }
+};
+// arch 4.2, 8.2 (L1CD then CFGI_CD Leaf=0), 8.3: first PASID in the second leaf, on an identity
+// RID: no-SSID traffic bypasses throughout (row write_ste_test_stebypass_to_s1dssbypass)
+TEST_F(DriverSeqTwoLevelCd, FirstPasidInSecondLeafOnIdentityRidIsHitless)
+{
+	iommu_domain *id = identity(), *p = paging(PA_P);
+	ASSERT_EQ(0, iommu_attach_device(smmu, id, m));
+	observe([&] { ASSERT_EQ(0, iommu_attach_device_pasid(smmu, p, m, 1500)); },
+		{{false, 0, ok(IOVA), ok(IOVA)}, {true, 1500, BAD_SUBSTREAMID, ok(PA_P)}}, true);
+}
+// arch 4.2, 8.2, 8.4: a PASID in a leaf not yet written on a paging RID: C_BAD_SUBSTREAMID (L1CD
+// invalid) before, C_BAD_CD while the new leaf is valid but the CD not yet, translated after; the
+// RID translates throughout
+TEST_F(DriverSeqTwoLevelCd, PasidInNewLeafOnPagingRidLeavesRidTranslating)
+{
+	iommu_domain *d = paging(PA_A), *p = paging(PA_P);
+	ASSERT_EQ(0, iommu_attach_device(smmu, d, m));
+	observe([&] { ASSERT_EQ(0, iommu_attach_device_pasid(smmu, p, m, 3000)); },
+		{{false, 0, ok(PA_A), ok(PA_A)}, {true, 3000, BAD_SUBSTREAMID, ok(PA_P), &BAD_CD},
+		 {true, 3001, BAD_SUBSTREAMID, BAD_CD}},
+		true);
 }
 
 } // namespace

@@ -67,6 +67,7 @@ struct ModelSeq : ::testing::Test {
 	uint32_t probe_ssid = 0;     // 0: probe DMAs carry no SubstreamID
 
 	virtual bool config_cache() const { return false; }
+	virtual const char *sidsize() const { return "8"; } // 8: the driver picks a linear stream table
 
 	void SetUp() override
 	{
@@ -75,7 +76,10 @@ struct ModelSeq : ::testing::Test {
 		if (!config_cache()) {
 			ASSERT_EQ(0, smmusim_config_set(c, "tcu.cfg.entries", "0", err, sizeof err)) << err;
 		}
-		ASSERT_EQ(0, smmusim_config_set(c, "smmu.sidsize", "8", err, sizeof err)) << err;
+		ASSERT_EQ(0, smmusim_config_set(c, "smmu.sidsize", sidsize(), err, sizeof err)) << err;
+		if (config_cache()) {
+			ASSERT_EQ(0, smmusim_config_set(c, "tcu.cfg.cache_l1", "1", err, sizeof err)) << err;
+		}
 		sim = smmusim_create(c, err, sizeof err);
 		smmusim_config_free(c);
 		ASSERT_NE(nullptr, sim) << err;
@@ -379,6 +383,30 @@ TEST_F(ModelSeqCached, CdToAnotherTableOnSubstreamDisruptive)
 {
 	cd_transition(cd_a, cd_b, ok(PA_A), ok(PA_B), false, 3, 3);
 }
+// ---- 2-level stream table (SIDSIZE 16, SPLIT 8), configuration cache on, L1STDs cached too.
+struct ModelSeqTwoLevelStreamTable : ModelSeq {
+	bool config_cache() const override { return true; }
+	const char *sidsize() const override { return "16"; }
+};
+// arch 3.1, 8.2 (CFGI_STE leaf per step; the L1STD stays valid), 8.3 step 3: another CD table, 1 sync
+TEST_F(ModelSeqTwoLevelStreamTable, SteS1ToOtherCdTableHitless)
+{
+	ASSERT_TRUE(smmu_strtab_is_2lvl(smmu));
+	ste_transition(ste_a, ste_b, ok(PA_A), ok(PA_B), true, 1);
+}
+// arch 3.1, 8.2, 8.3 step 4; row write_ste_test_non_hitless in a level-2 table (3 syncs)
+TEST_F(ModelSeqTwoLevelStreamTable, SteTableAndS1dssChangeDisruptive)
+{
+	ASSERT_TRUE(smmu_strtab_is_2lvl(smmu));
+	ste_transition(ste_a, ste_mytab(4, STE_S1DSS_BYPASS), ok(PA_A), ok(IOVA), false, 3);
+}
+// arch 3.1, 8.3; row write_ste_test_bypass_to_cdtable in a level-2 table (3 syncs; 2 here)
+TEST_F(ModelSeqTwoLevelStreamTable, SteBypassToS1Hitless)
+{
+	ASSERT_TRUE(smmu_strtab_is_2lvl(smmu));
+	ste_transition(ste_bypass, ste_a, ok(IOVA), ok(PA_A), true, shcfg_row(3));
+}
+
 // arch 4.4, 8.2, 8.3; row write_cd_test_s1_clear with a cached CD
 TEST_F(ModelSeqCached, CdClearDisruptive)
 {
