@@ -54,6 +54,8 @@ uint64_t env_u64(const char *name, uint64_t dflt)
 	return (v && *v) ? std::strtoull(v, nullptr, 0) : dflt;
 }
 
+constexpr uint32_t NO_SID = 0xFFFFFFFFu;
+
 struct Mapping {
 	uint64_t pa;
 	int prot;
@@ -71,6 +73,7 @@ struct ExpectedEvent {
 // One translation context: a device's RID (ssid 0) or one of its PASIDs, with its own domain.
 struct Device {
 	uint32_t sid;
+	uint32_t sid2 = NO_SID; // a second StreamID of the same device (one CD table, two STEs), or NO_SID
 	uint32_t ssid = 0;     // 0: the RID context (DMAs without SubstreamID)
 	unsigned owner = 0;    // index in dev_ of the RID context of this device
 	unsigned ssid_bits = 0;// RID context: the device's SubstreamID bits (S1CDMax)
@@ -221,6 +224,8 @@ private:
 			Device d;
 			d.sid = sids[i];
 			d.index = d.owner = i;
+			if (i % 3 == 2)
+				d.sid2 = d.sid + 1; // a device with two StreamIDs
 			unsigned pasid_bits = (p_.pasids_per_device && i % 2 == 0) ? (i % 4 == 0 ? 12 : 4) : 0;
 			ASSERT_NO_FATAL_FAILURE(probe(d, pasid_bits));
 			ASSERT_NO_FATAL_FAILURE(alloc_domain(d));
@@ -246,6 +251,13 @@ private:
 				ASSERT_NO_FATAL_FAILURE(map_one(d));
 			}
 		}
+		// Every fourth 4 KB-granule device starts with a 2 MB block already split by an unmap.
+		for (auto &d : dev_) {
+			if (d.ssid == 0 && d.gp == 1 && d.index % 4 == 0) {
+				ASSERT_NO_FATAL_FAILURE(churn_block(d));
+				ASSERT_NO_FATAL_FAILURE(churn_block(d, true));
+			}
+		}
 		dma_stat0_ = smmusim_stat(sim_, "dma.transactions");
 	}
 
@@ -266,8 +278,9 @@ private:
 #ifdef ISOLATION_PASID
 		if (pasid_bits) {
 			iommu_device_desc desc{};
-			desc.sids = &d.sid;
-			desc.nsids = 1;
+			uint32_t sids[2] = {d.sid, d.sid2};
+			desc.sids = sids;
+			desc.nsids = d.sid2 == NO_SID ? 1 : 2;
 			desc.pasid_num_bits = pasid_bits;
 			ASSERT_EQ(0, iommu_probe_device_ex(smmu_, &desc, &d.master)) << "sid " << d.sid;
 			d.ssid_bits = iommu_master_ssid_bits(d.master);
@@ -277,7 +290,8 @@ private:
 #else
 		ASSERT_EQ(0u, pasid_bits) << "PASIDs need iommu_attach_device_pasid";
 #endif
-		ASSERT_EQ(0, iommu_probe_device(smmu_, &d.sid, 1, &d.master)) << "sid " << d.sid;
+		uint32_t sids[2] = {d.sid, d.sid2};
+		ASSERT_EQ(0, iommu_probe_device(smmu_, sids, d.sid2 == NO_SID ? 1 : 2, &d.master)) << "sid " << d.sid;
 	}
 
 	// PASID contexts, each with its own domain, on the devices that have SubstreamID bits.
@@ -298,6 +312,7 @@ private:
 				used.insert(pasid);
 				Device c;
 				c.sid = dev_[r].sid;
+				c.sid2 = dev_[r].sid2;
 				c.ssid = pasid;
 				c.owner = r;
 				c.master = dev_[r].master;
@@ -381,7 +396,7 @@ private:
 
 	// The block window: map all 2 MB at once (the driver uses a level-2 block), or unmap a few
 	// pages of it (the driver splits the block, arch 7.2/8.2), or unmap all of it.
-	void churn_block(Device &d)
+	void churn_block(Device &d, bool force_split = false)
 	{
 		unsigned n = mapped_in(d, BWIN, BLOCK);
 		if (n == 0) {
@@ -395,7 +410,7 @@ private:
 			return;
 		}
 		uint64_t iova = BWIN, len = BLOCK;
-		if (chance(80)) {
+		if (force_split || chance(80)) {
 			iova = BWIN + rnd(BLOCK / PAGE) * PAGE;
 			len = std::min<uint64_t>((1 + rnd(6)) * PAGE, BWIN + BLOCK - iova);
 		}
@@ -502,6 +517,8 @@ private:
 		bool stray = chance(2);
 		Device *d = stray ? nullptr : &dev_[rnd(dev_.size())];
 		q.sid = stray ? stray_sids_[rnd(stray_sids_.size())] : d->sid;
+		if (d && d->sid2 != NO_SID && chance(50))
+			q.sid = d->sid2; // arch 8.2: every SID using the CD table must see each CD change
 		if (d) {
 			q.ssv = d->ssid != 0;
 			q.ssid = d->ssid;
