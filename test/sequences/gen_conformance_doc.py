@@ -218,18 +218,23 @@ def main():
       "register interface that, at every CMDQ_PROD write, snapshots the live STE (same used-bits and torn-read "
       "checks) and issues DMAs with and without SubstreamID. On this model (no IDR1.ATTR_TYPES_OVR, SHCFG is RES0) "
       "the rows whose extra step is writing SHCFG take one sync fewer; the cases say so.")
-    w("* `test/isolation/`: randomized isolation, devices (StreamIDs, 2-level and linear stream tables) "
-      "with their own stage-1 domains, map/unmap/detach/attach churn, DMAs checked against an oracle "
-      "(std::map of what the driver was asked to map): translated DMAs land at the oracle's PA with the "
-      "right data, no memory outside the current mappings changes (shadow compare of the data pool and an "
-      "identity canary), every fault's event is read back in order through `smmu_evtq_drain`. Seed "
-      "`SMMUSIM_ISOLATION_SEED` (default 0x5eed1234), long-run DMA count `SMMUSIM_ISOLATION_DMAS` (default "
-      "1,000,000). Half of the devices have SubstreamIDs (4 bits: linear CD table; 12 bits: 2-level CD table "
-      "with lazily written leaves) and 3 PASIDs each attached to their own domains with "
-      "`iommu_attach_device_pasid`; the oracle also predicts C_BAD_CD (PASID without a domain), "
-      "C_BAD_SUBSTREAMID (beyond S1CDMax or in a CD leaf never written) and F_STREAM_DISABLED (SSID 0 with "
-      "S1DSS=SSID0, or no SubstreamID while the RID is blocked and PASIDs are live). The PASID part is compiled "
-      "in when `driver/include/smmuv3/iommu.h` declares `iommu_attach_device_pasid` (test/isolation/CMakeLists.txt).")
+    w("* `test/isolation/`: randomized isolation. Devices (StreamIDs over several level-2 stream tables, or a "
+      "linear table; some devices with two StreamIDs) with their own stage-1 domains (4, 16 and 64 KB granules; "
+      "2 MB blocks that unmaps split), map/unmap/detach/attach churn and domain replacement (freed ASIDs are "
+      "reused, arch 8.2). Every DMA is checked against an oracle (std::map of what the driver was asked to "
+      "map, with permissions): translated DMAs land at the oracle's PA with the right data; no memory outside "
+      "the current mappings changes (shadow compare of every data frame and of an identity canary); every "
+      "fault's event is read back in order through `smmu_evtq_drain` (type, StreamID, SSV/SubstreamID, "
+      "address, RnW, PnU, InD, class), and the event queue never overflows. Half of the devices have "
+      "SubstreamIDs (4 bits: linear CD table; 12 bits: 2-level CD table with lazily written leaves) and 3 "
+      "PASIDs each attached to their own domains with `iommu_attach_device_pasid`; the oracle also predicts "
+      "C_BAD_CD (a PASID without a domain), C_BAD_SUBSTREAMID (beyond S1CDMax, or in a CD leaf never written, "
+      "or on a bypass STE), F_STREAM_DISABLED (SSID 0 with S1DSS=SSID0, or no SubstreamID while the RID is "
+      "blocked and PASIDs are live), C_BAD_STREAMID and silent aborts. The PASID part is compiled in when "
+      "`driver/include/smmuv3/iommu.h` declares `iommu_attach_device_pasid` (test/isolation/CMakeLists.txt). "
+      "Seed `SMMUSIM_ISOLATION_SEED` (default 0x5eed1234), long-run DMA count `SMMUSIM_ISOLATION_DMAS` "
+      "(default 1,000,000). Checked to fail on a driver whose range TLBI misses a page, and on one that sends "
+      "CFGI_CD to only the first StreamID of a device.")
     w("")
     t = TIMES.get("Isolation.DmaNeverEscapesItsDomainAndFaultsAreReported")
     if t:
