@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SMMUSIM_BENCH_PLATFORM_H
+#define SMMUSIM_BENCH_PLATFORM_H
+
+#include <smmusim/smmusim.h>
+#include <smmuv3/iommu.h>
+#include <smmuv3/smmu.h>
+
+#include "bench.h"
+
+struct bench_platform {
+	smmusim_config *cfg;
+	smmusim *sim;
+	struct smmu_device *smmu;
+	char err[600];
+};
+
+/* Configuration from "KEY=VALUE" strings, platform, driver probe + reset. Returns SMMUSIM_EXIT_*. */
+int bench_platform_open(struct bench_platform *p, const char *const *sets, size_t nsets, enum smmu_cd_layout layout);
+void bench_platform_close(struct bench_platform *p);
+uint64_t bench_stat(const struct bench_platform *p, const char *name);
+
+/* splitmix64: the same generator as `smmusim gen`, so a seed means the same thing everywhere. */
+static inline uint64_t bench_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#endif
