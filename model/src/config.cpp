@@ -33,6 +33,7 @@ const ParamDef kParams[] = {
 	{"smmu.ssidsize", Type::U64, "20", nullptr, 0, 20, "IDR1.SSIDSIZE: SubstreamID (PASID) bits, 0 = no substreams"},
 	{"smmu.cmdqs", Type::U64, "19", nullptr, 0, 19, "IDR1.CMDQS: log2 of the maximum command queue entries"},
 	{"smmu.eventqs", Type::U64, "19", nullptr, 0, 19, "IDR1.EVENTQS: log2 of the maximum event queue entries"},
+	{"smmu.s2p", Type::BOOL, "0", nullptr, 0, 1, "IDR0.S2P: stage-2 (and nested) translation supported"},
 	{"smmu.cd2l", Type::BOOL, "1", nullptr, 0, 1, "IDR0.CD2L: 2-level CD tables supported"},
 	{"smmu.st_level", Type::ENUM, "2lvl", "linear|2lvl", 0, 0, "IDR0.ST_LEVEL: stream table formats supported"},
 	{"smmu.asid16", Type::BOOL, "1", nullptr, 0, 1, "IDR0.ASID16: 16-bit ASIDs (else 8-bit)"},
@@ -307,6 +308,7 @@ bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::stri
 	p.ssidsize = (unsigned)u("smmu.ssidsize");
 	p.cmdqs = (unsigned)u("smmu.cmdqs");
 	p.eventqs = (unsigned)u("smmu.eventqs");
+	p.s2p = b("smmu.s2p");
 	p.cd2l = b("smmu.cd2l");
 	p.st_level = s("smmu.st_level") == "2lvl" ? 1 : 0;
 	p.asid16 = b("smmu.asid16");

@@ -99,7 +99,11 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 	case CMD_TLBI_NH_VA:
 	case CMD_TLBI_NH_VAA:
 	case CMD_TLBI_NSNH_ALL:
-		if ((op == CMD_TLBI_NH_VA || op == CMD_TLBI_NH_VAA) && p_.ril && SMMU_GET(cmd[1], CMD1_TLBI_TG) &&
+	case CMD_TLBI_S12_VMALL:
+	case CMD_TLBI_S2_IPA:
+		if ((op == CMD_TLBI_S12_VMALL || op == CMD_TLBI_S2_IPA) && !p_.s2p)
+			return CERROR_ILL;
+		if ((op == CMD_TLBI_NH_VA || op == CMD_TLBI_S2_IPA || op == CMD_TLBI_NH_VAA) && p_.ril && SMMU_GET(cmd[1], CMD1_TLBI_TG) &&
 		    !SMMU_GET(cmd[0], CMD0_TLBI_NUM) && !SMMU_GET(cmd[0], CMD0_TLBI_SCALE) && !SMMU_GET(cmd[1], CMD1_TLBI_TTL))
 			return CERROR_ILL; // reserved range encoding
 		tlbi((uint8_t)op, cmd);
@@ -129,7 +133,7 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 		// Only the terminate model is implemented: no transaction ever stalls.
 		return p_.stall_model == IDR0_STALL_MODEL_TERMINATE ? (uint8_t)CERROR_ILL : (uint8_t)CERROR_NONE;
 	default:
-		// EL2_* (no HYP), S12_VMALL/S2_IPA (no S2P), EL3_* and Secure (NS queue), ATC_INV (no ATS),
+		// EL2_* (no HYP), EL3_* and Secure (NS queue), ATC_INV (no ATS),
 		// PRI_RESP (no PRI), CFGI_VMS_PIDM (no VMS), IMPDEF and reserved opcodes.
 		return CERROR_ILL;
 	}
@@ -147,7 +151,11 @@ static bool overlaps(uint64_t vpn, unsigned shift, uint64_t addr, uint64_t len)
 void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 {
 	const uint16_t asid = (uint16_t)(SMMU_GET(cmd[0], CMD0_ASID) & (p_.asid16 ? 0xFFFFu : 0xFFu));
-	const uint64_t addr = SMMU_GET(cmd[1], CMD1_ADDR) << 12;
+	// With S2P=0 the VMID field is ignored: every entry is in VMID 0.
+	const uint16_t vmid = p_.s2p ? (uint16_t)(SMMU_GET(cmd[0], CMD0_VMID) & (p_.vmid16 ? 0xFFFFu : 0xFFu)) : 0;
+	uint64_t addr = SMMU_GET(cmd[1], CMD1_ADDR) << 12;
+	if (op == CMD_TLBI_S2_IPA)
+		addr &= SMMU_MASK_(55, 12); // an IPA
 	const bool leaf = SMMU_GET(cmd[1], CMD1_LEAF);
 	uint64_t len = 0;
 	const unsigned tg = (unsigned)SMMU_GET(cmd[1], CMD1_TLBI_TG);
@@ -157,41 +165,46 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		const uint64_t num = SMMU_GET(cmd[0], CMD0_TLBI_NUM) + 1;
 		len = (scale + gshift >= 58) ? ~0ull : (num << (scale + gshift));
 	}
-	// With S2P=0 the VMID field is ignored: every entry is in VMID 0.
-	switch (op) {
-	case CMD_TLBI_NH_ALL:
-	case CMD_TLBI_NSNH_ALL:
-		for (auto &t : tbus_) {
-			t->utlb.invalidate_if([](const TbuTag &, const TbuEntry &) { return true; });
-			t->mtlb.invalidate_if([](const TbuTag &, const TbuEntry &) { return true; });
-		}
-		walk_invalidate_if([](const WalkKey &, const WalkVal &) { return true; });
-		break;
-	case CMD_TLBI_NH_ASID: {
-		auto pred = [&](const TbuTag &, const TbuEntry &e) { return !e.global && e.asid == asid; };
+	auto tbu_drop = [&](auto pred) {
 		for (auto &t : tbus_) {
 			t->utlb.invalidate_if(pred);
 			t->mtlb.invalidate_if(pred);
 		}
-		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.asid == asid; });
+	};
+	switch (op) {
+	case CMD_TLBI_NSNH_ALL:
+		tbu_drop([](const TbuTag &, const TbuEntry &) { return true; });
+		walk_invalidate_if([](const WalkKey &, const WalkVal &) { return true; });
 		break;
-	}
+	case CMD_TLBI_NH_ALL: // stage-1 information of the VMID
+	case CMD_TLBI_S12_VMALL: // everything of the VMID
+		tbu_drop([&](const TbuTag &, const TbuEntry &e) { return e.vmid == vmid && (e.s1 || op == CMD_TLBI_S12_VMALL); });
+		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.vmid == vmid; });
+		break;
+	case CMD_TLBI_NH_ASID:
+		tbu_drop([&](const TbuTag &, const TbuEntry &e) { return e.s1 && e.vmid == vmid && !e.global && e.asid == asid; });
+		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.vmid == vmid && k.asid == asid; });
+		break;
 	case CMD_TLBI_NH_VA:
 	case CMD_TLBI_NH_VAA: {
 		const bool any_asid = op == CMD_TLBI_NH_VAA;
-		auto pred = [&](const TbuTag &tag, const TbuEntry &e) {
-			return (any_asid || e.global || e.asid == asid) && overlaps(tag.vpn, tag.page_shift, addr, len);
-		};
-		for (auto &t : tbus_) {
-			t->utlb.invalidate_if(pred);
-			t->mtlb.invalidate_if(pred);
-		}
+		tbu_drop([&](const TbuTag &tag, const TbuEntry &e) {
+			return e.s1 && e.vmid == vmid && (any_asid || e.global || e.asid == asid) &&
+			       overlaps(tag.vpn, tag.page_shift, addr, len);
+		});
 		if (!leaf) // Leaf=0 also removes cached table (walk) entries for the address
 			walk_invalidate_if([&](const WalkKey &k, const WalkVal &) {
-				return (any_asid || k.asid == asid) && k.overlaps(addr, len);
+				return k.vmid == vmid && (any_asid || k.asid == asid) && k.overlaps(addr, len);
 			});
 		break;
 	}
+	case CMD_TLBI_S2_IPA:
+		// Stage-2-only entries (their input address is the IPA). Combined stage 1+2 entries need
+		// not be removed (software follows with NH_ALL/S12_VMALL); stage-2 walks are not cached.
+		tbu_drop([&](const TbuTag &tag, const TbuEntry &e) {
+			return !e.s1 && e.s2 && e.vmid == vmid && overlaps(tag.vpn, tag.page_shift, addr, len);
+		});
+		break;
 	default:
 		break;
 	}

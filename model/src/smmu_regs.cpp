@@ -16,7 +16,7 @@ const char *const kStatNames[ST_COUNT] = {
 	"tcu.cfg.lookups", "tcu.cfg.misses", "tcu.cfg.l1_lookups", "tcu.cfg.l1_misses",
 	"tcu.walk.lookups", "tcu.walk.hits", "tcu.walks",
 	"mem.reads.l1std", "mem.reads.ste", "mem.reads.l1cd", "mem.reads.cd", "mem.reads.pte.l0", "mem.reads.pte.l1",
-	"mem.reads.pte.l2", "mem.reads.pte.l3",
+	"mem.reads.pte.l2", "mem.reads.pte.l3", "mem.reads.s2pte",
 	"latency.total", "latency.max", "irq.eventq", "irq.gerror",
 };
 
@@ -67,7 +67,7 @@ Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
 		walk_.emplace_back(new WalkCache(p.walk_entries, p.walk_ways, replacement_from_string(p.walk_policy), p.seed + 200));
 	}
 	uint32_t idr0 = 0;
-	idr0 |= SMMU_PREP(IDR0_S1P, 1) | SMMU_PREP(IDR0_TTF, IDR0_TTF_AARCH64) | SMMU_PREP(IDR0_COHACC, 1);
+	idr0 |= SMMU_PREP(IDR0_S2P, p.s2p) | SMMU_PREP(IDR0_S1P, 1) | SMMU_PREP(IDR0_TTF, IDR0_TTF_AARCH64) | SMMU_PREP(IDR0_COHACC, 1);
 	idr0 |= SMMU_PREP(IDR0_ASID16, p.asid16) | SMMU_PREP(IDR0_VMID16, p.vmid16) | SMMU_PREP(IDR0_MSI, p.msi);
 	idr0 |= SMMU_PREP(IDR0_SEV, p.sev) | SMMU_PREP(IDR0_CD2L, p.cd2l);
 	idr0 |= SMMU_PREP(IDR0_TTENDIAN, IDR0_TTENDIAN_LE) | SMMU_PREP(IDR0_STALL_MODEL, p.stall_model);

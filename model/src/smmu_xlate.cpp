@@ -108,41 +108,46 @@ bool Smmu::read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path)
 
 // Fetch a configuration structure through the configuration cache. L1 descriptors use the
 // cache only with tcu.cfg.cache_l1. A failed fetch is not cached.
-bool Smmu::fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out,
-		     unsigned stat, Path &path, bool &abort)
+FetchResult Smmu::fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
+			    unsigned stat, Path &path, const Txn &t, Outcome &o, const S2Cfg *s2, uint64_t acc_bits,
+			    uint64_t &fetch_pa)
 {
-	abort = false;
 	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
 	const bool cached = !l1 || p_.cfg_cache_l1;
 	CfgKey k;
 	k.sid = kind == CFG_L1STD ? 0 : sid;
 	k.index = index;
 	k.kind = kind;
+	fetch_pa = addr;
 	if (cached) {
 		stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
 		if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index())) {
 			out = *v;
-			return true;
+			return FETCH_OK;
 		}
 		stats.c[l1 ? ST_CFG_L1_MISSES : ST_CFG_MISSES]++;
 	}
+	if (s2) { // nested: the address is an IPA (faults here are CLASS=CD)
+		unsigned shift;
+		uint8_t perm;
+		if (!s2_translate(t, o, *s2, addr, EVT_CLASS_CD, acc_bits, false, false, path, fetch_pa, shift, perm))
+			return FETCH_FAULTED;
+	}
 	path.mem_reads++;
 	stats.c[stat]++;
-	if ((pa >> oas_mask_bits_) || !mem_.read(pa, out.dw, dwords * 8)) {
-		abort = true;
-		return false;
-	}
+	if ((fetch_pa >> oas_mask_bits_) || !mem_.read(fetch_pa, out.dw, dwords * 8))
+		return FETCH_ABORT;
 	if (cached)
 		cfg_cache_.insert(k, k.set_index(), out);
-	return true;
+	return FETCH_OK;
 }
 
 bool Smmu::ste_illegal(const CfgVal &ste) const
 {
 	const uint64_t d0 = ste.dw[0], d1 = ste.dw[1];
 	const unsigned config = (unsigned)SMMU_GET(d0, STE0_CONFIG);
-	if (config & 2u)
-		return true; // stage 2 enabled but IDR0.S2P=0
+	if ((config & 2u) && (!p_.s2p || s2_illegal(ste)))
+		return true; // stage 2 enabled but IDR0.S2P=0, or bad stage-2 fields
 	if (config & 1u) {
 		const unsigned cdmax = (unsigned)SMMU_GET(d0, STE0_S1CDMAX), fmt = (unsigned)SMMU_GET(d0, STE0_S1FMT);
 		if (p_.ssidsize && cdmax) {
@@ -158,6 +163,115 @@ bool Smmu::ste_illegal(const CfgVal &ste) const
 		// STRW is ignored without IDR0.HYP; EATS is ignored without IDR0.ATS.
 	}
 	return false;
+}
+
+static unsigned s2tg_shift(unsigned tg) { return tg == 0 ? 12 : tg == 1 ? 16 : tg == 2 ? 14 : 0; }
+
+S2Cfg Smmu::s2_config(const CfgVal &ste) const
+{
+	const uint64_t d2 = ste.dw[2];
+	S2Cfg c;
+	c.on = true;
+	c.vmid = (uint16_t)SMMU_GET(d2, STE2_S2VMID);
+	c.g = s2tg_shift((unsigned)SMMU_GET(d2, STE2_S2TG));
+	c.ia = 64 - (unsigned)SMMU_GET(d2, STE2_S2T0SZ);
+	const unsigned sl0 = (unsigned)SMMU_GET(d2, STE2_S2SL0);
+	c.start = c.g == 12 ? 2 - sl0 : 3 - sl0; // digest 7.6
+	c.ps = std::min(smmu_oas_bits((unsigned)SMMU_GET(d2, STE2_S2PS)), (unsigned)oas_mask_bits_);
+	c.ttb = ste.dw[3] & SMMU_MASK(STE3_S2TTB);
+	c.affd = SMMU_GET(d2, STE2_S2AFFD);
+	c.record = SMMU_GET(d2, STE2_S2R);
+	return c;
+}
+
+// Stage-2 fields of an STE with stage 2 enabled (digest 3.4).
+bool Smmu::s2_illegal(const CfgVal &ste) const
+{
+	const uint64_t d2 = ste.dw[2];
+	const unsigned tg = (unsigned)SMMU_GET(d2, STE2_S2TG), t0sz = (unsigned)SMMU_GET(d2, STE2_S2T0SZ);
+	const unsigned sl0 = (unsigned)SMMU_GET(d2, STE2_S2SL0), g = s2tg_shift(tg);
+	if (!g || (g == 12 && !p_.gran4k) || (g == 14 && !p_.gran16k) || (g == 16 && !p_.gran64k))
+		return true;
+	if (t0sz < 16 || t0sz > 39 || sl0 == 3)
+		return true;
+	const S2Cfg c = s2_config(ste);
+	const unsigned stride = g - 3, start_shift = g + (3 - c.start) * stride;
+	// The starting level must resolve at least one bit and at most a 16-table concatenation.
+	if (c.ia <= start_shift || c.ia - start_shift > stride + 4)
+		return true;
+	if (!SMMU_GET(d2, STE2_S2AA64) || SMMU_GET(d2, STE2_S2ENDI) || SMMU_GET(d2, STE2_S2HA) || SMMU_GET(d2, STE2_S2HD))
+		return true;
+	if (SMMU_GET(d2, STE2_S2S) != (p_.stall_model == IDR0_STALL_MODEL_FORCED ? 1u : 0u) &&
+	    p_.stall_model != IDR0_STALL_MODEL_BOTH)
+		return true;
+	if (!p_.vmid16 && (c.vmid >> 8))
+		return true;
+	return (c.ttb >> c.ps) != 0;
+}
+
+bool Smmu::s2_translate(const Txn &t, Outcome &o, const S2Cfg &s2, uint64_t ipa, unsigned cls, uint64_t acc_bits,
+			bool write, bool instr, Path &path, uint64_t &pa, unsigned &shift, uint8_t &perm)
+{
+	const uint64_t dw1 = acc_bits | SMMU_PREP(EVT1_S2, 1) | SMMU_PREP(EVT1_CLASS, cls) |
+			     (cls != EVT_CLASS_IN ? SMMU_PREP(EVT1_TTRNW, 1) : 0);
+	const uint64_t dw3 = ipa & SMMU_MASK(EVT3_IPA);
+	// Stage 2 behaves as A=1 (abort), R = STE.S2R.
+	auto s2fault = [&](uint8_t type) { fault(t, o, type, dw1, t.addr, dw3, s2.record, XLATE_ABORT); };
+	if (ipa >> s2.ia) {
+		s2fault(EVT_F_TRANSLATION);
+		return false;
+	}
+	const unsigned g = s2.g, stride = g - 3;
+	auto level_shift = [&](unsigned l) { return g + (3 - l) * stride; };
+	const unsigned start_bits = s2.ia - level_shift(s2.start);
+	uint64_t table = s2.ttb & ~((std::max<uint64_t>(8ull << start_bits, 64)) - 1);
+	const uint64_t oa_mask = SMMU_MASK(PTE_OA);
+	for (unsigned level = s2.start;; level++) {
+		const unsigned sh = level_shift(level);
+		const unsigned bits = level == s2.start ? start_bits : stride;
+		const uint64_t dpa = table + ((ipa >> sh) & ((1ull << bits) - 1)) * 8;
+		uint64_t d = 0;
+		if (!read_desc(dpa, d, ST_RD_S2PTE, path)) {
+			fault(t, o, EVT_F_WALK_EABT, dw1, t.addr, dpa & SMMU_MASK(EVT3_FETCHADDR), true, XLATE_ABORT);
+			return false;
+		}
+		if (!SMMU_GET(d, PTE_VALID)) {
+			s2fault(EVT_F_TRANSLATION);
+			return false;
+		}
+		if (level < 3 && SMMU_GET(d, PTE_TYPE)) {
+			table = d & oa_mask & ~((1ull << g) - 1);
+			if (table >> s2.ps) {
+				s2fault(EVT_F_ADDR_SIZE);
+				return false;
+			}
+			continue;
+		}
+		const bool block_ok = (g == 12 && (level == 1 || level == 2)) || (g != 12 && level == 2);
+		if (level == 3 ? !SMMU_GET(d, PTE_TYPE) : !block_ok) {
+			s2fault(EVT_F_TRANSLATION);
+			return false;
+		}
+		const uint64_t out = d & oa_mask & ~((1ull << sh) - 1);
+		if (out >> s2.ps) {
+			s2fault(EVT_F_ADDR_SIZE);
+			return false;
+		}
+		if (!SMMU_GET(d, PTE_AF) && !s2.affd) {
+			s2fault(EVT_F_ACCESS);
+			return false;
+		}
+		// S2AP: bit 6 read, bit 7 write; XN in bit 54 (no IDR3.XNX).
+		const bool r = (d >> 6) & 1u, w = (d >> 7) & 1u, x = r && !SMMU_GET(d, PTE_UXN);
+		perm = (uint8_t)(r | (w << 1) | (x << 2));
+		if (!(write ? w : instr ? x : r)) {
+			s2fault(EVT_F_PERMISSION);
+			return false;
+		}
+		pa = out | (ipa & ((1ull << sh) - 1));
+		shift = sh;
+		return true;
+	}
 }
 
 bool Smmu::cd_illegal(const CfgVal &cd, const CfgVal &ste) const
@@ -260,8 +374,14 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		const unsigned bit = (eff_priv(hit->privcfg, t.priv) ? 4u : 0u) | (eff_instr(hit->instcfg, t.instr, write) ? 2u : 0u) |
 				     (write ? 1u : 0u);
 		if (!((hit->perm_ok >> bit) & 1u)) {
-			fault(t, o, EVT_F_PERMISSION, access_bits(hit->privcfg, hit->instcfg) | class_in, t.addr, 0, hit->fault_r,
-			      hit->fault_a ? XLATE_ABORT : XLATE_RAZWI);
+			const uint64_t acc = access_bits(hit->privcfg, hit->instcfg) | class_in;
+			if (hit->s2 && ((hit->perm_s1 >> bit) & 1u)) { // denied by stage 2: S2 fault with the IPA
+				const uint64_t ipa = hit->ipa_base | (t.addr & ((1ull << hit->page_shift) - 1));
+				fault(t, o, EVT_F_PERMISSION, acc | SMMU_PREP(EVT1_S2, 1), t.addr, ipa & SMMU_MASK(EVT3_IPA),
+				      hit->s2_record, XLATE_ABORT);
+			} else {
+				fault(t, o, EVT_F_PERMISSION, acc, t.addr, 0, hit->fault_r, hit->fault_a ? XLATE_ABORT : XLATE_RAZWI);
+			}
 			return;
 		}
 		o.pa = hit->out_base | (t.addr & ((1ull << hit->page_shift) - 1));
@@ -288,8 +408,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		bad_sid();
 		return;
 	}
-	uint64_t ste_pa;
-	bool abort = false;
+	uint64_t ste_pa, fetch_pa = 0;
 	const unsigned fmt = p_.st_level ? (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_FMT) : 0;
 	if (fmt == STRTAB_FMT_2LVL) {
 		unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
@@ -298,7 +417,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		const uint32_t l1idx = split >= 32 ? 0 : t.sid >> split;
 		const uint64_t l1pa = st_base + (uint64_t)l1idx * L1STD_SIZE;
 		CfgVal l1;
-		if (!fetch_cfg(CFG_L1STD, t.sid, l1idx, l1pa, 1, l1, ST_RD_L1STD, path, abort)) {
+		if (fetch_cfg(CFG_L1STD, t.sid, l1idx, l1pa, 1, l1, ST_RD_L1STD, path, t, o, nullptr, 0, fetch_pa) != FETCH_OK) {
 			abort_evt(EVT_F_STE_FETCH, 0, 0, l1pa & SMMU_MASK(EVT3_FETCHADDR));
 			return;
 		}
@@ -313,7 +432,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		ste_pa = st_base + (uint64_t)t.sid * STE_SIZE;
 	}
 	CfgVal ste;
-	if (!fetch_cfg(CFG_STE, t.sid, 0, ste_pa, STE_DWORDS, ste, ST_RD_STE, path, abort)) {
+	if (fetch_cfg(CFG_STE, t.sid, 0, ste_pa, STE_DWORDS, ste, ST_RD_STE, path, t, o, nullptr, 0, fetch_pa) != FETCH_OK) {
 		abort_evt(EVT_F_STE_FETCH, 0, 0, ste_pa & SMMU_MASK(EVT3_FETCHADDR));
 		return;
 	}
@@ -337,8 +456,44 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	TbuEntry fill;
 	fill.privcfg = (uint8_t)privcfg;
 	fill.instcfg = (uint8_t)instcfg;
+	const S2Cfg s2 = (config & 2u) ? s2_config(ste) : S2Cfg();
+	// TLB entries carry STE.S2VMID when the SMMU has stage 2 (also for stage-1-only STEs).
+	fill.vmid = p_.s2p ? (uint16_t)(SMMU_GET(ste.dw[2], STE2_S2VMID) & (p_.vmid16 ? 0xFFFFu : 0xFFu)) : 0;
+	const bool in_eff = eff_instr(instcfg, t.instr, write);
+	// Stage-1 bypassed with stage 2 on (Config=110, or S1DSS=bypass when nested): IPA = input.
+	auto stage2_only = [&]() {
+		uint64_t pa;
+		unsigned shift;
+		uint8_t perm;
+		if (!s2_translate(t, o, s2, t.addr, EVT_CLASS_IN, acc_bits | class_in, write, in_eff, path, pa, shift, perm))
+			return;
+		o.pa = pa;
+		path.data = true;
+		fill.out_base = pa & ~((1ull << shift) - 1);
+		fill.page_shift = (uint8_t)shift;
+		fill.global = true;
+		fill.s1 = false;
+		fill.s2 = true;
+		fill.perm_ok = 0;
+		for (unsigned b = 0; b < 8; b++) {
+			const bool bw = b & 1u, bi = (b >> 1) & 1u;
+			if (!(bw && bi) && (bw ? perm & 2u : bi ? perm & 4u : perm & 1u))
+				fill.perm_ok |= (uint8_t)(1u << b);
+		}
+		fill.fault_a = true;
+		fill.fault_r = s2.record;
+		fill.s2_record = s2.record;
+		fill.perm_s1 = 0xFF;
+		fill.ipa_base = t.addr & ~((1ull << shift) - 1);
+		tbu.mtlb.insert(t.sid, ctx_ssid, t.addr, fill);
+		tbu.utlb.insert(t.sid, ctx_ssid, t.addr, fill);
+	};
 	// Bypass (stage 1 off, or S1DSS=bypass): the output is the input, checked against the OAS.
 	auto bypass = [&]() {
+		if (s2.on) {
+			stage2_only();
+			return;
+		}
 		if (t.addr >> oas_mask_bits_) {
 			abort_evt(EVT_F_ADDR_SIZE, acc_bits | class_in, t.addr, 0);
 			return;
@@ -350,7 +505,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		tbu.mtlb.insert(t.sid, ctx_ssid, t.addr, fill);
 		tbu.utlb.insert(t.sid, ctx_ssid, t.addr, fill);
 	};
-	if (config == STE_CONFIG_BYPASS) {
+	if (config == STE_CONFIG_BYPASS || config == STE_CONFIG_S2_TRANS) {
 		if (t.ssv) {
 			abort_evt(EVT_C_BAD_SUBSTREAMID, 0, 0, 0); // a SubstreamID needs stage 1
 			return;
@@ -359,7 +514,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		return;
 	}
 
-	// 4. Substreams (digest 8.4). Config is 101 here (stage 2 was rejected above).
+	// 4. Substreams (digest 8.4). Config is 101 or (nested) 111 here.
 	const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(ste.dw[0], STE0_S1CDMAX) : 0;
 	const unsigned s1dss = (unsigned)SMMU_GET(ste.dw[1], STE1_S1DSS);
 	uint32_t cdidx = 0;
@@ -394,8 +549,11 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 			const uint32_t l1idx = cdidx >> split;
 			const uint64_t l1pa = ctx + (uint64_t)l1idx * L1CD_SIZE;
 			CfgVal l1;
-			if (!fetch_cfg(CFG_L1CD, t.sid, l1idx, l1pa, 1, l1, ST_RD_L1CD, path, abort)) {
-				abort_evt(EVT_F_CD_FETCH, 0, 0, l1pa & SMMU_MASK(EVT3_FETCHADDR));
+			const FetchResult fr = fetch_cfg(CFG_L1CD, t.sid, l1idx, l1pa, 1, l1, ST_RD_L1CD, path, t, o,
+							 s2.on ? &s2 : nullptr, acc_bits, fetch_pa);
+			if (fr != FETCH_OK) {
+				if (fr == FETCH_ABORT)
+					abort_evt(EVT_F_CD_FETCH, 0, 0, fetch_pa & SMMU_MASK(EVT3_FETCHADDR));
 				return;
 			}
 			uint64_t l2 = l1.dw[0] & SMMU_MASK(L1CD_L2PTR);
@@ -411,8 +569,11 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		}
 	}
 	CfgVal cd;
-	if (!fetch_cfg(CFG_CD, t.sid, cdidx, cd_pa, CD_DWORDS, cd, ST_RD_CD, path, abort)) {
-		abort_evt(EVT_F_CD_FETCH, 0, 0, cd_pa & SMMU_MASK(EVT3_FETCHADDR));
+	const FetchResult fr = fetch_cfg(CFG_CD, t.sid, cdidx, cd_pa, CD_DWORDS, cd, ST_RD_CD, path, t, o,
+					 s2.on ? &s2 : nullptr, acc_bits, fetch_pa);
+	if (fr != FETCH_OK) {
+		if (fr == FETCH_ABORT)
+			abort_evt(EVT_F_CD_FETCH, 0, 0, fetch_pa & SMMU_MASK(EVT3_FETCHADDR));
 		return;
 	}
 	if (cd_illegal(cd, ste)) {
@@ -464,7 +625,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		// One lookup probes every level in parallel; the deepest table entry wins.
 		stats.c[ST_WALK_LOOKUPS]++;
 		for (int l = 2; l >= (int)start; l--) {
-			WalkKey k = make_walk_key(0, 1, 0, asid, (uint8_t)l, level_shift((unsigned)l), va);
+			WalkKey k = make_walk_key(0, 1, fill.vmid, asid, (uint8_t)l, level_shift((unsigned)l), va);
 			if (const WalkVal *w = walk_cache((unsigned)l).lookup(k, k.set_index())) {
 				table = w->table;
 				acc = w->acc;
@@ -479,7 +640,13 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		const unsigned shift = level_shift(level);
 		const unsigned bits = level == start ? start_bits : stride;
 		const uint64_t idx = (va >> shift) & ((1ull << bits) - 1);
-		const uint64_t dpa = table + idx * 8;
+		uint64_t dpa = table + idx * 8;
+		if (s2.on) { // nested: S1 tables live in IPA space (faults here are CLASS=TT)
+			unsigned sh2;
+			uint8_t perm2;
+			if (!s2_translate(t, o, s2, dpa, EVT_CLASS_TT, acc_bits, false, false, path, dpa, sh2, perm2))
+				return;
+		}
 		uint64_t d = 0;
 		if (!read_desc(dpa, d, ST_RD_PTE0 + level, path)) {
 			abort_evt(EVT_F_WALK_EABT, acc_bits | SMMU_PREP(EVT1_CLASS, EVT_CLASS_TT), t.addr,
@@ -498,7 +665,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 			}
 			if (!had)
 				acc |= d & table_attr_mask;
-			WalkKey k = make_walk_key(0, 1, 0, asid, (uint8_t)level, shift, va);
+			WalkKey k = make_walk_key(0, 1, fill.vmid, asid, (uint8_t)level, shift, va);
 			WalkVal w;
 			w.table = next;
 			w.acc = acc;
@@ -537,18 +704,33 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 			return;
 		}
 		o.pa = out | (va & ((1ull << shift) - 1));
+		unsigned out_shift = shift;
+		uint8_t s2perm = 7;
+		if (s2.on) { // 7. the IPA through stage 2 (CLASS=IN)
+			unsigned sh2;
+			if (!s2_translate(t, o, s2, o.pa, EVT_CLASS_IN, acc_bits | class_in, write, in, path, o.pa, sh2, s2perm))
+				return;
+			out_shift = std::min(shift, sh2); // the combined entry covers the smaller page
+		}
 		path.data = true;
-		// 7. Fill the TBU TLBs (only successful translations are cached).
-		uint8_t perm = 0;
+		// 8. Fill the TBU TLBs (only successful translations are cached).
+		uint8_t perm = 0, perm_s1 = 0;
 		for (unsigned b = 0; b < 8; b++) {
 			const bool bw = b & 1u, bi = (b >> 1) & 1u, bp = (b >> 2) & 1u;
 			if (bw && bi)
 				continue; // no instruction writes
-			if (allowed(eff, bp, bi, bw, wxn, pan))
+			if (!allowed(eff, bp, bi, bw, wxn, pan))
+				continue;
+			perm_s1 |= (uint8_t)(1u << b);
+			if (bw ? s2perm & 2u : bi ? s2perm & 4u : s2perm & 1u)
 				perm |= (uint8_t)(1u << b);
 		}
-		fill.out_base = out;
-		fill.page_shift = (uint8_t)shift;
+		fill.perm_s1 = perm_s1;
+		fill.s2_record = s2.record;
+		fill.ipa_base = (out | (va & ((1ull << shift) - 1))) & ~((1ull << out_shift) - 1);
+		fill.out_base = o.pa & ~((1ull << out_shift) - 1);
+		fill.page_shift = (uint8_t)out_shift;
+		fill.s2 = s2.on;
 		fill.level = (uint8_t)level;
 		fill.asid = asid;
 		fill.global = !SMMU_GET(d, PTE_NG);

@@ -13,7 +13,7 @@ struct smmusim_config;
 struct SmmuParams {
 	// smmu.*: ID register contents (what software discovers) and register/command timing.
 	unsigned sidsize = 24, ssidsize = 20, cmdqs = 19, eventqs = 19;
-	bool cd2l = true, asid16 = true, vmid16 = true, msi = true, sev = true, ril = true, had = true;
+	bool s2p = false, cd2l = true, asid16 = true, vmid16 = true, msi = true, sev = true, ril = true, had = true;
 	bool gran4k = true, gran16k = true, gran64k = true;
 	unsigned st_level = 1;    // IDR0.ST_LEVEL encoding
 	unsigned oas = 5;         // IDR5.OAS encoding

@@ -43,7 +43,7 @@ enum StatId : unsigned {
 	ST_UTLB_LOOKUPS, ST_UTLB_MISSES, ST_MTLB_LOOKUPS, ST_MTLB_MISSES, ST_MTLB_PROBES,
 	ST_CFG_LOOKUPS, ST_CFG_MISSES, ST_CFG_L1_LOOKUPS, ST_CFG_L1_MISSES,
 	ST_WALK_LOOKUPS, ST_WALK_HITS, ST_WALKS,
-	ST_RD_L1STD, ST_RD_STE, ST_RD_L1CD, ST_RD_CD, ST_RD_PTE0, ST_RD_PTE1, ST_RD_PTE2, ST_RD_PTE3,
+	ST_RD_L1STD, ST_RD_STE, ST_RD_L1CD, ST_RD_CD, ST_RD_PTE0, ST_RD_PTE1, ST_RD_PTE2, ST_RD_PTE3, ST_RD_S2PTE,
 	ST_LAT_TOTAL, ST_LAT_MAX, ST_IRQ_EVENTQ, ST_IRQ_GERROR,
 	ST_COUNT
 };
@@ -98,7 +98,22 @@ struct TbuEntry {
 	// record, and the CD fault configuration (A, R) for a permission fault.
 	uint8_t perm_ok = 0xFF, privcfg = 0, instcfg = 0;
 	bool fault_a = true, fault_r = true;
+	bool s1 = true, s2 = false; // which stages the entry combines (for TLBI_S2_IPA / NH_*)
+	// With stage 2: the accesses stage 1 alone allows (a hit denied only by stage 2 is a stage-2
+	// fault), the IPA of the page, and STE.S2R.
+	uint8_t perm_s1 = 0xFF;
+	bool s2_record = true;
+	uint64_t ipa_base = 0;
 };
+
+// Decoded stage-2 configuration of an STE (Config 11x, IDR0.S2P=1).
+struct S2Cfg {
+	bool on = false, affd = false, record = false;
+	uint16_t vmid = 0;
+	unsigned g = 12, ia = 48, start = 0, ps = 48;
+	uint64_t ttb = 0;
+};
+enum FetchResult : uint8_t { FETCH_OK, FETCH_ABORT, FETCH_FAULTED };
 
 // Micro TLB or main TLB of one TBU: a SetAssocCache, probed once per page size present.
 class TbuTlb {
@@ -220,9 +235,18 @@ private:
 	bool fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t dw2, uint64_t dw3, bool record,
 		   uint8_t status);
 	bool read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path);
-	bool fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out,
-		       unsigned stat, Path &path, bool &abort);
+	// Fetch through the configuration cache; with s2, addr is an IPA translated on a miss (a
+	// stage-2 fault is raised there and gives FETCH_FAULTED). fetch_pa: the PA read.
+	FetchResult fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
+			      unsigned stat, Path &path, const Txn &t, Outcome &o, const S2Cfg *s2, uint64_t acc_bits,
+			      uint64_t &fetch_pa);
 	bool ste_illegal(const CfgVal &ste) const;
+	bool s2_illegal(const CfgVal &ste) const;
+	S2Cfg s2_config(const CfgVal &ste) const;
+	// Stage-2 translation of ipa (CLASS cls). On a fault the event is raised (S2=1) and false is
+	// returned. perm: bit 0 read, 1 write, 2 execute allowed by the leaf.
+	bool s2_translate(const Txn &t, Outcome &o, const S2Cfg &s2, uint64_t ipa, unsigned cls, uint64_t acc_bits,
+			  bool write, bool instr, Path &path, uint64_t &pa, unsigned &shift, uint8_t &perm);
 	bool cd_illegal(const CfgVal &cd, const CfgVal &ste) const;
 	uint64_t timing(const Txn &t, const Path &path, uint64_t &tcu_slot_wait);
 
