@@ -46,11 +46,11 @@ static unsigned long long num(const struct bench_kv *kv, const char *k)
 static int cmp_kv(const void *a, const void *b)
 {
 	const struct bench_kv *x = *(struct bench_kv *const *)a, *y = *(struct bench_kv *const *)b;
-	static const char *const allocs[] = {"dense", "scattered"}, *const acc[] = {"random", "stream", "burst"};
+	static const char *const allocs[] = {"dense", "scattered", "strided"}, *const acc[] = {"random", "stream", "burst"};
 	int d;
 	if ((d = rank(bench_kv_get(x, "layout"), layouts, 3) - rank(bench_kv_get(y, "layout"), layouts, 3)))
 		return d;
-	if ((d = rank(bench_kv_get(x, "alloc"), allocs, 2) - rank(bench_kv_get(y, "alloc"), allocs, 2)))
+	if ((d = rank(bench_kv_get(x, "alloc"), allocs, 3) - rank(bench_kv_get(y, "alloc"), allocs, 3)))
 		return d;
 	if ((d = rank(bench_kv_get(x, "access"), acc, 3) - rank(bench_kv_get(y, "access"), acc, 3)))
 		return d;
@@ -103,11 +103,11 @@ static void human_bytes(char *buf, size_t len, unsigned long long b)
 
 static int plots(const char *dir, struct bench_kv **v, size_t n)
 {
-	static const char *const allocs[] = {"dense", "scattered"};
+	static const char *const allocs[] = {"dense", "scattered", "strided"};
 	char path[4200];
 	bool any = false;
 	for (int l = 0; l < 3; l++)
-		for (int a = 0; a < 2; a++) {
+		for (int a = 0; a < 3; a++) {
 			snprintf(path, sizeof(path), "%s/plot-%s-%s.dat", dir, layouts[l], allocs[a]);
 			FILE *f = fopen(path, "w");
 			if (!f)
@@ -141,9 +141,9 @@ static int plots(const char *dir, struct bench_kv **v, size_t n)
 			dir, term[t][1]);
 		fprintf(g, "plot ");
 		for (int l = 0; l < 3; l++)
-			for (int a = 0; a < 2; a++)
+			for (int a = 0; a < 3; a++)
 				fprintf(g, "%s'%s/plot-%s-%s.dat' using 1:2 with linespoints lc %d dt %d pt %d title '%s, %s'",
-					l || a ? ", " : "", dir, layouts[l], allocs[a], l + 1, a ? 2 : 1, 7 + a, layouts[l],
+					l || a ? ", " : "", dir, layouts[l], allocs[a], l + 1, a ? a + 1 : 1, 7 + 2 * a, layouts[l],
 					allocs[a]);
 		fprintf(g, "\nset output '%s/cd-latency.%s'\nunset logscale y\nset format y '%%g'\nset yrange [0:*]\n"
 			   "set ylabel 'mean translation latency (cycles)'\n"
@@ -151,9 +151,9 @@ static int plots(const char *dir, struct bench_kv **v, size_t n)
 			dir, term[t][1]);
 		fprintf(g, "plot ");
 		for (int l = 0; l < 3; l++)
-			for (int a = 0; a < 2; a++)
+			for (int a = 0; a < 3; a++)
 				fprintf(g, "%s'%s/plot-%s-%s.dat' using 1:3 with linespoints lc %d dt %d pt %d title '%s, %s'",
-					l || a ? ", " : "", dir, layouts[l], allocs[a], l + 1, a ? 2 : 1, 7 + a, layouts[l],
+					l || a ? ", " : "", dir, layouts[l], allocs[a], l + 1, a ? a + 1 : 1, 7 + 2 * a, layouts[l],
 					allocs[a]);
 		fprintf(g, "\nunset yrange\n");
 	}

@@ -31,8 +31,8 @@
 enum { L_LINEAR, L_2L4K, L_2L64K, L_COUNT };
 static const char *const layout_names[] = {"linear", "2l-4k", "2l-64k"};
 static const enum smmu_cd_layout layout_enum[] = {SMMU_CD_LAYOUT_LINEAR, SMMU_CD_LAYOUT_2L_4K, SMMU_CD_LAYOUT_2L_64K};
-enum { A_DENSE, A_SCATTERED };
-static const char *const alloc_names[] = {"dense", "scattered"};
+enum { A_DENSE, A_SCATTERED, A_STRIDED, A_COUNT };
+static const char *const alloc_names[] = {"dense", "scattered", "strided"};
 enum { X_STREAM, X_RANDOM, X_BURST };
 static const char *const access_names[] = {"stream", "random", "burst"};
 
@@ -97,8 +97,8 @@ static size_t sweep(const struct opts *o, struct point *v, size_t cap)
 	size_t n = 0;
 	for (unsigned l = 0; l < L_COUNT; l++)
 		for (size_t i = 0; i < nn; i++)
-			for (unsigned a = A_DENSE; a <= A_SCATTERED; a++)
-				if (!(a == A_SCATTERED && ns[i] > MAX_PASID / 2))
+			for (unsigned a = A_DENSE; a < A_COUNT; a++)
+				if (!(a != A_DENSE && ns[i] > MAX_PASID / 2))
 					n = add_point(v, n, cap, l, ns[i], a, X_RANDOM, 64, false, d, o->seed);
 	for (unsigned l = 0; l < L_COUNT; l++)
 		for (size_t i = 0; i < nb; i++)
@@ -128,12 +128,12 @@ static bool parse_point_id(const char *id, struct point *p)
 		if (!strcmp(ac, access_names[i]))
 			p->access = i;
 	}
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < A_COUNT; i++)
 		if (!strcmp(al, alloc_names[i]))
 			p->alloc = i;
-	if (p->layout > 2 || p->alloc > 1 || p->access > 2 || (strcmp(l1, "on") && strcmp(l1, "off")))
+	if (p->layout > 2 || p->alloc >= A_COUNT || p->access > 2 || (strcmp(l1, "on") && strcmp(l1, "off")))
 		return false;
-	if (n < 1 || n > MAX_PASID || d < 1 || (p->alloc == A_SCATTERED && n > MAX_PASID / 2))
+	if (n < 1 || n > MAX_PASID || d < 1 || (p->alloc != A_DENSE && n > MAX_PASID / 2))
 		return false;
 	p->pasids = n;
 	p->cfg_entries = cfg;
@@ -189,17 +189,30 @@ static int setup(struct run *r, const struct point *p, char *err, size_t errlen)
 			return SMMUSIM_EXIT_SIM;
 		}
 	}
-	/* dense: PASIDs 1..N; scattered: 1..N*stride allocated, then all but every stride-th freed */
+	/*
+	 * dense: PASIDs 1..N from the allocator (lowest free first);
+	 * scattered: 1..N*k from the allocator, k = min(64, (2^20-1)/N), then all but every k-th detached
+	 * and freed (leaves stay: the driver frees them only with the table);
+	 * strided: only k, 2k, ..., N*k attached, k = (2^20-1)/N: spread over the whole SSID space,
+	 * caller-chosen (iommu_attach_device_pasid, Linux v6.2+).
+	 */
 	r->stride = 1;
-	if (p->alloc == A_SCATTERED) {
+	if (p->alloc != A_DENSE) {
 		r->stride = MAX_PASID / p->pasids;
-		if (r->stride > SCATTER_MAX_STRIDE)
-			r->stride = SCATTER_MAX_STRIDE;
+		if (p->alloc == A_SCATTERED && r->stride > SCATTER_MAX_STRIDE)
+			r->stride = SCATTER_MAX_STRIDE; /* N*k attaches: keep the allocation phase bounded */
 	}
-	uint32_t total = p->pasids * r->stride;
+	r->live = malloc(sizeof(*r->live) * p->pasids);
+	if (!r->live) {
+		snprintf(err, errlen, "out of memory");
+		return SMMUSIM_EXIT_SIM;
+	}
+	uint32_t total = p->pasids * r->stride, n = 0;
 	for (uint32_t i = 1; i <= total; i++) {
-		uint32_t pasid = iommu_alloc_global_pasid(smmu, r->dev);
-		if (pasid != i) {
+		if (p->alloc == A_STRIDED && i % r->stride)
+			continue;
+		uint32_t pasid = i;
+		if (p->alloc != A_STRIDED && (pasid = iommu_alloc_global_pasid(smmu, r->dev)) != i) {
 			snprintf(err, errlen, "the PASID allocator gave %u, expected %u", pasid, i);
 			return SMMUSIM_EXIT_SIM;
 		}
@@ -211,20 +224,13 @@ static int setup(struct run *r, const struct point *p, char *err, size_t errlen)
 		if ((i & 4095) == 0)
 			smmu_evtq_drain(smmu, NULL, NULL);
 	}
-	r->live = malloc(sizeof(*r->live) * p->pasids);
-	if (!r->live) {
-		snprintf(err, errlen, "out of memory");
-		return SMMUSIM_EXIT_SIM;
-	}
-	uint32_t n = 0;
-	for (uint32_t pasid = 1; pasid <= total; pasid++) {
-		if (pasid % r->stride == 0) {
-			r->live[n++] = pasid;
-			continue;
+	for (uint32_t pasid = r->stride; pasid <= total; pasid += r->stride)
+		r->live[n++] = pasid;
+	for (uint32_t pasid = 1; p->alloc == A_SCATTERED && pasid <= total; pasid++)
+		if (pasid % r->stride) {
+			iommu_detach_device_pasid(smmu, r->dom[domain_of(r, pasid)], r->dev, pasid);
+			iommu_free_global_pasid(smmu, pasid);
 		}
-		iommu_detach_device_pasid(smmu, r->dom[domain_of(r, pasid)], r->dev, pasid);
-		iommu_free_global_pasid(smmu, pasid);
-	}
 	if (n != p->pasids) {
 		snprintf(err, errlen, "%u live PASIDs, expected %u", n, p->pasids);
 		return SMMUSIM_EXIT_SIM;
@@ -439,7 +445,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: smmusim bench cd-layouts [OPTIONS]\n\n"
 		"The CD-table layout study: layouts (linear, 2l-4k, 2l-64k) x live PASIDs (1 .. 2^20-1) x\n"
-		"allocation (dense from 1; scattered: N*k allocated, all but every k-th freed) x access\n"
+		"allocation (dense from 1; scattered: N*k allocated, all but every k-th freed; strided: only\n"
+		"k, 2k, .. N*k attached, spread over the SSID space) x access\n"
 		"(stream, random, burst) x configuration cache (tcu.cfg.entries, tcu.cfg.cache_l1).\n"
 		"Each point is one process and one result file OUT/ID.json.\n\n"
 		"  -l, --list             print the points, one per line: ID and parameters\n"
