@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -124,6 +125,32 @@ TEST_F(Config, SecondCreateFails)
 	EXPECT_NE(nullptr, std::strstr(err, "one simulation per process"));
 	smmusim_destroy(a);
 	EXPECT_EQ(nullptr, smmusim_create(c, err, sizeof err)) << "not even after destroy";
+}
+
+} // namespace
+
+namespace {
+
+// docs/configuration.md documents every parameter with its default ("| `key` | default | ...").
+TEST(ConfigDocs, EveryKeyDocumentedWithItsDefault)
+{
+	const char *src = std::getenv("SMMUSIM_SOURCE_DIR");
+	std::string path = std::string(src ? src : SMMUSIM_SOURCE_DIR_FALLBACK) + "/docs/configuration.md";
+	FILE *f = std::fopen(path.c_str(), "r");
+	ASSERT_NE(nullptr, f) << path;
+	std::string doc;
+	char buf[4096];
+	size_t n;
+	while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+		doc.append(buf, n);
+	std::fclose(f);
+	smmusim_config *c = smmusim_config_new();
+	for (size_t i = 0; i < smmusim_config_count(c); i++) {
+		const char *k = smmusim_config_key(c, i);
+		std::string row = std::string("| `") + k + "` | " + smmusim_config_get(c, k) + " |";
+		EXPECT_NE(std::string::npos, doc.find(row)) << "missing or wrong default in docs/configuration.md: " << row;
+	}
+	smmusim_config_free(c);
 }
 
 } // namespace
