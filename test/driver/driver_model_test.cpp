@@ -3,6 +3,8 @@
 // computed here, never read back from the model's state.
 #include <gtest/gtest.h>
 
+#include "sim_fixture.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -19,57 +21,11 @@ namespace {
 
 const unsigned long long K = 1024, M = K * K, G = K * M;
 
-class DriverModel : public ::testing::Test {
+class DriverModel : public SimDriverFixture {
 protected:
-	smmusim *sim = nullptr;
-	smmu_device *smmu = nullptr;
-	smmu_options opts{};
-	std::vector<std::pair<std::string, std::string>> config;
-
-	void Up()
-	{
-		char err[256] = "";
-		smmusim_config *cfg = smmusim_config_new();
-		ASSERT_NE(cfg, nullptr);
-		for (auto &kv : config)
-			ASSERT_EQ(smmusim_config_set(cfg, kv.first.c_str(), kv.second.c_str(), err, sizeof err), 0) << err;
-		sim = smmusim_create(cfg, err, sizeof err);
-		smmusim_config_free(cfg);
-		ASSERT_NE(sim, nullptr) << err;
-		ASSERT_EQ(smmu_probe(smmusim_regif(sim), &opts, &smmu), 0);
-		ASSERT_EQ(smmu_reset(smmu), 0);
-	}
-	void TearDown() override
-	{
-		if (smmu)
-			smmu_remove(smmu);
-		if (sim)
-			smmusim_destroy(sim);
-	}
-
 	smmusim_dma_result Dma(uint32_t sid, uint64_t addr, bool write, bool priv = false)
 	{
-		struct smmusim_dma req{};
-		req.port = 0;
-		req.sid = sid;
-		req.addr = addr;
-		req.size = 64;
-		req.write = write;
-		req.priv = priv;
-		uint8_t buf[64];
-		std::memset(buf, 0xA5, sizeof buf);
-		smmusim_dma_result res{};
-		EXPECT_EQ(smmusim_dma(sim, &req, buf, &res), 0);
-		return res;
-	}
-	std::vector<smmu_event> Drain()
-	{
-		std::vector<smmu_event> v;
-		int n = smmu_evtq_drain(smmu, [](void *arg, const smmu_event *ev) {
-			static_cast<std::vector<smmu_event> *>(arg)->push_back(*ev);
-		}, &v);
-		EXPECT_EQ(n, (int)v.size());
-		return v;
+		return SimDriverFixture::Dma(sid, -1, addr, write, 64, nullptr, priv);
 	}
 	// DMA at addr translates to pa (read and write).
 	void ExpectTranslated(uint32_t sid, uint64_t addr, uint64_t pa)

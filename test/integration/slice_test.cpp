@@ -4,6 +4,8 @@
 // check here is against values computed in the test, not read back from the model's own state.
 #include <gtest/gtest.h>
 
+#include "sim_fixture.hpp"
+
 #include <cstring>
 #include <vector>
 
@@ -58,26 +60,19 @@ struct CountingRegif {
 	}
 };
 
-class Slice : public ::testing::Test {
+class Slice : public SimDriverFixture {
 protected:
 	void SetUp() override
 	{
-		char err[256] = "";
-		smmusim_config *cfg = smmusim_config_new();
-		ASSERT_NE(cfg, nullptr);
 		// A small SMMU that Linux would also drive with a linear stream table (SIDSIZE <= 8):
 		// 256 STEs, 16 KB, instead of a 1 GiB linear table for 24 StreamID bits.
-		ASSERT_EQ(smmusim_config_set(cfg, "smmu.sidsize", "8", err, sizeof err), 0) << err;
-		sim = smmusim_create(cfg, err, sizeof err);
-		smmusim_config_free(cfg);
-		ASSERT_NE(sim, nullptr) << err;
-		counting = new CountingRegif(sim);
-
-		smmu_options opts{};
+		config = {{"smmu.sidsize", "8"}};
 		opts.force_linear_strtab = true;
-		opts.strtab_split = 0;
-		ASSERT_EQ(smmu_probe(&counting->regif, &opts, &smmu), 0);
-		ASSERT_EQ(smmu_reset(smmu), 0);
+		CreateSim();
+		ASSERT_NE(sim, nullptr);
+		counting = new CountingRegif(sim);
+		ProbeDriver(&counting->regif);
+		ASSERT_NE(smmu, nullptr);
 		ASSERT_FALSE(smmu_strtab_is_2lvl(smmu));
 
 		ASSERT_EQ(iommu_probe_device(smmu, &kSidBypass, 1, &m_bypass), 0);
@@ -98,38 +93,16 @@ protected:
 
 	void TearDown() override
 	{
-		// The driver's memory all lives in the platform's RAM; remove() exercises its teardown.
-		if (smmu)
-			smmu_remove(smmu);
+		SimDriverFixture::TearDown(); // the driver still calls the wrapper while it tears down
 		delete counting;
-		if (sim)
-			smmusim_destroy(sim);
 	}
 
 	smmusim_dma_result dma(uint32_t sid, uint64_t addr, bool write, void *data, uint32_t size)
 	{
-		struct smmusim_dma req{};
-		req.sid = sid;
-		req.addr = addr;
-		req.size = size;
-		req.write = write;
-		smmusim_dma_result res{};
-		EXPECT_EQ(smmusim_dma(sim, &req, data, &res), 0);
-		return res;
+		return Dma(sid, -1, addr, write, size, data);
 	}
 
-	std::vector<smmu_event> drain()
-	{
-		std::vector<smmu_event> evs;
-		EXPECT_GE(smmu_evtq_drain(smmu, [](void *arg, const smmu_event *ev) {
-			static_cast<std::vector<smmu_event> *>(arg)->push_back(*ev);
-		}, &evs), 0);
-		return evs;
-	}
-
-	smmusim *sim = nullptr;
 	CountingRegif *counting = nullptr;
-	smmu_device *smmu = nullptr;
 	smmu_master *m_bypass = nullptr, *m_abort = nullptr, *m_s1 = nullptr;
 	iommu_domain *d_identity = nullptr, *d_blocked = nullptr, *d_dma = nullptr;
 	smmu_dma_buf buf{};
@@ -179,7 +152,7 @@ TEST_F(Slice, Stage1TranslatesToMappedPhysicalAddress)
 	smmusim_dma_result r = dma(kSidS1, kIova + 4096 + 0x80, false, rd, sizeof rd);
 	ASSERT_EQ(r.status, SMMUSIM_DMA_OK);
 	EXPECT_STREQ(rd, msg);
-	EXPECT_TRUE(drain().empty());
+	EXPECT_TRUE(Drain().empty());
 	// And the driver's own page-table walk agrees with the model's.
 	EXPECT_EQ(iommu_iova_to_phys(smmu, d_dma, kIova + 4096 + 0x80), buf.bus + 4096 + 0x80);
 }
@@ -206,7 +179,7 @@ TEST_F(Slice, AbortStreamFaultsWithoutEvent)
 	uint32_t back = 0;
 	ASSERT_EQ(smmusim_mem_read(sim, buf.bus + 0x100, &back, sizeof back), 0);
 	EXPECT_EQ(back, 0u);
-	EXPECT_TRUE(drain().empty());
+	EXPECT_TRUE(Drain().empty());
 }
 
 // Unmapped: F_TRANSLATION is written to the event queue and the driver decodes it.
@@ -222,7 +195,7 @@ TEST_F(Slice, UnmappedAddressRecordsTranslationFault)
 	smmusim_dma_result wr = dma(kSidS1, kUnmapped + 0x1000, true, &w, sizeof w);
 	EXPECT_EQ(wr.status, SMMUSIM_DMA_ABORT);
 
-	std::vector<smmu_event> evs = drain();
+	std::vector<smmu_event> evs = Drain();
 	ASSERT_EQ(evs.size(), 2u);
 	EXPECT_EQ(evs[0].type, EVT_F_TRANSLATION);
 	EXPECT_STREQ(smmu_event_name(evs[0].type), "F_TRANSLATION");

@@ -3,6 +3,8 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include "sim_fixture.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
@@ -22,33 +24,8 @@ namespace {
 const uint64_t KiB = 1024, MiB = KiB * KiB;
 const int RW = IOMMU_READ | IOMMU_WRITE;
 
-class PasidModel : public ::testing::Test {
+class PasidModel : public SimDriverFixture {
 protected:
-	smmusim *sim = nullptr;
-	smmu_device *smmu = nullptr;
-	smmu_options opts{};
-	std::vector<std::pair<std::string, std::string>> config;
-
-	void Up()
-	{
-		char err[256] = "";
-		smmusim_config *cfg = smmusim_config_new();
-		ASSERT_NE(cfg, nullptr);
-		for (auto &kv : config)
-			ASSERT_EQ(smmusim_config_set(cfg, kv.first.c_str(), kv.second.c_str(), err, sizeof err), 0) << err;
-		sim = smmusim_create(cfg, err, sizeof err);
-		smmusim_config_free(cfg);
-		ASSERT_NE(sim, nullptr) << err;
-		ASSERT_EQ(smmu_probe(smmusim_regif(sim), &opts, &smmu), 0);
-		ASSERT_EQ(smmu_reset(smmu), 0);
-	}
-	void TearDown() override
-	{
-		if (smmu)
-			smmu_remove(smmu);
-		if (sim)
-			smmusim_destroy(sim);
-	}
 	smmu_master *Dev(uint32_t sid, uint32_t bits)
 	{
 		iommu_device_desc desc = {&sid, 1, bits, nullptr};
@@ -62,20 +39,10 @@ protected:
 		EXPECT_EQ(iommu_domain_alloc(smmu, type, &d), 0);
 		return d;
 	}
-	// ssid < 0: no SubstreamID
+	// ssid < 0: no SubstreamID. Events are drained so the queue never fills.
 	smmusim_dma_result Dma(uint32_t sid, long long ssid, uint64_t addr, bool write = false)
 	{
-		struct smmusim_dma req{};
-		req.sid = sid;
-		req.ssv = ssid >= 0;
-		req.ssid = ssid >= 0 ? (uint32_t)ssid : 0;
-		req.addr = addr;
-		req.size = 64;
-		req.write = write;
-		uint8_t buf[64];
-		std::memset(buf, 0x5A, sizeof buf);
-		smmusim_dma_result res{};
-		EXPECT_EQ(smmusim_dma(sim, &req, buf, &res), 0);
+		smmusim_dma_result res = SimDriverFixture::Dma(sid, ssid, addr, write);
 		smmu_evtq_drain(smmu, nullptr, nullptr);
 		return res;
 	}
