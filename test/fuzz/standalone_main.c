@@ -1,6 +1,7 @@
 /*
  * Standalone driver for the fuzz targets when libFuzzer is not available (gcc, CI).
  *   fuzz_X [--runs N] [--seed S] [--max-len L] [FILE|DIR ...]
+ *   fuzz_X --write-seeds DIR     writes the built-in seeds as files: a starting corpus for libFuzzer
  * Runs every seed (built-in ones, then files and the files of directories), then N inputs made
  * by mutating seeds with a seeded PRNG: deterministic, so a CI failure reproduces exactly; the
  * failing input is written to ./fuzz-crash-input before it runs, for replay under a debugger.
@@ -172,7 +173,23 @@ int main(int argc, char **argv)
 {
 	unsigned long long runs = 1000, seed = 1;
 	size_t max = 4096;
+	const uint8_t **bseeds;
+	const size_t *bsizes;
+	size_t nb = fuzz_builtin_seeds(&bseeds, &bsizes);
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--write-seeds") && i + 1 < argc) {
+			for (size_t k = 0; k < nb; k++) {
+				char name[4096];
+				snprintf(name, sizeof name, "%s/seed-%zu", argv[i + 1], k);
+				FILE *f = fopen(name, "wb");
+				if (!f || fwrite(bseeds[k], 1, bsizes[k], f) != bsizes[k]) {
+					fprintf(stderr, "fuzz: %s: %s\n", name, strerror(errno));
+					return 2;
+				}
+				fclose(f);
+			}
+			return 0;
+		}
 		if (!strcmp(argv[i], "--runs") && i + 1 < argc)
 			runs = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
@@ -185,9 +202,6 @@ int main(int argc, char **argv)
 		} else
 			add_path(argv[i]);
 	}
-	const uint8_t **bseeds;
-	const size_t *bsizes;
-	size_t nb = fuzz_builtin_seeds(&bseeds, &bsizes);
 	for (size_t i = 0; i < nb; i++)
 		add_seed(bseeds[i], bsizes[i]);
 	if (!nseeds)
