@@ -54,22 +54,33 @@ const ParamDef kParams[] = {
 	{"smmu.cmd_sync_cycles", Type::U64, "2", nullptr, 0, 1000000, "extra cycles of a CMD_SYNC (completion signal)"},
 	{"smmu.relax_cycles", Type::U64, "16", nullptr, 1, 1000000, "cycles one regif relax() call advances"},
 	{"smmu.log", Type::BOOL, "0", nullptr, 0, 1, "print driver log lines to stderr (also with env SMMUSIM_LOG)"},
+	{"model.timing", Type::ENUM, "timed", "timed|functional", 0, 0,
+	 "timed (cycle-accurate) or functional (translation only, every latency 0: a speed baseline)"},
+	{"stats.top_n", Type::U64, "16", nullptr, 0, 4096, "StreamIDs and (StreamID, SubstreamID) pairs kept in the statistics"},
 	{"mem.size", Type::U64, "16G", nullptr, 1ull << 20, 1ull << 46, "bytes of physical RAM at address 0 (sparse)"},
 	{"mem.dma_base", Type::U64, "1G", nullptr, 0, U64MAX, "first bus address of the regif DMA allocator"},
 	{"mem.latency", Type::U64, "100", nullptr, 0, 1000000, "cycles of one memory read (table fetch or data)"},
+	{"mem.bytes_per_cycle", Type::U64, "64", nullptr, 1, 4096,
+	 "bytes the shared memory channel moves per cycle (walks and DMA data)"},
 	{"tbu.count", Type::U64, "4", nullptr, 1, 256, "TBUs, one per master port"},
 	{"tbu.utlb.entries", Type::U64, "32", nullptr, 0, 65536, "micro-TLB entries (fully associative), 0 = off"},
 	{"tbu.utlb.latency", Type::U64, "1", nullptr, 0, 1000, "cycles of a micro-TLB lookup"},
+	{"tbu.utlb.slots", Type::U64, "1", nullptr, 1, 64, "micro-TLB lookups in flight (slots = latency: one per cycle)"},
 	{"tbu.utlb.policy", Type::ENUM, "plru", "lru|plru|rr|random|rrip", 0, 0, "micro-TLB replacement"},
 	{"tbu.mtlb.entries", Type::U64, "2048", nullptr, 0, 1u << 20, "main TLB entries, 0 = off"},
 	{"tbu.mtlb.ways", Type::U64, "4", nullptr, 0, 1024, "main TLB ways (0 = fully associative)"},
 	{"tbu.mtlb.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a main TLB lookup (+1 per extra page size probed)"},
+	{"tbu.mtlb.slots", Type::U64, "3", nullptr, 1, 64, "main TLB lookups in flight (slots = latency: one per cycle)"},
 	{"tbu.mtlb.policy", Type::ENUM, "random", "lru|plru|rr|random|rrip", 0, 0, "main TLB replacement"},
 	{"tbu.link.to_tcu", Type::U64, "8", nullptr, 0, 1000, "cycles of a TBU to TCU translation request"},
 	{"tbu.link.to_tbu", Type::U64, "8", nullptr, 0, 1000, "cycles of a TCU to TBU translation response"},
+	{"tbu.link.cycles", Type::U64, "1", nullptr, 1, 1000,
+	 "cycles one request holds the shared TBU-to-TCU link (and one response the TCU-to-TBU link)"},
+	{"tbu.xlate.slots", Type::U64, "16", nullptr, 1, 4096, "translation slots per TBU (main-TLB misses in flight)"},
 	{"tcu.cfg.entries", Type::U64, "64", nullptr, 0, 1u << 20, "configuration cache entries (STE+CD), 0 = off"},
 	{"tcu.cfg.ways", Type::U64, "4", nullptr, 0, 1024, "configuration cache ways (0 = fully associative)"},
 	{"tcu.cfg.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a configuration cache lookup"},
+	{"tcu.cfg.slots", Type::U64, "3", nullptr, 1, 64, "configuration cache lookups in flight"},
 	{"tcu.cfg.cache_l1", Type::BOOL, "0", nullptr, 0, 1, "also cache L1STD and L1CD descriptors"},
 	{"tcu.cfg.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "configuration cache replacement"},
 	{"tcu.walk.layout", Type::ENUM, "per_level", "per_level|unified", 0, 0,
@@ -80,8 +91,10 @@ const ParamDef kParams[] = {
 	{"tcu.walk.entries", Type::U64, "512", nullptr, 0, 1u << 20, "unified: walk cache entries, 0 = off"},
 	{"tcu.walk.ways", Type::U64, "4", nullptr, 0, 1024, "walk cache ways (0 = fully associative)"},
 	{"tcu.walk.latency", Type::U64, "4", nullptr, 0, 1000, "cycles of one walk cache lookup"},
+	{"tcu.walk.slots", Type::U64, "4", nullptr, 1, 64, "walk cache lookups in flight"},
 	{"tcu.walk.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "walk cache replacement"},
-	{"tcu.ptw.slots", Type::U64, "16", nullptr, 1, 4096, "concurrent translations (walks) in the TCU"},
+	{"tcu.xlate.slots", Type::U64, "64", nullptr, 1, 4096, "translations the TCU handles at once"},
+	{"tcu.ptw.slots", Type::U64, "16", nullptr, 1, 4096, "table walks the TCU does at once"},
 	{"sim.seed", Type::U64, "1", nullptr, 0, U64MAX, "seed of every random replacement policy"},
 	{"cd.layout", Type::ENUM, "auto", "auto|linear|2l-4k|2l-64k", 0, 0, "driver policy: CD table layout (replay tool)"},
 	{"st.layout", Type::ENUM, "auto", "auto|linear|2lvl", 0, 0, "driver policy: stream table layout (replay tool)"},
@@ -334,22 +347,30 @@ bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::stri
 	p.cmd_sync_cycles = (unsigned)u("smmu.cmd_sync_cycles");
 	p.relax_cycles = (unsigned)u("smmu.relax_cycles");
 	p.log = b("smmu.log");
+	p.timed = s("model.timing") == "timed";
+	p.stats_top_n = (unsigned)u("stats.top_n");
 	p.mem_size = u("mem.size");
 	p.dma_base = u("mem.dma_base");
 	p.mem_latency = (unsigned)u("mem.latency");
+	p.mem_bytes_per_cycle = (unsigned)u("mem.bytes_per_cycle");
 	p.tbu_count = (unsigned)u("tbu.count");
 	p.utlb_entries = (unsigned)u("tbu.utlb.entries");
 	p.utlb_latency = (unsigned)u("tbu.utlb.latency");
+	p.utlb_slots = (unsigned)u("tbu.utlb.slots");
 	p.utlb_policy = s("tbu.utlb.policy");
 	p.mtlb_entries = (unsigned)u("tbu.mtlb.entries");
 	p.mtlb_ways = (unsigned)u("tbu.mtlb.ways");
 	p.mtlb_latency = (unsigned)u("tbu.mtlb.latency");
+	p.mtlb_slots = (unsigned)u("tbu.mtlb.slots");
 	p.mtlb_policy = s("tbu.mtlb.policy");
 	p.link_to_tcu = (unsigned)u("tbu.link.to_tcu");
 	p.link_to_tbu = (unsigned)u("tbu.link.to_tbu");
+	p.link_cycles = (unsigned)u("tbu.link.cycles");
+	p.tbu_xlate_slots = (unsigned)u("tbu.xlate.slots");
 	p.cfg_entries = (unsigned)u("tcu.cfg.entries");
 	p.cfg_ways = (unsigned)u("tcu.cfg.ways");
 	p.cfg_latency = (unsigned)u("tcu.cfg.latency");
+	p.cfg_slots = (unsigned)u("tcu.cfg.slots");
 	p.cfg_cache_l1 = b("tcu.cfg.cache_l1");
 	p.cfg_policy = s("tcu.cfg.policy");
 	p.walk_entries = (unsigned)u("tcu.walk.entries");
@@ -359,7 +380,9 @@ bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::stri
 	p.walk_l2_entries = (unsigned)u("tcu.walk.l2.entries");
 	p.walk_ways = (unsigned)u("tcu.walk.ways");
 	p.walk_latency = (unsigned)u("tcu.walk.latency");
+	p.walk_slots = (unsigned)u("tcu.walk.slots");
 	p.walk_policy = s("tcu.walk.policy");
+	p.tcu_xlate_slots = (unsigned)u("tcu.xlate.slots");
 	p.ptw_slots = (unsigned)u("tcu.ptw.slots");
 	p.seed = u("sim.seed");
 	p.cd_layout = s("cd.layout");

@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <queue>
 #include <vector>
 
 using namespace sc_core;
@@ -23,52 +22,65 @@ namespace {
 const sc_time kCycle(1, SC_NS);
 bool g_created = false; // SystemC elaborates once per process
 
+// Submitted transactions wait in issue order (at, seq). Trace replay submits in time order, so a
+// ring FIFO takes them; an earlier `at` than the newest goes to a small heap instead.
 struct Pending {
 	uint64_t at, seq;
 	Txn txn;
 	bool operator>(const Pending &o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
-struct Done {
-	uint64_t seq;
-	DmaResult res;
-	bool operator>(const Done &o) const
+struct PendingQueue {
+	std::vector<Pending> ring = std::vector<Pending>(1024);
+	size_t head = 0, count = 0;
+	std::vector<Pending> heap; // out-of-order submissions (min-heap)
+	size_t size() const { return count + heap.size(); }
+	void push(const Pending &p)
 	{
-		return res.done_cycle != o.res.done_cycle ? res.done_cycle > o.res.done_cycle : seq > o.seq;
+		if (count && ring[(head + count - 1) & (ring.size() - 1)] > p) {
+			heap.push_back(p);
+			std::push_heap(heap.begin(), heap.end(), std::greater<Pending>());
+			return;
+		}
+		if (count == ring.size()) { // grow (amortised, not per transaction)
+			std::vector<Pending> r(ring.size() * 2);
+			for (size_t i = 0; i < count; i++)
+				r[i] = ring[(head + i) & (ring.size() - 1)];
+			ring.swap(r);
+			head = 0;
+		}
+		ring[(head + count++) & (ring.size() - 1)] = p;
+	}
+	const Pending *top() const
+	{
+		const Pending *a = count ? &ring[head] : nullptr;
+		const Pending *b = heap.empty() ? nullptr : &heap.front();
+		return !a ? b : !b ? a : (*a > *b ? b : a);
+	}
+	void pop()
+	{
+		const Pending *a = count ? &ring[head] : nullptr;
+		if (a && (heap.empty() || !(*a > heap.front()))) {
+			head = (head + 1) & (ring.size() - 1);
+			count--;
+		} else {
+			std::pop_heap(heap.begin(), heap.end(), std::greater<Pending>());
+			heap.pop_back();
+		}
 	}
 };
 
-// Presents submitted transactions at their cycle: one SC_METHOD woken only when the earliest
-// pending transaction is due.
-struct Masters : sc_module {
-	SC_HAS_PROCESS(Masters);
-	Smmu &smmu;
-	std::priority_queue<Pending, std::vector<Pending>, std::greater<Pending>> pending;
-	std::vector<Done> done; // a min-heap on (done_cycle, seq) via std::push_heap/pop_heap
-	sc_event wake;
-	uint64_t seq = 0;
-
-	Masters(sc_module_name n, Smmu &s) : sc_module(n), smmu(s)
-	{
-		SC_METHOD(dispatch);
-		sensitive << wake;
-		dont_initialize();
-	}
-	void dispatch()
-	{
-		const uint64_t now = smmu.now();
-		while (!pending.empty() && pending.top().at <= now) {
-			Pending p = pending.top();
-			pending.pop();
-			p.txn.issue = now;
-			Done d;
-			d.seq = p.seq;
-			smmu.transact(p.txn, nullptr, d.res);
-			done.push_back(d);
-			std::push_heap(done.begin(), done.end(), std::greater<Done>());
-		}
-		if (!pending.empty())
-			wake.notify((double)(pending.top().at - now) * kCycle);
-	}
+// Results live in a slot pool (reused through a free list) so that an event written later can
+// still set its result's event_recorded; the completion heap orders slots by (done, seq).
+struct DoneRef {
+	uint64_t done, seq;
+	uint32_t slot;
+	bool operator>(const DoneRef &o) const { return done != o.done ? done > o.done : seq > o.seq; }
+};
+struct EventRef {
+	uint64_t cycle, seq;
+	uint64_t ev[4];
+	uint32_t slot;
+	bool operator>(const EventRef &o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
 };
 
 Txn to_txn(const EngineDma &d)
@@ -104,7 +116,70 @@ struct SmmusimEngine::Impl {
 	Memory mem;
 	DmaAllocator alloc;
 	Smmu *smmu = nullptr; // SystemC modules cannot be deleted after elaboration: they stay
-	Masters *masters = nullptr;
+	PendingQueue pending;
+	std::vector<DmaResult> results;
+	std::vector<uint32_t> free_slots;
+	std::vector<DoneRef> done;    // min-heap
+	std::vector<EventRef> events; // min-heap: event records waiting for their detection cycle
+	uint64_t seq = 0;
+
+	uint32_t new_slot()
+	{
+		if (free_slots.empty()) {
+			results.emplace_back();
+			return (uint32_t)(results.size() - 1);
+		}
+		uint32_t s = free_slots.back();
+		free_slots.pop_back();
+		return s;
+	}
+	// Present one transaction (at its issue cycle, in issue order) and file its result.
+	uint32_t present(Txn &t, void *data, bool queue_done)
+	{
+		const uint32_t slot = new_slot();
+		DmaResult &r = results[slot];
+		PendingEvent pev;
+		smmu->transact(t, data, r, pev);
+		const uint64_t s = seq++;
+		if (pev.pending) {
+			EventRef e;
+			e.cycle = pev.cycle;
+			e.seq = s;
+			std::memcpy(e.ev, pev.ev, sizeof e.ev);
+			e.slot = slot;
+			events.push_back(e);
+			std::push_heap(events.begin(), events.end(), std::greater<EventRef>());
+		}
+		if (queue_done) {
+			done.push_back(DoneRef{r.done_cycle, s, slot});
+			std::push_heap(done.begin(), done.end(), std::greater<DoneRef>());
+		}
+		return slot;
+	}
+	// Our own work (transactions to present, event records to write) strictly before `limit`
+	// and at or before `last`, in cycle order; events before transactions of the same cycle.
+	void work_until(uint64_t limit, uint64_t last)
+	{
+		for (;;) {
+			const Pending *p = pending.top();
+			const uint64_t tp = p ? p->at : ~0ull;
+			const uint64_t te = events.empty() ? ~0ull : events.front().cycle;
+			const uint64_t t = std::min(tp, te);
+			if (t >= limit || t > last)
+				return;
+			if (te <= tp) {
+				EventRef e = events.front();
+				std::pop_heap(events.begin(), events.end(), std::greater<EventRef>());
+				events.pop_back();
+				results[e.slot].event_recorded = smmu->record_event(e.ev);
+			} else {
+				Txn txn = p->txn;
+				txn.issue = p->at;
+				pending.pop();
+				present(txn, nullptr, true);
+			}
+		}
+	}
 };
 
 SmmusimEngine *SmmusimEngine::create(const SmmuParams &p, std::string &err)
@@ -125,7 +200,8 @@ SmmusimEngine *SmmusimEngine::create(const SmmuParams &p, std::string &err)
 	setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
 	try {
 		m.smmu = new Smmu("smmu", m.p, m.mem);
-		m.masters = new Masters("masters", *m.smmu);
+		// sc_start with nothing to do warns (W571) on stdout; idle periods are normal here.
+		sc_report_handler::set_actions(SC_ID_NO_SC_START_ACTIVITY_, SC_DO_NOTHING);
 		sc_start(SC_ZERO_TIME); // finish elaboration so that timed notifications work
 	} catch (const std::exception &ex) {
 		err = std::string("smmusim_create: ") + ex.what();
@@ -153,14 +229,33 @@ void SmmusimEngine::dma_free(uint64_t bus) { impl_->alloc.free(bus); }
 void SmmusimEngine::fail_alloc_after(long long n) { impl_->alloc.fail_after(n); }
 
 uint64_t SmmusimEngine::now() const { return impl_->smmu->now(); }
-// Advance time; then also settle everything due at the final cycle (sc_start(t) stops before
-// running the processes notified for exactly t), so state read afterwards includes cycle t.
+// Advance time to now + cycles, then also settle everything due at the final cycle (sc_start(t)
+// stops before running the processes notified for exactly t), so state read afterwards includes
+// that cycle. Transactions and event writes are not SystemC processes: between two SystemC
+// activities nothing else changes the state they read, so each stretch is processed in one go
+// (one loop iteration per register/command activity, not per transaction or per cycle).
 void SmmusimEngine::run(uint64_t cycles)
 {
-	if (cycles)
-		sc_start((double)cycles * kCycle);
-	if (sc_pending_activity_at_current_time()) // an idle sc_start(0) only warns (W571)
+	Impl &m = *impl_;
+	const uint64_t target = now() + cycles;
+	for (;;) {
+		const uint64_t n = now();
+		uint64_t next_sc = ~0ull;
+		if (sc_pending_activity())
+			next_sc = n + (uint64_t)(sc_time_to_pending_activity() / kCycle);
+		m.work_until(next_sc, target);
+		if (next_sc > target)
+			break;
+		if (next_sc > n)
+			sc_start((double)(next_sc - n) * kCycle);
+		if (sc_pending_activity_at_current_time())
+			sc_start(SC_ZERO_TIME);
+	}
+	if (target > now())
+		sc_start((double)(target - now()) * kCycle);
+	if (sc_pending_activity_at_current_time())
 		sc_start(SC_ZERO_TIME);
+	m.work_until(~0ull, target); // anything due at the final cycle after its SystemC activity
 }
 void SmmusimEngine::relax() { run(impl_->p.relax_cycles); }
 
@@ -171,13 +266,15 @@ bool SmmusimEngine::valid(const EngineDma &d) const
 
 void SmmusimEngine::dma(const EngineDma &d, void *data, EngineResult &res)
 {
+	Impl &m = *impl_;
+	m.work_until(now() + 1, now()); // submitted transactions due now go first
 	Txn t = to_txn(d);
 	t.issue = now();
-	DmaResult r;
-	impl_->smmu->transact(t, data, r);
-	to_result(r, res);
-	const uint64_t n = now();
-	run(r.done_cycle > n ? r.done_cycle - n : 0);
+	const uint32_t slot = m.present(t, data, false);
+	const uint64_t done = m.results[slot].done_cycle, n = now();
+	run(done > n ? done - n : 0);
+	to_result(m.results[slot], res); // after run(): a deferred event has been written
+	m.free_slots.push_back(slot);
 }
 
 void SmmusimEngine::submit(const EngineDma &d, uint64_t at, uint64_t tag)
@@ -185,22 +282,23 @@ void SmmusimEngine::submit(const EngineDma &d, uint64_t at, uint64_t tag)
 	const uint64_t n = now();
 	Pending p;
 	p.at = at < n ? n : at;
-	p.seq = impl_->masters->seq++;
+	p.seq = impl_->seq++;
 	p.txn = to_txn(d);
 	p.txn.tag = tag;
-	impl_->masters->pending.push(p);
-	impl_->masters->wake.notify((double)(p.at - n) * kCycle);
+	impl_->pending.push(p);
 }
 
 size_t SmmusimEngine::poll(EngineResult *out, size_t max)
 {
+	Impl &m = *impl_;
 	const uint64_t n = now();
 	size_t k = 0;
-	auto &done = impl_->masters->done;
-	while (k < max && !done.empty() && done.front().res.done_cycle <= n) {
-		to_result(done.front().res, out[k++]);
-		std::pop_heap(done.begin(), done.end(), std::greater<Done>());
-		done.pop_back();
+	while (k < max && !m.done.empty() && m.done.front().done <= n) {
+		const uint32_t slot = m.done.front().slot;
+		to_result(m.results[slot], out[k++]);
+		std::pop_heap(m.done.begin(), m.done.end(), std::greater<DoneRef>());
+		m.done.pop_back();
+		m.free_slots.push_back(slot);
 	}
 	return k;
 }
@@ -209,17 +307,68 @@ size_t SmmusimEngine::outstanding() const
 {
 	// Results whose completion cycle is still in the future are outstanding too.
 	const uint64_t n = now();
-	size_t k = impl_->masters->pending.size();
-	for (const Done &d : impl_->masters->done)
-		k += d.res.done_cycle > n;
+	size_t k = impl_->pending.size();
+	for (const DoneRef &d : impl_->done)
+		k += d.done > n;
 	return k;
 }
 
 bool SmmusimEngine::mem_read(uint64_t pa, void *buf, size_t len) { return impl_->mem.read(pa, buf, len); }
 bool SmmusimEngine::mem_write(uint64_t pa, const void *buf, size_t len) { return impl_->mem.write(pa, buf, len); }
 
+namespace {
+
+// Distribution figures by suffix: mean (rounded down), p50, p90, p99, max, count.
+bool hist_stat(const LatencyHist &h, const char *suffix, uint64_t &v)
+{
+	static const struct { const char *n; unsigned permille; } q[] = {{"p50", 500}, {"p90", 900}, {"p99", 990}};
+	if (!std::strcmp(suffix, "mean"))
+		v = h.count() ? h.sum() / h.count() : 0;
+	else if (!std::strcmp(suffix, "max"))
+		v = h.max();
+	else if (!std::strcmp(suffix, "count"))
+		v = h.count();
+	else {
+		for (const auto &e : q)
+			if (!std::strcmp(suffix, e.n)) {
+				v = h.percentile(e.permille);
+				return true;
+			}
+		return false;
+	}
+	return true;
+}
+
+void hist_json(FILE *out, const char *name, const LatencyHist &h)
+{
+	std::fprintf(out, ",\n  \"%s\": {\"count\": %llu, \"mean\": %.3f, \"p50\": %llu, \"p90\": %llu, \"p99\": %llu, \"max\": %llu}",
+		     name, (unsigned long long)h.count(), h.count() ? (double)h.sum() / (double)h.count() : 0.0,
+		     (unsigned long long)h.percentile(500), (unsigned long long)h.percentile(900),
+		     (unsigned long long)h.percentile(990), (unsigned long long)h.max());
+}
+
+void streams_json(FILE *out, const char *name, const TopN &t, bool ssid)
+{
+	std::fprintf(out, ",\n  \"%s\": [", name);
+	bool first = true;
+	for (const StreamCount &e : t.sorted()) {
+		std::fprintf(out, "%s\n    {\"sid\": %llu, ", first ? "" : ",",
+			     (unsigned long long)(ssid ? e.key >> 20 : e.key));
+		if (ssid)
+			std::fprintf(out, "\"ssid\": %llu, ", (unsigned long long)(e.key & 0xFFFFF));
+		std::fprintf(out, "\"transactions\": %llu, \"misses\": %llu, \"faults\": %llu, \"error\": %llu}",
+			     (unsigned long long)e.transactions, (unsigned long long)e.misses, (unsigned long long)e.faults,
+			     (unsigned long long)e.err);
+		first = false;
+	}
+	std::fprintf(out, "%s]", first ? "" : "\n  ");
+}
+
+} // namespace
+
 uint64_t SmmusimEngine::stat(const char *name) const
 {
+	impl_->smmu->sync_stats();
 	const Stats &st = impl_->smmu->stats;
 	if (!std::strcmp(name, "cycles"))
 		return now();
@@ -232,6 +381,11 @@ uint64_t SmmusimEngine::stat(const char *name) const
 	for (unsigned i = 0; i < ST_COUNT; i++)
 		if (!std::strcmp(name, kStatNames[i]))
 			return st.c[i];
+	uint64_t v = 0;
+	if (!std::strncmp(name, "latency.", 8) && hist_stat(st.latency, name + 8, v))
+		return v;
+	if (!std::strncmp(name, "xlate.latency.", 14) && hist_stat(st.xlate, name + 14, v))
+		return v;
 	if (!std::strncmp(name, "events.", 7)) {
 		for (unsigned t = 0; t < 256; t++) {
 			const char *n = event_name(t);
@@ -242,14 +396,17 @@ uint64_t SmmusimEngine::stat(const char *name) const
 	if (!std::strncmp(name, "latency.hist.", 13)) {
 		char *end = nullptr;
 		unsigned long b = std::strtoul(name + 13, &end, 10);
+		uint64_t buckets[65];
+		st.latency.log2_buckets(buckets);
 		if (end != name + 13 && !*end && b < 65)
-			return st.lat_hist[b];
+			return buckets[b];
 	}
 	return 0;
 }
 
 int SmmusimEngine::stats_json(FILE *out) const
 {
+	impl_->smmu->sync_stats();
 	const Stats &st = impl_->smmu->stats;
 	std::fprintf(out, "{\n  \"cycles\": %llu", (unsigned long long)now());
 	for (unsigned i = 0; i < ST_COUNT; i++)
@@ -258,16 +415,28 @@ int SmmusimEngine::stats_json(FILE *out) const
 		if (const char *n = event_name(t))
 			std::fprintf(out, ",\n  \"events.%s\": %llu", n, (unsigned long long)st.events[t]);
 	std::fprintf(out, ",\n  \"mem.dma_bytes\": %llu", (unsigned long long)impl_->alloc.bytes_in_use());
-	// Histogram: [upper bound (exclusive), count] for every non-empty bucket.
+	// Mean slot occupancy = busy slot-cycles / cycles (Little's law).
+	const double cyc = now() ? (double)now() : 1.0;
+	std::fprintf(out, ",\n  \"tbu.slots.occupancy_mean\": %.3f", (double)st.c[ST_TBU_SLOT_BUSY] / cyc);
+	std::fprintf(out, ",\n  \"tcu.xlate.slots.occupancy_mean\": %.3f", (double)st.c[ST_TCU_SLOT_BUSY] / cyc);
+	std::fprintf(out, ",\n  \"tcu.ptw.slots.occupancy_mean\": %.3f", (double)st.c[ST_PTW_SLOT_BUSY] / cyc);
+	hist_json(out, "latency", st.latency);
+	hist_json(out, "xlate.latency", st.xlate);
+	// Histogram: [upper bound (exclusive), count] for every non-empty power-of-two bucket.
+	uint64_t buckets[65];
+	st.latency.log2_buckets(buckets);
 	std::fprintf(out, ",\n  \"latency.histogram\": [");
 	bool first = true;
 	for (unsigned b = 0; b < 65; b++) {
-		if (!st.lat_hist[b])
+		if (!buckets[b])
 			continue;
 		unsigned long long ub = b >= 64 ? ~0ull : (1ull << b);
-		std::fprintf(out, "%s[%llu, %llu]", first ? "" : ", ", ub, (unsigned long long)st.lat_hist[b]);
+		std::fprintf(out, "%s[%llu, %llu]", first ? "" : ", ", ub, (unsigned long long)buckets[b]);
 		first = false;
 	}
-	std::fprintf(out, "]\n}\n");
+	std::fprintf(out, "]");
+	streams_json(out, "streams", st.streams, false);
+	streams_json(out, "substreams", st.substreams, true);
+	std::fprintf(out, "\n}\n");
 	return std::ferror(out) ? -EIO : 0;
 }

@@ -18,6 +18,15 @@ const char *const kStatNames[ST_COUNT] = {
 	"mem.reads.l1std", "mem.reads.ste", "mem.reads.l1cd", "mem.reads.cd", "mem.reads.pte.l0", "mem.reads.pte.l1",
 	"mem.reads.pte.l2", "mem.reads.pte.l3", "mem.reads.s2pte",
 	"latency.total", "latency.max", "irq.eventq", "irq.gerror",
+	"tbu.requests", "tbu.merged", "tbu.slots.stalls", "tbu.slots.stall_cycles", "tbu.slots.busy_cycles", "tbu.slots.max",
+	"tcu.xlate.slots.stalls", "tcu.xlate.slots.stall_cycles", "tcu.xlate.slots.busy_cycles", "tcu.xlate.slots.max",
+	"tcu.ptw.slots.stalls", "tcu.ptw.slots.stall_cycles", "tcu.ptw.slots.busy_cycles", "tcu.ptw.slots.max",
+	"tcu.cfg.stall_cycles", "tcu.walk.stall_cycles", "tcu.link.stall_cycles", "tcu.hazard.waits", "tcu.hazard.cycles",
+	"tcu.walk.s1l0.lookups", "tcu.walk.s1l0.misses", "tcu.walk.s1l1.lookups", "tcu.walk.s1l1.misses",
+	"tcu.walk.s1l2.lookups", "tcu.walk.s1l2.misses",
+	"mem.channel.busy_cycles", "mem.channel.stall_cycles", "mem.data.reads", "mem.data.writes", "mem.data.bytes",
+	"mem.cycles.l1std", "mem.cycles.ste", "mem.cycles.l1cd", "mem.cycles.cd", "mem.cycles.pte.l0", "mem.cycles.pte.l1",
+	"mem.cycles.pte.l2", "mem.cycles.pte.l3", "mem.cycles.s2pte",
 };
 
 const char *event_name(unsigned type)
@@ -52,6 +61,9 @@ Tbu::Tbu(const Params &p, uint64_t seed)
     : utlb(p.utlb_entries, 0, replacement_from_string(p.utlb_policy), seed),
       mtlb(p.mtlb_entries, p.mtlb_ways, replacement_from_string(p.mtlb_policy), seed + 1)
 {
+	utlb_pipe.init(p.utlb_slots);
+	mtlb_pipe.init(p.mtlb_slots);
+	slots.init(p.tbu_xlate_slots);
 }
 
 Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
@@ -85,7 +97,15 @@ Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
 
 	for (unsigned i = 0; i < p.tbu_count; i++)
 		tbus_.emplace_back(new Tbu(p, p.seed + 1000 + 2 * i));
-	ptw_free_.assign(p.ptw_slots, 0);
+	timed_ = p.timed;
+	tcu_slots_.init(p.tcu_xlate_slots);
+	ptw_slots_.init(p.ptw_slots);
+	cfg_pipe_.init(p.cfg_slots);
+	walk_pipe_.init(p.walk_slots);
+	for (unsigned k = 0; k < RD_KINDS; k++)
+		read_bytes_[k] = (k == RD_STE || k == RD_CD) ? 64 : 8; // STE/CD one 64-byte read; descriptors 8 bytes
+	stats.streams.init(p.stats_top_n);
+	stats.substreams.init(p.stats_top_n);
 
 	SC_METHOD(ack_method);
 	sensitive << ack_event_;

@@ -37,10 +37,10 @@ const TbuEntry *TbuTlb::lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigne
 	return nullptr;
 }
 
-void TbuTlb::insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
+TbuEntry *TbuTlb::insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
 {
 	if (!cache_.enabled())
-		return;
+		return nullptr;
 	TbuTag k;
 	k.vpn = va >> e.page_shift;
 	k.sid = sid;
@@ -48,11 +48,12 @@ void TbuTlb::insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
 	k.page_shift = e.page_shift;
 	Fill how;
 	TbuTag victim;
-	cache_.insert(k, tbu_set(k.vpn, sid, ssid), e, &how, &victim);
+	TbuEntry *stored = cache_.insert(k, tbu_set(k.vpn, sid, ssid), e, &how, &victim);
 	if (how == Fill::Evicted && --count_[victim.page_shift] == 0)
 		present_ &= ~(1ull << victim.page_shift);
 	if (how != Fill::Updated && count_[k.page_shift]++ == 0)
 		present_ |= 1ull << k.page_shift;
+	return stored;
 }
 
 // ---- helpers -------------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ unsigned tg1_shift(unsigned tg) { return tg == CD_TG1_4K ? 12 : tg == CD_TG1_64K
 
 bool Smmu::read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path)
 {
-	path.mem_reads++;
+	path.read((uint8_t)(stat - ST_RD_L1STD));
 	stats.c[stat]++;
 	return (pa >> oas_mask_bits_) == 0 && mem_.read64(pa, v);
 }
@@ -123,6 +124,7 @@ FetchResult Smmu::fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t
 		stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
 		if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index())) {
 			out = *v;
+			path.cfg_ready = std::max(path.cfg_ready, v->ready);
 			return FETCH_OK;
 		}
 		stats.c[l1 ? ST_CFG_L1_MISSES : ST_CFG_MISSES]++;
@@ -133,12 +135,15 @@ FetchResult Smmu::fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t
 		if (!s2_translate(t, o, *s2, addr, EVT_CLASS_CD, acc_bits, false, false, path, fetch_pa, shift, perm))
 			return FETCH_FAULTED;
 	}
-	path.mem_reads++;
+	path.read((uint8_t)(stat - ST_RD_L1STD));
 	stats.c[stat]++;
 	if ((fetch_pa >> oas_mask_bits_) || !mem_.read(fetch_pa, out.dw, dwords * 8))
 		return FETCH_ABORT;
-	if (cached)
-		cfg_cache_.insert(k, k.set_index(), out);
+	if (cached) {
+		out.ready = 0;
+		if (CfgVal *v = cfg_cache_.insert(k, k.set_index(), out))
+			path.fill(&v->ready, path.last_read());
+	}
 	return FETCH_OK;
 }
 
@@ -320,10 +325,14 @@ bool Smmu::fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t 
 	o.status = status;
 	o.event = type;
 	o.recorded = false;
-	if (record)
-		o.recorded = record_event(ev);
-	else
+	if (!record) {
 		stats.events[type]++; // raised but suppressed (CD.R=0)
+	} else if (pev_) { // timed: written when the fault is detected (Smmu::transact)
+		pev_->pending = true;
+		std::memcpy(pev_->ev, ev, sizeof ev);
+	} else {
+		o.recorded = record_event(ev);
+	}
 	return false;
 }
 
@@ -371,6 +380,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 			tbu.utlb.insert(t.sid, ctx_ssid, t.addr, *hit);
 	}
 	if (hit) {
+		path.hit_ready = hit->ready;
+		path.tbu_fault = true; // only used if a fault follows
 		const unsigned bit = (eff_priv(hit->privcfg, t.priv) ? 4u : 0u) | (eff_instr(hit->instcfg, t.instr, write) ? 2u : 0u) |
 				     (write ? 1u : 0u);
 		if (!((hit->perm_ok >> bit) & 1u)) {
@@ -391,7 +402,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 
 	// 3. TCU: configuration.
 	path.tcu = true;
-	path.cfg = true;
+	path.tbu_fault = false;
 	auto abort_evt = [&](uint8_t type, uint64_t dw1, uint64_t dw2, uint64_t dw3) {
 		return fault(t, o, type, dw1, dw2, dw3, true, XLATE_ABORT);
 	};
@@ -454,6 +465,14 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	const uint64_t acc_bits = access_bits(privcfg, instcfg);
 
 	TbuEntry fill;
+	// Both TLBs are filled when the response reaches the TBU (the timing sets `ready`).
+	auto fill_tbu = [&](uint64_t va_fill) {
+		fill.ready = 0;
+		if (TbuEntry *e = tbu.mtlb.insert(t.sid, ctx_ssid, va_fill, fill))
+			path.fill(&e->ready, Path::kAtResponse);
+		if (TbuEntry *e = tbu.utlb.insert(t.sid, ctx_ssid, va_fill, fill))
+			path.fill(&e->ready, Path::kAtResponse);
+	};
 	fill.privcfg = (uint8_t)privcfg;
 	fill.instcfg = (uint8_t)instcfg;
 	const S2Cfg s2 = (config & 2u) ? s2_config(ste) : S2Cfg();
@@ -465,6 +484,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		uint64_t pa;
 		unsigned shift;
 		uint8_t perm;
+		path.ptw = true; // the stage-2 walk runs under a walk slot
+		path.walk_first = path.nreads;
 		if (!s2_translate(t, o, s2, t.addr, EVT_CLASS_IN, acc_bits | class_in, write, in_eff, path, pa, shift, perm))
 			return;
 		o.pa = pa;
@@ -485,8 +506,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		fill.s2_record = s2.record;
 		fill.perm_s1 = 0xFF;
 		fill.ipa_base = t.addr & ~((1ull << shift) - 1);
-		tbu.mtlb.insert(t.sid, ctx_ssid, t.addr, fill);
-		tbu.utlb.insert(t.sid, ctx_ssid, t.addr, fill);
+		fill_tbu(t.addr);
 	};
 	// Bypass (stage 1 off, or S1DSS=bypass): the output is the input, checked against the OAS.
 	auto bypass = [&]() {
@@ -502,8 +522,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		path.data = true;
 		fill.out_base = t.addr & ~0xFFFull;
 		fill.global = true;
-		tbu.mtlb.insert(t.sid, ctx_ssid, t.addr, fill);
-		tbu.utlb.insert(t.sid, ctx_ssid, t.addr, fill);
+		fill_tbu(t.addr);
 	};
 	if (config == STE_CONFIG_BYPASS || config == STE_CONFIG_S2_TRANS) {
 		if (t.ssv) {
@@ -622,20 +641,27 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	unsigned level = start;
 	path.walk = walk_enabled();
 	if (path.walk) {
-		// One lookup probes every level in parallel; the deepest table entry wins.
+		// One lookup probes every level in parallel; the deepest table entry wins (the levels
+		// above it count as probed only in the per-level statistics of MMU-600's PMU style:
+		// a level is counted when it was looked up, down to the hit).
 		stats.c[ST_WALK_LOOKUPS]++;
 		for (int l = 2; l >= (int)start; l--) {
 			WalkKey k = make_walk_key(0, 1, fill.vmid, asid, (uint8_t)l, level_shift((unsigned)l), va);
+			stats.c[ST_WALK_L0_LOOKUPS + 2 * l]++;
 			if (const WalkVal *w = walk_cache((unsigned)l).lookup(k, k.set_index())) {
 				table = w->table;
 				acc = w->acc;
 				level = (unsigned)l + 1;
+				path.walk_ready = w->ready;
 				stats.c[ST_WALK_HITS]++;
 				break;
 			}
+			stats.c[ST_WALK_L0_MISSES + 2 * l]++;
 		}
 	}
 	stats.c[ST_WALKS]++;
+	path.ptw = true;
+	path.walk_first = path.nreads;
 	for (;; level++) {
 		const unsigned shift = level_shift(level);
 		const unsigned bits = level == start ? start_bits : stride;
@@ -669,7 +695,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 			WalkVal w;
 			w.table = next;
 			w.acc = acc;
-			walk_cache(level).insert(k, k.set_index(), w);
+			if (WalkVal *v = walk_cache(level).insert(k, k.set_index(), w))
+				path.fill(&v->ready, path.last_read());
 			table = next;
 			continue;
 		}
@@ -737,47 +764,138 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		fill.perm_ok = perm;
 		fill.fault_a = cd_a;
 		fill.fault_r = cd_r;
-		tbu.mtlb.insert(t.sid, ctx_ssid, va, fill);
-		tbu.utlb.insert(t.sid, ctx_ssid, va, fill);
+		fill_tbu(va);
 		return;
 	}
 }
 
-// Latency of one transaction (docs/model.md, "Timing"): the sum of the stages on its path,
-// plus the wait for a TCU translation slot when all are busy.
-uint64_t Smmu::timing(const Txn &t, const Path &path, uint64_t &slot_wait)
+// One access on the shared memory channel (table walks and DMA data contend here): it holds the
+// channel ceil(bytes / mem.bytes_per_cycle) cycles from the first free cycle at or after t, and
+// completes mem.latency cycles after its last beat. Returns the completion cycle.
+uint64_t Smmu::mem_access(uint64_t t, unsigned bytes)
 {
-	slot_wait = 0;
-	uint64_t lat = 0;
-	if (smmu_enabled() || path.tcu || path.mtlb) {
-		if (tbus_[t.port]->utlb.enabled())
-			lat += p_.utlb_latency;
-		if (path.mtlb)
-			lat += p_.mtlb_latency + (path.mtlb_probes > 1 ? path.mtlb_probes - 1 : 0);
-	}
-	if (path.tcu) {
-		const uint64_t tcu = p_.link_to_tcu + (path.cfg ? p_.cfg_latency : 0) + (path.walk ? p_.walk_latency : 0) +
-				     (uint64_t)path.mem_reads * p_.mem_latency + p_.link_to_tbu;
-		const uint64_t arrive = t.issue + lat;
-		auto slot = std::min_element(ptw_free_.begin(), ptw_free_.end());
-		const uint64_t start = std::max(arrive, *slot);
-		slot_wait = start - arrive;
-		*slot = start + tcu;
-		lat += slot_wait + tcu;
-	}
-	if (path.data)
-		lat += p_.mem_latency;
-	return lat;
+	const uint64_t occ = std::max<uint64_t>(1, (bytes + p_.mem_bytes_per_cycle - 1) / p_.mem_bytes_per_cycle);
+	const uint64_t start = channel_.reserve(t, occ);
+	return start + occ - 1 + p_.mem_latency;
 }
 
-void Smmu::transact(const Txn &t, void *data, DmaResult &res)
+// The timing of one transaction (docs/timing.md): replays its path through the resources in
+// pipeline order. Each step is "wait until the resource is free, hold it, move on"; the sum of
+// the steps for an isolated transaction is the budget in docs/timing.md.
+void Smmu::timing(const Txn &t, Path &path, Times &out)
+{
+	uint64_t c = t.issue;
+	uint64_t read_end[Path::kMaxReads];
+	Tbu &tbu = *tbus_[t.port];
+	if (smmu_enabled() || path.tcu || path.mtlb) {
+		if (tbu.utlb.enabled())
+			c = tbu.utlb_pipe.pass(c, p_.utlb_latency);
+		if (path.mtlb)
+			c = tbu.mtlb_pipe.pass(c, p_.mtlb_latency + (path.mtlb_probes > 1 ? path.mtlb_probes - 1 : 0));
+	}
+	const bool merged = !path.tcu && path.hit_ready > c; // the entry's own miss is still in flight
+	if (path.tcu || merged) {
+		// A translation slot from the main-TLB miss until the translation reaches the TBU.
+		unsigned tbu_slot;
+		const uint64_t slot_start = c = tbu.slots.acquire(c, tbu_slot);
+		if (merged) {
+			stats.c[ST_TBU_MERGED]++;
+			c = std::max(c, path.hit_ready);
+			out.detect = c;
+		} else {
+			stats.c[ST_TBU_REQUESTS]++;
+			c = link_in_.reserve(c, p_.link_cycles) + p_.link_to_tcu;
+			unsigned xs;
+			const uint64_t tcu_start = c = tcu_slots_.acquire(c, xs);
+			c = cfg_pipe_.pass(c, p_.cfg_latency);
+			if (path.cfg_ready > c) { // the configuration it hit is still being fetched
+				stats.c[ST_HAZARD_WAITS]++;
+				stats.c[ST_HAZARD_CYCLES] += path.cfg_ready - c;
+				c = path.cfg_ready;
+			}
+			const unsigned first = std::min<unsigned>(path.walk_first, path.nreads);
+			unsigned i = 0;
+			auto read = [&](unsigned k) {
+				const uint8_t kind = path.reads[k];
+				const uint64_t end = mem_access(c, read_bytes_[kind]);
+				stats.c[ST_CY_L1STD + kind] += end - c;
+				read_end[k] = c = end;
+			};
+			for (; i < first; i++)
+				read(i);
+			if (path.walk) {
+				c = walk_pipe_.pass(c, p_.walk_latency);
+				if (path.walk_ready > c) { // the table descriptor it hit is still being read
+					stats.c[ST_HAZARD_WAITS]++;
+					stats.c[ST_HAZARD_CYCLES] += path.walk_ready - c;
+					c = path.walk_ready;
+				}
+			}
+			if (path.ptw) {
+				unsigned ws;
+				const uint64_t walk_start = c = ptw_slots_.acquire(c, ws);
+				for (; i < path.nreads; i++)
+					read(i);
+				ptw_slots_.release(ws, walk_start, c);
+			}
+			for (; i < path.nreads; i++)
+				read(i);
+			out.detect = c;
+			tcu_slots_.release(xs, tcu_start, c);
+			c = link_out_.reserve(c, p_.link_cycles) + p_.link_to_tbu;
+		}
+		tbu.slots.release(tbu_slot, slot_start, c);
+	} else {
+		out.detect = c;
+	}
+	out.xlate = c;
+	for (unsigned f = 0; f < path.nfills; f++)
+		*path.fills[f].ready = path.fills[f].at == Path::kAtResponse ? c : read_end[path.fills[f].at];
+	if (path.data) {
+		stats.c[t.write ? ST_MEM_DATA_WRITES : ST_MEM_DATA_READS]++;
+		stats.c[ST_MEM_DATA_BYTES] += t.size;
+		c = mem_access(c, t.size);
+	}
+	out.done = c;
+}
+
+void Smmu::sync_stats()
+{
+	auto put = [&](unsigned base, const SlotStats &s) {
+		stats.c[base] = s.stalls;
+		stats.c[base + 1] = s.stall_cycles;
+		stats.c[base + 2] = s.busy_cycles;
+		stats.c[base + 3] = s.max_busy;
+	};
+	SlotStats tbu;
+	for (auto &b : tbus_) {
+		tbu.stalls += b->slots.st.stalls;
+		tbu.stall_cycles += b->slots.st.stall_cycles;
+		tbu.busy_cycles += b->slots.st.busy_cycles;
+		tbu.max_busy = std::max(tbu.max_busy, b->slots.st.max_busy);
+	}
+	put(ST_TBU_SLOT_STALLS, tbu);
+	put(ST_TCU_SLOT_STALLS, tcu_slots_.st);
+	put(ST_PTW_SLOT_STALLS, ptw_slots_.st);
+	stats.c[ST_CFG_STALL_CYCLES] = cfg_pipe_.st.stall_cycles;
+	stats.c[ST_WALK_STALL_CYCLES] = walk_pipe_.st.stall_cycles;
+	stats.c[ST_LINK_STALL_CYCLES] = link_in_.wait_cycles + link_out_.wait_cycles;
+	stats.c[ST_MEM_BUSY] = channel_.busy_cycles;
+	stats.c[ST_MEM_STALL_CYCLES] = channel_.wait_cycles;
+}
+
+void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 {
 	Path path;
 	Outcome o;
+	pev.pending = false;
+	pev_ = timed_ ? &pev : nullptr;
 	translate(t, o, path);
+	pev_ = nullptr;
 	if (o.status == XLATE_OK) {
 		if (!mem_.in_range(o.pa, t.size)) {
 			o.status = XLATE_ABORT; // the output address is not backed by RAM: bus abort
+			path.data = false;
 		} else if (data) {
 			if (t.write)
 				std::memcpy(mem_.ptr(o.pa), data, t.size);
@@ -787,22 +905,31 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res)
 	} else if (o.status == XLATE_RAZWI && data && !t.write) {
 		std::memset(data, 0, t.size);
 	}
-	uint64_t wait;
-	const uint64_t lat = timing(t, path, wait);
+	Times tm;
+	tm.xlate = tm.detect = tm.done = t.issue;
+	if (timed_)
+		timing(t, path, tm);
+	pev.cycle = tm.detect;
 	res.status = o.status;
 	res.pa = o.status == XLATE_OK ? o.pa : 0;
 	res.event = o.event;
 	res.event_recorded = o.recorded;
 	res.issue_cycle = t.issue;
-	res.done_cycle = t.issue + lat;
+	res.done_cycle = tm.done;
 	res.tag = t.tag;
 	stats.c[ST_DMA_TRANSACTIONS]++;
 	stats.c[o.status == XLATE_OK ? ST_DMA_OK : o.status == XLATE_ABORT ? ST_DMA_ABORT : ST_DMA_RAZWI]++;
 	if (o.event)
 		stats.c[ST_DMA_FAULTS]++;
+	const uint64_t lat = tm.done - t.issue;
 	stats.c[ST_LAT_TOTAL] += lat;
 	stats.c[ST_LAT_MAX] = std::max(stats.c[ST_LAT_MAX], lat);
-	stats.lat_hist[lat ? 64 - __builtin_clzll(lat) : 0]++;
+	stats.latency.add(lat);
+	stats.xlate.add(tm.xlate - t.issue);
+	const bool miss = path.tcu, faulted = o.event != 0;
+	stats.streams.add(t.sid, miss, faulted);
+	if (t.ssv)
+		stats.substreams.add(((uint64_t)t.sid << 20) | t.ssid, miss, faulted);
 }
 
 } // namespace smmusim

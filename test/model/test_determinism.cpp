@@ -17,7 +17,10 @@ void workload(int fd)
 {
 	Sim s({{"tbu.utlb.entries", "4"}, {"tbu.utlb.policy", "random"}, {"tbu.mtlb.entries", "16"},
 	       {"tbu.mtlb.policy", "random"}, {"tcu.cfg.entries", "4"}, {"tcu.cfg.policy", "random"},
-	       {"tcu.walk.l2.entries", "8"}, {"tcu.walk.policy", "random"}, {"tcu.ptw.slots", "2"}, {"sim.seed", "7"}});
+	       {"tcu.walk.l2.entries", "8"}, {"tcu.walk.policy", "random"}, {"tcu.ptw.slots", "2"}, {"sim.seed", "7"},
+	       // contention on every timing resource: slots, links, lookups, the memory channel
+	       {"tbu.xlate.slots", "2"}, {"tcu.xlate.slots", "3"}, {"tcu.walk.slots", "1"}, {"mem.bytes_per_cycle", "8"},
+	       {"stats.top_n", "4"}});
 	s.boot();
 	for (uint32_t sid = 0; sid < 8; sid++) {
 		uint64_t ttb = s.s1_stream(sid, (uint16_t)(sid + 1));
@@ -83,6 +86,11 @@ TEST(Determinism, SameInputsSameCyclesAndStats)
 	ASSERT_NE("child failed", a);
 	EXPECT_NE(std::string::npos, a.find("\"dma.transactions\": 4000"));
 	EXPECT_NE(std::string::npos, a.find("\"events.F_TRANSLATION\": "));
+	EXPECT_NE(std::string::npos, a.find("\"latency\": {\"count\": 4000,"));
+	EXPECT_NE(std::string::npos, a.find("\"substreams\": ["));
+	EXPECT_NE(std::string::npos, a.find("\"streams\": [\n    {\"sid\": "));
+	EXPECT_EQ(std::string::npos, a.find("\"tbu.slots.stall_cycles\": 0,")) << "the workload contends";
+	EXPECT_EQ(std::string::npos, a.find("\"mem.channel.stall_cycles\": 0,"));
 	EXPECT_EQ(a, b);
 }
 

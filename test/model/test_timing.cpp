@@ -145,31 +145,7 @@ TEST(TimingConfig, BypassWhenDisabledIsOneMemoryAccess)
 	EXPECT_EQ(100u, lat(s.dma(1, DATA)));
 }
 
-TEST(TimingConfig, TcuSlotsSerialiseWalks)
-{
-	Sim s({{"tcu.ptw.slots", "1"}});
-	s.boot();
-	uint64_t ttb = s.s1_stream(1, 1);
-	s.map(ttb, 0x1000, DATA);
-	s.ste(2, Sim::ste0_cfg(STE_CONFIG_BYPASS));
-	struct smmusim_dma a = {}, b = {};
-	a.sid = 1;
-	a.addr = 0x1000;
-	a.size = 4;
-	b = a;
-	b.sid = 2;
-	b.port = 1;
-	uint64_t t = s.now();
-	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, t + 5, 1));
-	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &b, t + 5, 2));
-	s.run(5000);
-	smmusim_dma_result out[2];
-	ASSERT_EQ(2u, smmusim_dma_poll(s.sim, out, 2));
-	const uint64_t tcu_a = 8 + 3 + 4 + 600 + 8; // first transaction's TCU occupancy
-	EXPECT_EQ(1u + 3 + tcu_a + 100, lat(out[0]));
-	// The bypass STE needs only its STE read (no walk), but first waits for the single slot.
-	EXPECT_EQ(1u + 3 + tcu_a + (8 + 3 + 100 + 8) + 100, lat(out[1]));
-}
+// TCU translation slots and walk slots as separate hazards: test_budget.cpp (Hazards.*).
 
 TEST(TimingConfig, Deterministic)
 {

@@ -24,29 +24,33 @@ struct SmmuParams {
 	unsigned cmd_sync_cycles = 2; // extra cycles of a CMD_SYNC (completion signal)
 	unsigned relax_cycles = 16;
 	bool log = false;
+	bool timed = true;        // model.timing: timed, or functional (translation only, latency 0)
+	unsigned stats_top_n = 16; // per-StreamID / per-SubstreamID entries kept in the statistics
 
 	// mem.*
 	uint64_t mem_size = 16ull << 30;
 	uint64_t dma_base = 1ull << 30; // the DMA allocator's region starts here
 	unsigned mem_latency = 100;
+	unsigned mem_bytes_per_cycle = 64; // channel width: an access of b bytes holds it ceil(b/width) cycles
 
 	// tbu.*
 	unsigned tbu_count = 4;
-	unsigned utlb_entries = 32, utlb_latency = 1;
+	unsigned utlb_entries = 32, utlb_latency = 1, utlb_slots = 1;
 	std::string utlb_policy = "plru";
-	unsigned mtlb_entries = 2048, mtlb_ways = 4, mtlb_latency = 3;
+	unsigned mtlb_entries = 2048, mtlb_ways = 4, mtlb_latency = 3, mtlb_slots = 3;
 	std::string mtlb_policy = "random";
-	unsigned link_to_tcu = 8, link_to_tbu = 8;
+	unsigned link_to_tcu = 8, link_to_tbu = 8, link_cycles = 1;
+	unsigned tbu_xlate_slots = 16;
 
 	// tcu.*
-	unsigned cfg_entries = 64, cfg_ways = 4, cfg_latency = 3;
+	unsigned cfg_entries = 64, cfg_ways = 4, cfg_latency = 3, cfg_slots = 3;
 	bool cfg_cache_l1 = false;
 	std::string cfg_policy = "rr";
-	unsigned walk_entries = 512, walk_ways = 4, walk_latency = 4;
+	unsigned walk_entries = 512, walk_ways = 4, walk_latency = 4, walk_slots = 4;
 	bool walk_per_level = true;
 	unsigned walk_l0_entries = 16, walk_l1_entries = 64, walk_l2_entries = 256;
 	std::string walk_policy = "rr";
-	unsigned ptw_slots = 16;
+	unsigned tcu_xlate_slots = 64, ptw_slots = 16;
 	uint64_t seed = 1;
 
 	// Driver policy read by the replay tool (the model ignores them).

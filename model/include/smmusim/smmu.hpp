@@ -13,6 +13,7 @@
 #include <smmusim/cache.hpp>
 #include <smmusim/memory.hpp>
 #include <smmusim/params.hpp>
+#include <smmusim/timing.hpp>
 #include <smmusim/tlb.hpp>
 
 #include <systemc>
@@ -45,6 +46,14 @@ enum StatId : unsigned {
 	ST_WALK_LOOKUPS, ST_WALK_HITS, ST_WALKS,
 	ST_RD_L1STD, ST_RD_STE, ST_RD_L1CD, ST_RD_CD, ST_RD_PTE0, ST_RD_PTE1, ST_RD_PTE2, ST_RD_PTE3, ST_RD_S2PTE,
 	ST_LAT_TOTAL, ST_LAT_MAX, ST_IRQ_EVENTQ, ST_IRQ_GERROR,
+	// Timing (docs/timing.md). Slot and channel figures are refreshed by Smmu::sync_stats().
+	ST_TBU_REQUESTS, ST_TBU_MERGED, ST_TBU_SLOT_STALLS, ST_TBU_SLOT_STALL_CYCLES, ST_TBU_SLOT_BUSY, ST_TBU_SLOT_MAX,
+	ST_TCU_SLOT_STALLS, ST_TCU_SLOT_STALL_CYCLES, ST_TCU_SLOT_BUSY, ST_TCU_SLOT_MAX,
+	ST_PTW_SLOT_STALLS, ST_PTW_SLOT_STALL_CYCLES, ST_PTW_SLOT_BUSY, ST_PTW_SLOT_MAX,
+	ST_CFG_STALL_CYCLES, ST_WALK_STALL_CYCLES, ST_LINK_STALL_CYCLES, ST_HAZARD_WAITS, ST_HAZARD_CYCLES,
+	ST_WALK_L0_LOOKUPS, ST_WALK_L0_MISSES, ST_WALK_L1_LOOKUPS, ST_WALK_L1_MISSES, ST_WALK_L2_LOOKUPS, ST_WALK_L2_MISSES,
+	ST_MEM_BUSY, ST_MEM_STALL_CYCLES, ST_MEM_DATA_READS, ST_MEM_DATA_WRITES, ST_MEM_DATA_BYTES,
+	ST_CY_L1STD, ST_CY_STE, ST_CY_L1CD, ST_CY_CD, ST_CY_PTE0, ST_CY_PTE1, ST_CY_PTE2, ST_CY_PTE3, ST_CY_S2PTE,
 	ST_COUNT
 };
 extern const char *const kStatNames[ST_COUNT];
@@ -52,9 +61,14 @@ const char *event_name(unsigned type); // "F_TRANSLATION", ... or nullptr
 
 struct Stats {
 	uint64_t c[ST_COUNT] = {};
-	uint64_t events[256] = {};  // events raised, by type (recorded or not)
-	uint64_t lat_hist[65] = {}; // latency histogram: bucket b counts latencies in [2^(b-1), 2^b)
+	uint64_t events[256] = {}; // events raised, by type (recorded or not)
+	LatencyHist latency;       // issue -> response (the transaction's latency)
+	LatencyHist xlate;         // issue -> translation known at the TBU (excludes the data access)
+	TopN streams, substreams;  // per StreamID, per (StreamID, SubstreamID)
 };
+
+// A table/descriptor read, in the order the transaction did them (for the timing replay).
+enum ReadKind : uint8_t { RD_L1STD, RD_STE, RD_L1CD, RD_CD, RD_PTE0, RD_PTE1, RD_PTE2, RD_PTE3, RD_S2PTE, RD_KINDS };
 
 // One DMA transaction as presented by a master.
 struct Txn {
@@ -75,6 +89,7 @@ struct CfgKey {
 enum CfgKind : uint8_t { CFG_STE = 0, CFG_CD = 1, CFG_L1STD = 2, CFG_L1CD = 3 };
 struct CfgVal {
 	uint64_t dw[8] = {};
+	uint64_t ready = 0; // cycle the fill completes (a hit before it waits: fill hazard)
 };
 
 // TBU TLB tag: the TBU identifies a translation context by StreamID/SubstreamID (it does not
@@ -104,6 +119,7 @@ struct TbuEntry {
 	uint8_t perm_s1 = 0xFF;
 	bool s2_record = true;
 	uint64_t ipa_base = 0;
+	uint64_t ready = 0; // cycle the translation reaches the TBU (a hit before it is a merged miss)
 };
 
 // Decoded stage-2 configuration of an STE (Config 11x, IDR0.S2P=1).
@@ -120,7 +136,7 @@ class TbuTlb {
 public:
 	TbuTlb(uint32_t entries, uint32_t ways, Replacement pol, uint64_t seed) : cache_(entries, ways, pol, seed) {}
 	const TbuEntry *lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes);
-	void insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e);
+	TbuEntry *insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e);
 	template <class Pred> size_t invalidate_if(Pred &&p)
 	{
 		return cache_.invalidate_if([&](const TbuTag &t, const TbuEntry &e) {
@@ -141,23 +157,58 @@ private:
 
 struct Tbu {
 	TbuTlb utlb, mtlb;
+	SlotPool utlb_pipe, mtlb_pipe, slots; // lookup pipes (latency, slots) and translation slots
 	Tbu(const Params &p, uint64_t seed);
 };
 
 struct WalkVal {
 	uint64_t table = 0; // next-level table address
 	uint64_t acc = 0;   // accumulated APTable/XNTable/PXNTable bits (descriptor positions)
+	uint64_t ready = 0; // cycle the descriptor read completes (fill hazard)
 };
 
-// Where the transaction went, for the timing formula and statistics.
+// Where the transaction went, recorded by the functional evaluation and replayed by the timing
+// (Smmu::timing): which lookups it made, which descriptors it read in which order, which cache
+// entries it hit while their fill was still in flight, and which entries it filled.
 struct Path {
-	bool tcu = false;    // went to the TCU (TBU TLB miss)
-	bool cfg = false;    // looked up the configuration cache
-	bool walk = false;   // looked up the walk cache
+	static constexpr unsigned kMaxReads = 48, kMaxFills = 8;
+	static constexpr uint8_t kAtResponse = 0xFF; // fill completes when the response reaches the TBU
+	bool tcu = false;      // went to the TCU (TBU TLB miss)
+	bool walk = false;     // looked up the walk cache
+	bool ptw = false;      // started a table walk (needs a walk slot)
+	bool mtlb = false;     // looked up the main TLB
+	bool data = false;     // the final access reached memory
+	bool tbu_fault = false; // fault detected in the TBU (permission on a TLB hit)
 	unsigned mtlb_probes = 0;
-	bool mtlb = false;
-	unsigned mem_reads = 0; // table/descriptor reads (each mem.latency)
-	bool data = false;      // the final access reached memory
+	uint64_t hit_ready = 0, cfg_ready = 0, walk_ready = 0; // fill-in-flight hazards
+	uint8_t walk_first = 0xFF; // index in reads[] of the first read done under a walk slot
+	uint8_t nreads = 0;
+	unsigned mem_reads = 0; // all table/descriptor reads (nreads is capped at kMaxReads)
+	uint8_t reads[kMaxReads];
+	uint8_t nfills = 0;
+	struct Fill {
+		uint64_t *ready;
+		uint8_t at; // read index, or kAtResponse
+	} fills[kMaxFills];
+	void read(uint8_t kind)
+	{
+		mem_reads++;
+		if (nreads < kMaxReads)
+			reads[nreads++] = kind;
+	}
+	void fill(uint64_t *ready, uint8_t at)
+	{
+		if (ready && nfills < kMaxFills)
+			fills[nfills++] = Fill{ready, at};
+	}
+	uint8_t last_read() const { return nreads ? (uint8_t)(nreads - 1) : kAtResponse; }
+};
+
+// An event record to be written when the fault is detected (timed mode).
+struct PendingEvent {
+	bool pending = false;
+	uint64_t cycle = 0;
+	uint64_t ev[4] = {};
 };
 
 class Smmu : public sc_core::sc_module {
@@ -171,11 +222,15 @@ public:
 	uint64_t read64(uint32_t off);
 	void write64(uint32_t off, uint64_t val);
 
-	// Present a transaction now; fills res (status, PA, event, done_cycle). data as smmusim_dma.
-	void transact(const Txn &t, void *data, DmaResult &res);
+	// Present a transaction at t.issue (now or later, in issue order); fills res (status, PA,
+	// event, done_cycle). data as smmusim_dma. In timed mode an event is not written yet but
+	// returned in pev, to be written with record_event() at pev.cycle (when the fault is detected).
+	void transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev);
 
 	uint64_t now() const;
+	bool timed() const { return timed_; }
 	Stats stats;
+	void sync_stats(); // refresh the derived counters (slots, links, channel) in stats.c
 	const Params &params() const { return p_; }
 
 private:
@@ -248,7 +303,14 @@ private:
 	bool s2_translate(const Txn &t, Outcome &o, const S2Cfg &s2, uint64_t ipa, unsigned cls, uint64_t acc_bits,
 			  bool write, bool instr, Path &path, uint64_t &pa, unsigned &shift, uint8_t &perm);
 	bool cd_illegal(const CfgVal &cd, const CfgVal &ste) const;
-	uint64_t timing(const Txn &t, const Path &path, uint64_t &tcu_slot_wait);
+	// Completion cycles of a transaction from its path and the resources' free times.
+	struct Times {
+		uint64_t xlate = 0, detect = 0, done = 0;
+	};
+	void timing(const Txn &t, Path &path, Times &out);
+	uint64_t mem_access(uint64_t t, unsigned bytes);
+	bool timed_ = true;
+	PendingEvent *pev_ = nullptr; // where fault() parks the event in timed mode
 
 	const Params p_;
 	Memory &mem_;
@@ -266,7 +328,10 @@ private:
 		for (auto &w : walk_)
 			w->invalidate_if(p);
 	}
-	std::vector<uint64_t> ptw_free_; // TCU translation slots: cycle each becomes free
+	// TCU and memory timing resources (docs/timing.md).
+	SerialLink link_in_, link_out_, channel_;
+	SlotPool tcu_slots_, ptw_slots_, cfg_pipe_, walk_pipe_;
+	unsigned read_bytes_[RD_KINDS] = {};
 };
 
 } // namespace smmusim

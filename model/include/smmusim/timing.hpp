@@ -1,0 +1,283 @@
+// Timing building blocks of the model (docs/timing.md): every structural hazard is one of three
+// resources, each answering "when can this request start?" from stored free times, so nothing
+// ticks a clock and a request costs a few compares.
+//
+//  SlotPool     k slots held for a variable time (TBU/TCU translation slots, walk slots); also a
+//               pipelined lookup structure described by (latency, slots) as in gem5: a lookup
+//               holds a slot for `latency` cycles, so slots = latency is one lookup per cycle.
+//  SerialLink   one request per `cycles` on a shared path (TBU->TCU and TCU->TBU links) and the
+//               memory channel: a calendar of busy cycles, so a request computed later for an
+//               earlier cycle still finds the gaps before requests computed earlier.
+//  LatencyHist  an exact latency distribution with bounded memory.
+//  TopN         bounded per-StreamID / per-SubstreamID counters (SpaceSaving).
+//
+// Requests are granted in the order the model presents transactions (issue order). Slot pools
+// grant the earliest-free slot, which is exact when requests arrive in time order and an
+// approximation (documented in docs/timing.md) when a later transaction reaches a pool earlier.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace smmusim {
+
+struct SlotStats {
+	uint64_t grants = 0, stalls = 0, stall_cycles = 0, busy_cycles = 0, max_busy = 0;
+};
+
+class SlotPool {
+public:
+	void init(unsigned slots) { free_.assign(slots ? slots : 1, 0); }
+	// Earliest cycle >= t at which a slot is free; `slot` receives it. Occupancy (slots busy at
+	// the grant, this one included) feeds max_busy.
+	uint64_t acquire(uint64_t t, unsigned &slot)
+	{
+		unsigned best = 0, busy = 1;
+		uint64_t best_free = free_[0];
+		for (unsigned i = 0; i < free_.size(); i++) {
+			const uint64_t f = free_[i];
+			if (f < best_free) {
+				best_free = f;
+				best = i;
+			}
+		}
+		const uint64_t start = std::max(t, best_free);
+		for (uint64_t f : free_)
+			busy += f > start;
+		slot = best;
+		free_[best] = ~0ull; // held until release()
+		st.grants++;
+		if (start > t) {
+			st.stalls++;
+			st.stall_cycles += start - t;
+		}
+		st.max_busy = std::max<uint64_t>(st.max_busy, busy);
+		return start;
+	}
+	void release(unsigned slot, uint64_t start, uint64_t end)
+	{
+		free_[slot] = end;
+		st.busy_cycles += end - start;
+	}
+	// A pipelined lookup: holds a slot for `hold` cycles; returns when the lookup completes.
+	uint64_t pass(uint64_t t, uint64_t hold)
+	{
+		unsigned s;
+		const uint64_t start = acquire(t, s);
+		release(s, start, start + hold);
+		return start + hold;
+	}
+	unsigned size() const { return (unsigned)free_.size(); }
+	SlotStats st;
+
+private:
+	std::vector<uint64_t> free_;
+};
+
+// Calendar of busy cycles in a sliding window of 2^kBits cycles (a ring bitmap). reserve(t, n)
+// returns the first start >= t with n consecutive free cycles and marks them busy. Requests
+// further than the window behind the newest reservation see those old cycles as free (a backlog
+// of more than 65536 cycles on one link or channel; documented approximation).
+class SerialLink {
+public:
+	static constexpr unsigned kBits = 16;
+	static constexpr uint64_t kWin = 1ull << kBits;
+
+	SerialLink() : bits_(kWin / 64, 0) {}
+	uint64_t reserve(uint64_t t, uint64_t n)
+	{
+		if (n == 0)
+			return t;
+		if (n > kWin / 2)
+			n = kWin / 2;
+		if (t >= hi_) { // fast path: nothing reserved at or after t
+			mark(t, n);
+			return t;
+		}
+		const uint64_t lo = hi_ - std::min(hi_, kWin);
+		if (t < lo)
+			t = lo; // older than the window: clamp (see above)
+		uint64_t s = t;
+		for (;;) {
+			s = next_free(s);
+			if (s >= hi_) {
+				break;
+			}
+			uint64_t run = 1;
+			while (run < n && s + run < hi_ && !busy(s + run))
+				run++;
+			if (run == n || s + run >= hi_)
+				break;
+			s += run;
+		}
+		mark(s, n);
+		wait_cycles += s - t;
+		return s;
+	}
+	uint64_t busy_cycles = 0, wait_cycles = 0;
+
+private:
+	bool busy(uint64_t c) const { return (bits_[(c >> 6) & (kWin / 64 - 1)] >> (c & 63)) & 1u; }
+	uint64_t next_free(uint64_t c) const
+	{
+		while (c < hi_) {
+			const uint64_t w = ~bits_[(c >> 6) & (kWin / 64 - 1)] >> (c & 63);
+			if (w)
+				return c + (uint64_t)__builtin_ctzll(w);
+			c = (c | 63) + 1;
+		}
+		return c;
+	}
+	uint64_t &word(uint64_t c) { return bits_[(c >> 6) & (kWin / 64 - 1)]; }
+	void mark(uint64_t s, uint64_t n)
+	{
+		const uint64_t end = s + n;
+		if (end > hi_) { // the window slides: cycles [hi_, end) reuse the bits of old cycles
+			if (end - hi_ >= kWin) {
+				std::fill(bits_.begin(), bits_.end(), 0);
+			} else {
+				for (uint64_t x = hi_; x < end;) {
+					if ((x & 63) == 0 && end - x >= 64) {
+						word(x) = 0;
+						x += 64;
+					} else {
+						word(x) &= ~(1ull << (x & 63));
+						x++;
+					}
+				}
+			}
+			hi_ = end;
+		}
+		for (uint64_t x = s; x < end; x++)
+			word(x) |= 1ull << (x & 63);
+		busy_cycles += n;
+	}
+	std::vector<uint64_t> bits_;
+	uint64_t hi_ = 0; // one past the newest reserved cycle
+};
+
+// Latency distribution: exact unit buckets below kExact cycles, log-linear above (2^kSub buckets
+// per power of two: relative error below 2^-kSub = 0.2%). Percentiles use the nearest-rank
+// definition (the smallest value v with count(<= v) >= ceil(q * n)); above kExact the reported
+// value is the bucket's lower bound.
+class LatencyHist {
+public:
+	static constexpr uint64_t kExact = 4096;
+	static constexpr unsigned kSub = 9;
+	static constexpr unsigned kLog = 64 << kSub;
+
+	void add(uint64_t v)
+	{
+		n_++;
+		sum_ += v;
+		max_ = std::max(max_, v);
+		if (v < kExact)
+			exact_[v]++;
+		else
+			log_[log_index(v)]++;
+	}
+	uint64_t count() const { return n_; }
+	uint64_t sum() const { return sum_; }
+	uint64_t max() const { return max_; }
+	// q in per-mille (500 = p50).
+	uint64_t percentile(unsigned permille) const
+	{
+		if (!n_)
+			return 0;
+		const uint64_t rank = std::max<uint64_t>(1, (n_ * permille + 999) / 1000);
+		uint64_t c = 0;
+		for (uint64_t v = 0; v < kExact; v++)
+			if ((c += exact_[v]) >= rank)
+				return v;
+		for (unsigned i = 0; i < kLog; i++)
+			if ((c += log_[i]) >= rank)
+				return std::min(max_, log_lower(i));
+		return max_;
+	}
+	// Log2 summary for reports: bucket b counts values in [2^(b-1), 2^b).
+	void log2_buckets(uint64_t out[65]) const
+	{
+		std::fill(out, out + 65, 0);
+		for (uint64_t v = 0; v < kExact; v++)
+			out[v ? 64 - __builtin_clzll(v) : 0] += exact_[v];
+		for (unsigned i = 0; i < kLog; i++)
+			out[64 - __builtin_clzll(log_lower(i))] += log_[i];
+	}
+
+private:
+	static unsigned log_index(uint64_t v)
+	{
+		const unsigned e = 63 - (unsigned)__builtin_clzll(v); // >= 12
+		const uint64_t m = (v >> (e - kSub)) & ((1u << kSub) - 1);
+		return (e << kSub) | (unsigned)m;
+	}
+	static uint64_t log_lower(unsigned i)
+	{
+		const unsigned e = i >> kSub;
+		return (1ull << e) | ((uint64_t)(i & ((1u << kSub) - 1)) << (e - kSub));
+	}
+	uint64_t n_ = 0, sum_ = 0, max_ = 0;
+	std::vector<uint64_t> exact_ = std::vector<uint64_t>(kExact, 0);
+	std::vector<uint64_t> log_ = std::vector<uint64_t>(kLog, 0);
+};
+
+// SpaceSaving top-N: N counters; a key not tracked replaces the entry with the smallest count
+// and inherits that count as its error bound. Any key with more than total/N transactions is
+// tracked, and every tracked count is exact minus at most `err`. Fixed memory, no allocation.
+struct StreamCount {
+	uint64_t key = 0, transactions = 0, misses = 0, faults = 0, err = 0;
+};
+class TopN {
+public:
+	void init(unsigned n) { e_.assign(n, StreamCount()); }
+	void add(uint64_t key, bool miss, bool fault)
+	{
+		if (e_.empty())
+			return;
+		StreamCount *c = &e_[last_];
+		if (c->key != key || !c->transactions) {
+			c = nullptr;
+			unsigned low = 0;
+			for (unsigned i = 0; i < e_.size(); i++) {
+				if (e_[i].transactions && e_[i].key == key) {
+					c = &e_[i];
+					last_ = i;
+					break;
+				}
+				if (e_[i].transactions < e_[low].transactions)
+					low = i;
+			}
+			if (!c) {
+				c = &e_[low];
+				last_ = low;
+				const uint64_t base = c->transactions;
+				*c = StreamCount();
+				c->key = key;
+				c->transactions = c->err = base;
+			}
+		}
+		c->transactions++;
+		c->misses += miss;
+		c->faults += fault;
+	}
+	// Tracked entries, most transactions first (ties: smaller key first).
+	std::vector<StreamCount> sorted() const
+	{
+		std::vector<StreamCount> v;
+		for (const auto &e : e_)
+			if (e.transactions)
+				v.push_back(e);
+		std::sort(v.begin(), v.end(), [](const StreamCount &a, const StreamCount &b) {
+			return a.transactions != b.transactions ? a.transactions > b.transactions : a.key < b.key;
+		});
+		return v;
+	}
+
+private:
+	std::vector<StreamCount> e_;
+	unsigned last_ = 0;
+};
+
+} // namespace smmusim

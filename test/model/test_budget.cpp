@@ -1,0 +1,539 @@
+// The timing budget of docs/timing.md, one test per row: an isolated transaction's latency is
+// exactly the sum of the documented parameters on its path. Then the structural hazards (TBU and
+// TCU slots, walk slots, links, memory channel, miss merging, hit-under-miss) with their cycle
+// numbers worked out by hand in the comments (and in docs/timing.md for the contention case).
+#include "harness.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using namespace th;
+
+namespace {
+
+// Defaults (docs/configuration.md).
+constexpr uint64_t U = 1, M = 3, LT = 8, LB = 8, C = 3, W = 4, R = 100;
+
+uint64_t lat(const smmusim_dma_result &r) { return r.done_cycle - r.issue_cycle; }
+
+// Stream 1: linear stream table, single CD, 4 KB pages at 0x1000.. (page p -> DATA + p).
+struct Budget : ::testing::Test {
+	Sim s;
+	uint64_t ttb = 0;
+	void SetUp() override
+	{
+		s.boot();
+		ttb = s.s1_stream(1, 1);
+		for (uint64_t va : {0x1000ull, 0x2000ull, 0x201000ull, 0x40001000ull, 0x8000001000ull})
+			s.map(ttb, va, DATA + (va & 0xFFFFFFF));
+	}
+};
+
+TEST(BudgetRow, GbpaBypass) { Sim s; EXPECT_EQ(R, lat(s.dma(1, DATA))); }
+
+TEST_F(Budget, ConfigMissLinearStSingleCdFullWalk)
+{
+	// STE + CD + 4 PTEs.
+	EXPECT_EQ(U + M + LT + C + W + 6 * R + LB + R, lat(s.dma(1, 0x1000)));
+}
+
+TEST_F(Budget, MicroTlbHit)
+{
+	s.dma(1, 0x1000);
+	EXPECT_EQ(U + R, lat(s.dma(1, 0x1004)));
+}
+
+TEST_F(Budget, WalkCacheHitS1L2)
+{
+	s.dma(1, 0x1000);
+	EXPECT_EQ(U + M + LT + C + W + 1 * R + LB + R, lat(s.dma(1, 0x2000))) << "one PTE read (level 3)";
+}
+
+TEST_F(Budget, WalkCacheHitS1L1)
+{
+	s.dma(1, 0x1000);
+	EXPECT_EQ(U + M + LT + C + W + 2 * R + LB + R, lat(s.dma(1, 0x201000))) << "level 2 and 3 PTEs";
+	EXPECT_EQ(1u, s.stat("tcu.walk.s1l1.lookups") - s.stat("tcu.walk.s1l1.misses"));
+}
+
+TEST_F(Budget, WalkCacheHitS1L0)
+{
+	s.dma(1, 0x1000);
+	EXPECT_EQ(U + M + LT + C + W + 3 * R + LB + R, lat(s.dma(1, 0x40001000))) << "level 1, 2 and 3 PTEs";
+	EXPECT_EQ(1u, s.stat("tcu.walk.s1l0.lookups") - s.stat("tcu.walk.s1l0.misses"));
+}
+
+TEST_F(Budget, FullWalkConfigHit)
+{
+	s.dma(1, 0x1000);
+	EXPECT_EQ(U + M + LT + C + W + 4 * R + LB + R, lat(s.dma(1, 0x8000001000ull))) << "walk cache misses every level";
+}
+
+TEST_F(Budget, TranslationFaultAtLevel0NoDataAccess)
+{
+	// STE + CD + the invalid level-0 descriptor, then the response; no data access.
+	EXPECT_EQ(U + M + LT + C + W + 3 * R + LB, lat(s.dma(1, 0x10000000000ull)));
+}
+
+TEST_F(Budget, PermissionFaultOnTlbHitCostsTheLookup)
+{
+	s.map(ttb, 0x3000, DATA, PTE_RW | SMMU_PREP(PTE_AP2, 1)); // read-only
+	s.dma(1, 0x3000);
+	auto r = s.dma(1, 0x3000, /*write=*/true);
+	EXPECT_EQ(EVT_F_PERMISSION, r.event);
+	EXPECT_EQ(U, lat(r)) << "detected in the TBU on the micro-TLB hit; no data access";
+}
+
+TEST(BudgetRow, MainTlbHit)
+{
+	Sim s({{"tbu.utlb.entries", "1"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	s.dma(1, 0x1000);
+	s.dma(1, 0x2000);
+	EXPECT_EQ(U + M + R, lat(s.dma(1, 0x1000)));
+}
+
+TEST(BudgetRow, MainTlbHitSecondPageSize)
+{
+	Sim s({{"tbu.utlb.entries", "1"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x40000000, 0x40000000, PTE_RW, 1);
+	s.dma(1, 0x40000000);
+	s.dma(1, 0x1000);
+	EXPECT_EQ(U + M + 1 + R, lat(s.dma(1, 0x40000000))) << "one extra probe per page size";
+}
+
+// ---- configuration-cache misses per stream-table and CD layout ---------------------------------
+
+// 2-level stream table (split 8): StreamIDs a = 5<<8|3 and b = 5<<8|4 share one L1STD.
+struct TwoLevelSt {
+	Sim s;
+	uint64_t ttb_a = 0, ttb_b = 0;
+	static constexpr uint32_t a = (5u << 8) | 3u, b = (5u << 8) | 4u;
+	explicit TwoLevelSt(bool cache_l1) : s({{"tcu.cfg.cache_l1", cache_l1 ? "1" : "0"}})
+	{
+		s.boot(20, STRTAB_FMT_2LVL, 8);
+		const uint64_t l2 = 0x2000000;
+		s.m64(STRTAB + 8 * 5, l2 | SMMU_PREP(L1STD_SPAN, 9));
+		ttb_a = s.new_table();
+		ttb_b = s.new_table();
+		s.cd(CDTAB, Sim::cd0(1), ttb_a);
+		s.cd(CDTAB + 64, Sim::cd0(2), ttb_b);
+		s.ste(3, Sim::ste0_s1(CDTAB), 0, l2);
+		s.ste(4, Sim::ste0_s1(CDTAB + 64), 0, l2);
+		s.map(ttb_a, 0x1000, DATA);
+		s.map(ttb_b, 0x1000, DATA);
+	}
+};
+
+TEST(BudgetRow, ConfigMissTwoLevelSt)
+{
+	TwoLevelSt t(false);
+	EXPECT_EQ(U + M + LT + C + W + 7 * R + LB + R, lat(t.s.dma(t.a, 0x1000))) << "L1STD + STE + CD + 4 PTEs";
+	EXPECT_EQ(U + M + LT + C + W + 7 * R + LB + R, lat(t.s.dma(t.b, 0x1000))) << "L1STD read again (not cached)";
+}
+
+TEST(BudgetRow, ConfigMissTwoLevelStL1Cached)
+{
+	TwoLevelSt t(true);
+	EXPECT_EQ(U + M + LT + C + W + 7 * R + LB + R, lat(t.s.dma(t.a, 0x1000)));
+	EXPECT_EQ(U + M + LT + C + W + 6 * R + LB + R, lat(t.s.dma(t.b, 0x1000))) << "L1STD hit: STE + CD + 4 PTEs";
+}
+
+// Stream 2 with substreams: CD layout `fmt`, SSIDs x and y in the same CD leaf, one page table
+// (same ASID), so y after x misses only its CD (the STE is cached, the walk cache hits at L2).
+struct CdLayout {
+	Sim s;
+	uint64_t ttb = 0;
+	uint32_t x = 0, y = 0;
+	CdLayout(unsigned fmt, bool cache_l1) : s({{"tcu.cfg.cache_l1", cache_l1 ? "1" : "0"}})
+	{
+		s.boot();
+		ttb = s.new_table();
+		s.map(ttb, 0x1000, DATA);
+		s.map(ttb, 0x2000, DATA);
+		const unsigned split = fmt == STE_S1FMT_64K_L2 ? 10 : 6;
+		x = (3u << split) | 5u;
+		y = (3u << split) | 6u;
+		s.ste(2, Sim::ste0_s1(CDTAB, 16, fmt), SMMU_PREP(STE1_S1DSS, STE_S1DSS_SSID0));
+		uint64_t cdbase = CDTAB;
+		if (fmt != STE_S1FMT_LINEAR) {
+			cdbase = 0xA00000;
+			s.m64(CDTAB + 8 * 3, cdbase | SMMU_PREP(L1CD_V, 1));
+			cdbase -= 0; // leaf holds CDs indexed by the low `split` bits
+			s.cd(cdbase + 64 * 5, Sim::cd0(7), ttb);
+			s.cd(cdbase + 64 * 6, Sim::cd0(7), ttb);
+		} else {
+			s.cd(CDTAB + 64ull * x, Sim::cd0(7), ttb);
+			s.cd(CDTAB + 64ull * y, Sim::cd0(7), ttb);
+		}
+	}
+};
+
+TEST(BudgetRow, ConfigMissLinearCdTable)
+{
+	CdLayout t(STE_S1FMT_LINEAR, false);
+	EXPECT_EQ(U + M + LT + C + W + 6 * R + LB + R, lat(t.s.dma_ssid(2, t.x, 0x1000))) << "STE + CD + 4 PTEs";
+	EXPECT_EQ(U + M + LT + C + W + 2 * R + LB + R, lat(t.s.dma_ssid(2, t.y, 0x2000))) << "CD + 1 PTE";
+}
+
+void two_level_cd(unsigned fmt)
+{
+	{
+		CdLayout t(fmt, false);
+		EXPECT_EQ(U + M + LT + C + W + 7 * R + LB + R, lat(t.s.dma_ssid(2, t.x, 0x1000))) << "STE + L1CD + CD + 4 PTEs";
+		EXPECT_EQ(U + M + LT + C + W + 3 * R + LB + R, lat(t.s.dma_ssid(2, t.y, 0x2000))) << "L1CD + CD + 1 PTE";
+		EXPECT_EQ(2u, t.s.stat("mem.reads.l1cd"));
+	}
+}
+void two_level_cd_cached(unsigned fmt)
+{
+	CdLayout t(fmt, true);
+	EXPECT_EQ(U + M + LT + C + W + 7 * R + LB + R, lat(t.s.dma_ssid(2, t.x, 0x1000)));
+	EXPECT_EQ(U + M + LT + C + W + 2 * R + LB + R, lat(t.s.dma_ssid(2, t.y, 0x2000))) << "L1CD hit: CD + 1 PTE";
+	EXPECT_EQ(1u, t.s.stat("mem.reads.l1cd"));
+}
+// One SystemC simulation per process: the uncached and cached variants are separate tests.
+TEST(BudgetRow, ConfigMissTwoLevelCd4k) { two_level_cd(STE_S1FMT_4K_L2); }
+TEST(BudgetRow, ConfigMissTwoLevelCd64k) { two_level_cd(STE_S1FMT_64K_L2); }
+TEST(BudgetRow, ConfigMissTwoLevelCd4kL1Cached) { two_level_cd_cached(STE_S1FMT_4K_L2); }
+TEST(BudgetRow, ConfigMissTwoLevelCd64kL1Cached) { two_level_cd_cached(STE_S1FMT_64K_L2); }
+
+TEST(BudgetRow, ParametersAddUp)
+{
+	Sim s({{"mem.latency", "10"}, {"tbu.utlb.latency", "2"}, {"tbu.mtlb.latency", "5"}, {"tbu.link.to_tcu", "3"},
+	       {"tbu.link.to_tbu", "4"}, {"tcu.cfg.latency", "6"}, {"tcu.walk.latency", "7"}, {"mem.bytes_per_cycle", "16"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	// STE and CD are 64-byte reads: 4 beats at 16 B/cycle, so 10 + 3 cycles each; PTEs 8 bytes.
+	EXPECT_EQ(2u + 5 + 3 + 6 + 2 * (10 + 3) + 7 + 4 * 10 + 4 + 10, lat(s.dma(1, 0x1000)));
+	EXPECT_EQ(2u + 10 + 3, lat(s.dma(1, 0x1000, false, nullptr, 64))) << "64-byte data access: 4 beats";
+}
+
+// ---- structural hazards --------------------------------------------------------------------------
+
+struct smmusim_dma req(uint32_t sid, uint64_t addr, uint32_t port, uint32_t size = 4)
+{
+	struct smmusim_dma d = {};
+	d.sid = sid;
+	d.addr = addr;
+	d.port = port;
+	d.size = size;
+	return d;
+}
+
+std::vector<smmusim_dma_result> run_all(Sim &s, size_t n, uint64_t cycles = 5000)
+{
+	s.run(cycles);
+	std::vector<smmusim_dma_result> out(n + 1);
+	size_t got = smmusim_dma_poll(s.sim, out.data(), n + 1);
+	EXPECT_EQ(n, got);
+	out.resize(got);
+	std::sort(out.begin(), out.end(), [](auto &a, auto &b) { return a.tag < b.tag; });
+	return out;
+}
+
+// The contention case of docs/timing.md: 4 TBUs, 2 TCU translation slots, each TBU misses once at
+// the same cycle T (config cached, walk-cache hit at level 2: one PTE read each).
+//
+//   tx k (port k)   link in       TCU slot         cfg   walk  PTE read (channel)   link out  data (channel)   done
+//   tx0             T+4 -> T+12   T+12             T+15  T+19  T+19 -> T+119        -> T+127  T+127 -> T+227   T+227
+//   tx1             T+5 -> T+13   T+13             T+16  T+20  T+20 -> T+120        -> T+128  T+128 -> T+228   T+228
+//   tx2             T+6 -> T+14   T+119 (tx0's)    T+122 T+126 T+126 -> T+226       -> T+234  T+234 -> T+334   T+334
+//   tx3             T+7 -> T+15   T+120 (tx1's)    T+123 T+127 T+129 -> T+229 (*)   -> T+237  T+237 -> T+337   T+337
+//
+// Every transaction reaches its TBU's main-TLB miss at T+1+3 = T+4; the shared link takes one
+// request per cycle (tx k leaves at T+4+k); cfg and walk lookups are 3 and 4 cycles; (*) the
+// channel cycles T+127 and T+128 carry tx0's and tx1's data, so tx3's PTE read starts at T+129.
+TEST(Contention, FourTbusTwoTcuSlots)
+{
+	Sim s({{"tcu.xlate.slots", "2"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	for (uint64_t p = 1; p <= 5; p++)
+		s.map(ttb, p << 12, DATA + (p << 12));
+	s.dma(1, 0x1000); // warms the configuration and walk caches (port 0 TLBs hold page 1 only)
+	const uint64_t T = s.now() + 10;
+	for (uint32_t k = 0; k < 4; k++) {
+		struct smmusim_dma d = req(1, (k + 2ull) << 12, k);
+		ASSERT_EQ(0, smmusim_dma_submit(s.sim, &d, T, k));
+	}
+	auto r = run_all(s, 4);
+	ASSERT_EQ(4u, r.size());
+	EXPECT_EQ(T + 227, r[0].done_cycle);
+	EXPECT_EQ(T + 228, r[1].done_cycle);
+	EXPECT_EQ(T + 334, r[2].done_cycle);
+	EXPECT_EQ(T + 337, r[3].done_cycle);
+	EXPECT_EQ(2u, s.stat("tcu.xlate.slots.stalls"));
+	EXPECT_EQ((119u - 14) + (120 - 15), s.stat("tcu.xlate.slots.stall_cycles"));
+	EXPECT_EQ(2u, s.stat("tcu.xlate.slots.max"));
+	EXPECT_EQ(1u + 2 + 3, s.stat("tcu.link.stall_cycles"));
+	EXPECT_EQ(2u, s.stat("mem.channel.stall_cycles"));
+}
+
+TEST(Hazards, MissesToOnePageMerge)
+{
+	Sim s;
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma a = req(1, 0x1000, 0), b = req(1, 0x1040, 0);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &b, T + 1, 1));
+	auto r = run_all(s, 2);
+	const uint64_t first = U + M + LT + C + 2 * R + W + 4 * R + LB; // translation back at T + 627
+	EXPECT_EQ(T + first + R, r[0].done_cycle);
+	// b waits for a's fill, then its data beat follows a's on the channel.
+	EXPECT_EQ(T + first + 1 + R, r[1].done_cycle);
+	EXPECT_EQ(1u, s.stat("tbu.requests"));
+	EXPECT_EQ(1u, s.stat("tbu.merged"));
+	EXPECT_EQ(6u, s.stat("mem.reads.ste") + s.stat("mem.reads.cd") + s.stat("mem.reads.pte.l0") +
+			      s.stat("mem.reads.pte.l1") + s.stat("mem.reads.pte.l2") + s.stat("mem.reads.pte.l3"))
+		<< "one walk";
+}
+
+TEST(Hazards, HitUnderMiss)
+{
+	Sim s;
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	s.dma(1, 0x1000);
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma miss = req(1, 0x2000, 0), hit = req(1, 0x1000, 0);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &miss, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &hit, T + 1, 1));
+	auto r = run_all(s, 2);
+	EXPECT_EQ(T + U + M + LT + C + W + R + LB + R, r[0].done_cycle);
+	EXPECT_EQ(T + 1 + U + R, r[1].done_cycle) << "the younger hit completes before the older miss";
+}
+
+TEST(Hazards, TbuSlotsFullStallMisses)
+{
+	Sim s({{"tbu.xlate.slots", "1"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	for (uint64_t p = 1; p <= 3; p++)
+		s.map(ttb, p << 12, DATA + (p << 12));
+	s.dma(1, 0x1000);
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma a = req(1, 0x2000, 0), b = req(1, 0x3000, 0);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &b, T + 1, 1));
+	auto r = run_all(s, 2);
+	const uint64_t a_back = T + U + M + LT + C + W + R + LB; // a's translation returns: T+127
+	EXPECT_EQ(a_back + R, r[0].done_cycle);
+	// b misses at T+1+U+M = T+5 and holds no slot until T+127; then the same TCU path.
+	EXPECT_EQ(a_back + LT + C + W + R + LB + R, r[1].done_cycle);
+	EXPECT_EQ(1u, s.stat("tbu.slots.stalls"));
+	EXPECT_EQ(a_back - (T + 1 + U + M), s.stat("tbu.slots.stall_cycles"));
+}
+
+TEST(Hazards, WalkSlotsHoldOnlyWalks)
+{
+	// One walk slot: a second walk waits for it; a bypass STE (no walk) does not.
+	Sim s({{"tcu.ptw.slots", "1"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	for (uint64_t p = 1; p <= 3; p++)
+		s.map(ttb, p << 12, DATA + (p << 12));
+	s.ste(2, Sim::ste0_cfg(STE_CONFIG_BYPASS));
+	s.dma(1, 0x1000);
+	s.dma(2, 0x1000, false, nullptr, 4, false, 0, false, false, 3); // STE 2 cached
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma a = req(1, 0x2000, 1), b = req(1, 0x3000, 2), c = req(2, 0x5000, 3);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &b, T, 1));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &c, T, 2));
+	auto r = run_all(s, 3);
+	// a: link T+4 -> T+12, cfg T+15, walk lookup T+19, PTE T+19 -> T+119, back T+127, data T+227.
+	EXPECT_EQ(T + 227, r[0].done_cycle);
+	// b: link T+5 -> T+13, cfg T+16, walk lookup T+20, walk slot at T+119, PTE -> T+219, back
+	// T+227, data channel cycle T+227 -> T+327.
+	EXPECT_EQ(T + 327, r[1].done_cycle);
+	// c (bypass, config cached): link T+6 -> T+14, cfg T+17, no walk, back T+25, data T+125.
+	EXPECT_EQ(T + 125, r[2].done_cycle);
+	EXPECT_EQ(99u, s.stat("tcu.ptw.slots.stall_cycles"));
+}
+
+TEST(Hazards, TcuSlotsHoldEveryTranslation)
+{
+	Sim s({{"tcu.xlate.slots", "1"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.ste(2, Sim::ste0_cfg(STE_CONFIG_BYPASS));
+	const uint64_t T = s.now() + 5;
+	struct smmusim_dma a = req(1, 0x1000, 0), b = req(2, 0x1000, 1);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &b, T, 1));
+	auto r = run_all(s, 2);
+	const uint64_t a_release = T + U + M + LT + C + 2 * R + W + 4 * R; // a leaves the TCU
+	EXPECT_EQ(a_release + LB + R, r[0].done_cycle);
+	// b: the TCU slot at a_release, then cfg, its STE read, the response and the data.
+	EXPECT_EQ(a_release + C + R + LB + R, r[1].done_cycle);
+}
+
+TEST(Hazards, WalkCacheLookupSlots)
+{
+	// One walk-cache lookup slot of 4 cycles: two lookups in the same cycle serialise.
+	Sim s({{"tcu.walk.slots", "1"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	for (uint64_t p = 1; p <= 3; p++)
+		s.map(ttb, p << 12, DATA + (p << 12));
+	s.dma(1, 0x1000);
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma a = req(1, 0x2000, 1), b = req(1, 0x3000, 2);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &b, T, 1));
+	auto r = run_all(s, 2);
+	EXPECT_EQ(T + 227, r[0].done_cycle);
+	// b: cfg done T+16, walk slot free at T+19 -> T+23, PTE -> T+123, back T+131, data T+231.
+	EXPECT_EQ(T + 231, r[1].done_cycle);
+	EXPECT_EQ(3u, s.stat("tcu.walk.stall_cycles"));
+}
+
+TEST(Hazards, MemoryChannelBandwidth)
+{
+	// 4 bytes per cycle: a 64-byte access holds the channel 16 cycles; a second one waits.
+	Sim s({{"mem.bytes_per_cycle", "4"}});
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma a = req(0, DATA, 0, 64), b = req(0, DATA + 64, 1, 64);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &b, T, 1));
+	auto r = run_all(s, 2);
+	EXPECT_EQ(T + 15 + R, r[0].done_cycle) << "SMMUEN=0: bypass, 16 beats";
+	EXPECT_EQ(T + 16 + 15 + R, r[1].done_cycle);
+	EXPECT_EQ(16u, s.stat("mem.channel.stall_cycles"));
+	EXPECT_EQ(32u, s.stat("mem.channel.busy_cycles"));
+}
+
+TEST(Hazards, LaterHitUsesEarlierChannelGap)
+{
+	// A miss reserves the channel at future cycles; a hit computed after it for an earlier
+	// cycle is not blocked by those reservations (the channel is a calendar, not a free pointer).
+	Sim s;
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	s.dma(1, 0x1000);
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma miss = req(1, 0x2000, 1), hit = req(1, 0x1000, 0);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &miss, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &hit, T + 100, 1));
+	auto r = run_all(s, 2);
+	EXPECT_EQ(T + 227, r[0].done_cycle);
+	// Its data access at T+101 is before the miss's data beat at T+127 (already reserved).
+	EXPECT_EQ(T + 100 + U + R, r[1].done_cycle);
+}
+
+// ---- events at the detection cycle, functional mode, output hygiene -------------------------
+
+TEST(Events, WrittenWhenTheFaultIsDetected)
+{
+	Sim s;
+	s.boot();
+	s.s1_stream(1, 1); // no mappings: level-0 translation fault
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma a = req(1, 0x1000, 0);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	const uint64_t detect = T + U + M + LT + C + 2 * R + W + R; // after the level-0 read
+	s.run(detect - 1 - s.now());
+	EXPECT_EQ(0u, s.event_count()) << "not yet detected";
+	s.run(1);
+	EXPECT_EQ(1u, s.event_count());
+	s.run(LB);
+	smmusim_dma_result r;
+	ASSERT_EQ(1u, smmusim_dma_poll(s.sim, &r, 1));
+	EXPECT_EQ(detect + LB, r.done_cycle);
+	EXPECT_TRUE(r.event_recorded);
+	EXPECT_EQ(EVT_F_TRANSLATION, r.event);
+}
+
+TEST(Events, SyncDmaReportsRecordedEvent)
+{
+	Sim s;
+	s.boot();
+	s.s1_stream(1, 1);
+	auto r = s.dma(1, 0x1000);
+	EXPECT_EQ(EVT_F_TRANSLATION, r.event);
+	EXPECT_TRUE(r.event_recorded);
+	EXPECT_EQ(1u, s.event_count());
+}
+
+TEST(FunctionalMode, TranslatesWithoutTiming)
+{
+	Sim s({{"model.timing", "functional"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	auto r = s.dma(1, 0x1010);
+	EXPECT_EQ(SMMUSIM_DMA_OK, r.status);
+	EXPECT_EQ(DATA + 0x10, r.pa);
+	EXPECT_EQ(0u, lat(r));
+	auto f = s.dma(1, 0x5000);
+	EXPECT_EQ(EVT_F_TRANSLATION, f.event);
+	EXPECT_TRUE(f.event_recorded);
+	EXPECT_EQ(0u, s.stat("tbu.requests")) << "no timing resources are used";
+	EXPECT_EQ(2u, s.stat("dma.transactions"));
+}
+
+TEST(Output, NoSystemCWarningsOnStdout)
+{
+	testing::internal::CaptureStdout();
+	{
+		Sim s;
+		s.run(0);
+		s.run(10);
+		s.dma(1, DATA);
+		s.relax();
+		s.run(0);
+	}
+	const std::string out = testing::internal::GetCapturedStdout();
+	EXPECT_EQ(std::string::npos, out.find("W571")) << out;
+	EXPECT_EQ("", out);
+}
+
+// ---- statistics ---------------------------------------------------------------------------------
+
+TEST(Stats, ExactPercentilesAndPerStream)
+{
+	Sim s({{"stats.top_n", "4"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.dma(1, 0x1000);                 // 727 cycles
+	for (int i = 0; i < 98; i++)      // 98 micro-TLB hits: 101 cycles
+		s.dma(1, 0x1000);
+	s.dma(1, 0x2000);                 // fault after STE/CD hit + 4 PTE reads... (L3 invalid)
+	const uint64_t fault_lat = U + M + LT + C + W + R + LB; // walk cache hit at L2, invalid L3
+	EXPECT_EQ(100u, s.stat("latency.count"));
+	EXPECT_EQ(101u, s.stat("latency.p50"));
+	EXPECT_EQ(101u, s.stat("latency.p90"));
+	EXPECT_EQ(fault_lat, s.stat("latency.p99")) << "99th of 100 sorted values";
+	EXPECT_EQ(727u, s.stat("latency.max"));
+	EXPECT_EQ(U, s.stat("xlate.latency.p50")) << "translation latency excludes the data access";
+	char *buf = nullptr;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ASSERT_EQ(0, smmusim_stats_json(s.sim, f));
+	std::fclose(f);
+	std::string json(buf, len);
+	free(buf);
+	EXPECT_NE(std::string::npos, json.find("{\"sid\": 1, \"transactions\": 100, \"misses\": 2, \"faults\": 1, \"error\": 0}"))
+		<< json;
+	EXPECT_NE(std::string::npos, json.find("\"latency\": {\"count\": 100,"));
+}
+
+} // namespace
