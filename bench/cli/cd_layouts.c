@@ -42,6 +42,8 @@ struct point {
 	uint32_t pasids, cfg_entries, dmas;
 	bool cache_l1;
 	uint64_t seed;
+	unsigned window;     /* outstanding DMAs of the closed loop */
+	unsigned clock_mhz;  /* SMMU clock assumed for transactions per microsecond */
 };
 
 struct opts {
@@ -57,17 +59,21 @@ struct opts {
 
 static void point_id(struct point *p)
 {
-	snprintf(p->id, sizeof(p->id), "%s_n%u_%s_%s_cfg%u_l1%s_d%u_s%llu", layout_names[p->layout], p->pasids,
+	char mhz[24] = "";
+	if (p->clock_mhz != 1000) /* the default clock is left out of the name */
+		snprintf(mhz, sizeof(mhz), "_mhz%u", p->clock_mhz);
+	snprintf(p->id, sizeof(p->id), "%s_n%u_%s_%s_cfg%u_l1%s_d%u_w%u%s_s%llu", layout_names[p->layout], p->pasids,
 		 alloc_names[p->alloc], access_names[p->access], p->cfg_entries, p->cache_l1 ? "on" : "off", p->dmas,
-		 (unsigned long long)p->seed);
+		 p->window, mhz, (unsigned long long)p->seed);
 }
 
 /* ---- the sweep ------------------------------------------------------------------------------- */
-static size_t add_point(struct point *v, size_t n, size_t cap, unsigned layout, uint32_t pasids, unsigned alloc,
+static size_t add_point(const struct opts *o, struct point *v, size_t n, size_t cap, unsigned layout, uint32_t pasids, unsigned alloc,
 			unsigned access, uint32_t cfg, bool l1, uint32_t dmas, uint64_t seed)
 {
 	struct point p = {.layout = layout, .alloc = alloc, .access = access, .pasids = pasids, .cfg_entries = cfg,
-			  .dmas = dmas, .cache_l1 = l1, .seed = seed};
+			  .dmas = dmas, .cache_l1 = l1, .seed = seed, .window = o->window,
+			  .clock_mhz = o->clock_mhz};
 	point_id(&p);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v[i].id, p.id))
@@ -99,49 +105,67 @@ static size_t sweep(const struct opts *o, struct point *v, size_t cap)
 		for (size_t i = 0; i < nn; i++)
 			for (unsigned a = A_DENSE; a < A_COUNT; a++)
 				if (!(a != A_DENSE && ns[i] > MAX_PASID / 2))
-					n = add_point(v, n, cap, l, ns[i], a, X_RANDOM, 64, false, d, o->seed);
+					n = add_point(o, v, n, cap, l, ns[i], a, X_RANDOM, 64, false, d, o->seed);
 	for (unsigned l = 0; l < L_COUNT; l++)
 		for (size_t i = 0; i < nb; i++)
 			for (unsigned x = X_STREAM; x <= X_BURST; x++)
-				n = add_point(v, n, cap, l, b_n[i], A_DENSE, x, 64, false, d, o->seed);
+				n = add_point(o, v, n, cap, l, b_n[i], A_DENSE, x, 64, false, d, o->seed);
 	for (unsigned l = 0; l < L_COUNT; l++)
 		for (size_t i = 0; i < nb; i++) {
-			n = add_point(v, n, cap, l, c_n[i], A_DENSE, X_RANDOM, 64, true, d, o->seed);
-			n = add_point(v, n, cap, l, c_n[i], A_DENSE, X_RANDOM, 1024, false, d, o->seed);
-			n = add_point(v, n, cap, l, c_n[i], A_DENSE, X_RANDOM, 1024, true, d, o->seed);
+			n = add_point(o, v, n, cap, l, c_n[i], A_DENSE, X_RANDOM, 64, true, d, o->seed);
+			n = add_point(o, v, n, cap, l, c_n[i], A_DENSE, X_RANDOM, 1024, false, d, o->seed);
+			n = add_point(o, v, n, cap, l, c_n[i], A_DENSE, X_RANDOM, 1024, true, d, o->seed);
 		}
 	return n;
 }
 
 static bool parse_point_id(const char *id, struct point *p)
 {
-	char lay[16], al[16], ac[16], l1[8];
-	unsigned n, cfg, d;
-	unsigned long long seed;
+	/* layout_nN_alloc_access_cfgE_l1X_dD_wW[_mhzM]_sS: every parameter, canonical spelling only */
+	char buf[160], *save = NULL;
+	const char *tok[12];
+	size_t nt = 0;
 	memset(p, 0, sizeof(*p));
-	if (sscanf(id, "%15[^_]_n%u_%15[^_]_%15[^_]_cfg%u_l1%7[^_]_d%u_s%llu", lay, &n, al, ac, &cfg, l1, &d, &seed) != 8)
+	if (strlen(id) >= sizeof(buf))
 		return false;
+	snprintf(buf, sizeof(buf), "%s", id);
+	for (char *t = strtok_r(buf, "_", &save); t && nt < 12; t = strtok_r(NULL, "_", &save))
+		tok[nt++] = t;
+	if (nt != 9 && nt != 10)
+		return false;
+	unsigned long long seed, n, cfg, d, w, mhz = 1000;
+	char tail;
 	p->layout = p->alloc = p->access = 99;
-	for (unsigned i = 0; i < 3; i++) {
-		if (!strcmp(lay, layout_names[i]))
+	for (unsigned i = 0; i < L_COUNT; i++)
+		if (!strcmp(tok[0], layout_names[i]))
 			p->layout = i;
-		if (!strcmp(ac, access_names[i]))
-			p->access = i;
-	}
 	for (unsigned i = 0; i < A_COUNT; i++)
-		if (!strcmp(al, alloc_names[i]))
+		if (!strcmp(tok[2], alloc_names[i]))
 			p->alloc = i;
-	if (p->layout > 2 || p->alloc >= A_COUNT || p->access > 2 || (strcmp(l1, "on") && strcmp(l1, "off")))
+	for (unsigned i = 0; i < 3; i++)
+		if (!strcmp(tok[3], access_names[i]))
+			p->access = i;
+	if (p->layout > 2 || p->alloc >= A_COUNT || p->access > 2)
 		return false;
-	if (n < 1 || n > MAX_PASID || d < 1 || (p->alloc != A_DENSE && n > MAX_PASID / 2))
+	if (sscanf(tok[1], "n%llu%c", &n, &tail) != 1 || sscanf(tok[4], "cfg%llu%c", &cfg, &tail) != 1 ||
+	    (strcmp(tok[5], "l1on") && strcmp(tok[5], "l1off")) || sscanf(tok[6], "d%llu%c", &d, &tail) != 1 ||
+	    sscanf(tok[7], "w%llu%c", &w, &tail) != 1 || (nt == 10 && sscanf(tok[8], "mhz%llu%c", &mhz, &tail) != 1) ||
+	    sscanf(tok[nt - 1], "s%llu%c", &seed, &tail) != 1)
 		return false;
-	p->pasids = n;
-	p->cfg_entries = cfg;
-	p->cache_l1 = !strcmp(l1, "on");
-	p->dmas = d;
+	if (n < 1 || n > MAX_PASID || (p->alloc != A_DENSE && n > MAX_PASID / 2) || cfg > 65536 || d < 1 ||
+	    d > (1u << 30) || w < 1 || w > 4096 || mhz < 1 || mhz > 100000)
+		return false;
+	p->pasids = (uint32_t)n;
+	p->cfg_entries = (uint32_t)cfg;
+	p->cache_l1 = !strcmp(tok[5], "l1on");
+	p->dmas = (uint32_t)d;
+	p->window = (unsigned)w;
+	p->clock_mhz = (unsigned)mhz;
 	p->seed = seed;
+	char want[sizeof(p->id)];
+	snprintf(want, sizeof(want), "%s", id);
 	point_id(p);
-	return !strcmp(p->id, id); /* canonical spelling only: one point, one file name */
+	return !strcmp(p->id, want);
 }
 
 /* ---- one point ------------------------------------------------------------------------------- */
@@ -360,14 +384,14 @@ static int write_result(const struct opts *o, const struct point *p, const struc
 	}
 	uint64_t cycles = r->last_done - r->first_issue;
 	double hit = delta[0] ? 1.0 - (double)delta[1] / (double)delta[0] : 0.0;
-	double us = (double)cycles / (double)o->clock_mhz;
+	double us = (double)cycles / (double)p->clock_mhz;
 	fprintf(f, "{\n");
 	fprintf(f, "  \"id\": \"%s\",\n  \"layout\": \"%s\",\n  \"pasids\": %u,\n  \"alloc\": \"%s\",\n"
 		   "  \"access\": \"%s\",\n  \"cfg_entries\": %u,\n  \"cache_l1\": %u,\n  \"dmas\": %u,\n  \"seed\": %llu,\n",
 		p->id, layout_names[p->layout], p->pasids, alloc_names[p->alloc], access_names[p->access], p->cfg_entries,
 		p->cache_l1, p->dmas, (unsigned long long)p->seed);
-	fprintf(f, "  \"window\": %u,\n  \"clock_mhz\": %u,\n  \"scatter_stride\": %u,\n  \"domains\": %u,\n", o->window,
-		o->clock_mhz, r->stride, r->ndom);
+	fprintf(f, "  \"window\": %u,\n  \"clock_mhz\": %u,\n  \"scatter_stride\": %u,\n  \"domains\": %u,\n", p->window,
+		p->clock_mhz, r->stride, r->ndom);
 	fprintf(f, "  \"stream_table_bytes\": %llu,\n  \"cd_l1_bytes\": %llu,\n  \"cd_leaf_bytes\": %llu,\n"
 		   "  \"cd_table_bytes\": %llu,\n  \"cd_table_peak_bytes\": %llu,\n  \"page_table_bytes\": %llu,\n"
 		   "  \"table_bytes\": %llu,\n",
@@ -421,7 +445,7 @@ static int run_point(const struct opts *o, const struct point *p)
 	if (!status) {
 		for (size_t i = 0; i < NDELTA; i++)
 			delta[i] = bench_stat(&r.pf, delta_stats[i]);
-		status = dma_phase(&r, p, o->window, err, sizeof(err));
+		status = dma_phase(&r, p, p->window, err, sizeof(err));
 	}
 	double t2 = bench_seconds();
 	if (!status) {
@@ -461,6 +485,8 @@ static void usage(FILE *out)
 		"      --window W         outstanding DMAs of the closed loop [16]\n"
 		"      --clock-mhz MHZ    SMMU clock for transactions per microsecond [1000]\n"
 		"      --no-aggregate     do not aggregate OUT after an unsharded run\n"
+		"(--point takes every parameter from the ID: layout_nN_alloc_access_cfgE_l1on|off_dD_wW[_mhzM]_sS,\n"
+		"the clock only when it is not 1000 MHz)\n"
 		"  -h, --help             this help\n\n"
 		"Without --list or --point the shard's points run; an unsharded run then aggregates OUT\n"
 		"(smmusim bench aggregate OUT). Slurm: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT;\n"
@@ -575,9 +601,11 @@ int bench_cd_layouts(int argc, char **argv)
 	if (o.list) {
 		for (size_t k = 0; k < nsel; k++) {
 			const struct point *p = &pts[sel[k]];
-			printf("%s layout=%s pasids=%u alloc=%s access=%s cfg_entries=%u cache_l1=%s dmas=%u seed=%llu\n", p->id,
-			       layout_names[p->layout], p->pasids, alloc_names[p->alloc], access_names[p->access], p->cfg_entries,
-			       p->cache_l1 ? "on" : "off", p->dmas, (unsigned long long)p->seed);
+			printf("%s layout=%s pasids=%u alloc=%s access=%s cfg_entries=%u cache_l1=%s dmas=%u window=%u "
+			       "clock_mhz=%u seed=%llu\n",
+			       p->id, layout_names[p->layout], p->pasids, alloc_names[p->alloc], access_names[p->access],
+			       p->cfg_entries, p->cache_l1 ? "on" : "off", p->dmas, p->window, p->clock_mhz,
+			       (unsigned long long)p->seed);
 		}
 		return SMMUSIM_EXIT_OK;
 	}
@@ -589,11 +617,10 @@ int bench_cd_layouts(int argc, char **argv)
 	}
 	/* this shard's points, each in its own process */
 	char ***argvs = calloc(nsel, sizeof(*argvs));
-	char (*strs)[3][32] = calloc(nsel, sizeof(*strs));
 	int *status = calloc(nsel, sizeof(*status));
 	size_t *which = calloc(nsel, sizeof(*which));
 	size_t nrun = 0;
-	if (!argvs || !strs || !status || !which) {
+	if (!argvs || !status || !which) {
 		fprintf(stderr, "smmusim bench cd-layouts: out of memory\n");
 		return SMMUSIM_EXIT_SIM;
 	}
@@ -602,8 +629,6 @@ int bench_cd_layouts(int argc, char **argv)
 		char **a = calloc(16, sizeof(*a));
 		if (!a)
 			break;
-		snprintf(strs[nrun][0], 32, "%u", o.window);
-		snprintf(strs[nrun][1], 32, "%u", o.clock_mhz);
 		int i = 0;
 		a[i++] = "bench";
 		a[i++] = "cd-layouts";
@@ -611,10 +636,6 @@ int bench_cd_layouts(int argc, char **argv)
 		a[i++] = (char *)p->id;
 		a[i++] = "--out";
 		a[i++] = (char *)o.out;
-		a[i++] = "--window";
-		a[i++] = strs[nrun][0];
-		a[i++] = "--clock-mhz";
-		a[i++] = strs[nrun][1];
 		a[i] = NULL;
 		which[nrun] = sel[k];
 		argvs[nrun++] = a;
@@ -627,7 +648,6 @@ int bench_cd_layouts(int argc, char **argv)
 		free(argvs[k]);
 	}
 	free(argvs);
-	free(strs);
 	free(status);
 	free(which);
 	fprintf(stderr, "smmusim bench cd-layouts: %zu points (shard %u/%u) in %.1f s, %zu failed; results in %s\n", nrun,

@@ -12,18 +12,22 @@ TEST(BenchList, StableCompleteAndUnique)
 	// A: 3 layouts x (7 dense + 6 scattered + 6 strided); B: 3 x 2 N x {stream, burst}; C: 3 x 2 N x 3 caches
 	EXPECT_EQ(v.size(), 57u + 12u + 18u);
 	ASSERT_FALSE(v.empty());
-	EXPECT_EQ(v[0], "linear_n1_dense_random_cfg64_l1off_d65536_s1 layout=linear pasids=1 alloc=dense access=random "
-			"cfg_entries=64 cache_l1=off dmas=65536 seed=1");
+	EXPECT_EQ(v[0], "linear_n1_dense_random_cfg64_l1off_d65536_w16_s1 layout=linear pasids=1 alloc=dense "
+			"access=random cfg_entries=64 cache_l1=off dmas=65536 window=16 clock_mhz=1000 seed=1");
 	std::set<std::string> ids;
 	for (const std::string &l : v)
 		ids.insert(l.substr(0, l.find(' ')));
 	EXPECT_EQ(ids.size(), v.size());
-	EXPECT_TRUE(ids.count("2l-64k_n1048575_dense_random_cfg64_l1off_d65536_s1"));
-	EXPECT_TRUE(ids.count("2l-4k_n65536_dense_random_cfg1024_l1on_d65536_s1"));
+	EXPECT_TRUE(ids.count("2l-64k_n1048575_dense_random_cfg64_l1off_d65536_w16_s1"));
+	EXPECT_TRUE(ids.count("2l-4k_n65536_dense_random_cfg1024_l1on_d65536_w16_s1"));
 	CliRun q = run("bench cd-layouts --list --quick --seed 7");
 	ASSERT_EQ(q.status, 0);
 	EXPECT_EQ(lines(q.out).size(), 36u + 6u + 9u);
-	EXPECT_NE(q.out.find("2l-4k_n256_dense_burst_cfg64_l1off_d4096_s7 "), std::string::npos);
+	EXPECT_NE(q.out.find("2l-4k_n256_dense_burst_cfg64_l1off_d4096_w16_s7 "), std::string::npos);
+	// the window and a non-default clock are part of every ID: result files never collide
+	CliRun w = run("bench cd-layouts --list --window 8 --clock-mhz 800 --filter linear_n16_dense_random_cfg64");
+	ASSERT_EQ(w.status, 0);
+	EXPECT_EQ(w.out.substr(0, w.out.find(' ')), "linear_n16_dense_random_cfg64_l1off_d65536_w8_mhz800_s1");
 }
 
 TEST(BenchOptions, BadOptionsRejectedWithOneLine)
@@ -38,8 +42,11 @@ TEST(BenchOptions, BadOptionsRejectedWithOneLine)
 		{"bench cd-layouts --dmas -5", 1},
 		{"bench cd-layouts --frobnicate", 1},
 		{"bench cd-layouts --point nonsense", 1},
-		{"bench cd-layouts --point linear_n0_dense_random_cfg64_l1off_d1_s1", 1},
-		{"bench cd-layouts --point linear_n1048575_scattered_random_cfg64_l1off_d1_s1", 1},
+		{"bench cd-layouts --point linear_n0_dense_random_cfg64_l1off_d1_w16_s1", 1},
+		{"bench cd-layouts --point linear_n1048575_scattered_random_cfg64_l1off_d1_w16_s1", 1},
+		{"bench cd-layouts --point linear_n016_dense_random_cfg64_l1off_d1_w16_s1", 1},
+		{"bench cd-layouts --point linear_n16_dense_random_cfg64_l1off_d1_w16_mhz1000_s1", 1},
+		{"bench cd-layouts --point linear_n16_dense_random_cfg64_l1off_d1_s1", 1},
 		{"bench cd-layouts --list --point x", 1},
 		{"bench cd-layouts --filter no-such-point --out /tmp", 1},
 		{"bench cd-layouts extra", 1},

@@ -26,7 +26,7 @@ TEST(BenchFootprint, MatchesLayoutFormulas)
 					touched.push_back(p);
 			for (const char *layout : layouts) {
 				std::string id = std::string(layout) + "_n" + std::to_string(n) + "_" + alloc +
-						 "_random_cfg64_l1off_d64_s1";
+						 "_random_cfg64_l1off_d64_w16_s1";
 				CliRun r = run("bench cd-layouts --point " + id + " --out " + dir);
 				ASSERT_EQ(r.status, 0) << id << ": " << r.err;
 				auto m = result(dir + "/" + id + ".json");
@@ -89,14 +89,14 @@ TEST(BenchShards, MergedShardsEqualUnshardedRun)
 TEST(BenchDeterminism, SamePointSameBytes)
 {
 	std::string a = tmpdir(), b = tmpdir();
-	const std::string id = "2l-4k_n300_dense_burst_cfg16_l1on_d2000_s5";
+	const std::string id = "2l-4k_n300_dense_burst_cfg16_l1on_d2000_w16_s5";
 	ASSERT_EQ(run("bench cd-layouts --point " + id + " --out " + a).status, 0);
 	ASSERT_EQ(run("bench cd-layouts --point " + id + " --out " + b).status, 0);
 	std::string x = slurp(a + "/" + id + ".json"), y = slurp(b + "/" + id + ".json");
 	ASSERT_FALSE(x.empty());
 	EXPECT_EQ(without_host(x), without_host(y));
 	// a different seed changes the access pattern
-	const std::string id2 = "2l-4k_n300_dense_burst_cfg16_l1on_d2000_s6";
+	const std::string id2 = "2l-4k_n300_dense_burst_cfg16_l1on_d2000_w16_s6";
 	ASSERT_EQ(run("bench cd-layouts --point " + id2 + " --out " + a).status, 0);
 	EXPECT_NE(result(a + "/" + id + ".json")["latency_mean"], result(a + "/" + id2 + ".json")["latency_mean"]);
 	std::system(("rm -rf " + a + " " + b).c_str());
@@ -110,7 +110,7 @@ TEST(BenchLayouts, TwoLevelReadsL1CdPerCdFetch)
 	std::string dir = tmpdir();
 	for (const char *l1 : {"off", "on"})
 		for (const char *layout : {"linear", "2l-64k"}) {
-			std::string id = std::string(layout) + "_n4096_dense_random_cfg64_l1" + l1 + "_d4000_s1";
+			std::string id = std::string(layout) + "_n4096_dense_random_cfg64_l1" + l1 + "_d4000_w16_s1";
 			ASSERT_EQ(run("bench cd-layouts --point " + id + " --out " + dir).status, 0) << id;
 			auto m = result(dir + "/" + id + ".json");
 			unsigned long long cd = std::stoull(m["mem.reads.cd"]), l1cd = std::stoull(m["mem.reads.l1cd"]);
@@ -133,7 +133,7 @@ TEST(BenchLayouts, TwoLevelReadsL1CdPerCdFetch)
 TEST(BenchLayouts, L1CdReadOnlyOnCdMiss)
 {
 	std::string dir = tmpdir();
-	const std::string id = "2l-64k_n16_dense_random_cfg64_l1off_d4000_s1";
+	const std::string id = "2l-64k_n16_dense_random_cfg64_l1off_d4000_w16_s1";
 	ASSERT_EQ(run("bench cd-layouts --point " + id + " --out " + dir).status, 0) << id;
 	auto m = result(dir + "/" + id + ".json");
 	std::system(("rm -rf " + dir).c_str());
