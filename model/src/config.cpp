@@ -56,7 +56,7 @@ const ParamDef kParams[] = {
 	{"smmu.log", Type::BOOL, "0", nullptr, 0, 1, "print driver log lines to stderr (also with env SMMUSIM_LOG)"},
 	{"model.timing", Type::ENUM, "timed", "timed|functional", 0, 0,
 	 "timed (cycle-accurate) or functional (translation only, every latency 0: a speed baseline)"},
-	{"stats.top_n", Type::U64, "16", nullptr, 0, 4096, "StreamIDs and (StreamID, SubstreamID) pairs kept in the statistics"},
+	{"stats.top_n", Type::U64, "64", nullptr, 0, 4096, "StreamIDs and (StreamID, SubstreamID) pairs kept in the statistics"},
 	{"mem.size", Type::U64, "16G", nullptr, 1ull << 20, 1ull << 46, "bytes of physical RAM at address 0 (sparse)"},
 	{"mem.dma_base", Type::U64, "1G", nullptr, 0, U64MAX, "first bus address of the regif DMA allocator"},
 	{"mem.latency", Type::U64, "100", nullptr, 0, 1000000, "cycles of one memory read (table fetch or data)"},

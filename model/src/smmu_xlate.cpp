@@ -107,28 +107,46 @@ bool Smmu::read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path)
 	return (pa >> oas_mask_bits_) == 0 && mem_.read64(pa, v);
 }
 
-// Fetch a configuration structure through the configuration cache. L1 descriptors use the
-// cache only with tcu.cfg.cache_l1. A failed fetch is not cached.
-FetchResult Smmu::fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
-			    unsigned stat, Path &path, const Txn &t, Outcome &o, const S2Cfg *s2, uint64_t acc_bits,
-			    uint64_t &fetch_pa)
+static CfgKey cfg_key(CfgKind kind, uint32_t sid, uint32_t index)
 {
-	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
-	const bool cached = !l1 || p_.cfg_cache_l1;
 	CfgKey k;
 	k.sid = kind == CFG_L1STD ? 0 : sid;
 	k.index = index;
 	k.kind = kind;
-	fetch_pa = addr;
-	if (cached) {
-		stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
-		if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index())) {
-			out = *v;
-			path.cfg_ready = std::max(path.cfg_ready, v->ready);
-			return FETCH_OK;
-		}
-		stats.c[l1 ? ST_CFG_L1_MISSES : ST_CFG_MISSES]++;
+	return k;
+}
+
+// Configuration-cache lookup (L1 descriptors only with tcu.cfg.cache_l1). The STE and the CD are
+// looked up by (StreamID) and (StreamID, CD index) before any table is read: a hit needs no
+// L1STD or L1CD read (MMU-600 caches STE+CD per context, not the tables leading to them).
+bool Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, CfgVal &out, Path &path)
+{
+	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
+	if (l1 && !p_.cfg_cache_l1)
+		return false;
+	const CfgKey k = cfg_key(kind, sid, index);
+	stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
+	if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index())) {
+		out = *v;
+		path.cfg_ready = std::max(path.cfg_ready, v->ready);
+		return true;
 	}
+	stats.c[l1 ? ST_CFG_L1_MISSES : ST_CFG_MISSES]++;
+	return false;
+}
+
+// Fetch a configuration structure through the configuration cache (looked_up: the caller has
+// already missed in it). A failed fetch is not cached.
+FetchResult Smmu::fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
+			    unsigned stat, Path &path, const Txn &t, Outcome &o, const S2Cfg *s2, uint64_t acc_bits,
+			    uint64_t &fetch_pa, bool looked_up)
+{
+	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
+	const bool cached = !l1 || p_.cfg_cache_l1;
+	const CfgKey k = cfg_key(kind, sid, index);
+	fetch_pa = addr;
+	if (!looked_up && cfg_lookup(kind, sid, index, out, path))
+		return FETCH_OK;
 	if (s2) { // nested: the address is an IPA (faults here are CLASS=CD)
 		unsigned shift;
 		uint8_t perm;
@@ -419,9 +437,13 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		bad_sid();
 		return;
 	}
-	uint64_t ste_pa, fetch_pa = 0;
+	uint64_t ste_pa = 0, fetch_pa = 0;
+	CfgVal ste;
+	const bool ste_hit = cfg_lookup(CFG_STE, t.sid, 0, ste, path);
 	const unsigned fmt = p_.st_level ? (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_FMT) : 0;
-	if (fmt == STRTAB_FMT_2LVL) {
+	if (ste_hit) {
+		// cached: no stream-table read
+	} else if (fmt == STRTAB_FMT_2LVL) {
 		unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
 		if (split != 6 && split != 8 && split != 10)
 			split = 6;
@@ -442,8 +464,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	} else {
 		ste_pa = st_base + (uint64_t)t.sid * STE_SIZE;
 	}
-	CfgVal ste;
-	if (fetch_cfg(CFG_STE, t.sid, 0, ste_pa, STE_DWORDS, ste, ST_RD_STE, path, t, o, nullptr, 0, fetch_pa) != FETCH_OK) {
+	if (!ste_hit &&
+	    fetch_cfg(CFG_STE, t.sid, 0, ste_pa, STE_DWORDS, ste, ST_RD_STE, path, t, o, nullptr, 0, fetch_pa, true) != FETCH_OK) {
 		abort_evt(EVT_F_STE_FETCH, 0, 0, ste_pa & SMMU_MASK(EVT3_FETCHADDR));
 		return;
 	}
@@ -561,7 +583,11 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	// 5. Find and check the CD.
 	const uint64_t ctx = ste.dw[0] & SMMU_MASK(STE0_S1CONTEXTPTR);
 	uint64_t cd_pa = ctx;
-	if (cdmax) {
+	CfgVal cd;
+	const bool cd_hit = cfg_lookup(CFG_CD, t.sid, cdidx, cd, path);
+	if (cd_hit) {
+		// cached: no CD-table read
+	} else if (cdmax) {
 		const unsigned s1fmt = (unsigned)SMMU_GET(ste.dw[0], STE0_S1FMT);
 		if (s1fmt == STE_S1FMT_4K_L2 || s1fmt == STE_S1FMT_64K_L2) {
 			const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
@@ -587,9 +613,9 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 			cd_pa = ctx + (uint64_t)cdidx * CD_SIZE;
 		}
 	}
-	CfgVal cd;
-	const FetchResult fr = fetch_cfg(CFG_CD, t.sid, cdidx, cd_pa, CD_DWORDS, cd, ST_RD_CD, path, t, o,
-					 s2.on ? &s2 : nullptr, acc_bits, fetch_pa);
+	const FetchResult fr = cd_hit ? FETCH_OK
+				      : fetch_cfg(CFG_CD, t.sid, cdidx, cd_pa, CD_DWORDS, cd, ST_RD_CD, path, t, o,
+						  s2.on ? &s2 : nullptr, acc_bits, fetch_pa, true);
 	if (fr != FETCH_OK) {
 		if (fr == FETCH_ABORT)
 			abort_evt(EVT_F_CD_FETCH, 0, 0, fetch_pa & SMMU_MASK(EVT3_FETCHADDR));

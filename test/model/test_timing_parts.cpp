@@ -33,6 +33,8 @@ TEST(TimingParts, SerialLinkFillsGapsAndSlides)
 	EXPECT_EQ(far, l.reserve(far, 2));
 	EXPECT_EQ(far + 2, l.reserve(far, 1));
 	EXPECT_EQ(far - 1, l.reserve(far - 1, 1));
+	EXPECT_EQ(1000u, l.reserve(1000, 1)) << "far behind the window: granted at once";
+	EXPECT_EQ(far + 3, l.reserve(far - 1, 4)) << "far-1..far+2 is busy: the first 4 free cycles start at far+3";
 }
 
 TEST(TimingParts, TopNBoundedWithManySubstreams)

@@ -25,7 +25,7 @@ struct SmmuParams {
 	unsigned relax_cycles = 16;
 	bool log = false;
 	bool timed = true;        // model.timing: timed, or functional (translation only, latency 0)
-	unsigned stats_top_n = 16; // per-StreamID / per-SubstreamID entries kept in the statistics
+	unsigned stats_top_n = 64; // per-StreamID / per-SubstreamID entries kept in the statistics
 
 	// mem.*
 	uint64_t mem_size = 16ull << 30;

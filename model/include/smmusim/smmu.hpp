@@ -294,7 +294,8 @@ private:
 	// stage-2 fault is raised there and gives FETCH_FAULTED). fetch_pa: the PA read.
 	FetchResult fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
 			      unsigned stat, Path &path, const Txn &t, Outcome &o, const S2Cfg *s2, uint64_t acc_bits,
-			      uint64_t &fetch_pa);
+			      uint64_t &fetch_pa, bool looked_up = false);
+	bool cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, CfgVal &out, Path &path);
 	bool ste_illegal(const CfgVal &ste) const;
 	bool s2_illegal(const CfgVal &ste) const;
 	S2Cfg s2_config(const CfgVal &ste) const;

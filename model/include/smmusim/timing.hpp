@@ -34,18 +34,20 @@ public:
 	// the grant, this one included) feeds max_busy.
 	uint64_t acquire(uint64_t t, unsigned &slot)
 	{
-		unsigned best = 0, busy = 1;
+		// One pass: the earliest-free slot and how many are busy at t. If all are busy the
+		// request stalls until the earliest frees, and the pool was full (occupancy = size).
+		unsigned best = 0, busy = 0;
 		uint64_t best_free = free_[0];
-		for (unsigned i = 0; i < free_.size(); i++) {
+		const unsigned n = (unsigned)free_.size();
+		for (unsigned i = 0; i < n; i++) {
 			const uint64_t f = free_[i];
+			busy += f > t;
 			if (f < best_free) {
 				best_free = f;
 				best = i;
 			}
 		}
 		const uint64_t start = std::max(t, best_free);
-		for (uint64_t f : free_)
-			busy += f > start;
 		slot = best;
 		free_[best] = ~0ull; // held until release()
 		st.grants++;
@@ -53,7 +55,7 @@ public:
 			st.stalls++;
 			st.stall_cycles += start - t;
 		}
-		st.max_busy = std::max<uint64_t>(st.max_busy, busy);
+		st.max_busy = std::max<uint64_t>(st.max_busy, std::min(busy + 1, n));
 		return start;
 	}
 	void release(unsigned slot, uint64_t start, uint64_t end)
@@ -76,13 +78,13 @@ private:
 	std::vector<uint64_t> free_;
 };
 
-// Calendar of busy cycles in a sliding window of 2^kBits cycles (a ring bitmap). reserve(t, n)
-// returns the first start >= t with n consecutive free cycles and marks them busy. Requests
-// further than the window behind the newest reservation see those old cycles as free (a backlog
-// of more than 65536 cycles on one link or channel; documented approximation).
+// Calendar of busy cycles in a sliding window of 2^kBits cycles (a ring bitmap, 128 KB). reserve(t,
+// n) returns the first start >= t with n consecutive free cycles and marks them busy. A request
+// more than 2^20 cycles behind the newest reservation is granted at once without being recorded
+// (its cycles left the window; documented approximation for backlogs above a million cycles).
 class SerialLink {
 public:
-	static constexpr unsigned kBits = 16;
+	static constexpr unsigned kBits = 20;
 	static constexpr uint64_t kWin = 1ull << kBits;
 
 	SerialLink() : bits_(kWin / 64, 0) {}
@@ -96,9 +98,8 @@ public:
 			mark(t, n);
 			return t;
 		}
-		const uint64_t lo = hi_ - std::min(hi_, kWin);
-		if (t < lo)
-			t = lo; // older than the window: clamp (see above)
+		if (hi_ - t > kWin - n)
+			return t; // older than the window (see above)
 		uint64_t s = t;
 		for (;;) {
 			s = next_free(s);

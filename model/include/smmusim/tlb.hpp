@@ -319,8 +319,13 @@ struct WalkKey {
 		return va_tag == o.va_tag && vmid == o.vmid && asid == o.asid && regime == o.regime &&
 		       stage == o.stage && level == o.level && level_shift == o.level_shift;
 	}
-	// Set index for SetAssocCache: the tag itself, so neighbouring regions spread over sets.
-	uint64_t set_index() const noexcept { return va_tag ^ (uint64_t{level} << 40); }
+	// Set index for SetAssocCache: the tag, so neighbouring regions spread over sets, hashed with
+	// the ASID/VMID so that address spaces mapping the same VAs (one per PASID) do not all fall
+	// into one set.
+	uint64_t set_index() const noexcept
+	{
+		return va_tag ^ (uint64_t{level} << 40) ^ ((uint64_t{asid} | (uint64_t{vmid} << 16)) * 0x9E3779B1ull);
+	}
 	// True if the region this key covers overlaps [addr, addr+len) (len 0 = one address).
 	bool overlaps(uint64_t addr, uint64_t len) const noexcept
 	{
