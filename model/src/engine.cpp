@@ -22,27 +22,25 @@ namespace {
 const sc_time kCycle(1, SC_NS);
 bool g_created = false; // SystemC elaborates once per process
 
-// Submitted transactions wait in issue order (at, seq). Trace replay submits in time order, so a
-// ring FIFO takes them; an earlier `at` than the newest goes to a small heap instead.
-struct Pending {
-	uint64_t at, seq;
-	Txn txn;
-	bool operator>(const Pending &o) const { return at != o.at ? at > o.at : seq > o.seq; }
-};
-struct PendingQueue {
-	std::vector<Pending> ring = std::vector<Pending>(1024);
+// A min-queue for items that mostly arrive in order: a ring FIFO takes every item not smaller
+// than the newest, a heap the rest; top/pop merge the two. Submissions (by issue cycle) and
+// completions (by done cycle: hits all take the same latency) are in order almost always, so
+// pushes and pops are O(1) instead of O(log n).
+template <class T> struct OrderedQueue {
+	std::vector<T> ring = std::vector<T>(1024);
 	size_t head = 0, count = 0;
-	std::vector<Pending> heap; // out-of-order submissions (min-heap)
+	std::vector<T> heap; // out-of-order items (min-heap)
 	size_t size() const { return count + heap.size(); }
-	void push(const Pending &p)
+	bool empty() const { return !size(); }
+	void push(const T &p)
 	{
 		if (count && ring[(head + count - 1) & (ring.size() - 1)] > p) {
 			heap.push_back(p);
-			std::push_heap(heap.begin(), heap.end(), std::greater<Pending>());
+			std::push_heap(heap.begin(), heap.end(), std::greater<T>());
 			return;
 		}
 		if (count == ring.size()) { // grow (amortised, not per transaction)
-			std::vector<Pending> r(ring.size() * 2);
+			std::vector<T> r(ring.size() * 2);
 			for (size_t i = 0; i < count; i++)
 				r[i] = ring[(head + i) & (ring.size() - 1)];
 			ring.swap(r);
@@ -50,23 +48,37 @@ struct PendingQueue {
 		}
 		ring[(head + count++) & (ring.size() - 1)] = p;
 	}
-	const Pending *top() const
+	const T *top() const
 	{
-		const Pending *a = count ? &ring[head] : nullptr;
-		const Pending *b = heap.empty() ? nullptr : &heap.front();
+		const T *a = count ? &ring[head] : nullptr;
+		const T *b = heap.empty() ? nullptr : &heap.front();
 		return !a ? b : !b ? a : (*a > *b ? b : a);
 	}
 	void pop()
 	{
-		const Pending *a = count ? &ring[head] : nullptr;
+		const T *a = count ? &ring[head] : nullptr;
 		if (a && (heap.empty() || !(*a > heap.front()))) {
 			head = (head + 1) & (ring.size() - 1);
 			count--;
 		} else {
-			std::pop_heap(heap.begin(), heap.end(), std::greater<Pending>());
+			std::pop_heap(heap.begin(), heap.end(), std::greater<T>());
 			heap.pop_back();
 		}
 	}
+	template <class F> void for_each(F &&f) const
+	{
+		for (size_t i = 0; i < count; i++)
+			f(ring[(head + i) & (ring.size() - 1)]);
+		for (const T &x : heap)
+			f(x);
+	}
+};
+
+// Submitted transactions wait in issue order (at, seq).
+struct Pending {
+	uint64_t at, seq;
+	Txn txn;
+	bool operator>(const Pending &o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
 // Results live in a slot pool (reused through a free list) so that an event written later can
@@ -116,10 +128,10 @@ struct SmmusimEngine::Impl {
 	Memory mem;
 	DmaAllocator alloc;
 	Smmu *smmu = nullptr; // SystemC modules cannot be deleted after elaboration: they stay
-	PendingQueue pending;
+	OrderedQueue<Pending> pending;
 	std::vector<DmaResult> results;
 	std::vector<uint32_t> free_slots;
-	std::vector<DoneRef> done;    // min-heap
+	OrderedQueue<DoneRef> done;
 	std::vector<EventRef> events; // min-heap: event records waiting for their detection cycle
 	uint64_t seq = 0;
 
@@ -150,10 +162,8 @@ struct SmmusimEngine::Impl {
 			events.push_back(e);
 			std::push_heap(events.begin(), events.end(), std::greater<EventRef>());
 		}
-		if (queue_done) {
-			done.push_back(DoneRef{r.done_cycle, s, slot});
-			std::push_heap(done.begin(), done.end(), std::greater<DoneRef>());
-		}
+		if (queue_done)
+			done.push(DoneRef{r.done_cycle, s, slot});
 		return slot;
 	}
 	// Our own work (transactions to present, event records to write) strictly before `limit`
@@ -293,11 +303,11 @@ size_t SmmusimEngine::poll(EngineResult *out, size_t max)
 	Impl &m = *impl_;
 	const uint64_t n = now();
 	size_t k = 0;
-	while (k < max && !m.done.empty() && m.done.front().done <= n) {
-		const uint32_t slot = m.done.front().slot;
+	const DoneRef *d;
+	while (k < max && (d = m.done.top()) && d->done <= n) {
+		const uint32_t slot = d->slot;
 		to_result(m.results[slot], out[k++]);
-		std::pop_heap(m.done.begin(), m.done.end(), std::greater<DoneRef>());
-		m.done.pop_back();
+		m.done.pop();
 		m.free_slots.push_back(slot);
 	}
 	return k;
@@ -308,8 +318,7 @@ size_t SmmusimEngine::outstanding() const
 	// Results whose completion cycle is still in the future are outstanding too.
 	const uint64_t n = now();
 	size_t k = impl_->pending.size();
-	for (const DoneRef &d : impl_->done)
-		k += d.done > n;
+	impl_->done.for_each([&](const DoneRef &d) { k += d.done > n; });
 	return k;
 }
 

@@ -15,7 +15,7 @@ static constexpr uint32_t kNoSsid = ~0u;
 
 static uint64_t tbu_set(uint64_t vpn, uint32_t sid, uint32_t ssid)
 {
-	return vpn ^ ((uint64_t)sid * 0x9E3779B1u) ^ ((uint64_t)ssid << 7);
+	return vpn ^ set_hash((uint64_t)sid << 32 | ssid);
 }
 
 const TbuEntry *TbuTlb::lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes)

@@ -74,6 +74,19 @@ struct CacheStats {
 // How insert() placed the entry.
 enum class Fill : uint8_t { Disabled, Updated, Invalid, Evicted };
 
+// Set-index hash for context tags (StreamID, SubstreamID, ASID...): the cache reduces set
+// indices to their low bits, so context numbers that differ only in higher bits (PASIDs at a
+// stride) must be mixed down first. The splitmix64 finalizer: every input bit reaches every
+// output bit. Address bits are XORed in unmixed so that consecutive pages use consecutive sets.
+inline uint64_t set_hash(uint64_t x) noexcept
+{
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ull;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBull;
+	return x ^ (x >> 31);
+}
+
 // Small deterministic PRNG (splitmix64): one per cache so caches do not perturb each other.
 struct SplitMix64 {
 	uint64_t state;

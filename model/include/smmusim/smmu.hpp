@@ -84,7 +84,7 @@ struct CfgKey {
 	uint32_t index = 0; // CD index, or L1 index for L1STD/L1CD
 	uint8_t kind = 0;   // CfgKind
 	bool operator==(const CfgKey &o) const noexcept { return sid == o.sid && index == o.index && kind == o.kind; }
-	uint64_t set_index() const noexcept { return (uint64_t)sid * 0x9E3779B1u ^ index ^ ((uint64_t)kind << 29); }
+	uint64_t set_index() const noexcept { return set_hash(((uint64_t)sid << 32 | index) ^ ((uint64_t)kind << 62)); }
 };
 enum CfgKind : uint8_t { CFG_STE = 0, CFG_CD = 1, CFG_L1STD = 2, CFG_L1CD = 3 };
 struct CfgVal {

@@ -324,7 +324,7 @@ struct WalkKey {
 	// into one set.
 	uint64_t set_index() const noexcept
 	{
-		return va_tag ^ (uint64_t{level} << 40) ^ ((uint64_t{asid} | (uint64_t{vmid} << 16)) * 0x9E3779B1ull);
+		return va_tag ^ set_hash(uint64_t{level} << 32 | uint64_t{asid} | (uint64_t{vmid} << 16));
 	}
 	// True if the region this key covers overlaps [addr, addr+len) (len 0 = one address).
 	bool overlaps(uint64_t addr, uint64_t len) const noexcept
