@@ -438,6 +438,28 @@ TEST(Hazards, LaterHitUsesEarlierChannelGap)
 	EXPECT_EQ(T + 100 + U + R, r[1].done_cycle);
 }
 
+// ---- command queue -------------------------------------------------------------------------------
+
+TEST(CommandBudget, InvalidationThenSync)
+{
+	// TLBI: cmd_cycles 4 + cmd_inv_cycles 8; CMD_SYNC: 4 + cmd_sync_cycles 2. The SYNC completes
+	// (CONS passes it) 18 cycles after PROD is written, not one cycle earlier; a transaction
+	// issued after that sees the invalidation.
+	Sim s;
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.dma(1, 0x1000);
+	ASSERT_TRUE(s.sync());
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_TLBI_NH_ALL));
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
+	s.run(17);
+	EXPECT_NE(s.r32(SMMU_CMDQ_PROD), s.r32(SMMU_CMDQ_CONS));
+	s.run(1);
+	EXPECT_EQ(s.r32(SMMU_CMDQ_PROD), s.r32(SMMU_CMDQ_CONS));
+	EXPECT_EQ(U + M + LT + C + W + 4 * R + LB + R, lat(s.dma(1, 0x1000))) << "TLBs and walk caches invalidated";
+}
+
 // ---- events at the detection cycle, functional mode, output hygiene -------------------------
 
 TEST(Events, WrittenWhenTheFaultIsDetected)
