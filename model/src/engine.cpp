@@ -449,3 +449,89 @@ int SmmusimEngine::stats_json(FILE *out) const
 	std::fprintf(out, "\n}\n");
 	return std::ferror(out) ? -EIO : 0;
 }
+
+// Human-readable report: the counters grouped by unit, with hit rates and the distributions.
+int SmmusimEngine::stats_text(FILE *out) const
+{
+	impl_->smmu->sync_stats();
+	const Stats &st = impl_->smmu->stats;
+	const auto c = [&](StatId i) { return (unsigned long long)st.c[i]; };
+	auto rate = [](uint64_t lookups, uint64_t misses) {
+		return lookups ? 100.0 * (double)(lookups - misses) / (double)lookups : 0.0;
+	};
+	const double cyc = now() ? (double)now() : 1.0;
+	std::fprintf(out, "cycles                 %llu\n", (unsigned long long)now());
+	std::fprintf(out, "transactions           %llu (ok %llu, abort %llu, RAZ/WI %llu, faults %llu, bypass %llu)\n",
+		     c(ST_DMA_TRANSACTIONS), c(ST_DMA_OK), c(ST_DMA_ABORT), c(ST_DMA_RAZWI), c(ST_DMA_FAULTS), c(ST_DMA_BYPASS));
+	std::fprintf(out, "micro TLB              %llu lookups, %llu misses (%.1f %% hits)\n", c(ST_UTLB_LOOKUPS),
+		     c(ST_UTLB_MISSES), rate(st.c[ST_UTLB_LOOKUPS], st.c[ST_UTLB_MISSES]));
+	std::fprintf(out, "main TLB               %llu lookups (%llu probes), %llu misses (%.1f %% hits)\n",
+		     c(ST_MTLB_LOOKUPS), c(ST_MTLB_PROBES), c(ST_MTLB_MISSES), rate(st.c[ST_MTLB_LOOKUPS], st.c[ST_MTLB_MISSES]));
+	std::fprintf(out, "TBU requests to TCU    %llu, merged misses %llu\n", c(ST_TBU_REQUESTS), c(ST_TBU_MERGED));
+	std::fprintf(out, "TBU slots              mean %.2f busy, max %llu, %llu stalls / %llu cycles\n",
+		     (double)st.c[ST_TBU_SLOT_BUSY] / cyc, c(ST_TBU_SLOT_MAX), c(ST_TBU_SLOT_STALLS), c(ST_TBU_SLOT_STALL_CYCLES));
+	std::fprintf(out, "config cache           %llu lookups, %llu misses (%.1f %% hits); L1 %llu lookups, %llu misses\n",
+		     c(ST_CFG_LOOKUPS), c(ST_CFG_MISSES), rate(st.c[ST_CFG_LOOKUPS], st.c[ST_CFG_MISSES]), c(ST_CFG_L1_LOOKUPS),
+		     c(ST_CFG_L1_MISSES));
+	std::fprintf(out, "walk cache             %llu lookups, %llu hits; S1L0 %llu/%llu S1L1 %llu/%llu S1L2 %llu/%llu (lookups/misses)\n",
+		     c(ST_WALK_LOOKUPS), c(ST_WALK_HITS), c(ST_WALK_L0_LOOKUPS), c(ST_WALK_L0_MISSES), c(ST_WALK_L1_LOOKUPS),
+		     c(ST_WALK_L1_MISSES), c(ST_WALK_L2_LOOKUPS), c(ST_WALK_L2_MISSES));
+	std::fprintf(out, "TCU slots              mean %.2f busy, max %llu, %llu stalls / %llu cycles\n",
+		     (double)st.c[ST_TCU_SLOT_BUSY] / cyc, c(ST_TCU_SLOT_MAX), c(ST_TCU_SLOT_STALLS), c(ST_TCU_SLOT_STALL_CYCLES));
+	std::fprintf(out, "walk slots             %llu walks, mean %.2f busy, max %llu, %llu stalls / %llu cycles\n", c(ST_WALKS),
+		     (double)st.c[ST_PTW_SLOT_BUSY] / cyc, c(ST_PTW_SLOT_MAX), c(ST_PTW_SLOT_STALLS), c(ST_PTW_SLOT_STALL_CYCLES));
+	std::fprintf(out, "stalls                 links %llu, cfg lookups %llu, walk lookups %llu, fill hazards %llu (%llu cycles)\n",
+		     c(ST_LINK_STALL_CYCLES), c(ST_CFG_STALL_CYCLES), c(ST_WALK_STALL_CYCLES), c(ST_HAZARD_WAITS), c(ST_HAZARD_CYCLES));
+	static const char *const kinds[] = {"L1STD", "STE", "L1CD", "CD", "PTE L0", "PTE L1", "PTE L2", "PTE L3", "S2 PTE"};
+	std::fprintf(out, "table reads (mean cy)  ");
+	const char *sep = "";
+	for (unsigned k = 0; k < 9; k++) {
+		const uint64_t n = st.c[ST_RD_L1STD + k];
+		if (n) {
+			std::fprintf(out, "%s%s %llu (%.1f)", sep, kinds[k], (unsigned long long)n,
+				     (double)st.c[ST_CY_L1STD + k] / (double)n);
+			sep = ", ";
+		}
+	}
+	if (!*sep)
+		std::fprintf(out, "none");
+	std::fprintf(out, "\nmemory channel         %.1f %% busy, %llu stall cycles; data %llu reads, %llu writes, %llu bytes\n",
+		     100.0 * (double)st.c[ST_MEM_BUSY] / cyc, c(ST_MEM_STALL_CYCLES), c(ST_MEM_DATA_READS),
+		     c(ST_MEM_DATA_WRITES), c(ST_MEM_DATA_BYTES));
+	for (const auto &h : {std::make_pair("latency", &st.latency), std::make_pair("translation latency", &st.xlate)}) {
+		const LatencyHist &l = *h.second;
+		std::fprintf(out, "%-22s mean %.1f, p50 %llu, p90 %llu, p99 %llu, max %llu cycles\n", h.first,
+			     l.count() ? (double)l.sum() / (double)l.count() : 0.0, (unsigned long long)l.percentile(500),
+			     (unsigned long long)l.percentile(900), (unsigned long long)l.percentile(990),
+			     (unsigned long long)l.max());
+	}
+	std::fprintf(out, "events                ");
+	bool any = false;
+	for (unsigned t = 0; t < 256; t++)
+		if (const char *n = event_name(t))
+			if (st.events[t]) {
+				std::fprintf(out, " %s=%llu", n, (unsigned long long)st.events[t]);
+				any = true;
+			}
+	std::fprintf(out, "%s (recorded %llu)\n", any ? "" : " none", c(ST_EVENTS_RECORDED));
+	std::fprintf(out, "commands               %llu (sync %llu, cfgi %llu, tlbi %llu, errors %llu)\n", c(ST_CMDS),
+		     c(ST_CMD_SYNC), c(ST_CMD_CFGI), c(ST_CMD_TLBI), c(ST_CMD_ERRORS));
+	unsigned shown = 0;
+	for (const StreamCount &e : st.substreams.sorted()) {
+		if (shown++ == 8)
+			break;
+		std::fprintf(out, "%s SID %llu SSID %llu: %llu transactions, %llu misses, %llu faults\n",
+			     shown == 1 ? "busiest substreams    " : "                      ", (unsigned long long)(e.key >> 20),
+			     (unsigned long long)(e.key & 0xFFFFF), (unsigned long long)e.transactions,
+			     (unsigned long long)e.misses, (unsigned long long)e.faults);
+	}
+	shown = 0;
+	for (const StreamCount &e : st.streams.sorted()) {
+		if (shown++ == 8)
+			break;
+		std::fprintf(out, "%s SID %llu: %llu transactions, %llu misses, %llu faults\n",
+			     shown == 1 ? "busiest streams       " : "                      ", (unsigned long long)e.key,
+			     (unsigned long long)e.transactions, (unsigned long long)e.misses, (unsigned long long)e.faults);
+	}
+	return std::ferror(out) ? -EIO : 0;
+}

@@ -53,6 +53,7 @@ public:
 
 	uint64_t stat(const char *name) const;
 	int stats_json(FILE *out) const;
+	int stats_text(FILE *out) const;
 
 private:
 	SmmusimEngine() = default;

@@ -214,4 +214,11 @@ int smmusim_stats_json(const smmusim *sim, FILE *out)
 	return sim->engine->stats_json(out);
 }
 
+int smmusim_stats_text(const smmusim *sim, FILE *out)
+{
+	if (!sim || !out)
+		return -EINVAL;
+	return sim->engine->stats_text(out);
+}
+
 } // extern "C"

@@ -556,6 +556,16 @@ TEST(Stats, ExactPercentilesAndPerStream)
 	EXPECT_NE(std::string::npos, json.find("{\"sid\": 1, \"transactions\": 100, \"misses\": 2, \"faults\": 1, \"error\": 0}"))
 		<< json;
 	EXPECT_NE(std::string::npos, json.find("\"latency\": {\"count\": 100,"));
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ(0, smmusim_stats_text(s.sim, f));
+	std::fclose(f);
+	std::string text(buf, len);
+	free(buf);
+	EXPECT_NE(std::string::npos, text.find("latency                mean 107.5, p50 101, p90 101, p99 127, max 727 cycles"))
+		<< text;
+	EXPECT_NE(std::string::npos, text.find("busiest streams        SID 1: 100 transactions, 2 misses, 1 faults")) << text;
+	if (std::getenv("SMMUSIM_SHOW_STATS"))
+		std::fputs(text.c_str(), stdout);
 }
 
 } // namespace

@@ -113,6 +113,9 @@ void smmusim_fail_alloc_after(smmusim *sim, long long n);
 uint64_t smmusim_stat(const smmusim *sim, const char *name);
 /* Every statistic as one JSON object (deterministic: no host-time fields). 0 or negative errno. */
 int smmusim_stats_json(const smmusim *sim, FILE *out);
+/* The same statistics as a human-readable report: grouped (TBU, TCU, memory, latency, streams),
+ * zero counters left out, rates and percentiles computed. Deterministic. 0 or negative errno. */
+int smmusim_stats_text(const smmusim *sim, FILE *out);
 
 #ifdef __cplusplus
 }
