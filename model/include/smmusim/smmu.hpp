@@ -84,7 +84,14 @@ struct CfgKey {
 	uint32_t index = 0; // CD index, or L1 index for L1STD/L1CD
 	uint8_t kind = 0;   // CfgKind
 	bool operator==(const CfgKey &o) const noexcept { return sid == o.sid && index == o.index && kind == o.kind; }
-	uint64_t set_index() const noexcept { return set_hash(((uint64_t)sid << 32 | index) ^ ((uint64_t)kind << 62)); }
+	// The index (CD index = SubstreamID, or L1 index) XOR-folded in 4-bit fields, as hardware
+	// indexes do: consecutive PASIDs fill consecutive sets (no conflicts for a dense block), and
+	// PASIDs at a power-of-two stride still spread; the StreamID and kind are hashed on top.
+	uint64_t set_index() const noexcept
+	{
+		const uint64_t x = index;
+		return (x ^ (x >> 4) ^ (x >> 8) ^ (x >> 12) ^ (x >> 16)) ^ set_hash((uint64_t)sid << 8 | kind);
+	}
 };
 enum CfgKind : uint8_t { CFG_STE = 0, CFG_CD = 1, CFG_L1STD = 2, CFG_L1CD = 3 };
 struct CfgVal {

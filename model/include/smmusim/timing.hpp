@@ -168,6 +168,8 @@ public:
 	static constexpr uint64_t kExact = 4096;
 	static constexpr unsigned kSub = 9;
 	static constexpr unsigned kLog = 64 << kSub;
+	static constexpr unsigned kFirst = 12 << kSub; // first log bucket in use: 4096 = 2^12
+	static_assert(kExact == 1u << 12, "kFirst follows kExact");
 
 	void add(uint64_t v)
 	{
@@ -192,7 +194,7 @@ public:
 		for (uint64_t v = 0; v < kExact; v++)
 			if ((c += exact_[v]) >= rank)
 				return v;
-		for (unsigned i = 0; i < kLog; i++)
+		for (unsigned i = kFirst; i < kLog; i++)
 			if ((c += log_[i]) >= rank)
 				return std::min(max_, log_lower(i));
 		return max_;
@@ -203,7 +205,7 @@ public:
 		std::fill(out, out + 65, 0);
 		for (uint64_t v = 0; v < kExact; v++)
 			out[v ? 64 - __builtin_clzll(v) : 0] += exact_[v];
-		for (unsigned i = 0; i < kLog; i++)
+		for (unsigned i = kFirst; i < kLog; i++)
 			out[64 - __builtin_clzll(log_lower(i))] += log_[i];
 	}
 
