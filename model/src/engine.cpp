@@ -258,6 +258,8 @@ void SmmusimEngine::run(uint64_t cycles)
 			break;
 		if (next_sc > n)
 			sc_start((double)(next_sc - n) * kCycle);
+		else
+			sc_start(SC_ZERO_TIME); // activity now (a delta or update): run it, so the loop advances
 		if (sc_pending_activity_at_current_time())
 			sc_start(SC_ZERO_TIME);
 	}
