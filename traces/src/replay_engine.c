@@ -20,7 +20,6 @@
 #include "cli_common.h"
 
 #define WINDOW 4096           /* outstanding DMA before the replay lets the simulation catch up */
-#define LAT_EXACT 65536       /* latencies below this are counted exactly (exact percentiles) */
 #define STALL_CYCLES 100000000ull /* no completion for this long: the model is stuck */
 
 /* ---- Name -> driver object, keyed by the reader's interned name pointers --------------------- */
@@ -104,9 +103,6 @@ struct replay {
 	uint64_t t0;                  /* simulated cycle of trace cycle 0 */
 	uint64_t last_at;             /* latest issue time submitted */
 	uint64_t submitted, completed, ok, aborts, razwi, faults;
-	uint64_t lat_sum, lat_max, lat_over; /* lat_over: completions at or above LAT_EXACT */
-	uint32_t *lat_hist;           /* [LAT_EXACT] */
-	uint64_t lat_log[64];         /* log2 buckets for the rare long latencies */
 	bool pasid_warned;
 	struct smmu_mem_usage usage, peak; /* the driver's exact table bytes at the end, and their peaks */
 	double host_start;
@@ -134,42 +130,6 @@ static const char *errname(int rc)
 	return strerror(rc < 0 ? -rc : rc);
 }
 
-static void record_latency(struct replay *r, uint64_t lat)
-{
-	r->lat_sum += lat;
-	if (lat > r->lat_max)
-		r->lat_max = lat;
-	if (lat < LAT_EXACT) {
-		r->lat_hist[lat]++;
-	} else {
-		r->lat_over++;
-		int b = 63 - __builtin_clzll(lat);
-		r->lat_log[b]++;
-	}
-}
-
-/* The smallest latency L such that at least q of all completions took <= L. */
-static uint64_t percentile(const struct replay *r, double q)
-{
-	if (!r->completed)
-		return 0;
-	uint64_t need = (uint64_t)(q * (double)r->completed + 0.999999);
-	if (need == 0)
-		need = 1;
-	uint64_t seen = 0;
-	for (uint64_t l = 0; l < LAT_EXACT; l++) {
-		seen += r->lat_hist[l];
-		if (seen >= need)
-			return l;
-	}
-	for (int b = 16; b < 64; b++) {
-		seen += r->lat_log[b];
-		if (seen >= need)
-			return b == 63 ? r->lat_max : ((2ull << b) - 1 < r->lat_max ? (2ull << b) - 1 : r->lat_max);
-	}
-	return r->lat_max;
-}
-
 static void collect(struct replay *r)
 {
 	struct smmusim_dma_result res[256];
@@ -184,7 +144,6 @@ static void collect(struct replay *r)
 			}
 			if (res[i].status != SMMUSIM_DMA_OK)
 				r->faults++;
-			record_latency(r, res[i].done_cycle - res[i].issue_cycle);
 		}
 	}
 }
@@ -435,7 +394,7 @@ static void json_str(FILE *f, const char *s)
 }
 
 struct results {
-	uint64_t cycles, p50, p99;
+	uint64_t cycles, p50, p99, max;
 	double mean, seconds;
 };
 
@@ -471,7 +430,7 @@ static int write_json(struct replay *r, const struct results *res, const char *p
 	}
 	fprintf(f, "},\n  \"cycles\": %llu,\n", (unsigned long long)res->cycles);
 	fprintf(f, "  \"latency_cycles\": {\"mean\": %.3f, \"p50\": %llu, \"p99\": %llu, \"max\": %llu},\n", res->mean,
-		(unsigned long long)res->p50, (unsigned long long)res->p99, (unsigned long long)r->lat_max);
+		(unsigned long long)res->p50, (unsigned long long)res->p99, (unsigned long long)res->max);
 	fprintf(f, "  \"tables\": {\"stream_table_bytes\": %llu, \"cd_table_bytes\": %llu, \"page_table_bytes\": %llu, "
 		   "\"queue_bytes\": %llu, \"driver_object_bytes\": %llu, \"peak\": {\"stream_table_bytes\": %llu, "
 		   "\"cd_table_bytes\": %llu, \"page_table_bytes\": %llu}},\n",
@@ -517,7 +476,7 @@ static int write_csv(struct replay *r, const struct results *res, const char *pa
 		fprintf(f, ",%s", smmusim_config_key(r->cfg, i));
 	fprintf(f, "\n\"%s\",%llu,%llu,%llu,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.1f", r->o->trace,
 		(unsigned long long)r->completed, (unsigned long long)r->faults, (unsigned long long)res->cycles,
-		res->mean, (unsigned long long)res->p50, (unsigned long long)res->p99, (unsigned long long)r->lat_max,
+		res->mean, (unsigned long long)res->p50, (unsigned long long)res->p99, (unsigned long long)res->max,
 		(unsigned long long)r->usage.stream_table, (unsigned long long)r->usage.cd_tables,
 		(unsigned long long)r->usage.page_tables, res->seconds,
 		res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
@@ -557,7 +516,7 @@ static void print_summary(struct replay *r, const struct results *res)
 	printf("cycles:       %llu (trace cycle 0 = cycle %llu, after the driver's bring-up)\n",
 	       (unsigned long long)res->cycles, (unsigned long long)r->t0);
 	printf("latency:      mean %.1f, p50 %llu, p99 %llu, max %llu cycles\n", res->mean, (unsigned long long)res->p50,
-	       (unsigned long long)res->p99, (unsigned long long)r->lat_max);
+	       (unsigned long long)res->p99, (unsigned long long)res->max);
 	printf("tables:       stream %llu B, CD %llu B, page tables %llu B (queues %llu B)\n",
 	       (unsigned long long)r->usage.stream_table, (unsigned long long)r->usage.cd_tables,
 	       (unsigned long long)r->usage.page_tables, (unsigned long long)r->usage.queues);
@@ -670,9 +629,8 @@ int replay_run(const struct replay_options *o)
 	}
 	status = build_config(&r, pre);
 	trace_checker_free(pre);
-	r.lat_hist = calloc(LAT_EXACT, sizeof(*r.lat_hist));
 	r.chk = trace_checker_new();
-	if (!status && (!r.lat_hist || !r.chk))
+	if (!status && !r.chk)
 		status = rfail(&r, NULL, SMMUSIM_EXIT_SIM, "out of memory");
 	if (!status)
 		status = bring_up(&r);
@@ -688,8 +646,13 @@ int replay_run(const struct replay_options *o)
 		r.peak = smmu_get_mem_peak(r.smmu);
 	}
 	if (!status) {
-		struct results res = {.cycles = smmusim_now(r.sim), .p50 = percentile(&r, 0.50), .p99 = percentile(&r, 0.99),
-				      .mean = r.completed ? (double)r.lat_sum / (double)r.completed : 0.0,
+		/* Latencies are the model's own exact statistics (the trace's DMAs are the only ones). */
+		const uint64_t lat_count = smmusim_stat(r.sim, "latency.count");
+		struct results res = {.cycles = smmusim_now(r.sim),
+				      .p50 = smmusim_stat(r.sim, "latency.p50"),
+				      .p99 = smmusim_stat(r.sim, "latency.p99"),
+				      .max = smmusim_stat(r.sim, "latency.max"),
+				      .mean = lat_count ? (double)smmusim_stat(r.sim, "latency.total") / (double)lat_count : 0.0,
 				      .seconds = cli_seconds() - r.host_start};
 		if (!o->quiet)
 			print_summary(&r, &res);
@@ -705,7 +668,6 @@ int replay_run(const struct replay_options *o)
 	smmusim_destroy(r.sim);
 	smmusim_config_free(r.cfg);
 	trace_checker_free(r.chk);
-	free(r.lat_hist);
 	free(r.plinks);
 	obj_free(&r.masters);
 	obj_free(&r.domains);
