@@ -31,6 +31,7 @@ static uint64_t rng(void)
 }
 
 static struct blob *seeds;
+static uint8_t *scratch; /* max bytes, for mutate() */
 static size_t nseeds, capseeds;
 
 static void add_seed(const uint8_t *data, size_t size)
@@ -124,14 +125,15 @@ static size_t mutate(uint8_t *buf, size_t size, size_t max)
 				size -= len;
 			}
 			break;
-		case 3: /* duplicate a range */
+		case 3: /* duplicate a range: copied aside first, the shift may move part of it */
 			if (size && size < max) {
 				size_t at = rng() % size, len = 1 + rng() % (size - at);
 				if (len > max - size)
 					len = max - size;
 				size_t to = rng() % (size + 1);
+				memcpy(scratch, buf + at, len);
 				memmove(buf + to + len, buf + to, size - to);
-				memcpy(buf + to, buf + (at < to ? at : at + len), len);
+				memcpy(buf + to, scratch, len);
 				size += len;
 			}
 			break;
@@ -211,7 +213,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nseeds; i++)
 		run_one(seeds[i].data, seeds[i].size);
 	uint8_t *buf = malloc(max);
-	if (!buf)
+	scratch = malloc(max);
+	if (!buf || !scratch)
 		return 2;
 	for (unsigned long long r = 0; r < runs; r++) {
 		const struct blob *s = &seeds[rng() % nseeds];
@@ -223,5 +226,6 @@ int main(int argc, char **argv)
 	remove("fuzz-crash-input");
 	printf("fuzz: %zu seeds and %llu mutated inputs ran (seed %llu)\n", nseeds, runs, seed);
 	free(buf);
+	free(scratch);
 	return 0;
 }
