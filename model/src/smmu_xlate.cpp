@@ -126,7 +126,7 @@ bool Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, CfgVal &out, P
 		return false;
 	const CfgKey k = cfg_key(kind, sid, index);
 	stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
-	if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index())) {
+	if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()))) {
 		out = *v;
 		path.cfg_ready = std::max(path.cfg_ready, v->ready);
 		return true;
@@ -159,7 +159,7 @@ FetchResult Smmu::fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t
 		return FETCH_ABORT;
 	if (cached) {
 		out.ready = 0;
-		if (CfgVal *v = cfg_cache_.insert(k, k.set_index(), out))
+		if (CfgVal *v = cfg_cache_.insert(k, k.set_index(cfg_cache_.sets()), out))
 			path.fill(&v->ready, path.last_read());
 	}
 	return FETCH_OK;

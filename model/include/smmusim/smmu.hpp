@@ -84,13 +84,17 @@ struct CfgKey {
 	uint32_t index = 0; // CD index, or L1 index for L1STD/L1CD
 	uint8_t kind = 0;   // CfgKind
 	bool operator==(const CfgKey &o) const noexcept { return sid == o.sid && index == o.index && kind == o.kind; }
-	// The index (CD index = SubstreamID, or L1 index) XOR-folded in 4-bit fields, as hardware
-	// indexes do: consecutive PASIDs fill consecutive sets (no conflicts for a dense block), and
-	// PASIDs at a power-of-two stride still spread; the StreamID and kind are hashed on top.
-	uint64_t set_index() const noexcept
+	// Set index in a cache of `sets` sets (a power of two, or any count): the index (CD index =
+	// SubstreamID, or L1 index) modulo the set count, XORed with a mixing hash of the index bits
+	// above that, the StreamID and the kind. An aligned block of `sets` consecutive PASIDs is thus
+	// conflict-free, and PASIDs at any stride spread as with a random hash. (A plain XOR-fold of
+	// 4-bit fields sent PASIDs at strides 0xFFF and 0xFFFF, where the fields cancel, all to one set.)
+	uint64_t set_index(uint32_t sets) const noexcept
 	{
+		if (sets == 0)
+			return 0;
 		const uint64_t x = index;
-		return (x ^ (x >> 4) ^ (x >> 8) ^ (x >> 12) ^ (x >> 16)) ^ set_hash((uint64_t)sid << 8 | kind);
+		return ((x % sets) ^ set_hash((x / sets) << 40 ^ (uint64_t)sid << 8 ^ kind)) % sets;
 	}
 };
 enum CfgKind : uint8_t { CFG_STE = 0, CFG_CD = 1, CFG_L1STD = 2, CFG_L1CD = 3 };
