@@ -23,81 +23,152 @@ struct ParamDef {
 	const char *choices; // ENUM: '|'-separated
 	uint64_t min, max;   // U64
 	const char *doc;
+	void (*apply)(SmmuParams &p, const char *v); // stores the (validated) value into the model's parameters
 };
+
+// Binders: the value text was validated when it was set, so parsing cannot fail here.
+uint64_t as_u64(const char *v);
+bool as_bool(const char *v);
+void set_oas(SmmuParams &p, const char *v);
+#define SET(stmt) [](SmmuParams & p, const char *v) { (void)v; stmt; }
 
 constexpr uint64_t U64MAX = ~0ull;
 
 // Keep in the same order as docs/configuration.md.
 const ParamDef kParams[] = {
-	{"smmu.sidsize", Type::U64, "24", nullptr, 0, 32, "IDR1.SIDSIZE: StreamID bits"},
-	{"smmu.ssidsize", Type::U64, "20", nullptr, 0, 20, "IDR1.SSIDSIZE: SubstreamID (PASID) bits, 0 = no substreams"},
-	{"smmu.cmdqs", Type::U64, "19", nullptr, 0, 19, "IDR1.CMDQS: log2 of the maximum command queue entries"},
-	{"smmu.eventqs", Type::U64, "19", nullptr, 0, 19, "IDR1.EVENTQS: log2 of the maximum event queue entries"},
-	{"smmu.s2p", Type::BOOL, "0", nullptr, 0, 1, "IDR0.S2P: stage-2 (and nested) translation supported"},
-	{"smmu.cd2l", Type::BOOL, "1", nullptr, 0, 1, "IDR0.CD2L: 2-level CD tables supported"},
-	{"smmu.st_level", Type::ENUM, "2lvl", "linear|2lvl", 0, 0, "IDR0.ST_LEVEL: stream table formats supported"},
-	{"smmu.asid16", Type::BOOL, "1", nullptr, 0, 1, "IDR0.ASID16: 16-bit ASIDs (else 8-bit)"},
-	{"smmu.vmid16", Type::BOOL, "1", nullptr, 0, 1, "IDR0.VMID16: 16-bit VMIDs (else 8-bit)"},
-	{"smmu.msi", Type::BOOL, "1", nullptr, 0, 1, "IDR0.MSI: MSIs (CMD_SYNC MSI write) supported"},
-	{"smmu.sev", Type::BOOL, "1", nullptr, 0, 1, "IDR0.SEV: WFE wake-up events supported"},
-	{"smmu.ril", Type::BOOL, "1", nullptr, 0, 1, "IDR3.RIL: range TLB invalidation supported"},
-	{"smmu.had", Type::BOOL, "1", nullptr, 0, 1, "IDR3.HAD: CD.HAD0/1 hierarchical attribute disable supported"},
-	{"smmu.gran4k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN4K: 4 KB granule supported"},
-	{"smmu.gran16k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN16K: 16 KB granule supported"},
-	{"smmu.gran64k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN64K: 64 KB granule supported"},
-	{"smmu.oas", Type::ENUM, "48", "32|36|40|42|44|48|52", 0, 0, "IDR5.OAS: output (physical) address bits"},
+	{"smmu.sidsize", Type::U64, "24", nullptr, 0, 32, "IDR1.SIDSIZE: StreamID bits",
+	 SET(p.sidsize = (unsigned)as_u64(v))},
+	{"smmu.ssidsize", Type::U64, "20", nullptr, 0, 20, "IDR1.SSIDSIZE: SubstreamID (PASID) bits, 0 = no substreams",
+	 SET(p.ssidsize = (unsigned)as_u64(v))},
+	{"smmu.cmdqs", Type::U64, "19", nullptr, 0, 19, "IDR1.CMDQS: log2 of the maximum command queue entries",
+	 SET(p.cmdqs = (unsigned)as_u64(v))},
+	{"smmu.eventqs", Type::U64, "19", nullptr, 0, 19, "IDR1.EVENTQS: log2 of the maximum event queue entries",
+	 SET(p.eventqs = (unsigned)as_u64(v))},
+	{"smmu.s2p", Type::BOOL, "0", nullptr, 0, 1, "IDR0.S2P: stage-2 (and nested) translation supported",
+	 SET(p.s2p = as_bool(v))},
+	{"smmu.cd2l", Type::BOOL, "1", nullptr, 0, 1, "IDR0.CD2L: 2-level CD tables supported",
+	 SET(p.cd2l = as_bool(v))},
+	{"smmu.st_level", Type::ENUM, "2lvl", "linear|2lvl", 0, 0, "IDR0.ST_LEVEL: stream table formats supported",
+	 SET(p.st_level = std::string(v) == "2lvl" ? 1 : 0)},
+	{"smmu.asid16", Type::BOOL, "1", nullptr, 0, 1, "IDR0.ASID16: 16-bit ASIDs (else 8-bit)",
+	 SET(p.asid16 = as_bool(v))},
+	{"smmu.vmid16", Type::BOOL, "1", nullptr, 0, 1, "IDR0.VMID16: 16-bit VMIDs (else 8-bit)",
+	 SET(p.vmid16 = as_bool(v))},
+	{"smmu.msi", Type::BOOL, "1", nullptr, 0, 1, "IDR0.MSI: MSIs (CMD_SYNC MSI write) supported",
+	 SET(p.msi = as_bool(v))},
+	{"smmu.sev", Type::BOOL, "1", nullptr, 0, 1, "IDR0.SEV: WFE wake-up events supported",
+	 SET(p.sev = as_bool(v))},
+	{"smmu.ril", Type::BOOL, "1", nullptr, 0, 1, "IDR3.RIL: range TLB invalidation supported",
+	 SET(p.ril = as_bool(v))},
+	{"smmu.had", Type::BOOL, "1", nullptr, 0, 1, "IDR3.HAD: CD.HAD0/1 hierarchical attribute disable supported",
+	 SET(p.had = as_bool(v))},
+	{"smmu.gran4k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN4K: 4 KB granule supported",
+	 SET(p.gran4k = as_bool(v))},
+	{"smmu.gran16k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN16K: 16 KB granule supported",
+	 SET(p.gran16k = as_bool(v))},
+	{"smmu.gran64k", Type::BOOL, "1", nullptr, 0, 1, "IDR5.GRAN64K: 64 KB granule supported",
+	 SET(p.gran64k = as_bool(v))},
+	{"smmu.oas", Type::ENUM, "48", "32|36|40|42|44|48|52", 0, 0, "IDR5.OAS: output (physical) address bits",
+	 SET(set_oas(p, v))},
 	{"smmu.stall_model", Type::ENUM, "terminate", "terminate", 0, 0,
-	 "IDR0.STALL_MODEL: only terminate (01) is modelled; stalls are not"},
-	{"smmu.ack_delay", Type::U64, "4", nullptr, 1, 1000000, "cycles until CR0ACK/IRQ_CTRLACK follow and GBPA.Update clears"},
-	{"smmu.cmd_cycles", Type::U64, "4", nullptr, 1, 1000000, "cycles to fetch and execute one command"},
-	{"smmu.cmd_inv_cycles", Type::U64, "8", nullptr, 0, 1000000, "extra cycles of a CFGI_* or TLBI_* command"},
-	{"smmu.cmd_sync_cycles", Type::U64, "2", nullptr, 0, 1000000, "extra cycles of a CMD_SYNC (completion signal)"},
-	{"smmu.relax_cycles", Type::U64, "16", nullptr, 1, 1000000, "cycles one regif relax() call advances"},
-	{"smmu.log", Type::BOOL, "0", nullptr, 0, 1, "print driver log lines to stderr (also with env SMMUSIM_LOG)"},
+	 "IDR0.STALL_MODEL: only terminate (01) is modelled; stalls are not",
+	 SET(p.stall_model = 1 /* terminate only */)},
+	{"smmu.ack_delay", Type::U64, "4", nullptr, 1, 1000000, "cycles until CR0ACK/IRQ_CTRLACK follow and GBPA.Update clears",
+	 SET(p.ack_delay = (unsigned)as_u64(v))},
+	{"smmu.cmd_cycles", Type::U64, "4", nullptr, 1, 1000000, "cycles to fetch and execute one command",
+	 SET(p.cmd_cycles = (unsigned)as_u64(v))},
+	{"smmu.cmd_inv_cycles", Type::U64, "8", nullptr, 0, 1000000, "extra cycles of a CFGI_* or TLBI_* command",
+	 SET(p.cmd_inv_cycles = (unsigned)as_u64(v))},
+	{"smmu.cmd_sync_cycles", Type::U64, "2", nullptr, 0, 1000000, "extra cycles of a CMD_SYNC (completion signal)",
+	 SET(p.cmd_sync_cycles = (unsigned)as_u64(v))},
+	{"smmu.relax_cycles", Type::U64, "16", nullptr, 1, 1000000, "cycles one regif relax() call advances",
+	 SET(p.relax_cycles = (unsigned)as_u64(v))},
+	{"smmu.log", Type::BOOL, "0", nullptr, 0, 1, "print driver log lines to stderr (also with env SMMUSIM_LOG)",
+	 SET(p.log = as_bool(v))},
 	{"model.timing", Type::ENUM, "timed", "timed|functional", 0, 0,
-	 "timed (cycle-accurate) or functional (translation only, every latency 0: a speed baseline)"},
-	{"stats.top_n", Type::U64, "64", nullptr, 0, 4096, "StreamIDs and (StreamID, SubstreamID) pairs kept in the statistics"},
-	{"mem.size", Type::U64, "16G", nullptr, 1ull << 20, 1ull << 46, "bytes of physical RAM at address 0 (sparse)"},
-	{"mem.dma_base", Type::U64, "1G", nullptr, 0, U64MAX, "first bus address of the regif DMA allocator"},
-	{"mem.latency", Type::U64, "100", nullptr, 0, 1000000, "cycles of one memory read (table fetch or data)"},
+	 "timed (cycle-accurate) or functional (translation only, every latency 0: a speed baseline)",
+	 SET(p.timed = std::string(v) == "timed")},
+	{"stats.top_n", Type::U64, "64", nullptr, 0, 4096, "StreamIDs and (StreamID, SubstreamID) pairs kept in the statistics",
+	 SET(p.stats_top_n = (unsigned)as_u64(v))},
+	{"mem.size", Type::U64, "16G", nullptr, 1ull << 20, 1ull << 46, "bytes of physical RAM at address 0 (sparse)",
+	 SET(p.mem_size = as_u64(v))},
+	{"mem.dma_base", Type::U64, "1G", nullptr, 0, U64MAX, "first bus address of the regif DMA allocator",
+	 SET(p.dma_base = as_u64(v))},
+	{"mem.latency", Type::U64, "100", nullptr, 0, 1000000, "cycles of one memory read (table fetch or data)",
+	 SET(p.mem_latency = (unsigned)as_u64(v))},
 	{"mem.bytes_per_cycle", Type::U64, "64", nullptr, 1, 4096,
-	 "bytes the shared memory channel moves per cycle (walks and DMA data)"},
-	{"tbu.count", Type::U64, "4", nullptr, 1, 256, "TBUs, one per master port"},
-	{"tbu.utlb.entries", Type::U64, "32", nullptr, 0, 65536, "micro-TLB entries (fully associative), 0 = off"},
-	{"tbu.utlb.latency", Type::U64, "1", nullptr, 0, 1000, "cycles of a micro-TLB lookup"},
-	{"tbu.utlb.slots", Type::U64, "1", nullptr, 1, 64, "micro-TLB lookups in flight (slots = latency: one per cycle)"},
-	{"tbu.utlb.policy", Type::ENUM, "plru", "lru|plru|rr|random|rrip", 0, 0, "micro-TLB replacement"},
-	{"tbu.mtlb.entries", Type::U64, "2048", nullptr, 0, 1u << 20, "main TLB entries, 0 = off"},
-	{"tbu.mtlb.ways", Type::U64, "4", nullptr, 0, 1024, "main TLB ways (0 = fully associative)"},
-	{"tbu.mtlb.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a main TLB lookup (+1 per extra page size probed)"},
-	{"tbu.mtlb.slots", Type::U64, "3", nullptr, 1, 64, "main TLB lookups in flight (slots = latency: one per cycle)"},
-	{"tbu.mtlb.policy", Type::ENUM, "random", "lru|plru|rr|random|rrip", 0, 0, "main TLB replacement"},
-	{"tbu.link.to_tcu", Type::U64, "8", nullptr, 0, 1000, "cycles of a TBU to TCU translation request"},
-	{"tbu.link.to_tbu", Type::U64, "8", nullptr, 0, 1000, "cycles of a TCU to TBU translation response"},
+	 "bytes the shared memory channel moves per cycle (walks and DMA data)",
+	 SET(p.mem_bytes_per_cycle = (unsigned)as_u64(v))},
+	{"tbu.count", Type::U64, "4", nullptr, 1, 256, "TBUs, one per master port",
+	 SET(p.tbu_count = (unsigned)as_u64(v))},
+	{"tbu.utlb.entries", Type::U64, "32", nullptr, 0, 65536, "micro-TLB entries (fully associative), 0 = off",
+	 SET(p.utlb_entries = (unsigned)as_u64(v))},
+	{"tbu.utlb.latency", Type::U64, "1", nullptr, 0, 1000, "cycles of a micro-TLB lookup",
+	 SET(p.utlb_latency = (unsigned)as_u64(v))},
+	{"tbu.utlb.slots", Type::U64, "1", nullptr, 1, 64, "micro-TLB lookups in flight (slots = latency: one per cycle)",
+	 SET(p.utlb_slots = (unsigned)as_u64(v))},
+	{"tbu.utlb.policy", Type::ENUM, "plru", "lru|plru|rr|random|rrip", 0, 0, "micro-TLB replacement",
+	 SET(p.utlb_policy = std::string(v))},
+	{"tbu.mtlb.entries", Type::U64, "2048", nullptr, 0, 1u << 20, "main TLB entries, 0 = off",
+	 SET(p.mtlb_entries = (unsigned)as_u64(v))},
+	{"tbu.mtlb.ways", Type::U64, "4", nullptr, 0, 1024, "main TLB ways (0 = fully associative)",
+	 SET(p.mtlb_ways = (unsigned)as_u64(v))},
+	{"tbu.mtlb.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a main TLB lookup (+1 per extra page size probed)",
+	 SET(p.mtlb_latency = (unsigned)as_u64(v))},
+	{"tbu.mtlb.slots", Type::U64, "3", nullptr, 1, 64, "main TLB lookups in flight (slots = latency: one per cycle)",
+	 SET(p.mtlb_slots = (unsigned)as_u64(v))},
+	{"tbu.mtlb.policy", Type::ENUM, "random", "lru|plru|rr|random|rrip", 0, 0, "main TLB replacement",
+	 SET(p.mtlb_policy = std::string(v))},
+	{"tbu.link.to_tcu", Type::U64, "8", nullptr, 0, 1000, "cycles of a TBU to TCU translation request",
+	 SET(p.link_to_tcu = (unsigned)as_u64(v))},
+	{"tbu.link.to_tbu", Type::U64, "8", nullptr, 0, 1000, "cycles of a TCU to TBU translation response",
+	 SET(p.link_to_tbu = (unsigned)as_u64(v))},
 	{"tbu.link.cycles", Type::U64, "1", nullptr, 1, 1000,
-	 "cycles one request holds the shared TBU-to-TCU link (and one response the TCU-to-TBU link)"},
-	{"tbu.xlate.slots", Type::U64, "16", nullptr, 1, 4096, "translation slots per TBU (main-TLB misses in flight)"},
-	{"tcu.cfg.entries", Type::U64, "64", nullptr, 0, 1u << 20, "configuration cache entries (STE+CD), 0 = off"},
-	{"tcu.cfg.ways", Type::U64, "4", nullptr, 0, 1024, "configuration cache ways (0 = fully associative)"},
-	{"tcu.cfg.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a configuration cache lookup"},
-	{"tcu.cfg.slots", Type::U64, "3", nullptr, 1, 64, "configuration cache lookups in flight"},
-	{"tcu.cfg.cache_l1", Type::BOOL, "0", nullptr, 0, 1, "also cache L1STD and L1CD descriptors"},
-	{"tcu.cfg.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "configuration cache replacement"},
+	 "cycles one request holds the shared TBU-to-TCU link (and one response the TCU-to-TBU link)",
+	 SET(p.link_cycles = (unsigned)as_u64(v))},
+	{"tbu.xlate.slots", Type::U64, "16", nullptr, 1, 4096, "translation slots per TBU (main-TLB misses in flight)",
+	 SET(p.tbu_xlate_slots = (unsigned)as_u64(v))},
+	{"tcu.cfg.entries", Type::U64, "64", nullptr, 0, 1u << 20, "configuration cache entries (STE+CD), 0 = off",
+	 SET(p.cfg_entries = (unsigned)as_u64(v))},
+	{"tcu.cfg.ways", Type::U64, "4", nullptr, 0, 1024, "configuration cache ways (0 = fully associative)",
+	 SET(p.cfg_ways = (unsigned)as_u64(v))},
+	{"tcu.cfg.latency", Type::U64, "3", nullptr, 0, 1000, "cycles of a configuration cache lookup",
+	 SET(p.cfg_latency = (unsigned)as_u64(v))},
+	{"tcu.cfg.slots", Type::U64, "3", nullptr, 1, 64, "configuration cache lookups in flight",
+	 SET(p.cfg_slots = (unsigned)as_u64(v))},
+	{"tcu.cfg.cache_l1", Type::BOOL, "0", nullptr, 0, 1, "also cache L1STD and L1CD descriptors",
+	 SET(p.cfg_cache_l1 = as_bool(v))},
+	{"tcu.cfg.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "configuration cache replacement",
+	 SET(p.cfg_policy = std::string(v))},
 	{"tcu.walk.layout", Type::ENUM, "per_level", "per_level|unified", 0, 0,
-	 "walk caches: one per level (MMU-600) or one unified cache (MMU-700)"},
-	{"tcu.walk.l0.entries", Type::U64, "16", nullptr, 0, 1u << 20, "per_level: entries caching level-0 table descriptors"},
-	{"tcu.walk.l1.entries", Type::U64, "64", nullptr, 0, 1u << 20, "per_level: entries caching level-1 table descriptors"},
-	{"tcu.walk.l2.entries", Type::U64, "256", nullptr, 0, 1u << 20, "per_level: entries caching level-2 table descriptors"},
-	{"tcu.walk.entries", Type::U64, "512", nullptr, 0, 1u << 20, "unified: walk cache entries, 0 = off"},
-	{"tcu.walk.ways", Type::U64, "4", nullptr, 0, 1024, "walk cache ways (0 = fully associative)"},
-	{"tcu.walk.latency", Type::U64, "4", nullptr, 0, 1000, "cycles of one walk cache lookup"},
-	{"tcu.walk.slots", Type::U64, "4", nullptr, 1, 64, "walk cache lookups in flight"},
-	{"tcu.walk.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "walk cache replacement"},
-	{"tcu.xlate.slots", Type::U64, "64", nullptr, 1, 4096, "translations the TCU handles at once"},
-	{"tcu.ptw.slots", Type::U64, "16", nullptr, 1, 4096, "table walks the TCU does at once"},
-	{"sim.seed", Type::U64, "1", nullptr, 0, U64MAX, "seed of every random replacement policy"},
-	{"cd.layout", Type::ENUM, "auto", "auto|linear|2l-4k|2l-64k", 0, 0, "driver policy: CD table layout (replay tool)"},
-	{"st.layout", Type::ENUM, "auto", "auto|linear|2lvl", 0, 0, "driver policy: stream table layout (replay tool)"},
+	 "walk caches: one per level (MMU-600) or one unified cache (MMU-700)",
+	 SET(p.walk_per_level = std::string(v) == "per_level")},
+	{"tcu.walk.l0.entries", Type::U64, "16", nullptr, 0, 1u << 20, "per_level: entries caching level-0 table descriptors",
+	 SET(p.walk_l0_entries = (unsigned)as_u64(v))},
+	{"tcu.walk.l1.entries", Type::U64, "64", nullptr, 0, 1u << 20, "per_level: entries caching level-1 table descriptors",
+	 SET(p.walk_l1_entries = (unsigned)as_u64(v))},
+	{"tcu.walk.l2.entries", Type::U64, "256", nullptr, 0, 1u << 20, "per_level: entries caching level-2 table descriptors",
+	 SET(p.walk_l2_entries = (unsigned)as_u64(v))},
+	{"tcu.walk.entries", Type::U64, "512", nullptr, 0, 1u << 20, "unified: walk cache entries, 0 = off",
+	 SET(p.walk_entries = (unsigned)as_u64(v))},
+	{"tcu.walk.ways", Type::U64, "4", nullptr, 0, 1024, "walk cache ways (0 = fully associative)",
+	 SET(p.walk_ways = (unsigned)as_u64(v))},
+	{"tcu.walk.latency", Type::U64, "4", nullptr, 0, 1000, "cycles of one walk cache lookup",
+	 SET(p.walk_latency = (unsigned)as_u64(v))},
+	{"tcu.walk.slots", Type::U64, "4", nullptr, 1, 64, "walk cache lookups in flight",
+	 SET(p.walk_slots = (unsigned)as_u64(v))},
+	{"tcu.walk.policy", Type::ENUM, "rr", "lru|plru|rr|random|rrip", 0, 0, "walk cache replacement",
+	 SET(p.walk_policy = std::string(v))},
+	{"tcu.xlate.slots", Type::U64, "64", nullptr, 1, 4096, "translations the TCU handles at once",
+	 SET(p.tcu_xlate_slots = (unsigned)as_u64(v))},
+	{"tcu.ptw.slots", Type::U64, "16", nullptr, 1, 4096, "table walks the TCU does at once",
+	 SET(p.ptw_slots = (unsigned)as_u64(v))},
+	{"sim.seed", Type::U64, "1", nullptr, 0, U64MAX, "seed of every random replacement policy",
+	 SET(p.seed = as_u64(v))},
+	{"cd.layout", Type::ENUM, "auto", "auto|linear|2l-4k|2l-64k", 0, 0, "driver policy: CD table layout (replay tool)",
+	 SET(p.cd_layout = std::string(v))},
+	{"st.layout", Type::ENUM, "auto", "auto|linear|2lvl", 0, 0, "driver policy: stream table layout (replay tool)",
+	 SET(p.st_layout = std::string(v))},
 };
 constexpr size_t kCount = sizeof(kParams) / sizeof(kParams[0]);
 
@@ -149,6 +220,29 @@ bool parse_bool(const char *s, bool &out)
 	for (auto n : no)
 		if (!strcasecmp(s, n)) { out = false; return true; }
 	return false;
+}
+
+uint64_t as_u64(const char *v)
+{
+	uint64_t x = 0;
+	parse_u64(v, x);
+	return x;
+}
+
+bool as_bool(const char *v)
+{
+	bool x = false;
+	parse_bool(v, x);
+	return x;
+}
+
+// IDR5.OAS encoding of an address width.
+void set_oas(SmmuParams &p, const char *v)
+{
+	static const char *oas[] = {"32", "36", "40", "42", "44", "48", "52"};
+	for (unsigned i = 0; i < 7; i++)
+		if (!std::strcmp(v, oas[i]))
+			p.oas = i;
 }
 
 bool enum_has(const char *choices, const char *s)
@@ -305,88 +399,9 @@ bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::stri
 			defaults.values.emplace_back(d.def);
 		cfg = &defaults;
 	}
-	auto u = [&](const char *k) {
-		uint64_t v = 0;
-		parse_u64(smmusim_config_get(cfg, k), v);
-		return v;
-	};
-	auto b = [&](const char *k) {
-		bool v = false;
-		parse_bool(smmusim_config_get(cfg, k), v);
-		return v;
-	};
-	auto s = [&](const char *k) { return std::string(smmusim_config_get(cfg, k)); };
-
-	p.sidsize = (unsigned)u("smmu.sidsize");
-	p.ssidsize = (unsigned)u("smmu.ssidsize");
-	p.cmdqs = (unsigned)u("smmu.cmdqs");
-	p.eventqs = (unsigned)u("smmu.eventqs");
-	p.s2p = b("smmu.s2p");
-	p.cd2l = b("smmu.cd2l");
-	p.st_level = s("smmu.st_level") == "2lvl" ? 1 : 0;
-	p.asid16 = b("smmu.asid16");
-	p.vmid16 = b("smmu.vmid16");
-	p.msi = b("smmu.msi");
-	p.sev = b("smmu.sev");
-	p.ril = b("smmu.ril");
-	p.had = b("smmu.had");
-	p.gran4k = b("smmu.gran4k");
-	p.gran16k = b("smmu.gran16k");
-	p.gran64k = b("smmu.gran64k");
-	{
-		static const char *oas[] = {"32", "36", "40", "42", "44", "48", "52"};
-		std::string v = s("smmu.oas");
-		for (unsigned i = 0; i < 7; i++)
-			if (v == oas[i])
-				p.oas = i;
-	}
-	p.stall_model = 1;
-	p.ack_delay = (unsigned)u("smmu.ack_delay");
-	p.cmd_cycles = (unsigned)u("smmu.cmd_cycles");
-	p.cmd_inv_cycles = (unsigned)u("smmu.cmd_inv_cycles");
-	p.cmd_sync_cycles = (unsigned)u("smmu.cmd_sync_cycles");
-	p.relax_cycles = (unsigned)u("smmu.relax_cycles");
-	p.log = b("smmu.log");
-	p.timed = s("model.timing") == "timed";
-	p.stats_top_n = (unsigned)u("stats.top_n");
-	p.mem_size = u("mem.size");
-	p.dma_base = u("mem.dma_base");
-	p.mem_latency = (unsigned)u("mem.latency");
-	p.mem_bytes_per_cycle = (unsigned)u("mem.bytes_per_cycle");
-	p.tbu_count = (unsigned)u("tbu.count");
-	p.utlb_entries = (unsigned)u("tbu.utlb.entries");
-	p.utlb_latency = (unsigned)u("tbu.utlb.latency");
-	p.utlb_slots = (unsigned)u("tbu.utlb.slots");
-	p.utlb_policy = s("tbu.utlb.policy");
-	p.mtlb_entries = (unsigned)u("tbu.mtlb.entries");
-	p.mtlb_ways = (unsigned)u("tbu.mtlb.ways");
-	p.mtlb_latency = (unsigned)u("tbu.mtlb.latency");
-	p.mtlb_slots = (unsigned)u("tbu.mtlb.slots");
-	p.mtlb_policy = s("tbu.mtlb.policy");
-	p.link_to_tcu = (unsigned)u("tbu.link.to_tcu");
-	p.link_to_tbu = (unsigned)u("tbu.link.to_tbu");
-	p.link_cycles = (unsigned)u("tbu.link.cycles");
-	p.tbu_xlate_slots = (unsigned)u("tbu.xlate.slots");
-	p.cfg_entries = (unsigned)u("tcu.cfg.entries");
-	p.cfg_ways = (unsigned)u("tcu.cfg.ways");
-	p.cfg_latency = (unsigned)u("tcu.cfg.latency");
-	p.cfg_slots = (unsigned)u("tcu.cfg.slots");
-	p.cfg_cache_l1 = b("tcu.cfg.cache_l1");
-	p.cfg_policy = s("tcu.cfg.policy");
-	p.walk_entries = (unsigned)u("tcu.walk.entries");
-	p.walk_per_level = s("tcu.walk.layout") == "per_level";
-	p.walk_l0_entries = (unsigned)u("tcu.walk.l0.entries");
-	p.walk_l1_entries = (unsigned)u("tcu.walk.l1.entries");
-	p.walk_l2_entries = (unsigned)u("tcu.walk.l2.entries");
-	p.walk_ways = (unsigned)u("tcu.walk.ways");
-	p.walk_latency = (unsigned)u("tcu.walk.latency");
-	p.walk_slots = (unsigned)u("tcu.walk.slots");
-	p.walk_policy = s("tcu.walk.policy");
-	p.tcu_xlate_slots = (unsigned)u("tcu.xlate.slots");
-	p.ptw_slots = (unsigned)u("tcu.ptw.slots");
-	p.seed = u("sim.seed");
-	p.cd_layout = s("cd.layout");
-	p.st_layout = s("st.layout");
+	// Each parameter stores itself (its binder in kParams), so a key is named in one place only.
+	for (const auto &d : kParams)
+		d.apply(p, smmusim_config_get(cfg, d.key));
 
 	if (p.sidsize >= 7 && p.st_level == 0) {
 		err = "smmu.sidsize >= 7 requires smmu.st_level = 2lvl (the architecture demands 2-level stream tables)";

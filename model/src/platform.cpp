@@ -99,7 +99,7 @@ extern "C" {
 
 smmusim *smmusim_create(const smmusim_config *cfg, char *err, size_t errlen)
 {
-	SmmuParams p;
+	SmmuParams p{};
 	std::string msg;
 	if (!smmu_params_from_config(cfg, p, msg)) {
 		set_err(err, errlen, msg);
