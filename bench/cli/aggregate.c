@@ -101,6 +101,18 @@ static void human_bytes(char *buf, size_t len, unsigned long long b)
 		snprintf(buf, len, "%llu B", b);
 }
 
+/* One gnuplot "plot" command: a line per layout and allocation pattern, data column `col`. */
+static void plot_lines(FILE *g, const char *dir, int col)
+{
+	static const char *const allocs[] = {"dense", "scattered", "strided"};
+	fprintf(g, "plot ");
+	for (int l = 0; l < 3; l++)
+		for (int a = 0; a < 3; a++)
+			fprintf(g, "%s'%s/plot-%s-%s.dat' using 1:%d with linespoints lc %d dt %d pt %d title '%s, %s'",
+				l || a ? ", " : "", dir, layouts[l], allocs[a], col, l + 1, a ? a + 1 : 1, 7 + 2 * a,
+				layouts[l], allocs[a]);
+}
+
 static int plots(const char *dir, struct bench_kv **v, size_t n)
 {
 	static const char *const allocs[] = {"dense", "scattered", "strided"};
@@ -139,22 +151,12 @@ static int plots(const char *dir, struct bench_kv **v, size_t n)
 		fprintf(g, "set output '%s/cd-footprint.%s'\nset logscale y 2\nset format y '2^{%%L}'\n"
 			   "set ylabel 'CD table bytes (L1 + leaves)'\nset title 'CD-table footprint (S1CDMax = 20)'\n",
 			dir, term[t][1]);
-		fprintf(g, "plot ");
-		for (int l = 0; l < 3; l++)
-			for (int a = 0; a < 3; a++)
-				fprintf(g, "%s'%s/plot-%s-%s.dat' using 1:2 with linespoints lc %d dt %d pt %d title '%s, %s'",
-					l || a ? ", " : "", dir, layouts[l], allocs[a], l + 1, a ? a + 1 : 1, 7 + 2 * a, layouts[l],
-					allocs[a]);
+		plot_lines(g, dir, 2); /* footprint */
 		fprintf(g, "\nset output '%s/cd-latency.%s'\nunset logscale y\nset format y '%%g'\nset yrange [0:*]\n"
 			   "set ylabel 'mean translation latency (cycles)'\n"
 			   "set title 'Mean latency, random PASID per access, 64-entry config cache'\n",
 			dir, term[t][1]);
-		fprintf(g, "plot ");
-		for (int l = 0; l < 3; l++)
-			for (int a = 0; a < 3; a++)
-				fprintf(g, "%s'%s/plot-%s-%s.dat' using 1:3 with linespoints lc %d dt %d pt %d title '%s, %s'",
-					l || a ? ", " : "", dir, layouts[l], allocs[a], l + 1, a ? a + 1 : 1, 7 + 2 * a, layouts[l],
-					allocs[a]);
+		plot_lines(g, dir, 3); /* mean latency */
 		fprintf(g, "\nunset yrange\n");
 	}
 	fclose(g);

@@ -260,6 +260,9 @@ struct Sim {
 	}
 };
 
+// Latency of one transaction in cycles, as the timing tests and the budget table count it.
+inline uint64_t lat(const smmusim_dma_result &r) { return r.done_cycle - r.issue_cycle; }
+
 // Field accessors for event records.
 inline unsigned ev_type(const uint64_t ev[4]) { return (unsigned)SMMU_GET(ev[0], EVT0_TYPE); }
 inline uint32_t ev_sid(const uint64_t ev[4]) { return (uint32_t)SMMU_GET(ev[0], EVT0_SID); }

@@ -15,8 +15,6 @@ namespace {
 // Defaults (docs/configuration.md).
 constexpr uint64_t U = 1, M = 3, LT = 8, LB = 8, C = 3, W = 4, R = 100;
 
-uint64_t lat(const smmusim_dma_result &r) { return r.done_cycle - r.issue_cycle; }
-
 // Stream 1: linear stream table, single CD, 4 KB pages at 0x1000.. (page p -> DATA + p).
 struct Budget : ::testing::Test {
 	Sim s;

@@ -6,8 +6,6 @@ using namespace th;
 
 namespace {
 
-uint64_t lat(const smmusim_dma_result &r) { return r.done_cycle - r.issue_cycle; }
-
 struct Timing : ::testing::Test {
 	Sim s;
 	uint64_t ttb = 0;
