@@ -153,10 +153,18 @@ static inline void smmu_write64(struct smmu_device *s, uint32_t off, uint64_t v)
 {
 	s->regif.write64(s->regif.ctx, off, v);
 }
+/* The barriers of regif.h (probe refuses a regif without them). */
+static inline void smmu_rmb(struct smmu_device *s)
+{
+	s->regif.rmb(s->regif.ctx);
+}
 static inline void smmu_wmb(struct smmu_device *s)
 {
-	if (s->regif.wmb)
-		s->regif.wmb(s->regif.ctx);
+	s->regif.wmb(s->regif.ctx);
+}
+static inline void smmu_mb(struct smmu_device *s)
+{
+	s->regif.mb(s->regif.ctx);
 }
 static inline void smmu_relax(struct smmu_device *s)
 {

@@ -105,7 +105,7 @@ int smmu_probe(const struct smmu_regif *regif, const struct smmu_options *opts, 
 	int ret;
 
 	if (!regif || !out || !regif->read32 || !regif->write32 || !regif->read64 || !regif->write64 ||
-	    !regif->dma_alloc || !regif->dma_free)
+	    !regif->dma_alloc || !regif->dma_free || !regif->rmb || !regif->wmb || !regif->mb)
 		return -SMMU_EINVAL;
 	*out = NULL;
 	/* the device object itself comes from the only allocator there is */

@@ -318,6 +318,8 @@ static int cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, siz
 					smmu_relax(smmu);
 					cmdq_refresh_cons(smmu);
 				}
+				/* CONS read before the consumed slots are rewritten (IHI 0070 §3.21.2) */
+				smmu_mb(smmu);
 			}
 		}
 		volatile uint64_t *ent = q_entry(q, q->prod);
@@ -341,6 +343,11 @@ static int cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, siz
 			smmu_relax(smmu);
 			cmdq_refresh_cons(smmu);
 		}
+		/*
+		 * The SYNC's completion (a CONS read) is observed before whatever relies on it: a
+		 * table page freed or a descriptor rewritten after its TLBI, a queue slot reused.
+		 */
+		smmu_mb(smmu);
 	}
 	return smmu->cmd_error_seen ? -SMMU_EIO : 0;
 }
@@ -387,6 +394,8 @@ int smmu_evtq_drain(struct smmu_device *smmu, smmu_event_fn fn, void *arg)
 				smmu_write32(smmu, SMMU_EVENTQ_CONS, q->cons);
 			break;
 		}
+		/* no record is read before the PROD value that says it is valid */
+		smmu_rmb(smmu);
 		while (!q_empty(q, prod, q->cons)) {
 			volatile uint64_t *ent = q_entry(q, q->cons);
 			uint64_t raw[4] = {ent[0], ent[1], ent[2], ent[3]};
@@ -402,8 +411,8 @@ int smmu_evtq_drain(struct smmu_device *smmu, smmu_event_fn fn, void *arg)
 			smmu->stats.events++;
 			count++;
 		}
-		/* records read before the SMMU may overwrite them */
-		smmu_wmb(smmu);
+		/* the records are read before CONS frees their slots: a read before a write, so a full barrier */
+		smmu_mb(smmu);
 		smmu_write32(smmu, SMMU_EVENTQ_CONS, q->cons);
 	}
 	return count;

@@ -50,7 +50,10 @@ void ri_dma_free(void *ctx, const smmu_dma_buf *buf)
 		E(ctx).dma_free(buf->bus);
 }
 
-void ri_wmb(void *) {} // the model sees memory writes immediately
+// The model performs every access in program order: the barriers have nothing to order.
+void ri_rmb(void *) {}
+void ri_wmb(void *) {}
+void ri_mb(void *) {}
 
 void ri_relax(void *ctx) { E(ctx).relax(); }
 
@@ -120,7 +123,9 @@ smmusim *smmusim_create(const smmusim_config *cfg, char *err, size_t errlen)
 	s->regif.write64 = ri_write64;
 	s->regif.dma_alloc = ri_dma_alloc;
 	s->regif.dma_free = ri_dma_free;
+	s->regif.rmb = ri_rmb;
 	s->regif.wmb = ri_wmb;
+	s->regif.mb = ri_mb;
 	s->regif.relax = ri_relax;
 	s->regif.log = ri_log;
 	return s;

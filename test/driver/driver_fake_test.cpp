@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <set>
 
@@ -357,6 +358,97 @@ TEST(DriverEvtq, WrapsAndAcknowledgesOverflow)
 	EXPECT_EQ(smmu_get_stats(e.smmu)->evtq_overflows, 1u);
 	EXPECT_EQ(e.fake.evtq_prod >> 31, e.fake.evtq_cons >> 31) << "OVACKFLG not written";
 	EXPECT_TRUE(e.log_contains("overflow"));
+}
+
+// ---- Barriers ----------------------------------------------------------------------------------------
+
+namespace {
+// Index of the first op at or after `from` that matches, or trace.size().
+size_t find_op(const std::vector<FakeOp> &t, size_t from, FakeOp::Kind k, uint32_t off = ~0u)
+{
+	for (size_t i = from; i < t.size(); i++)
+		if (t[i].kind == k && (off == ~0u || t[i].off == off))
+			return i;
+	return t.size();
+}
+bool has_op_between(const std::vector<FakeOp> &t, size_t a, size_t b, std::initializer_list<FakeOp::Kind> ks)
+{
+	for (size_t i = a + 1; i < b && i < t.size(); i++)
+		for (FakeOp::Kind k : ks)
+			if (t[i].kind == k)
+				return true;
+	return false;
+}
+} // namespace
+
+TEST(DriverBarriers, ProbeRefusesARegifWithoutBarriers)
+{
+	for (int which = 0; which < 3; which++) {
+		FakeSmmu fake;
+		struct smmu_regif r = *fake.regif();
+		(which == 0 ? r.rmb : which == 1 ? r.wmb : r.mb) = nullptr;
+		struct smmu_device *smmu = nullptr;
+		EXPECT_EQ(smmu_probe(&r, nullptr, &smmu), -EINVAL) << which;
+		EXPECT_EQ(smmu, nullptr);
+	}
+}
+
+// The records are read only after the EVENTQ_PROD read that says they are valid (a read barrier
+// between the two), and EVENTQ_CONS frees their slots only after they were read (a read ordered
+// before a write: a full barrier; wmb orders writes only).
+TEST(DriverBarriers, EventRecordsReadBetweenReadBarrierAndFullBarrier)
+{
+	Env e;
+	ASSERT_EQ(e.up(), 0);
+	uint64_t rec[4] = {SMMU_PREP(EVT0_TYPE, EVT_F_TRANSLATION), 0, 0, 0};
+	for (int i = 0; i < 3; i++)
+		ASSERT_TRUE(e.fake.push_event(rec));
+	e.fake.tracing = true;
+	// the callback runs on the decoded record: a mark there stands for "the record was read"
+	int n = smmu_evtq_drain(e.smmu, [](void *arg, const struct smmu_event *) {
+		static_cast<FakeSmmu *>(arg)->mark(1);
+	}, &e.fake);
+	ASSERT_EQ(n, 3);
+	const auto &t = e.fake.trace;
+	size_t first = find_op(t, 0, FakeOp::MARK);
+	ASSERT_LT(first, t.size());
+	size_t prod = t.size();
+	for (size_t i = 0; i < first; i++)
+		if (t[i].kind == FakeOp::READ && t[i].off == SMMU_EVENTQ_PROD)
+			prod = i;
+	ASSERT_LT(prod, first) << "no EVENTQ_PROD read before the records";
+	EXPECT_TRUE(has_op_between(t, prod, first, {FakeOp::RMB, FakeOp::MB}))
+		<< "records read without a read barrier after the EVENTQ_PROD read";
+	size_t last = first;
+	for (size_t i = first; i < t.size(); i++)
+		if (t[i].kind == FakeOp::MARK)
+			last = i;
+	size_t cons = find_op(t, last, FakeOp::WRITE, SMMU_EVENTQ_CONS);
+	ASSERT_LT(cons, t.size()) << "EVENTQ_CONS not written";
+	EXPECT_TRUE(has_op_between(t, last, cons, {FakeOp::MB}))
+		<< "EVENTQ_CONS written without a full barrier after the record reads";
+}
+
+// Commands are made visible before every CMDQ_PROD write, and a completed CMD_SYNC (seen in a
+// CMDQ_CONS read) is ordered before everything the caller does next.
+TEST(DriverBarriers, CommandPublicationAndSyncCompletion)
+{
+	Env e;
+	ASSERT_EQ(e.up(), 0);
+	e.fake.tracing = true;
+	struct smmu_cmd cmds[3] = {smmu_cmd_cfgi_ste(1, true), smmu_cmd_cfgi_ste(2, true), smmu_cmd_cfgi_ste(3, true)};
+	ASSERT_EQ(smmu_cmdq_issue_sync(e.smmu, cmds, 3), 0);
+	const auto &t = e.fake.trace;
+	size_t prod = find_op(t, 0, FakeOp::WRITE, SMMU_CMDQ_PROD);
+	ASSERT_LT(prod, t.size());
+	EXPECT_TRUE(has_op_between(t, (size_t)-1, prod, {FakeOp::WMB, FakeOp::MB})) << "CMDQ_PROD before a write barrier";
+	size_t last_cons = t.size();
+	for (size_t i = 0; i < t.size(); i++)
+		if (t[i].kind == FakeOp::READ && t[i].off == SMMU_CMDQ_CONS)
+			last_cons = i;
+	ASSERT_LT(last_cons, t.size());
+	EXPECT_TRUE(has_op_between(t, last_cons, t.size(), {FakeOp::MB}))
+		<< "no full barrier after the CMDQ_CONS read that saw the CMD_SYNC complete";
 }
 
 // ---- Stream table ------------------------------------------------------------------------------------

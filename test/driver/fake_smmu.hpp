@@ -2,12 +2,15 @@
 // test chooses, CR0/GBPA/IRQ acknowledges (optionally stuck), a command queue consumer that runs
 // when the driver relaxes (so a full queue really makes the producer wait), command errors for
 // unknown opcodes, an event queue the test can fill (and overflow), host memory as "bus" memory
-// (bus address == CPU address), allocation-failure injection and leak accounting.
+// (bus address == CPU address), allocation-failure injection and leak accounting. With tracing on
+// it records, in order, every register access, barrier and executed command (FakeOp), so tests can
+// check where the driver puts its barriers and what memory held when a command ran (on_exec).
 #pragma once
 
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,6 +23,14 @@ extern "C" {
 struct FakeCmd {
 	uint64_t dw0, dw1;
 	uint8_t opcode() const { return (uint8_t)(dw0 & 0xff); }
+};
+
+// One step of what the driver did, in order: a register access, a barrier, a command the fake
+// executed, or a mark the test put in (e.g. from an event callback).
+struct FakeOp {
+	enum Kind { READ, WRITE, RMB, WMB, MB, EXEC, MARK } kind;
+	uint32_t off;   // READ/WRITE: register offset; EXEC: opcode; MARK: the test's tag
+	uint64_t val;   // READ/WRITE: the value
 };
 
 class FakeSmmu {
@@ -42,6 +53,10 @@ public:
 	uint64_t relaxes = 0;
 	bool bad_opcode_abort = false; // report CERROR_ABT instead of ILL (one time)
 	unsigned abt_once_at = ~0u;    // index in executed where an ABT is reported once
+	unsigned rmbs = 0, wmbs = 0, mbs = 0;
+	bool tracing = false;          // append every access, barrier and command to trace
+	std::vector<FakeOp> trace;
+	std::function<void(const FakeCmd &)> on_exec; // called as each command executes
 
 	FakeSmmu()
 	{
@@ -57,15 +72,35 @@ public:
 		idr[5] = (uint32_t)(SMMU_PREP(IDR5_OAS, SMMU_OAS_48) | SMMU_PREP(IDR5_GRAN4K, 1) |
 				    SMMU_PREP(IDR5_GRAN16K, 1) | SMMU_PREP(IDR5_GRAN64K, 1));
 		regif_.ctx = this;
-		regif_.read32 = [](void *c, uint32_t off) { return static_cast<FakeSmmu *>(c)->read32(off); };
-		regif_.write32 = [](void *c, uint32_t off, uint32_t v) { static_cast<FakeSmmu *>(c)->write32(off, v); };
-		regif_.read64 = [](void *c, uint32_t off) { return static_cast<FakeSmmu *>(c)->read64(off); };
-		regif_.write64 = [](void *c, uint32_t off, uint64_t v) { static_cast<FakeSmmu *>(c)->write64(off, v); };
+		regif_.read32 = [](void *c, uint32_t off) {
+			FakeSmmu *f = static_cast<FakeSmmu *>(c);
+			uint32_t v = f->read32(off);
+			f->record(FakeOp::READ, off, v);
+			return v;
+		};
+		regif_.write32 = [](void *c, uint32_t off, uint32_t v) {
+			FakeSmmu *f = static_cast<FakeSmmu *>(c);
+			f->record(FakeOp::WRITE, off, v);
+			f->write32(off, v);
+		};
+		regif_.read64 = [](void *c, uint32_t off) {
+			FakeSmmu *f = static_cast<FakeSmmu *>(c);
+			uint64_t v = f->read64(off);
+			f->record(FakeOp::READ, off, v);
+			return v;
+		};
+		regif_.write64 = [](void *c, uint32_t off, uint64_t v) {
+			FakeSmmu *f = static_cast<FakeSmmu *>(c);
+			f->record(FakeOp::WRITE, off, v);
+			f->write64(off, v);
+		};
 		regif_.dma_alloc = [](void *c, size_t size, size_t align, struct smmu_dma_buf *buf) {
 			return static_cast<FakeSmmu *>(c)->alloc(size, align, buf);
 		};
 		regif_.dma_free = [](void *c, const struct smmu_dma_buf *buf) { static_cast<FakeSmmu *>(c)->free(buf); };
-		regif_.wmb = [](void *) {};
+		regif_.rmb = [](void *c) { static_cast<FakeSmmu *>(c)->barrier(FakeOp::RMB); };
+		regif_.wmb = [](void *c) { static_cast<FakeSmmu *>(c)->barrier(FakeOp::WMB); };
+		regif_.mb = [](void *c) { static_cast<FakeSmmu *>(c)->barrier(FakeOp::MB); };
 		regif_.relax = [](void *c) { static_cast<FakeSmmu *>(c)->relax(); };
 		regif_.log = [](void *c, enum smmu_log_level, const char *msg) {
 			static_cast<FakeSmmu *>(c)->logs.emplace_back(msg);
@@ -96,6 +131,18 @@ public:
 		std::memcpy(q + (p & (size - 1)) * 4, rec, 32);
 		evtq_prod = (evtq_prod & (1u << 31)) | ((p + 1) & mask);
 		return true;
+	}
+
+	void record(FakeOp::Kind k, uint32_t off, uint64_t val)
+	{
+		if (tracing)
+			trace.push_back(FakeOp{k, off, val});
+	}
+	void mark(uint32_t tag) { record(FakeOp::MARK, tag, 0); }
+	void barrier(FakeOp::Kind k)
+	{
+		(k == FakeOp::RMB ? rmbs : k == FakeOp::WMB ? wmbs : mbs)++;
+		record(k, 0, 0);
 	}
 
 	size_t count_opcode(uint8_t op) const
@@ -227,6 +274,9 @@ public:
 				return;
 			}
 			executed.push_back(c);
+			record(FakeOp::EXEC, c.opcode(), executed.size() - 1);
+			if (on_exec)
+				on_exec(c);
 			cmdq_cons = (cmdq_cons + 1) & mask;
 		}
 	}

@@ -45,7 +45,9 @@ struct CountingRegif {
 			return self(c)->inner->dma_alloc(self(c)->inner->ctx, sz, al, b);
 		};
 		regif.dma_free = [](void *c, const smmu_dma_buf *b) { self(c)->inner->dma_free(self(c)->inner->ctx, b); };
+		regif.rmb = [](void *c) { self(c)->inner->rmb(self(c)->inner->ctx); };
 		regif.wmb = [](void *c) { self(c)->inner->wmb(self(c)->inner->ctx); };
+		regif.mb = [](void *c) { self(c)->inner->mb(self(c)->inner->ctx); };
 		regif.relax = [](void *c) {
 			CountingRegif *me = self(c);
 			uint64_t before = smmusim_now(me->sim);

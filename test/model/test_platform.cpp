@@ -183,7 +183,9 @@ TEST_F(Platform, LogHookIsSafe)
 {
 	s.ri->log(s.ri->ctx, SMMU_LOG_INFO, "hello");
 	s.ri->log(s.ri->ctx, SMMU_LOG_ERR, nullptr);
+	s.ri->rmb(s.ri->ctx);
 	s.ri->wmb(s.ri->ctx);
+	s.ri->mb(s.ri->ctx);
 	SUCCEED();
 }
 

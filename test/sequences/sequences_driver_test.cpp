@@ -61,7 +61,9 @@ struct DriverSeq : ::testing::Test {
 	}
 	static int alloc(void *c, size_t s, size_t a, smmu_dma_buf *b) { return self(c)->inner->dma_alloc(self(c)->inner->ctx, s, a, b); }
 	static void dfree(void *c, const smmu_dma_buf *b) { self(c)->inner->dma_free(self(c)->inner->ctx, b); }
+	static void rmb(void *c) { self(c)->inner->rmb(self(c)->inner->ctx); }
 	static void wmb(void *c) { self(c)->inner->wmb(self(c)->inner->ctx); }
+	static void mb(void *c) { self(c)->inner->mb(self(c)->inner->ctx); }
 	static void relax(void *c) { self(c)->inner->relax(self(c)->inner->ctx); }
 	static void log(void *c, smmu_log_level l, const char *msg)
 	{
@@ -79,7 +81,7 @@ struct DriverSeq : ::testing::Test {
 		smmusim_config_free(c);
 		ASSERT_NE(nullptr, sim) << err;
 		inner = smmusim_regif(sim);
-		wrap = smmu_regif{this, r32, w32, r64, w64, alloc, dfree, wmb, relax, log};
+		wrap = smmu_regif{this, r32, w32, r64, w64, alloc, dfree, rmb, wmb, mb, relax, log};
 		ASSERT_EQ(0, smmu_probe(&wrap, nullptr, &smmu));
 		ASSERT_EQ(0, smmu_reset(smmu));
 		iommu_device_desc desc{};

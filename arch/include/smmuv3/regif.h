@@ -40,8 +40,27 @@ struct smmu_regif {
 	int (*dma_alloc)(void *ctx, size_t size, size_t align, struct smmu_dma_buf *buf);
 	void (*dma_free)(void *ctx, const struct smmu_dma_buf *buf);
 
-	/* Make earlier memory writes visible to the SMMU before a following MMIO write. */
+	/*
+	 * Barriers between the CPU's accesses to DMA memory (tables, queues) and to the SMMU's
+	 * registers, as the SMMU observes them. All three are required; a platform whose CPU and
+	 * SMMU see accesses in program order (the simulator) makes them empty functions.
+	 *
+	 *   rmb: every read before it (memory or MMIO) is performed before any read after it.
+	 *        The driver reads EVENTQ_PROD, then rmb, then the records PROD says are valid.
+	 *        (Linux: rmb()/dma_rmb(); AArch64: DMB OSHLD.)
+	 *   wmb: every memory write before it is observable by the SMMU before any write after
+	 *        it (memory or MMIO). The driver fills a table, then wmb, then writes the
+	 *        descriptor that points at it; writes commands, then wmb, then CMDQ_PROD.
+	 *        (Linux: wmb(); AArch64: DSB ST, or DMB OSHST when MMIO is Device-nGnRE.)
+	 *   mb:  every read and write before it is performed before any read or write after it.
+	 *        The driver reads event records, then mb, then writes EVENTQ_CONS (a read
+	 *        ordered before a write, which wmb does not give); and after it has seen a
+	 *        CMD_SYNC complete (a CMDQ_CONS read), mb, then rewrites or frees memory the SMMU
+	 *        was reading. (Linux: mb(); AArch64: DSB SY, or DMB OSH.)
+	 */
+	void (*rmb)(void *ctx);
 	void (*wmb)(void *ctx);
+	void (*mb)(void *ctx);
 
 	/* Called in every polling loop: advances simulated time, or is a cpu_relax on hardware. */
 	void (*relax)(void *ctx);

@@ -85,7 +85,8 @@ struct smmu_features {
  * Decode the ID registers and allocate the device object and its queues and stream table.
  * Refuses (-ENODEV, with a logged reason) an SMMU without stage 1 or AArch64 tables, with
  * CMDQS <= 6, big-endian-only tables, REL, TABLES_PRESET or QUEUES_PRESET. Nothing is written to
- * the SMMU yet. -ENOMEM unwinds every allocation.
+ * the SMMU yet. -ENOMEM unwinds every allocation. -EINVAL for a regif missing a required hook
+ * (MMIO, dma_alloc/dma_free, rmb/wmb/mb).
  */
 int smmu_probe(const struct smmu_regif *regif, const struct smmu_options *opts, struct smmu_device **out);
 
