@@ -99,7 +99,12 @@ struct smmu_device {
 	struct smmu_queue cmdq;
 	struct smmu_queue evtq;
 	uint32_t gerrorn;  /* last value written to GERRORN */
-	bool cmd_error_seen; /* set by the error handler, checked by the issuer */
+	/*
+	 * Entries the cmdq_issue call in progress has written (0 outside one): a command error is
+	 * that call's only when CONS stopped on one of them.
+	 */
+	uint32_t cmdq_own;
+	bool cmd_error_seen; /* set by the error handler for the call in progress, checked by it */
 
 	/* Stream table */
 	bool strtab_2lvl;

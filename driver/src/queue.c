@@ -179,6 +179,7 @@ static void cmdq_recover(struct smmu_device *smmu)
 	uint32_t cons = smmu_read32(smmu, SMMU_CMDQ_CONS);
 	uint32_t err = (uint32_t)SMMU_GET(cons, CMDQ_CONS_ERR);
 	volatile uint64_t *ent = q_entry(q, cons);
+	uint32_t ahead;
 
 	smmu_log(smmu, SMMU_LOG_ERR, "CMDQ error %s (0x%x) at index %u: cmd 0x%016llx 0x%016llx", cerror_name(err), err,
 		 q_idx(q, cons), (unsigned long long)ent[0], (unsigned long long)ent[1]);
@@ -192,7 +193,14 @@ static void cmdq_recover(struct smmu_device *smmu)
 	/* CERROR_ABT: retried as it is; CERROR_ATC_INV_SYNC: the SYNC is executed again */
 	smmu->stats.cmd_errors++;
 	smmu->stats.last_cmd_error = err;
-	smmu->cmd_error_seen = true;
+	/*
+	 * The error belongs to the call that wrote the entry: the entries between CONS and PROD
+	 * are unconsumed, and the call in progress wrote the last cmdq_own of them. An error in an
+	 * earlier call's batch is logged and counted, never returned to an unrelated caller.
+	 */
+	ahead = (q->prod - (cons & q_wrmask(q))) & q_wrmask(q); /* entries from the failed one to PROD */
+	if (ahead && ahead <= smmu->cmdq_own)
+		smmu->cmd_error_seen = true;
 }
 
 uint32_t smmu_gerror_handle(struct smmu_device *smmu)
@@ -283,14 +291,13 @@ static void count_cmd(struct smmu_device *smmu, const struct smmu_cmd *c)
 	}
 }
 
-static int cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, size_t n, bool sync)
+static int cmdq_issue_batch(struct smmu_device *smmu, const struct smmu_cmd *cmds, size_t n, bool sync)
 {
 	struct smmu_queue *q = &smmu->cmdq;
 	size_t total = n + (sync ? 1u : 0u);
 	size_t pending = 0;
 	uint32_t sync_pos = 0, polls;
 
-	smmu->cmd_error_seen = false;
 	for (size_t i = 0; i < total; i++) {
 		struct smmu_cmd c = i < n ? cmds[i] : smmu_cmd_sync();
 
@@ -328,6 +335,8 @@ static int cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, siz
 		if (i == n)
 			sync_pos = q->prod;
 		q->prod = q_inc(q, q->prod);
+		if (smmu->cmdq_own < q_size(q))
+			smmu->cmdq_own++;
 		count_cmd(smmu, &c);
 		pending++;
 	}
@@ -350,6 +359,17 @@ static int cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, siz
 		smmu_mb(smmu);
 	}
 	return smmu->cmd_error_seen ? -SMMU_EIO : 0;
+}
+
+static int cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, size_t n, bool sync)
+{
+	int ret;
+
+	smmu->cmd_error_seen = false;
+	smmu->cmdq_own = 0;
+	ret = cmdq_issue_batch(smmu, cmds, n, sync);
+	smmu->cmdq_own = 0; /* errors found later (smmu_gerror_handle) belong to no call */
+	return ret;
 }
 
 int smmu_cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, size_t n)

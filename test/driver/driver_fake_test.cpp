@@ -269,6 +269,34 @@ TEST(DriverCmdq, IllegalCommandInTheMiddleOfABatchIsReplacedBySync)
 	EXPECT_EQ(smmu_cmdq_sync(e.smmu), 0);
 }
 
+// A call reports only the commands it wrote (smmu.h): an error in an earlier batch issued
+// without a sync is logged and counted by whichever call finds it, but returned to nobody else;
+// an error in the CMD_SYNC itself is the sync's.
+TEST(DriverCmdq, SyncReportsOnlyItsOwnCommands)
+{
+	Env e;
+	ASSERT_EQ(e.up(), 0);
+	struct smmu_cmd bad[3] = {smmu_cmd_cfgi_ste(1, true), smmu_cmd_cfgi_ste(2, true), smmu_cmd_cfgi_ste(3, true)};
+	bad[1].dw[0] = 0x7F; // reserved opcode: CERROR_ILL when the fake reaches it
+	EXPECT_EQ(smmu_cmdq_issue(e.smmu, bad, 3), 0) << "nothing consumed yet: no error to see";
+	EXPECT_EQ(smmu_cmdq_sync(e.smmu), 0) << "the error hit the earlier batch, not this CMD_SYNC";
+	EXPECT_EQ(smmu_get_stats(e.smmu)->cmd_errors, 1u) << "but it is counted";
+	EXPECT_EQ(smmu_get_stats(e.smmu)->last_cmd_error, CERROR_ILL);
+	EXPECT_TRUE(e.log_contains("CERROR_ILL")) << "and logged";
+
+	// the same for a later issue_sync whose own commands are fine
+	EXPECT_EQ(smmu_cmdq_issue(e.smmu, bad, 3), 0);
+	struct smmu_cmd good[2] = {smmu_cmd_cfgi_ste(4, true), smmu_cmd_cfgi_ste(5, true)};
+	EXPECT_EQ(smmu_cmdq_issue_sync(e.smmu, good, 2), 0);
+	EXPECT_EQ(smmu_get_stats(e.smmu)->cmd_errors, 2u);
+
+	// an error in the CMD_SYNC itself belongs to the sync
+	e.fake.abt_once_at = (unsigned)e.fake.executed.size();
+	EXPECT_EQ(smmu_cmdq_sync(e.smmu), -EIO);
+	EXPECT_EQ(smmu_get_stats(e.smmu)->last_cmd_error, CERROR_ABT);
+	EXPECT_EQ(smmu_cmdq_sync(e.smmu), 0);
+}
+
 TEST(DriverCmdq, AbortedCommandIsRetried)
 {
 	Env e;

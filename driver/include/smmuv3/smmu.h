@@ -168,13 +168,25 @@ struct smmu_cmd smmu_cmd_sync(void);
 /*
  * Append n commands, updating CMDQ_PROD once (or once more per wait when the queue is full, so
  * the SMMU can make room). Returns 0, -ETIMEDOUT, or -EIO when a command error (CONS.ERR) hit
- * one of these commands; the error is recovered as Linux does (ILL: the entry is replaced by a
- * CMD_SYNC; ABT: retried; ATC_INV_SYNC: acknowledged) and counted in the stats.
+ * one of the commands this call wrote and the call saw it. Every error, whoever sees it, is
+ * recovered as Linux does (ILL: the entry is replaced by a CMD_SYNC; ABT: retried; ATC_INV_SYNC:
+ * acknowledged), logged and counted in the stats (cmd_errors, last_cmd_error).
+ *
+ * A call reports only its own commands, like Linux's arm_smmu_cmdq_issue_cmdlist: an error in
+ * an earlier batch issued without a sync, found while a later call polls, is logged and
+ * counted but not returned to that later caller. Use smmu_cmdq_issue_sync() to learn the fate
+ * of a batch.
  */
 int smmu_cmdq_issue(struct smmu_device *smmu, const struct smmu_cmd *cmds, size_t n);
-/* The same, with a CMD_SYNC appended in the same batch, then wait (polling CONS) until it is consumed. */
+/*
+ * The same, with a CMD_SYNC appended in the same batch, then wait (polling CONS) until it is
+ * consumed. -EIO when an error hit one of the n commands or the CMD_SYNC.
+ */
 int smmu_cmdq_issue_sync(struct smmu_device *smmu, const struct smmu_cmd *cmds, size_t n);
-/* Just a CMD_SYNC and the wait. */
+/*
+ * Just a CMD_SYNC and the wait: every earlier command has been consumed when it returns 0.
+ * -EIO only when the error hit this CMD_SYNC itself (e.g. CERROR_ABT reading it).
+ */
 int smmu_cmdq_sync(struct smmu_device *smmu);
 
 /* Check GERROR against GERRORN, handle and acknowledge active errors; returns the bits handled. */
