@@ -2,7 +2,7 @@
 /*
  * Stage-1 VMSAv8-64 page tables (architecture section 7) for 4 KB, 16 KB and 64 KB granules, with
  * blocks where alignment allows, block splitting on partial unmap, freeing of empty tables, and
- * the TLB invalidation that unmap needs. Attributes follow Linux's io-pgtable-arm (digest 7.7).
+ * the TLB invalidation that unmap needs. Attributes follow Linux's io-pgtable-arm.
  */
 #include "internal.h"
 
@@ -21,7 +21,13 @@ struct pt_gather {
 	bool tables_freed; /* then walk caches too: Leaf=0 */
 	uint64_t start, end;
 	struct smmu_pt_node *freelist;
-	int leaf_level; /* level of every leaf removed, -1 none yet, -2 mixed (then no TTL hint) */
+	/*
+	 * Bit L: the TLB may hold a leaf from a level-L walk that the invalidation must remove. It
+	 * describes what may be cached, not what the table holds now: a block replaced by a table
+	 * without break-before-make may still be cached at the block's level (IHI 0070 §4.4.1.1:
+	 * with TTL != 0 only entries from a walk at level TTL need be removed).
+	 */
+	unsigned cached_levels;
 };
 
 static unsigned bpl(const struct iommu_domain *d) /* index bits per level */
@@ -44,9 +50,11 @@ static bool pte_is_table(unsigned level, uint64_t pte)
 {
 	return level < 3 && SMMU_GET(pte, PTE_TYPE);
 }
-static uint64_t pte_oa(uint64_t pte)
+/* The output (or next-table) address of a descriptor at a level of the given shift. */
+static uint64_t pte_oa(uint64_t pte, unsigned shift)
 {
-	return SMMU_GET(pte, PTE_OA) << 12;
+	/* below a block's size the bits are RES0 or, like nT (bit 16), not address */
+	return (SMMU_GET(pte, PTE_OA) << 12) & ~((1ULL << shift) - 1u);
 }
 
 static int node_alloc(struct smmu_device *smmu, struct iommu_domain *d, unsigned level, struct smmu_pt_node **out)
@@ -208,13 +216,69 @@ static int map_one(struct smmu_device *smmu, struct iommu_domain *d, struct smmu
 	return ret;
 }
 
-/* Replace the block at n[idx] by a table of next-level entries with the same translation. */
+/* NH_VA in the range form (IDR3.RIL): NUM/SCALE chunks of the page count, as Linux does. */
+static size_t tlbi_range_cmds(const struct iommu_domain *d, uint64_t start, uint64_t pages, bool leaf,
+			      unsigned ttl, struct smmu_cmd *cmds, size_t max)
+{
+	unsigned tg = d->granule_shift;
+	size_t n = 0;
+
+	while (pages && n < max) {
+		unsigned scale = smmu_ffs64(pages);
+		uint64_t num = (pages >> scale) & 31u; /* odd, so never 0 */
+		struct smmu_cmd c = smmu_cmd_tlbi_nh_va(d->asid, start, leaf);
+
+		if (num == 1 && scale == 0 && !ttl) {
+			/* NUM = SCALE = 0 with TTL = 0 is reserved: a single page is a plain NH_VA */
+			cmds[n++] = c;
+		} else {
+			c.dw[0] |= SMMU_PREP(CMD0_TLBI_NUM, num - 1u) | SMMU_PREP(CMD0_TLBI_SCALE, scale);
+			c.dw[1] |= SMMU_PREP(CMD1_TLBI_TG, (tg - 10u) / 2u) | SMMU_PREP(CMD1_TLBI_TTL, ttl);
+			cmds[n++] = c;
+		}
+		start += (num << scale) << tg;
+		pages -= num << scale;
+	}
+	return n;
+}
+
+/*
+ * Invalidate the leaf a level-`level` walk may have cached for the block at va, and wait. With
+ * RIL: one range command over the block's pages with TTL = level; without: one NH_VA at va (an
+ * invalidation by any address in a block removes the block).
+ */
+static int tlbi_block(struct smmu_device *smmu, struct iommu_domain *d, uint64_t va, unsigned level)
+{
+	struct smmu_cmd cmds[2];
+	size_t n = 1;
+
+	if (!smmu->enabled)
+		return 0;
+	if (smmu->feat.ril)
+		n = tlbi_range_cmds(d, va, 1ULL << (lvl_shift(d, level) - d->granule_shift), true, level, cmds, 2);
+	else
+		cmds[0] = smmu_cmd_tlbi_nh_va(d->asid, va, true);
+	return smmu_cmdq_issue_sync(smmu, cmds, n);
+}
+
+/*
+ * Replace the valid block at n[idx] (translating va) by a table of next-level entries with the
+ * same translation, as IDR3.BBML allows (IHI 0070 §3.21.1.1-3):
+ *   BBML=0: block -> invalid, TLBI of the block + SYNC, then the table (the block's range
+ *           faults meanwhile: break-before-make is the only sequence level 0 allows);
+ *   BBML=1: block -> same block with nT=1, TLBI of the block + SYNC, then the table;
+ *   BBML=2: the table replaces the block in one store.
+ * With BBML=1/2 the old block may stay cached: its level goes into the gather, whose
+ * invalidation of the unmapped range (inside the block) removes it. On failure the block is
+ * left as it was.
+ */
 static int split_block(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_pt_node *n, unsigned level,
-		       uint32_t idx)
+		       uint32_t idx, uint64_t va, struct pt_gather *g)
 {
 	uint64_t pte = hw(n)[idx];
 	uint64_t attrs = pte & ~(SMMU_MASK(PTE_OA) | SMMU_MASK(PTE_TYPE));
-	uint64_t base = pte_oa(pte), sub = 1ULL << lvl_shift(d, level + 1);
+	uint64_t base = pte_oa(pte, lvl_shift(d, level)), sub = 1ULL << lvl_shift(d, level + 1);
+	uint64_t block_va = va & ~((1ULL << lvl_shift(d, level)) - 1u);
 	struct smmu_pt_node *child;
 	int ret = node_alloc(smmu, d, level + 1, &child);
 
@@ -223,11 +287,19 @@ static int split_block(struct smmu_device *smmu, struct iommu_domain *d, struct 
 	for (uint32_t i = 0; i < child->entries; i++)
 		hw(child)[i] = make_leaf(level + 1, base + i * sub, attrs);
 	child->nvalid = child->entries;
-	smmu_wmb(smmu);
-	/*
-	 * One 64-bit store swaps block for table; both translate identically, and the TLB entries
-	 * of the old block are removed by the invalidation of the range being unmapped.
-	 */
+	if (smmu->feat.bbml < 2) {
+		set_pte(&hw(n)[idx], smmu->feat.bbml == 0 ? 0 : pte | SMMU_PREP(PTE_NT, 1));
+		ret = tlbi_block(smmu, d, block_va, level); /* its wmb orders the store before the TLBI */
+		if (ret) {
+			/* the SYNC did not complete: the block is still the only valid state to leave */
+			set_pte(&hw(n)[idx], pte);
+			node_free(smmu, child);
+			return ret;
+		}
+	}
+	if (smmu->feat.bbml != 0)
+		g->cached_levels |= 1u << level; /* the (nT) block may be cached until the unmap's TLBI */
+	smmu_wmb(smmu); /* the new leaves before the descriptor that exposes them */
 	set_pte(&hw(n)[idx], make_table(child));
 	n->child[idx] = child;
 	return 0;
@@ -256,12 +328,12 @@ static int unmap_level(struct smmu_device *smmu, struct iommu_domain *d, struct 
 				set_pte(&hw(n)[idx], 0);
 				n->nvalid--;
 				gather_add(g, eb, esize);
-				g->leaf_level = g->leaf_level == -1 || g->leaf_level == (int)level ? (int)level : -2;
+				g->cached_levels |= 1u << level;
 				*unmapped += esize;
 				addr = cend;
 				continue;
 			}
-			ret = split_block(smmu, d, n, level, idx);
+			ret = split_block(smmu, d, n, level, idx, addr, g);
 			if (ret)
 				return ret;
 		}
@@ -283,36 +355,10 @@ static int unmap_level(struct smmu_device *smmu, struct iommu_domain *d, struct 
 	return 0;
 }
 
-/* NH_VA in the range form (IDR3.RIL): NUM/SCALE chunks of the page count, as Linux does. */
-static size_t tlbi_range_cmds(const struct iommu_domain *d, uint64_t start, uint64_t pages, bool leaf,
-			      unsigned ttl, struct smmu_cmd *cmds, size_t max)
-{
-	unsigned tg = d->granule_shift;
-	size_t n = 0;
-
-	while (pages && n < max) {
-		unsigned scale = smmu_ffs64(pages);
-		uint64_t num = (pages >> scale) & 31u; /* odd, so never 0 */
-		struct smmu_cmd c = smmu_cmd_tlbi_nh_va(d->asid, start, leaf);
-
-		if (num == 1 && scale == 0 && !ttl) {
-			/* NUM = SCALE = 0 with TTL = 0 is reserved: a single page is a plain NH_VA */
-			cmds[n++] = c;
-		} else {
-			c.dw[0] |= SMMU_PREP(CMD0_TLBI_NUM, num - 1u) | SMMU_PREP(CMD0_TLBI_SCALE, scale);
-			c.dw[1] |= SMMU_PREP(CMD1_TLBI_TG, (tg - 10u) / 2u) | SMMU_PREP(CMD1_TLBI_TTL, ttl);
-			cmds[n++] = c;
-		}
-		start += (num << scale) << tg;
-		pages -= num << scale;
-	}
-	return n;
-}
-
 int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size, bool leaf,
 		    int leaf_level)
 {
-	/* TTL (range form only): every entry removed was a leaf at this level (1..3) */
+	/* TTL (range form only): every entry to remove came from a walk at this level (1..3) */
 	unsigned ttl = leaf && leaf_level >= 1 && leaf_level <= 3 ? (unsigned)leaf_level : 0u;
 	struct smmu_cmd cmds[SMMU_TLBI_MAX_PAGES];
 	uint64_t pages = size >> d->granule_shift;
@@ -335,8 +381,13 @@ static int gather_flush(struct smmu_device *smmu, struct iommu_domain *d, struct
 {
 	int ret = 0;
 
-	if (g->any)
-		ret = smmu_tlbi_range(smmu, d, g->start, g->end - g->start, !g->tables_freed, g->leaf_level);
+	if (g->any) {
+		/* a TTL hint only when every entry that may be cached is from one level */
+		unsigned lv = g->cached_levels;
+		int level = lv && !(lv & (lv - 1u)) ? (int)smmu_ffs64(lv) : -1;
+
+		ret = smmu_tlbi_range(smmu, d, g->start, g->end - g->start, !g->tables_freed, level);
+	}
 	/* only after the SYNC can no walk reach the old tables */
 	while (g->freelist) {
 		struct smmu_pt_node *n = g->freelist;
@@ -345,14 +396,14 @@ static int gather_flush(struct smmu_device *smmu, struct iommu_domain *d, struct
 	}
 	g->any = false;
 	g->tables_freed = false;
-	g->leaf_level = -1;
+	g->cached_levels = 0;
 	return ret;
 }
 
 int smmu_pgtable_map(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 		     int prot)
 {
-	struct pt_gather g = {false, false, 0, 0, NULL, -1};
+	struct pt_gather g = {false, false, 0, 0, NULL, 0};
 	uint64_t attrs = prot_to_attrs(prot), mapped = 0;
 	int ret = 0;
 
@@ -384,7 +435,7 @@ int smmu_pgtable_map(struct smmu_device *smmu, struct iommu_domain *d, uint64_t 
 
 uint64_t smmu_pgtable_unmap(struct smmu_device *smmu, struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
-	struct pt_gather g = {false, false, 0, 0, NULL, -1};
+	struct pt_gather g = {false, false, 0, 0, NULL, 0};
 	uint64_t unmapped = 0;
 	int ret = unmap_level(smmu, d, d->root, d->start_level, iova, iova + size, &g, &unmapped);
 
@@ -410,7 +461,7 @@ uint64_t smmu_pgtable_iova_to_phys(struct smmu_device *smmu, struct iommu_domain
 		if (!SMMU_GET(pte, PTE_VALID))
 			return 0;
 		if (!pte_is_table(level, pte))
-			return pte_oa(pte) | (iova & ((1ULL << shift) - 1u));
+			return pte_oa(pte, shift) | (iova & ((1ULL << shift) - 1u));
 		n = n->child[idx];
 	}
 	return 0;

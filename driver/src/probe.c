@@ -54,6 +54,12 @@ static int decode_features(struct smmu_device *smmu)
 	f->attr_perms_ovr = SMMU_GET(idr1, IDR1_ATTR_PERMS_OVR);
 
 	f->ril = SMMU_GET(idr3, IDR3_RIL);
+	f->bbml = (uint8_t)SMMU_GET(idr3, IDR3_BBML);
+	if (f->bbml > 2) {
+		/* reserved: the full break-before-make sequence is correct at every level */
+		smmu_log(smmu, SMMU_LOG_WARN, "IDR3.BBML=3 is reserved: splitting blocks with break-before-make");
+		f->bbml = 0;
+	}
 
 	f->oas_enc = (uint8_t)SMMU_GET(idr5, IDR5_OAS);
 	f->oas_bits = (uint8_t)smmu_oas_bits(f->oas_enc);

@@ -88,7 +88,7 @@ Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
 	idr_[1] = (uint32_t)(SMMU_PREP(IDR1_SIDSIZE, p.sidsize) | SMMU_PREP(IDR1_SSIDSIZE, p.ssidsize) |
 			     SMMU_PREP(IDR1_EVENTQS, p.eventqs) | SMMU_PREP(IDR1_CMDQS, p.cmdqs) |
 			     SMMU_PREP(IDR1_ATTR_PERMS_OVR, 1));
-	idr_[3] = (uint32_t)(SMMU_PREP(IDR3_RIL, p.ril) | SMMU_PREP(IDR3_HAD, p.had));
+	idr_[3] = (uint32_t)(SMMU_PREP(IDR3_RIL, p.ril) | SMMU_PREP(IDR3_HAD, p.had) | SMMU_PREP(IDR3_BBML, p.bbml));
 	idr_[5] = (uint32_t)(SMMU_PREP(IDR5_OAS, p.oas) | SMMU_PREP(IDR5_GRAN4K, p.gran4k) |
 			     SMMU_PREP(IDR5_GRAN16K, p.gran16k) | SMMU_PREP(IDR5_GRAN64K, p.gran64k));
 	iidr_ = (uint32_t)(SMMU_PREP(IIDR_IMPLEMENTER, 0x43B) | SMMU_PREP(IIDR_PRODUCTID, 0x483));

@@ -124,6 +124,39 @@ TEST_F(DriverModel, MapDmaUnmapNothingTranslatedAfterEveryUnmap)
 	iommu_release_device(smmu, m);
 }
 
+// A partial unmap of a 2 MB block the TLB holds, with the model advertising each IDR3.BBML level
+// (smmu.bbml): the driver splits the block the way that level allows (docs/driver.md), the
+// unmapped page faults at once and the rest of the block keeps translating.
+class DriverModelBbml : public DriverModel, public ::testing::WithParamInterface<unsigned> {};
+
+TEST_P(DriverModelBbml, PartialUnmapOfACachedBlock)
+{
+	const unsigned bbml = GetParam();
+	config = {{"smmu.bbml", std::to_string(bbml)}};
+	Up();
+	ASSERT_EQ(smmu_get_features(smmu)->bbml, bbml);
+	uint32_t sid = 0x21;
+	smmu_master *m;
+	iommu_domain *d;
+	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
+	ASSERT_EQ(iommu_domain_alloc(smmu, IOMMU_DOMAIN_DMA, &d), 0);
+	ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+	const uint64_t va = 0x40000000 + 2 * M, pa = 0xC0000000 + 4 * M, hole = va + 5 * 4 * K;
+	ASSERT_EQ(iommu_map(smmu, d, va, pa, 2 * M, IOMMU_READ | IOMMU_WRITE), 0);
+	ExpectTranslated(sid, hole + 0x40, pa + 5 * 4 * K + 0x40); // the block is now in the TLB
+	uint64_t tlbi_before = smmu_get_stats(smmu)->tlbi_va;
+	EXPECT_EQ(iommu_unmap(smmu, d, hole, 4 * K), 4 * K);
+	EXPECT_EQ(smmu_get_stats(smmu)->tlbi_va - tlbi_before, bbml < 2 ? 2u : 1u)
+		<< "levels 0 and 1 invalidate the block before the table goes in";
+	ExpectFault(sid, hole);
+	ExpectFault(sid, hole + 4 * K - 64);
+	for (uint64_t off : {0ULL, 4 * 4 * K + 0x80, 6 * 4 * K, 2 * M - 64})
+		ExpectTranslated(sid, va + off, pa + off);
+	EXPECT_EQ(iommu_iova_to_phys(smmu, d, va + 2 * M - 1), pa + 2 * M - 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Levels, DriverModelBbml, ::testing::Values(0u, 1u, 2u));
+
 TEST_F(DriverModel, PermissionsAreEnforced)
 {
 	Up();

@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "fake_smmu.hpp"
 
@@ -40,6 +42,19 @@ struct PtEnv {
 	uint64_t walk(uint64_t iova, uint64_t *pte = nullptr)
 	{
 		return soft_walk(iommu_domain_ttb(d), gshift, 48, iova, pte);
+	}
+	// The descriptor translating iova at `level` (the levels above must hold tables).
+	const volatile uint64_t *desc(uint64_t iova, unsigned level)
+	{
+		unsigned bpl = gshift - 3, start = 4 - (48 - gshift + bpl - 1) / bpl;
+		uint64_t table = iommu_domain_ttb(d);
+		for (unsigned l = start;; l++) {
+			unsigned shift = gshift + (3 - l) * bpl, bits = l == start ? 48 - shift : bpl;
+			const volatile uint64_t *p = (const volatile uint64_t *)(uintptr_t)table + ((iova >> shift) & ((1ULL << bits) - 1));
+			if (l == level)
+				return p;
+			table = SMMU_GET(*p, PTE_OA) << 12;
+		}
 	}
 	std::vector<FakeCmd> cmds_since(size_t from, uint8_t op)
 	{
@@ -125,7 +140,10 @@ TEST(DriverPgtable, PermissionAndAttributeBits)
 
 TEST(DriverPgtable, PartialUnmapSplitsBlocksAndFreesTables)
 {
+	for (unsigned bbml : {0u, 1u, 2u}) {
+	SCOPED_TRACE("BBML=" + std::to_string(bbml));
 	PtEnv e;
+	e.fake.idr[3] |= (uint32_t)SMMU_PREP(IDR3_BBML, bbml);
 	e.up();
 	size_t base_allocs = e.fake.live.size();
 	ASSERT_EQ(iommu_map(e.smmu, e.d, G, 0x40000000, G, IOMMU_READ | IOMMU_WRITE), 0);
@@ -140,11 +158,17 @@ TEST(DriverPgtable, PartialUnmapSplitsBlocksAndFreesTables)
 	e.walk(G + 6 * M, &pte);
 	EXPECT_EQ(pte & 3, 1u) << "the untouched 2 MB stays a block";
 	auto tlbi = e.cmds_since(before, CMD_TLBI_NH_VA);
-	ASSERT_EQ(tlbi.size(), 3u);
+	// BBML 0 and 1 invalidate each block before its table goes in: the 1 GB, then the 2 MB one
+	size_t bbm = bbml < 2 ? 2 : 0;
+	ASSERT_EQ(tlbi.size(), bbm + 3);
+	if (bbm) {
+		EXPECT_EQ(SMMU_GET(tlbi[0].dw1, CMD1_ADDR) << 12, G);
+		EXPECT_EQ(SMMU_GET(tlbi[1].dw1, CMD1_ADDR) << 12, G + 4 * M);
+	}
 	for (size_t i = 0; i < 3; i++) {
-		EXPECT_EQ(SMMU_GET(tlbi[i].dw1, CMD1_ADDR) << 12, G + 5 * M + 8 * K + i * 4 * K);
-		EXPECT_TRUE(SMMU_GET(tlbi[i].dw1, CMD1_LEAF));
-		EXPECT_EQ(SMMU_GET(tlbi[i].dw0, CMD0_ASID), iommu_domain_asid(e.d));
+		EXPECT_EQ(SMMU_GET(tlbi[bbm + i].dw1, CMD1_ADDR) << 12, G + 5 * M + 8 * K + i * 4 * K);
+		EXPECT_TRUE(SMMU_GET(tlbi[bbm + i].dw1, CMD1_LEAF));
+		EXPECT_EQ(SMMU_GET(tlbi[bbm + i].dw0, CMD0_ASID), iommu_domain_asid(e.d));
 	}
 	EXPECT_EQ(e.fake.executed.back().opcode(), CMD_SYNC);
 	// unmap everything: the split tables become empty and are freed after a non-leaf invalidation
@@ -156,6 +180,78 @@ TEST(DriverPgtable, PartialUnmapSplitsBlocksAndFreesTables)
 	EXPECT_EQ(asid.size(), 1u) << "large unmaps invalidate the ASID";
 	EXPECT_EQ(e.fake.executed.back().opcode(), CMD_SYNC);
 	EXPECT_EQ(iommu_unmap(e.smmu, e.d, G, G), 0u) << "nothing left";
+	}
+}
+
+// Splitting a valid 2 MB block on a partial unmap, per IDR3.BBML (IHI 0070 §3.21.1.1-3). The fake
+// snapshots the level-2 descriptor as each command executes, so the order of stores relative to
+// TLBI + CMD_SYNC is checked, not assumed:
+//   0: invalid, TLBI of the block + SYNC, then the table;
+//   1: the block with nT=1, TLBI of the block + SYNC, then the table;
+//   2: the table at once, no command before it.
+// And the unmap's TLBI may carry a TTL only for what may be cached: after a split without
+// break-before-make the TLB may hold the old level-2 block as well as level-3 pages (TTL 0);
+// after break-before-make only level-3 pages (TTL 3) (IHI 0070 §4.4.1.1).
+TEST(DriverPgtable, BlockSplitFollowsBbmlAndTtlCoversTheCachedBlock)
+{
+	for (bool ril : {false, true})
+		for (unsigned bbml : {0u, 1u, 2u}) {
+			SCOPED_TRACE("BBML=" + std::to_string(bbml) + (ril ? " RIL" : ""));
+			PtEnv e;
+			e.fake.idr[3] |= (uint32_t)SMMU_PREP(IDR3_BBML, bbml);
+			e.up(0, ril);
+			const uint64_t va = 0x40000000 + 2 * M, pa = 0x80000000ULL + 4 * M, hole = va + 5 * 4 * K;
+			ASSERT_EQ(iommu_map(e.smmu, e.d, va, pa, 2 * M, IOMMU_READ | IOMMU_WRITE), 0);
+			const volatile uint64_t *l2 = e.desc(va, 2);
+			const uint64_t block = *l2;
+			ASSERT_EQ(block & 3, 1u) << "a 2 MB block";
+			struct Seen {
+				FakeCmd cmd;
+				uint64_t l2;
+			};
+			std::vector<Seen> seen;
+			e.fake.on_exec = [&](const FakeCmd &c) { seen.push_back({c, *l2}); };
+			ASSERT_EQ(iommu_unmap(e.smmu, e.d, hole, 4 * K), 4 * K);
+			e.fake.on_exec = nullptr;
+
+			EXPECT_EQ(*l2 & 3, 3u) << "a table now";
+			EXPECT_EQ(e.walk(hole), ~0ULL);
+			for (uint64_t off : {0ULL, 4 * 4 * K, 6 * 4 * K, 2 * M - 1})
+				EXPECT_EQ(e.walk(va + off), pa + off);
+			std::vector<Seen> tlbi;
+			for (size_t i = 0; i < seen.size(); i++)
+				if (seen[i].cmd.opcode() == CMD_TLBI_NH_VA) {
+					tlbi.push_back(seen[i]);
+					ASSERT_LT(i + 1, seen.size());
+				}
+			ASSERT_EQ(tlbi.size(), bbml < 2 ? 2u : 1u);
+			size_t u = tlbi.size() - 1; // the unmap's own invalidation
+			if (bbml < 2) {
+				const Seen &b = tlbi[0];
+				EXPECT_EQ(SMMU_GET(b.cmd.dw1, CMD1_ADDR) << 12, va) << "the block's invalidation";
+				EXPECT_TRUE(SMMU_GET(b.cmd.dw1, CMD1_LEAF));
+				EXPECT_EQ(b.l2, bbml == 0 ? 0 : block | SMMU_PREP(PTE_NT, 1))
+					<< std::hex << "descriptor while the block is invalidated: 0x" << b.l2;
+				// the SYNC right after it sees the same descriptor: the table waits for it
+				ASSERT_EQ(seen[1].cmd.opcode(), CMD_SYNC);
+				EXPECT_EQ(seen[0].cmd.dw1, b.cmd.dw1);
+				EXPECT_EQ(seen[1].l2, b.l2) << "the table was written before the SYNC completed";
+				if (ril) {
+					EXPECT_EQ(SMMU_GET(b.cmd.dw1, CMD1_TLBI_TTL), 2u) << "the block came from a level-2 walk";
+					EXPECT_EQ(SMMU_GET(b.cmd.dw1, CMD1_TLBI_TG), 1u);
+					EXPECT_EQ((SMMU_GET(b.cmd.dw0, CMD0_TLBI_NUM) + 1) << SMMU_GET(b.cmd.dw0, CMD0_TLBI_SCALE), 512u)
+						<< "covers the block";
+				}
+			}
+			const Seen &un = tlbi[u];
+			EXPECT_EQ(SMMU_GET(un.cmd.dw1, CMD1_ADDR) << 12, hole);
+			EXPECT_EQ(un.l2 & 3, 3u) << "the unmap's TLBI runs after the table is in";
+			if (ril) {
+				EXPECT_EQ(SMMU_GET(un.cmd.dw1, CMD1_TLBI_TTL), bbml == 0 ? 3u : 0u)
+					<< "TTL must cover what may be cached (the level-2 block too), not only the new level-3 leaf";
+			}
+			EXPECT_EQ(seen.back().cmd.opcode(), CMD_SYNC);
+		}
 }
 
 TEST(DriverPgtable, FreedTableNeedsNonLeafInvalidation)

@@ -132,7 +132,7 @@
 /* IDR3 */
 #define IDR3_HAD 2, 2
 #define IDR3_RIL 10, 10
-#define IDR3_BBML 12, 11
+#define IDR3_BBML 12, 11 /* 0, 1 (nT bit) or 2: what a change of block size needs (IHI 0070 §3.21.1.1) */
 
 /* IDR5 */
 #define IDR5_OAS 2, 0
@@ -490,6 +490,7 @@ static inline unsigned smmu_oas_bits(unsigned enc)
 #define PTE_SH 9, 8
 #define PTE_AF 10, 10
 #define PTE_NG 11, 11
+#define PTE_NT 16, 16 /* block descriptors with BBML=1: never cached in a way that conflicts (IHI 0070 §3.21.1.2) */
 #define PTE_OA 47, 12 /* output/next-table address bits; the low bits below the level's shift are RES0 */
 #define PTE_DBM 51, 51
 #define PTE_CONT 52, 52

@@ -65,6 +65,7 @@ struct smmu_features {
 	bool st_2lvl;            /* 2-level stream tables */
 	bool msi, sev, pri;
 	bool ril;                /* IDR3.RIL: range TLBI */
+	uint8_t bbml;            /* IDR3.BBML: break-before-make level for block splits (0..2; 3 read as 0) */
 	bool attr_types_ovr;     /* STE.SHCFG etc. may be written */
 	bool attr_perms_ovr;
 	uint8_t stall_model;     /* IDR0_STALL_MODEL_* */

@@ -18,6 +18,7 @@ struct SmmuParams {
 	bool s2p, cd2l, asid16, vmid16, msi, sev, ril, had;
 	bool gran4k, gran16k, gran64k;
 	unsigned st_level;    // IDR0.ST_LEVEL encoding
+	unsigned bbml;        // IDR3.BBML: break-before-make level 0, 1 or 2
 	unsigned oas;         // IDR5.OAS encoding
 	unsigned stall_model; // IDR0.STALL_MODEL encoding
 	unsigned ack_delay;   // CR0ACK / IRQ_CTRLACK / GBPA.Update delay
