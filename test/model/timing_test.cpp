@@ -143,7 +143,7 @@ TEST(TimingConfig, BypassWhenDisabledIsOneMemoryAccess)
 	EXPECT_EQ(100u, lat(s.dma(1, DATA)));
 }
 
-// TCU translation slots and walk slots as separate hazards: test_budget.cpp (Hazards.*).
+// TCU translation slots and walk slots as separate hazards: budget_test.cpp (Hazards.*).
 
 TEST(TimingConfig, Deterministic)
 {
