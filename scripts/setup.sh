@@ -10,6 +10,9 @@ PACKAGES=(
   zlib1g-dev                      # trace compression
   libinih-dev                     # INI configuration files
   gnuplot-nox                     # benchmark plots
+  qemu-system-arm                 # the peer test: QEMU's SMMUv3 (qemu-system-aarch64), docs/peer.md
+  gcc-aarch64-linux-gnu           # the peer test: the bare-metal AArch64 build of the driver
+  binutils-aarch64-linux-gnu      #   (its nm checks the driver's external symbols)
 )
 
 missing=()
