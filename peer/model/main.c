@@ -27,6 +27,7 @@ static const char *const qemu_like[][2] = {
 	{"smmu.st_level", "2lvl"},
 	{"smmu.ril", "1"},       /* IDR3.RIL */
 	{"smmu.had", "1"},       /* IDR3.HAD */
+	{"smmu.bbml", "2"},      /* IDR3.BBML: the driver splits a block in place */
 	{"smmu.gran4k", "1"},
 	{"smmu.gran16k", "1"},
 	{"smmu.gran64k", "1"},

@@ -2,7 +2,7 @@
 /*
  * The peer scenarios on QEMU's `virt` machine (-M virt,iommu=smmuv3,highmem=off): the driver's
  * register interface over MMIO at the SMMUv3, DMA memory from guest RAM (bus address = physical
- * address: the CPU runs with the MMU off), a PL011 console, and QEMU's `edu` PCI devices as DMA
+ * address: the CPU runs with the MMU off), barriers, a PL011 console, and QEMU's `edu` PCI devices as DMA
  * masters, found and set up through the PCIe ECAM. The group to run comes from the kernel command
  * line (-append "group=NAME"), which QEMU puts in the device tree's /chosen/bootargs.
  */
@@ -99,13 +99,33 @@ void board_exception(uint64_t vec, uint64_t esr, uint64_t elr, uint64_t far)
 /* ---- The register interface -------------------------------------------------------------------- */
 
 /*
- * With the MMU off, RAM and the SMMU's registers are all Device-nGnRnE, but Device accesses are
- * ordered only per peripheral: a write to a queue in RAM and the following MMIO write of PROD are
- * ordered by a DSB (a DMB orders the observation by other observers of memory only).
+ * With the MMU off, RAM and the SMMU's registers are all Device-nGnRnE memory and nothing is
+ * cached, so the register interface's barriers only have to order accesses as the SMMU (an
+ * outer-shareable observer) sees them: DMB OSH{LD,ST,} do that for Device memory too, as Linux's
+ * dma_rmb/dma_wmb/dma_mb do. DSB ST is kept where the CPU hands a buffer to the edu device,
+ * which is not an SMMU access and costs nothing here.
  */
 static inline void dsb_st(void)
 {
 	__asm__ volatile("dsb st" ::: "memory");
+}
+
+static void ri_rmb(void *ctx)
+{
+	(void)ctx;
+	__asm__ volatile("dmb oshld" ::: "memory");
+}
+
+static void ri_wmb(void *ctx)
+{
+	(void)ctx;
+	__asm__ volatile("dmb oshst" ::: "memory");
+}
+
+static void ri_mb(void *ctx)
+{
+	(void)ctx;
+	__asm__ volatile("dmb osh" ::: "memory");
 }
 
 static uint32_t ri_read32(void *ctx, uint32_t off)
@@ -187,12 +207,6 @@ static void ri_dma_free(void *ctx, const struct smmu_dma_buf *buf)
 	} /* else leaked: the run is short and RAM is plenty */
 }
 
-static void ri_wmb(void *ctx)
-{
-	(void)ctx;
-	dsb_st();
-}
-
 static void ri_relax(void *ctx)
 {
 	(void)ctx;
@@ -216,7 +230,9 @@ static const struct smmu_regif regif = {
 	.write64 = ri_write64,
 	.dma_alloc = ri_dma_alloc,
 	.dma_free = ri_dma_free,
+	.rmb = ri_rmb,
 	.wmb = ri_wmb,
+	.mb = ri_mb,
 	.relax = ri_relax,
 	.log = ri_log,
 };
