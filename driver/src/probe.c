@@ -202,6 +202,8 @@ static int write_cr0(struct smmu_device *smmu, uint32_t val)
 		}
 		smmu_relax(smmu);
 	}
+	/* the acknowledgement before what relies on it, e.g. freeing tables a disabled SMMU no longer reads */
+	smmu_mb(smmu);
 	return 0;
 }
 

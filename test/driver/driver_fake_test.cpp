@@ -457,6 +457,26 @@ TEST(DriverBarriers, EventRecordsReadBetweenReadBarrierAndFullBarrier)
 		<< "EVENTQ_CONS written without a full barrier after the record reads";
 }
 
+// smmu_remove frees the tables only after CR0ACK shows the SMMU disabled, with a full barrier
+// between that read and the first free.
+TEST(DriverBarriers, DisableAcknowledgedBeforeTablesAreFreed)
+{
+	Env e;
+	ASSERT_EQ(e.up(), 0);
+	e.fake.tracing = true;
+	smmu_remove(e.smmu);
+	e.smmu = nullptr;
+	const auto &t = e.fake.trace;
+	size_t ack = t.size();
+	for (size_t i = 0; i < t.size() && ack == t.size(); i++)
+		if (t[i].kind == FakeOp::READ && t[i].off == SMMU_CR0ACK && t[i].val == 0)
+			ack = i;
+	ASSERT_LT(ack, t.size()) << "CR0ACK = 0 never observed";
+	size_t freed = find_op(t, ack, FakeOp::FREE);
+	ASSERT_LT(freed, t.size());
+	EXPECT_TRUE(has_op_between(t, ack, freed, {FakeOp::MB})) << "memory freed without a barrier after CR0ACK";
+}
+
 // Commands are made visible before every CMDQ_PROD write, and a completed CMD_SYNC (seen in a
 // CMDQ_CONS read) is ordered before everything the caller does next.
 TEST(DriverBarriers, CommandPublicationAndSyncCompletion)

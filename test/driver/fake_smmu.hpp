@@ -26,9 +26,9 @@ struct FakeCmd {
 };
 
 // One step of what the driver did, in order: a register access, a barrier, a command the fake
-// executed, or a mark the test put in (e.g. from an event callback).
+// executed, a dma_free, or a mark the test put in (e.g. from an event callback).
 struct FakeOp {
-	enum Kind { READ, WRITE, RMB, WMB, MB, EXEC, MARK } kind;
+	enum Kind { READ, WRITE, RMB, WMB, MB, EXEC, FREE, MARK } kind;
 	uint32_t off;   // READ/WRITE: register offset; EXEC: opcode; MARK: the test's tag
 	uint64_t val;   // READ/WRITE: the value
 };
@@ -233,6 +233,7 @@ public:
 	}
 	void free(const struct smmu_dma_buf *buf)
 	{
+		record(FakeOp::FREE, 0, buf->bus);
 		auto it = live.find(buf->cpu);
 		if (it == live.end()) {
 			double_frees++;
