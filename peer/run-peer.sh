@@ -18,6 +18,7 @@ case "${1:-}" in
 symbols)
   nm=$2 obj=$3
   [ -n "$nm" ] && [ -x "$nm" ] || skip "aarch64-linux-gnu-nm not found"
+  [ -n "$obj" ] || skip "aarch64-linux-gnu-gcc not found at configure time"
   [ -f "$obj" ] || { echo "FAIL: $obj was not built"; exit 1; }
   defined=$("$nm" -g --defined-only "$obj" | awk '{print $3}' | sort -u)
   echo "$defined" | grep -qx smmu_probe || { echo "FAIL: $obj does not define smmu_probe"; exit 1; }
