@@ -3,6 +3,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 using namespace th;
@@ -83,11 +85,29 @@ TEST_F(Platform, AllocationFailureInjection)
 	EXPECT_EQ(0, alloc(64, 64, b));
 }
 
+// Frees of addresses the allocator never handed out, of the inside of a block, or twice, change
+// nothing: the live block keeps its bytes and is not handed out again.
 TEST_F(Platform, DmaFreeOfUnknownAddressIgnored)
 {
-	smmu_dma_buf b = {nullptr, 0x12345, 64};
+	smmu_dma_buf a, b, c;
+	ASSERT_EQ(0, alloc(64, 64, a));
+	ASSERT_EQ(0, alloc(64, 64, b));
+	std::memset(a.cpu, 0x5A, 64);
+	const uint64_t bytes = s.stat("mem.dma_bytes"), n = s.stat("mem.dma_allocations");
+	free(smmu_dma_buf{nullptr, 0x12345, 64});
+	free(smmu_dma_buf{nullptr, a.bus + 8, 56});
+	EXPECT_EQ(bytes, s.stat("mem.dma_bytes"));
+	EXPECT_EQ(n, s.stat("mem.dma_allocations"));
 	free(b);
-	SUCCEED();
+	free(b);
+	EXPECT_EQ(n - 1, s.stat("mem.dma_allocations")) << "the second free of b is ignored";
+	ASSERT_EQ(0, alloc(64, 64, b));
+	ASSERT_EQ(0, alloc(64, 64, c));
+	EXPECT_NE(a.bus, b.bus);
+	EXPECT_NE(a.bus, c.bus);
+	EXPECT_NE(b.bus, c.bus) << "a block freed twice is handed out once";
+	for (int i = 0; i < 64; i++)
+		EXPECT_EQ(0x5A, ((unsigned char *)a.cpu)[i]);
 }
 
 TEST_F(Platform, MemoryOutsideRamFaults)
@@ -179,14 +199,34 @@ TEST_F(Platform, StatsJson)
 	EXPECT_EQ(std::string::npos, j.find(",\n}"));
 }
 
-TEST_F(Platform, LogHookIsSafe)
+// The driver refuses a register interface without barriers: the model provides all three (no-ops,
+// as it performs every access in program order).
+TEST_F(Platform, BarrierHooksPresent)
 {
+	EXPECT_NE(nullptr, s.ri->rmb);
+	EXPECT_NE(nullptr, s.ri->wmb);
+	EXPECT_NE(nullptr, s.ri->mb);
+	EXPECT_NE(nullptr, s.ri->log);
+}
+
+// The driver's log lines reach stderr only with smmu.log (or SMMUSIM_LOG); a null message prints nothing.
+TEST_F(Platform, LogHookSilentByDefault)
+{
+	if (std::getenv("SMMUSIM_LOG"))
+		GTEST_SKIP() << "SMMUSIM_LOG is set";
+	testing::internal::CaptureStderr();
+	s.ri->log(s.ri->ctx, SMMU_LOG_ERR, "hello");
+	EXPECT_EQ("", testing::internal::GetCapturedStderr());
+}
+
+TEST(PlatformLog, LogHookPrintsWithSmmuLog)
+{
+	Sim s({{"smmu.log", "1"}});
+	testing::internal::CaptureStderr();
 	s.ri->log(s.ri->ctx, SMMU_LOG_INFO, "hello");
 	s.ri->log(s.ri->ctx, SMMU_LOG_ERR, nullptr);
-	s.ri->rmb(s.ri->ctx);
-	s.ri->wmb(s.ri->ctx);
-	s.ri->mb(s.ri->ctx);
-	SUCCEED();
+	s.ri->log(s.ri->ctx, SMMU_LOG_WARN, "w");
+	EXPECT_EQ("smmu[info]: hello\nsmmu[warn]: w\n", testing::internal::GetCapturedStderr());
 }
 
 } // namespace

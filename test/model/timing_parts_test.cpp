@@ -21,6 +21,21 @@ TEST(TimingParts, HistogramIsExactBelow4096)
 	EXPECT_GE(p, 100000u - 100000u / 512) << "log-linear buckets above 4096: < 0.2% low";
 }
 
+// Nearest rank: the smallest value with count(<= v) >= ceil(q * n). With 3 samples, p50 is rank
+// ceil(1.5) = 2 (the middle one); rounding the rank down would report the smallest.
+TEST(TimingParts, PercentileRankRoundsUp)
+{
+	smmusim::LatencyHist h;
+	for (uint64_t v : {30u, 10u, 20u})
+		h.add(v);
+	EXPECT_EQ(20u, h.percentile(500));
+	EXPECT_EQ(30u, h.percentile(990)) << "rank ceil(2.97) = 3";
+	EXPECT_EQ(10u, h.percentile(333)) << "rank ceil(0.999) = 1";
+	EXPECT_EQ(20u, h.percentile(334)) << "rank ceil(1.002) = 2";
+	EXPECT_EQ(10u, h.percentile(0)) << "rank at least 1";
+	EXPECT_EQ(0u, smmusim::LatencyHist().percentile(500)) << "no samples";
+}
+
 TEST(TimingParts, SerialLinkFillsGapsAndSlides)
 {
 	smmusim::SerialLink l;

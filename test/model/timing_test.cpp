@@ -64,6 +64,23 @@ TEST(TimingConfig, MainTlbHitWithOneEntryMicroTlb)
 	EXPECT_EQ(1u, s.stat("tbu.mtlb.lookups") - s.stat("tbu.mtlb.misses")) << "one main TLB hit";
 }
 
+// A main-TLB hit refills the micro TLB: the next access to the page is a micro-TLB hit.
+TEST(TimingConfig, MainTlbHitRefillsTheMicroTlb)
+{
+	Sim s({{"tbu.utlb.entries", "1"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	s.dma(1, 0x1000);
+	s.dma(1, 0x2000); // evicts 0x1000 from the 1-entry micro TLB
+	EXPECT_EQ(1u + 3 + 100, lat(s.dma(1, 0x1000))) << "main TLB hit";
+	const uint64_t umiss = s.stat("tbu.utlb.misses"), mlook = s.stat("tbu.mtlb.lookups");
+	EXPECT_EQ(1u + 100, lat(s.dma(1, 0x1008))) << "micro TLB hit after the refill";
+	EXPECT_EQ(umiss, s.stat("tbu.utlb.misses"));
+	EXPECT_EQ(mlook, s.stat("tbu.mtlb.lookups")) << "the main TLB is not looked up again";
+}
+
 TEST(TimingConfig, ExtraMainTlbProbePerPageSize)
 {
 	Sim s({{"tbu.utlb.entries", "1"}});

@@ -1,5 +1,6 @@
 // The smmusim command line: help, version, exit statuses, gen determinism, info, replay's status.
 #include <algorithm>
+#include <cstring>
 #include <regex>
 
 #include "helpers.h"
@@ -135,12 +136,43 @@ TEST(Replay, StreamingExampleWritesEveryStatistic)
 				"\"config\": {", "\"tbu.count\": \"4\"", "\"cd.layout\": \"auto\"",
 				"\"host\": {\"seconds\": ", "\"transactions_per_second\": "})
 		EXPECT_NE(j.find(key), std::string::npos) << key << "\n" << j;
+	// Replay's summary is the model's own statistics ("model" object of the same file). This trace
+	// has p50 < p99 < max, so a figure taken from another percentile would differ.
+	size_t mod = j.find("\n  \"model\": ");
+	ASSERT_NE(mod, std::string::npos);
+	size_t rl = j.find("\"latency_cycles\": {"), ml = j.find("\"latency\": {", mod);
+	ASSERT_NE(rl, std::string::npos);
+	ASSERT_NE(ml, std::string::npos);
+	auto num = [&](size_t from, const char *key) { return std::stod(j.substr(j.find(key, from) + std::strlen(key))); };
+	const double p50 = num(rl, "\"p50\": "), p99 = num(rl, "\"p99\": "), max = num(rl, "\"max\": ");
+	EXPECT_LT(p50, p99);
+	EXPECT_LT(p99, max);
+	EXPECT_EQ(num(ml, "\"p50\": "), p50);
+	EXPECT_EQ(num(ml, "\"p99\": "), p99);
+	EXPECT_EQ(num(ml, "\"max\": "), max);
+	EXPECT_EQ(num(ml, "\"mean\": "), num(rl, "\"mean\": "));
+	EXPECT_EQ(num(ml, "\"count\": "), 4096);
+	EXPECT_EQ(num(mod, "\"cycles\": "), num(0, "\"cycles\": "));
 	std::string c = read_file(csv);
 	size_t nl = c.find('\n');
 	ASSERT_NE(nl, std::string::npos);
 	std::string header = c.substr(0, nl), values = c.substr(nl + 1);
 	EXPECT_EQ(std::count(header.begin(), header.end(), ','), std::count(values.begin(), values.end(), ','));
-	EXPECT_EQ(header.rfind("trace,transactions,faults,cycles,", 0), 0u);
+	EXPECT_EQ(header.rfind("trace,transactions,faults,cycles,latency_mean,latency_p50,latency_p99,latency_max,", 0), 0u);
+	// The CSV's figures are the JSON's.
+	std::vector<std::string> col;
+	for (size_t a = 0, b; a <= values.size(); a = b + 1) {
+		b = values.find_first_of(",\n", a);
+		if (b == std::string::npos)
+			b = values.size();
+		col.push_back(values.substr(a, b - a));
+	}
+	ASSERT_GE(col.size(), 8u);
+	EXPECT_EQ(col[1], "4096");
+	EXPECT_EQ(std::stod(col[3]), num(0, "\"cycles\": "));
+	EXPECT_EQ(std::stod(col[5]), p50);
+	EXPECT_EQ(std::stod(col[6]), p99);
+	EXPECT_EQ(std::stod(col[7]), max);
 }
 
 TEST(Replay, FaultsExampleRaisesTheCommentedEvents)

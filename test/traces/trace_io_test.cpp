@@ -123,6 +123,18 @@ TEST(TraceIoErrors, UnknownRecord)
 	expect_error("smmusim-trace 1\ndevice a sid=1\nfrobnicate a\n", 3, "unknown record \"frobnicate\"");
 }
 
+// A control record with a token after its last field is an error, not a silently ignored word.
+TEST(TraceIoErrors, TrailingTokensOnControlRecords)
+{
+	const std::string head = "smmusim-trace 1\ndevice a sid=1\ndomain d dma\n";
+	for (const char *rec : {"domain e dma", "attach a d", "detach a d", "attach-pasid a d pasid=1",
+				"aux-attach a d pasid=1", "enable-aux a", "free d", "map d 0x1000 0x2000 0x1000 rw",
+				"unmap d 0x1000 0x1000"}) {
+		SCOPED_TRACE(rec);
+		expect_error(head + rec + " junk\n", 4, "unexpected \"junk\"");
+	}
+}
+
 TEST(TraceIoErrors, BadNumbers)
 {
 	expect_error("smmusim-trace 1\ndevice a sid=0xZZ\n", 2, "bad number for sid");
