@@ -141,6 +141,10 @@ struct S2Cfg {
 	uint64_t ttb = 0;
 };
 enum FetchResult : uint8_t { FETCH_OK, FETCH_ABORT, FETCH_FAULTED };
+struct S2Out;
+struct S1Leaf;
+struct WalkGeom;
+struct WalkStep;
 
 // Micro TLB or main TLB of one TBU: a SetAssocCache, probed once per page size present.
 class TbuTlb {
@@ -290,31 +294,49 @@ public:
 	bool record_event(const uint64_t ev[4]);
 
 private:
-	// ---- translation (smmu_xlate.cpp)
+	// ---- translation (model/src/xlate.hpp lists its parts, one file each)
 	struct Outcome {
 		uint8_t status = XLATE_OK;
 		uint64_t pa = 0;
 		uint8_t event = 0;
 		bool recorded = false;
 	};
+	struct Xlate; // the state of one translation (model/src/xlate.hpp)
 	void translate(const Txn &t, Outcome &o, Path &path);
 	bool fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t dw2, uint64_t dw3, bool record,
 		   uint8_t status);
-	bool read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path);
-	// Fetch through the configuration cache; with s2, addr is an IPA translated on a miss (a
-	// stage-2 fault is raised there and gives FETCH_FAULTED). fetch_pa: the PA read.
-	FetchResult fetch_cfg(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
-			      unsigned stat, Path &path, const Txn &t, Outcome &o, const S2Cfg *s2, uint64_t acc_bits,
-			      uint64_t &fetch_pa, bool looked_up = false);
+	bool abort_event(Xlate &x, uint8_t type, uint64_t dw1 = 0, uint64_t dw2 = 0, uint64_t dw3 = 0);
+	void bypass(Xlate &x);
+	void stage2_only(Xlate &x);
+	// TBU (tbu.cpp)
+	bool tbu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path &path);
+	void tbu_fill(Xlate &x, uint64_t va);
+	void tbu_fill_bypass(Xlate &x);
+	void tbu_fill_s2(Xlate &x, const S2Out &s2);
+	void tbu_fill_s1(Xlate &x, const S1Leaf &leaf, uint8_t s2perm, unsigned out_shift);
+	// Configuration (tcu_config.cpp)
+	enum class Substream : uint8_t { Cd, Bypass, Ended };
 	bool cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, CfgVal &out, Path &path);
+	FetchResult fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t addr, CfgVal &out, uint64_t &fetch_pa,
+			      bool looked_up = false);
+	bool find_ste(Xlate &x);
+	bool ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa);
+	void bad_streamid(Xlate &x);
 	bool ste_illegal(const CfgVal &ste) const;
 	bool s2_illegal(const CfgVal &ste) const;
 	S2Cfg s2_config(const CfgVal &ste) const;
-	// Stage-2 translation of ipa (CLASS cls). On a fault the event is raised (S2=1) and false is
-	// returned. perm: bit 0 read, 1 write, 2 execute allowed by the leaf.
-	bool s2_translate(const Txn &t, Outcome &o, const S2Cfg &s2, uint64_t ipa, unsigned cls, uint64_t acc_bits,
-			  bool write, bool instr, Path &path, uint64_t &pa, unsigned &shift, uint8_t &perm);
+	Substream select_substream(Xlate &x, uint32_t &cdidx);
+	bool find_cd(Xlate &x, uint32_t cdidx);
+	bool cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, uint64_t &cd_pa);
 	bool cd_illegal(const CfgVal &cd, const CfgVal &ste) const;
+	// Walks (walk.cpp)
+	bool read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path);
+	uint8_t walk_step(const WalkGeom &w, unsigned level, uint64_t dpa, unsigned stat, Path &path,
+			  WalkStep &out);
+	bool s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out);
+	unsigned walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc);
+	bool s1_walk(Xlate &x, S1Leaf &leaf);
+	bool s1_fault(Xlate &x, const S1Leaf &cfg, uint8_t type);
 	// Completion cycles of a transaction from its path and the resources' free times.
 	struct Times {
 		uint64_t xlate = 0, detect = 0, done = 0;

@@ -1,0 +1,351 @@
+// TCU configuration: the configuration cache, the stream table and the STE (with its checks and
+// its stage-2 fields), substream selection, the CD table and the CD (with its checks).
+#include "xlate.hpp"
+
+namespace smmusim {
+
+// ---- Configuration cache -------------------------------------------------------------------------
+
+static CfgKey cfg_key(CfgKind kind, uint32_t sid, uint32_t index)
+{
+	CfgKey k;
+	k.sid = kind == CFG_L1STD ? 0 : sid;
+	k.index = index;
+	k.kind = kind;
+	return k;
+}
+
+// Configuration-cache lookup (L1 descriptors only with tcu.cfg.cache_l1). The STE and the CD are
+// looked up by (StreamID) and (StreamID, CD index) before any table is read: a hit needs no
+// L1STD or L1CD read (MMU-600 caches STE+CD per context, not the tables leading to them).
+bool Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, CfgVal &out, Path &path)
+{
+	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
+	if (l1 && !p_.cfg_cache_l1)
+		return false;
+	const CfgKey k = cfg_key(kind, sid, index);
+	stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
+	if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()))) {
+		out = *v;
+		path.cfg_ready = std::max(path.cfg_ready, v->ready);
+		return true;
+	}
+	stats.c[l1 ? ST_CFG_L1_MISSES : ST_CFG_MISSES]++;
+	return false;
+}
+
+// Fetch a configuration structure of the transaction's StreamID through the configuration cache
+// (looked_up: the caller has already missed in it). With stage 2 on (nested), addr is an IPA,
+// translated on a miss: a stage-2 fault is raised there (CLASS=CD) and gives FETCH_FAULTED.
+// fetch_pa: the PA read. A failed fetch is not cached.
+FetchResult Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t addr, CfgVal &out, uint64_t &fetch_pa,
+			    bool looked_up)
+{
+	struct Shape {
+		uint8_t read;
+		unsigned stat, dwords;
+	};
+	static constexpr Shape kShape[] = {
+		/* CFG_STE */ {RD_STE, ST_RD_STE, STE_DWORDS},
+		/* CFG_CD */ {RD_CD, ST_RD_CD, CD_DWORDS},
+		/* CFG_L1STD */ {RD_L1STD, ST_RD_L1STD, 1},
+		/* CFG_L1CD */ {RD_L1CD, ST_RD_L1CD, 1},
+	};
+	const Shape &shape = kShape[kind];
+	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
+	const bool cached = !l1 || p_.cfg_cache_l1;
+	const CfgKey k = cfg_key(kind, x.t.sid, index);
+	fetch_pa = addr;
+	if (!looked_up && cfg_lookup(kind, x.t.sid, index, out, x.path))
+		return FETCH_OK;
+	if (x.s2.on) {
+		S2Out s2;
+		if (!s2_translate(x, addr, EVT_CLASS_CD, s2))
+			return FETCH_FAULTED;
+		fetch_pa = s2.pa;
+	}
+	x.path.read(shape.read);
+	stats.c[shape.stat]++;
+	if ((fetch_pa >> oas_mask_bits_) || !mem_.read(fetch_pa, out.dw, shape.dwords * 8))
+		return FETCH_ABORT;
+	if (cached) {
+		out.ready = 0;
+		if (CfgVal *v = cfg_cache_.insert(k, k.set_index(cfg_cache_.sets()), out))
+			x.path.fill(&v->ready, x.path.last_read());
+	}
+	return FETCH_OK;
+}
+
+// ---- Stream table and STE --------------------------------------------------------------------------
+
+// C_BAD_STREAMID: recorded only with SMMU_CR2.RECINVSID.
+void Smmu::bad_streamid(Xlate &x)
+{
+	fault(x.t, x.o, EVT_C_BAD_STREAMID, 0, 0, 0, SMMU_GET(cr2_, CR2_RECINVSID), XLATE_ABORT);
+}
+
+// The STE's address in a two-level stream table, from its L1 descriptor; false if the
+// transaction ended (F_STE_FETCH, or C_BAD_STREAMID for a StreamID outside the span).
+bool Smmu::ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa)
+{
+	unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
+	if (split != 6 && split != 8 && split != 10)
+		split = 6;
+	const uint32_t l1idx = split >= 32 ? 0 : x.t.sid >> split;
+	const uint64_t l1pa = st_base + (uint64_t)l1idx * L1STD_SIZE;
+	CfgVal l1;
+	uint64_t fetch_pa;
+	if (fetch_cfg(x, CFG_L1STD, l1idx, l1pa, l1, fetch_pa) != FETCH_OK) {
+		abort_event(x, EVT_F_STE_FETCH, 0, 0, l1pa & SMMU_MASK(EVT3_FETCHADDR));
+		return false;
+	}
+	const unsigned span = (unsigned)SMMU_GET(l1.dw[0], L1STD_SPAN);
+	const uint32_t l2idx = x.t.sid & ((1u << split) - 1);
+	if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1))) {
+		bad_streamid(x);
+		return false;
+	}
+	ste_pa = (l1.dw[0] & SMMU_MASK(L1STD_L2PTR)) + (uint64_t)l2idx * STE_SIZE;
+	return true;
+}
+
+// Find, fetch and check the transaction's STE and take from it what the rest of the translation
+// needs (x.config, the attribute overrides, the stage-2 configuration). False if the
+// transaction ended here.
+bool Smmu::find_ste(Xlate &x)
+{
+	const Txn &t = x.t;
+	const uint64_t st_base = strtab_base_ & SMMU_MASK(STRTAB_BASE_ADDR);
+	const unsigned log2size = std::min((unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_LOG2SIZE), p_.sidsize);
+	if ((uint64_t)t.sid >> log2size) {
+		bad_streamid(x);
+		return false;
+	}
+	CfgVal &ste = x.ste;
+	const bool ste_hit = cfg_lookup(CFG_STE, t.sid, 0, ste, x.path);
+	if (!ste_hit) { // a hit needs no stream-table read
+		const unsigned fmt = p_.st_level ? (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_FMT) : 0;
+		uint64_t ste_pa = st_base + (uint64_t)t.sid * STE_SIZE, fetch_pa;
+		if (fmt == STRTAB_FMT_2LVL && !ste_addr_2lvl(x, st_base, ste_pa))
+			return false;
+		if (fetch_cfg(x, CFG_STE, 0, ste_pa, ste, fetch_pa, true) != FETCH_OK) {
+			abort_event(x, EVT_F_STE_FETCH, 0, 0, ste_pa & SMMU_MASK(EVT3_FETCHADDR));
+			return false;
+		}
+	}
+	if (!SMMU_GET(ste.dw[0], STE0_V)) {
+		abort_event(x, EVT_C_BAD_STE);
+		return false;
+	}
+	x.config = (unsigned)SMMU_GET(ste.dw[0], STE0_CONFIG);
+	if (x.config < STE_CONFIG_BYPASS) { // abort, or reserved 001..011 which behave as abort: no event
+		x.o.status = XLATE_ABORT;
+		return false;
+	}
+	if (ste_illegal(ste)) {
+		abort_event(x, EVT_C_BAD_STE);
+		return false;
+	}
+	const unsigned privcfg = (unsigned)SMMU_GET(ste.dw[1], STE1_PRIVCFG);
+	const unsigned instcfg = (unsigned)SMMU_GET(ste.dw[1], STE1_INSTCFG);
+	x.priv = eff_priv(privcfg, t.priv);
+	x.instr = eff_instr(instcfg, t.instr, t.write);
+	x.acc_bits = event_access_bits(x.priv, x.instr, t.write);
+	x.fill.privcfg = (uint8_t)privcfg;
+	x.fill.instcfg = (uint8_t)instcfg;
+	if (x.config & 2u)
+		x.s2 = s2_config(ste);
+	// TLB entries carry STE.S2VMID when the SMMU has stage 2 (also for stage-1-only STEs).
+	x.fill.vmid = p_.s2p ? (uint16_t)(SMMU_GET(ste.dw[2], STE2_S2VMID) & (p_.vmid16 ? 0xFFFFu : 0xFFu)) : 0;
+	return true;
+}
+
+bool Smmu::ste_illegal(const CfgVal &ste) const
+{
+	const uint64_t d0 = ste.dw[0], d1 = ste.dw[1];
+	const unsigned config = (unsigned)SMMU_GET(d0, STE0_CONFIG);
+	if ((config & 2u) && (!p_.s2p || s2_illegal(ste)))
+		return true; // stage 2 enabled but IDR0.S2P=0, or bad stage-2 fields
+	if (config & 1u) {
+		const unsigned cdmax = (unsigned)SMMU_GET(d0, STE0_S1CDMAX), fmt = (unsigned)SMMU_GET(d0, STE0_S1FMT);
+		if (p_.ssidsize && cdmax) {
+			if ((fmt == STE_S1FMT_4K_L2 || fmt == STE_S1FMT_64K_L2) && !p_.cd2l)
+				return true;
+			if (cdmax > p_.ssidsize)
+				return true;
+		}
+		if (SMMU_GET(d1, STE1_S1STALLD) && p_.stall_model != IDR0_STALL_MODEL_BOTH)
+			return true;
+		if ((d0 & SMMU_MASK(STE0_S1CONTEXTPTR)) >> oas_mask_bits_)
+			return true;
+		// STRW is ignored without IDR0.HYP; EATS is ignored without IDR0.ATS.
+	}
+	return false;
+}
+
+static unsigned s2tg_shift(unsigned tg) { return tg == 0 ? 12 : tg == 1 ? 16 : tg == 2 ? 14 : 0; }
+
+S2Cfg Smmu::s2_config(const CfgVal &ste) const
+{
+	const uint64_t d2 = ste.dw[2];
+	S2Cfg c;
+	c.on = true;
+	c.vmid = (uint16_t)SMMU_GET(d2, STE2_S2VMID);
+	c.g = s2tg_shift((unsigned)SMMU_GET(d2, STE2_S2TG));
+	c.ia = 64 - (unsigned)SMMU_GET(d2, STE2_S2T0SZ);
+	const unsigned sl0 = (unsigned)SMMU_GET(d2, STE2_S2SL0);
+	c.start = c.g == 12 ? 2 - sl0 : 3 - sl0; // IHI 0070 §5.2, STE.S2SL0
+	c.ps = std::min(smmu_oas_bits((unsigned)SMMU_GET(d2, STE2_S2PS)), (unsigned)oas_mask_bits_);
+	c.ttb = ste.dw[3] & SMMU_MASK(STE3_S2TTB);
+	c.affd = SMMU_GET(d2, STE2_S2AFFD);
+	c.record = SMMU_GET(d2, STE2_S2R);
+	return c;
+}
+
+// Stage-2 fields of an STE with stage 2 enabled: the ILLEGAL settings of IHI 0070 §5.2 (STE.S2*).
+bool Smmu::s2_illegal(const CfgVal &ste) const
+{
+	const uint64_t d2 = ste.dw[2];
+	const unsigned tg = (unsigned)SMMU_GET(d2, STE2_S2TG), t0sz = (unsigned)SMMU_GET(d2, STE2_S2T0SZ);
+	const unsigned sl0 = (unsigned)SMMU_GET(d2, STE2_S2SL0), g = s2tg_shift(tg);
+	if (!g || (g == 12 && !p_.gran4k) || (g == 14 && !p_.gran16k) || (g == 16 && !p_.gran64k))
+		return true;
+	if (t0sz < 16 || t0sz > 39 || sl0 == 3)
+		return true;
+	const S2Cfg c = s2_config(ste);
+	const unsigned stride = g - 3, start_shift = g + (3 - c.start) * stride;
+	// The starting level must resolve at least one bit and at most a 16-table concatenation.
+	if (c.ia <= start_shift || c.ia - start_shift > stride + 4)
+		return true;
+	if (!SMMU_GET(d2, STE2_S2AA64) || SMMU_GET(d2, STE2_S2ENDI) || SMMU_GET(d2, STE2_S2HA) || SMMU_GET(d2, STE2_S2HD))
+		return true;
+	if (SMMU_GET(d2, STE2_S2S) != (p_.stall_model == IDR0_STALL_MODEL_FORCED ? 1u : 0u) &&
+	    p_.stall_model != IDR0_STALL_MODEL_BOTH)
+		return true;
+	if (!p_.vmid16 && (c.vmid >> 8))
+		return true;
+	return (c.ttb >> c.ps) != 0;
+}
+
+// ---- Substreams and CD -------------------------------------------------------------------------------
+
+// Which CD a transaction with stage 1 (Config 101, or nested 111) uses (IHI 0070 §3.3.2): SSV=1
+// selects CD[SubstreamID] (checked against S1CDMax; SubstreamID 0 with S1DSS=SSID0 is refused);
+// SSV=0 takes CD 0, or with substreams enabled follows STE.S1DSS (§5.2).
+Smmu::Substream Smmu::select_substream(Xlate &x, uint32_t &cdidx)
+{
+	const Txn &t = x.t;
+	const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(x.ste.dw[0], STE0_S1CDMAX) : 0;
+	const unsigned s1dss = (unsigned)SMMU_GET(x.ste.dw[1], STE1_S1DSS);
+	cdidx = 0;
+	if (t.ssv) {
+		if (cdmax == 0 || (t.ssid >> cdmax)) {
+			abort_event(x, EVT_C_BAD_SUBSTREAMID);
+			return Substream::Ended;
+		}
+		if (s1dss == STE_S1DSS_SSID0 && t.ssid == 0) {
+			abort_event(x, EVT_F_STREAM_DISABLED);
+			return Substream::Ended;
+		}
+		cdidx = t.ssid;
+	} else if (cdmax) {
+		if (s1dss == STE_S1DSS_BYPASS)
+			return Substream::Bypass;
+		if (s1dss != STE_S1DSS_SSID0) { // terminate, or reserved 11 which behaves as terminate
+			abort_event(x, EVT_F_STREAM_DISABLED);
+			return Substream::Ended;
+		}
+	}
+	return Substream::Cd;
+}
+
+// The CD's address in a two-level CD table, from its L1 descriptor; false if the transaction
+// ended (F_CD_FETCH, a stage-2 fault on the L1CD's IPA, or C_BAD_SUBSTREAMID for an invalid
+// L1 descriptor).
+bool Smmu::cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, uint64_t &cd_pa)
+{
+	const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
+	const uint32_t l1idx = cdidx >> split;
+	const uint64_t l1pa = ctx + (uint64_t)l1idx * L1CD_SIZE;
+	CfgVal l1;
+	uint64_t fetch_pa;
+	const FetchResult fr = fetch_cfg(x, CFG_L1CD, l1idx, l1pa, l1, fetch_pa);
+	if (fr != FETCH_OK) {
+		if (fr == FETCH_ABORT)
+			abort_event(x, EVT_F_CD_FETCH, 0, 0, fetch_pa & SMMU_MASK(EVT3_FETCHADDR));
+		return false;
+	}
+	uint64_t l2 = l1.dw[0] & SMMU_MASK(L1CD_L2PTR);
+	if (split == CD_SPLIT_64K)
+		l2 &= ~0xFFFFull; // L2Ptr[15:12] are RES0 for 64 KB leaves
+	if (!SMMU_GET(l1.dw[0], L1CD_V) || (l2 >> oas_mask_bits_)) {
+		abort_event(x, EVT_C_BAD_SUBSTREAMID);
+		return false;
+	}
+	cd_pa = l2 + (uint64_t)(cdidx & ((1u << split) - 1)) * CD_SIZE;
+	return true;
+}
+
+// Find, fetch and check CD[cdidx] of the STE into x.cd; false if the transaction ended.
+bool Smmu::find_cd(Xlate &x, uint32_t cdidx)
+{
+	const CfgVal &ste = x.ste;
+	const uint64_t ctx = ste.dw[0] & SMMU_MASK(STE0_S1CONTEXTPTR);
+	if (!cfg_lookup(CFG_CD, x.t.sid, cdidx, x.cd, x.path)) { // a hit needs no CD-table read
+		const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(ste.dw[0], STE0_S1CDMAX) : 0;
+		const unsigned s1fmt = (unsigned)SMMU_GET(ste.dw[0], STE0_S1FMT);
+		uint64_t cd_pa = ctx, fetch_pa;
+		if (cdmax) {
+			if (s1fmt == STE_S1FMT_4K_L2 || s1fmt == STE_S1FMT_64K_L2) {
+				if (!cd_addr_2lvl(x, ctx, s1fmt, cdidx, cd_pa))
+					return false;
+			} else {
+				cd_pa = ctx + (uint64_t)cdidx * CD_SIZE;
+			}
+		}
+		const FetchResult fr = fetch_cfg(x, CFG_CD, cdidx, cd_pa, x.cd, fetch_pa, true);
+		if (fr != FETCH_OK) {
+			if (fr == FETCH_ABORT)
+				abort_event(x, EVT_F_CD_FETCH, 0, 0, fetch_pa & SMMU_MASK(EVT3_FETCHADDR));
+			return false;
+		}
+	}
+	if (cd_illegal(x.cd, ste)) {
+		abort_event(x, EVT_C_BAD_CD);
+		return false;
+	}
+	return true;
+}
+
+bool Smmu::cd_illegal(const CfgVal &cd, const CfgVal &ste) const
+{
+	const uint64_t d0 = cd.dw[0];
+	if (!SMMU_GET(d0, CD0_V) || !SMMU_GET(d0, CD0_AA64) || SMMU_GET(d0, CD0_ENDI))
+		return true; // AArch64 tables only, little-endian only
+	if (SMMU_GET(d0, CD0_HA))
+		return true; // no HTTU ({HD,HA} = 10 behaves as 00)
+	if (!p_.asid16 && (SMMU_GET(d0, CD0_ASID) >> 8))
+		return true;
+	const bool s = SMMU_GET(d0, CD0_S);
+	if (s && (p_.stall_model == IDR0_STALL_MODEL_TERMINATE || SMMU_GET(ste.dw[1], STE1_S1STALLD)))
+		return true;
+	if (!s && p_.stall_model == IDR0_STALL_MODEL_FORCED)
+		return true;
+	const unsigned ips = std::min(smmu_oas_bits((unsigned)SMMU_GET(d0, CD0_IPS)), (unsigned)oas_mask_bits_);
+	auto bad_ttb = [&](unsigned txsz, unsigned gshift, uint64_t ttb) {
+		if (txsz < 16 || txsz > 39 || !gshift)
+			return true;
+		if ((gshift == 12 && !p_.gran4k) || (gshift == 14 && !p_.gran16k) || (gshift == 16 && !p_.gran64k))
+			return true;
+		return (ttb >> ips) != 0;
+	};
+	if (!SMMU_GET(d0, CD0_EPD0) &&
+	    bad_ttb((unsigned)SMMU_GET(d0, CD0_T0SZ), tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0)), cd.dw[1] & SMMU_MASK(CD1_TTB0)))
+		return true;
+	if (!SMMU_GET(d0, CD0_EPD1) &&
+	    bad_ttb((unsigned)SMMU_GET(d0, CD0_T1SZ), tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)), cd.dw[2] & SMMU_MASK(CD2_TTB1)))
+		return true;
+	return false;
+}
+
+} // namespace smmusim

@@ -1,0 +1,173 @@
+// Smmu::transact: one transaction from presentation to completion. The functional evaluation
+// (Smmu::translate) decides the outcome and records the path; the data access follows; then the
+// timing replays the path through the model's resources (docs/timing.md); then the statistics.
+#include "xlate.hpp"
+
+#include <cstring>
+
+namespace smmusim {
+
+// One access on the shared memory channel (table walks and DMA data contend here): it holds the
+// channel ceil(bytes / mem.bytes_per_cycle) cycles from the first free cycle at or after t, and
+// completes mem.latency cycles after its last beat. Returns the completion cycle.
+uint64_t Smmu::mem_access(uint64_t t, unsigned bytes)
+{
+	const uint64_t occ = std::max<uint64_t>(1, (bytes + p_.mem_bytes_per_cycle - 1) / p_.mem_bytes_per_cycle);
+	const uint64_t start = channel_.reserve(t, occ);
+	return start + occ - 1 + p_.mem_latency;
+}
+
+// The timing of one transaction (docs/timing.md): replays its path through the resources in
+// pipeline order. Each step is "wait until the resource is free, hold it, move on"; the sum of
+// the steps for an isolated transaction is the budget in docs/timing.md.
+void Smmu::timing(const Txn &t, Path &path, Times &out)
+{
+	uint64_t c = t.issue;
+	uint64_t read_end[Path::kMaxReads];
+	Tbu &tbu = *tbus_[t.port];
+	if (smmu_enabled() || path.tcu || path.mtlb) {
+		if (tbu.utlb.enabled())
+			c = tbu.utlb_pipe.pass(c, p_.utlb_latency);
+		if (path.mtlb)
+			c = tbu.mtlb_pipe.pass(c, p_.mtlb_latency + (path.mtlb_probes > 1 ? path.mtlb_probes - 1 : 0));
+	}
+	const bool merged = !path.tcu && path.hit_ready > c; // the entry's own miss is still in flight
+	if (path.tcu || merged) {
+		// A translation slot from the main-TLB miss until the translation reaches the TBU.
+		unsigned tbu_slot;
+		const uint64_t slot_start = c = tbu.slots.acquire(c, tbu_slot);
+		if (merged) {
+			stats.c[ST_TBU_MERGED]++;
+			c = std::max(c, path.hit_ready);
+			out.detect = c;
+		} else {
+			stats.c[ST_TBU_REQUESTS]++;
+			c = link_in_.reserve(c, p_.link_cycles) + p_.link_to_tcu;
+			unsigned xs;
+			const uint64_t tcu_start = c = tcu_slots_.acquire(c, xs);
+			c = cfg_pipe_.pass(c, p_.cfg_latency);
+			if (path.cfg_ready > c) { // the configuration it hit is still being fetched
+				stats.c[ST_HAZARD_WAITS]++;
+				stats.c[ST_HAZARD_CYCLES] += path.cfg_ready - c;
+				c = path.cfg_ready;
+			}
+			const unsigned first = std::min<unsigned>(path.walk_first, path.nreads);
+			unsigned i = 0;
+			auto read = [&](unsigned k) {
+				const uint8_t kind = path.reads[k];
+				const uint64_t end = mem_access(c, read_bytes_[kind]);
+				stats.c[ST_CY_L1STD + kind] += end - c;
+				read_end[k] = c = end;
+			};
+			for (; i < first; i++)
+				read(i);
+			if (path.walk) {
+				c = walk_pipe_.pass(c, p_.walk_latency);
+				if (path.walk_ready > c) { // the table descriptor it hit is still being read
+					stats.c[ST_HAZARD_WAITS]++;
+					stats.c[ST_HAZARD_CYCLES] += path.walk_ready - c;
+					c = path.walk_ready;
+				}
+			}
+			if (path.ptw) {
+				unsigned ws;
+				const uint64_t walk_start = c = ptw_slots_.acquire(c, ws);
+				for (; i < path.nreads; i++)
+					read(i);
+				ptw_slots_.release(ws, walk_start, c);
+			}
+			for (; i < path.nreads; i++)
+				read(i);
+			out.detect = c;
+			tcu_slots_.release(xs, tcu_start, c);
+			c = link_out_.reserve(c, p_.link_cycles) + p_.link_to_tbu;
+		}
+		tbu.slots.release(tbu_slot, slot_start, c);
+	} else {
+		out.detect = c;
+	}
+	out.xlate = c;
+	for (unsigned f = 0; f < path.nfills; f++)
+		*path.fills[f].ready = path.fills[f].at == Path::kAtResponse ? c : read_end[path.fills[f].at];
+	if (path.data) {
+		stats.c[t.write ? ST_MEM_DATA_WRITES : ST_MEM_DATA_READS]++;
+		stats.c[ST_MEM_DATA_BYTES] += t.size;
+		c = mem_access(c, t.size);
+	}
+	out.done = c;
+}
+
+void Smmu::sync_stats()
+{
+	auto put = [&](unsigned base, const SlotStats &s) {
+		stats.c[base] = s.stalls;
+		stats.c[base + 1] = s.stall_cycles;
+		stats.c[base + 2] = s.busy_cycles;
+		stats.c[base + 3] = s.max_busy;
+	};
+	SlotStats tbu;
+	for (auto &b : tbus_) {
+		tbu.stalls += b->slots.st.stalls;
+		tbu.stall_cycles += b->slots.st.stall_cycles;
+		tbu.busy_cycles += b->slots.st.busy_cycles;
+		tbu.max_busy = std::max(tbu.max_busy, b->slots.st.max_busy);
+	}
+	put(ST_TBU_SLOT_STALLS, tbu);
+	put(ST_TCU_SLOT_STALLS, tcu_slots_.st);
+	put(ST_PTW_SLOT_STALLS, ptw_slots_.st);
+	stats.c[ST_CFG_STALL_CYCLES] = cfg_pipe_.st.stall_cycles;
+	stats.c[ST_WALK_STALL_CYCLES] = walk_pipe_.st.stall_cycles;
+	stats.c[ST_LINK_STALL_CYCLES] = link_in_.wait_cycles + link_out_.wait_cycles;
+	stats.c[ST_MEM_BUSY] = channel_.busy_cycles;
+	stats.c[ST_MEM_STALL_CYCLES] = channel_.wait_cycles;
+}
+
+void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
+{
+	Path path;
+	Outcome o;
+	pev.pending = false;
+	pev_ = timed_ ? &pev : nullptr;
+	translate(t, o, path);
+	pev_ = nullptr;
+	if (o.status == XLATE_OK) {
+		if (!mem_.in_range(o.pa, t.size)) {
+			o.status = XLATE_ABORT; // the output address is not backed by RAM: bus abort
+			path.data = false;
+		} else if (data) {
+			if (t.write)
+				std::memcpy(mem_.ptr(o.pa), data, t.size);
+			else
+				std::memcpy(data, mem_.ptr(o.pa), t.size);
+		}
+	} else if (o.status == XLATE_RAZWI && data && !t.write) {
+		std::memset(data, 0, t.size);
+	}
+	Times tm;
+	tm.xlate = tm.detect = tm.done = t.issue;
+	if (timed_)
+		timing(t, path, tm);
+	pev.cycle = tm.detect;
+	res.status = o.status;
+	res.pa = o.status == XLATE_OK ? o.pa : 0;
+	res.event = o.event;
+	res.event_recorded = o.recorded;
+	res.issue_cycle = t.issue;
+	res.done_cycle = tm.done;
+	res.tag = t.tag;
+	stats.c[ST_DMA_TRANSACTIONS]++;
+	stats.c[o.status == XLATE_OK ? ST_DMA_OK : o.status == XLATE_ABORT ? ST_DMA_ABORT : ST_DMA_RAZWI]++;
+	if (o.event)
+		stats.c[ST_DMA_FAULTS]++;
+	const uint64_t lat = tm.done - t.issue;
+	stats.c[ST_LAT_TOTAL] += lat;
+	stats.c[ST_LAT_MAX] = std::max(stats.c[ST_LAT_MAX], lat);
+	stats.latency.add(lat);
+	stats.xlate.add(tm.xlate - t.issue);
+	const bool miss = path.tcu, faulted = o.event != 0;
+	stats.streams.add(t.sid, miss, faulted);
+	if (t.ssv)
+		stats.substreams.add(((uint64_t)t.sid << 20) | t.ssid, miss, faulted);
+}
+
+} // namespace smmusim

@@ -1,0 +1,183 @@
+// The VMSAv8-64 translation table walks: one level step (descriptor read and decode) shared by the
+// stage-1 walk (with the walk cache, and through stage 2 when nested) and the stage-2 walk.
+#include "xlate.hpp"
+
+namespace smmusim {
+
+bool Smmu::read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path)
+{
+	path.read((uint8_t)(stat - ST_RD_L1STD));
+	stats.c[stat]++;
+	return (pa >> oas_mask_bits_) == 0 && mem_.read64(pa, v);
+}
+
+// One level of a walk: read the descriptor at dpa (counted as `stat`) and decode it. Returns 0
+// with the table or leaf in `out`, or the fault: F_WALK_EABT (the read failed), F_TRANSLATION
+// (invalid, or a block where the granule allows none), F_ADDR_SIZE (the next table or the output
+// address exceeds the stage's output size), F_ACCESS (AF=0 without AFFD).
+uint8_t Smmu::walk_step(const WalkGeom &w, unsigned level, uint64_t dpa, unsigned stat, Path &path, WalkStep &out)
+{
+	if (!read_desc(dpa, out.d, stat, path))
+		return EVT_F_WALK_EABT;
+	const uint64_t d = out.d;
+	if (!SMMU_GET(d, PTE_VALID))
+		return EVT_F_TRANSLATION;
+	out.table = level < 3 && SMMU_GET(d, PTE_TYPE);
+	// Leaf: a page at level 3, or a block where this granule allows one.
+	if (!out.table && (level == 3 ? !SMMU_GET(d, PTE_TYPE) : !w.block_ok(level)))
+		return EVT_F_TRANSLATION;
+	out.addr = d & SMMU_MASK(PTE_OA) & ~((1ull << (out.table ? w.g : w.shift(level))) - 1);
+	if (out.addr >> w.oa_bits)
+		return EVT_F_ADDR_SIZE;
+	if (!out.table && !SMMU_GET(d, PTE_AF) && !w.affd)
+		return EVT_F_ACCESS;
+	return 0;
+}
+
+// ---- Stage 2 -------------------------------------------------------------------------------------
+
+// Stage-2 translation of ipa for a CD fetch (CLASS=CD), a stage-1 table read (CLASS=TT) or the
+// transaction's own access (CLASS=IN). On a fault the event is raised (S2=1; stage 2 behaves as
+// A=1, R=STE.S2R) and false is returned.
+bool Smmu::s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out)
+{
+	const Txn &t = x.t;
+	const S2Cfg &s2 = x.s2;
+	const bool in = cls == EVT_CLASS_IN;
+	const bool write = in && t.write, instr = in && x.instr; // table and CD reads are data reads
+	const uint64_t dw1 = x.acc_bits | SMMU_PREP(EVT1_S2, 1) | SMMU_PREP(EVT1_CLASS, cls) |
+			     (in ? 0 : SMMU_PREP(EVT1_TTRNW, 1));
+	const uint64_t dw3 = ipa & SMMU_MASK(EVT3_IPA);
+	if (ipa >> s2.ia)
+		return fault(t, x.o, EVT_F_TRANSLATION, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
+	const WalkGeom w(s2.g, s2.ia, s2.start, s2.ps, s2.affd);
+	uint64_t table = w.base(s2.ttb);
+	for (unsigned level = s2.start;; level++) {
+		const uint64_t dpa = w.desc_addr(table, ipa, level);
+		WalkStep st;
+		const uint8_t f = walk_step(w, level, dpa, ST_RD_S2PTE, x.path, st);
+		if (f == EVT_F_WALK_EABT)
+			return fault(t, x.o, f, dw1, t.addr, dpa & SMMU_MASK(EVT3_FETCHADDR), true, XLATE_ABORT);
+		if (f)
+			return fault(t, x.o, f, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
+		if (st.table) {
+			table = st.addr;
+			continue;
+		}
+		// S2AP: bit 6 read, bit 7 write; XN in bit 54 (no IDR3.XNX).
+		const bool r = (st.d >> 6) & 1u, wr = (st.d >> 7) & 1u, xn = SMMU_GET(st.d, PTE_UXN);
+		out.perm = (uint8_t)(r | (wr << 1) | ((r && !xn) << 2));
+		if (!s2_allows(out.perm, write, instr))
+			return fault(t, x.o, EVT_F_PERMISSION, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
+		out.shift = w.shift(level);
+		out.pa = st.addr | (ipa & ((1ull << out.shift) - 1));
+		return true;
+	}
+}
+
+// ---- Stage 1 -------------------------------------------------------------------------------------
+
+// A stage-1 fault on the transaction's input (CLASS=IN), with the CD's fault configuration A and R.
+bool Smmu::s1_fault(Xlate &x, const S1Leaf &cfg, uint8_t type)
+{
+	return fault(x.t, x.o, type, x.acc_bits | SMMU_PREP(EVT1_CLASS, EVT_CLASS_IN), x.t.addr, 0, cfg.cd_r,
+		     cfg.cd_a ? XLATE_ABORT : XLATE_RAZWI);
+}
+
+// One walk-cache lookup probes every level in parallel; the deepest table entry wins (the levels
+// above it count as probed only in the per-level statistics of MMU-600's PMU style: a level is
+// counted when it was looked up, down to the hit). Returns the level the walk continues at, with
+// the table and the accumulated table attributes of a hit.
+unsigned Smmu::walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc)
+{
+	x.path.walk = walk_enabled();
+	if (!x.path.walk)
+		return w.start;
+	stats.c[ST_WALK_LOOKUPS]++;
+	for (int l = 2; l >= (int)w.start; l--) {
+		WalkKey k = make_walk_key(0, 1, x.fill.vmid, asid, (uint8_t)l, w.shift((unsigned)l), x.t.addr);
+		stats.c[ST_WALK_L0_LOOKUPS + 2 * l]++;
+		if (const WalkVal *v = walk_cache((unsigned)l).lookup(k, k.set_index())) {
+			table = v->table;
+			acc = v->acc;
+			x.path.walk_ready = v->ready;
+			stats.c[ST_WALK_HITS]++;
+			return (unsigned)l + 1;
+		}
+		stats.c[ST_WALK_L0_MISSES + 2 * l]++;
+	}
+	return w.start;
+}
+
+// The stage-1 walk of the transaction's VA with x.cd (TTB0 or TTB1 by VA[55]); false if the
+// transaction ended on a fault. The leaf's permissions are checked by the caller.
+bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
+{
+	const Txn &t = x.t;
+	const CfgVal &cd = x.cd;
+	const uint64_t d0 = cd.dw[0];
+	leaf.cd_a = SMMU_GET(d0, CD0_A);
+	leaf.cd_r = SMMU_GET(d0, CD0_R);
+	leaf.wxn = SMMU_GET(d0, CD0_WXN);
+	leaf.pan = SMMU_GET(d0, CD0_PAN);
+	leaf.asid = (uint16_t)(SMMU_GET(d0, CD0_ASID) & (p_.asid16 ? 0xFFFFu : 0xFFu));
+	const unsigned ips = std::min(smmu_oas_bits((unsigned)SMMU_GET(d0, CD0_IPS)), (unsigned)oas_mask_bits_);
+	const uint64_t va = t.addr;
+	const unsigned sel = (unsigned)((va >> 55) & 1u);
+	const bool tbi = sel ? SMMU_GET(d0, CD0_TBI1) : SMMU_GET(d0, CD0_TBI0);
+	const unsigned txsz = (unsigned)(sel ? SMMU_GET(d0, CD0_T1SZ) : SMMU_GET(d0, CD0_T0SZ));
+	if (sel ? SMMU_GET(d0, CD0_EPD1) : SMMU_GET(d0, CD0_EPD0))
+		return s1_fault(x, leaf, EVT_F_TRANSLATION);
+	const uint64_t range_mask = SMMU_MASK_(tbi ? 55 : 63, 64 - txsz);
+	if ((va & range_mask) != (sel ? range_mask : 0))
+		return s1_fault(x, leaf, EVT_F_TRANSLATION);
+	const unsigned g = sel ? tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)) : tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0));
+	const bool had = p_.had && (sel ? (cd.dw[2] >> 1) & 1u : (cd.dw[1] >> 1) & 1u); // CD.HAD0/HAD1
+	const unsigned ia = 64 - txsz, stride = g - 3;
+	const unsigned levels = (ia - g + stride - 1) / stride;
+	const WalkGeom w(g, ia, 4 - levels, ips, SMMU_GET(d0, CD0_AFFD));
+	const uint64_t ttb = sel ? (cd.dw[2] & SMMU_MASK(CD2_TTB1)) : (cd.dw[1] & SMMU_MASK(CD1_TTB0));
+	uint64_t table = w.base(ttb);
+	uint64_t acc = 0; // table restrictions accumulated from the levels above
+	const uint64_t table_attr_mask = SMMU_MASK(PTE_PXNTABLE) | SMMU_MASK(PTE_UXNTABLE) | SMMU_MASK(PTE_APTABLE0) |
+					 SMMU_MASK(PTE_APTABLE1);
+	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc);
+	stats.c[ST_WALKS]++;
+	x.path.ptw = true;
+	x.path.walk_first = x.path.nreads;
+	for (;; level++) {
+		uint64_t dpa = w.desc_addr(table, va, level);
+		if (x.s2.on) { // nested: the tables live in IPA space (faults here are CLASS=TT)
+			S2Out s2;
+			if (!s2_translate(x, dpa, EVT_CLASS_TT, s2))
+				return false;
+			dpa = s2.pa;
+		}
+		WalkStep st;
+		const uint8_t f = walk_step(w, level, dpa, ST_RD_PTE0 + level, x.path, st);
+		if (f == EVT_F_WALK_EABT)
+			return abort_event(x, f, x.acc_bits | SMMU_PREP(EVT1_CLASS, EVT_CLASS_TT), t.addr,
+					   dpa & SMMU_MASK(EVT3_FETCHADDR));
+		if (f)
+			return s1_fault(x, leaf, f);
+		if (!st.table) {
+			leaf.d = st.d;
+			leaf.eff = fold_table_attrs(st.d, acc);
+			leaf.oa = st.addr;
+			leaf.shift = w.shift(level);
+			leaf.level = level;
+			return true;
+		}
+		if (!had)
+			acc |= st.d & table_attr_mask;
+		WalkKey k = make_walk_key(0, 1, x.fill.vmid, leaf.asid, (uint8_t)level, w.shift(level), va);
+		WalkVal v;
+		v.table = st.addr;
+		v.acc = acc;
+		if (WalkVal *stored = walk_cache(level).insert(k, k.set_index(), v))
+			x.path.fill(&stored->ready, x.path.last_read());
+		table = st.addr;
+	}
+}
+
+} // namespace smmusim

@@ -1,0 +1,144 @@
+// The translation path of the model, private to model/src. One transaction goes through the parts
+// in the order IHI 0070 §3.3 describes them, one file each:
+//
+//   translate.cpp   the sequence (SMMUEN, TBU, STE, substream, CD, stage 1, stage 2) and faults
+//   tbu.cpp         TBU: micro TLB and main TLB lookup, the hit's permission check, TLB entries
+//   tcu_config.cpp  TCU configuration: configuration cache, stream table and STE, substreams and CD
+//   walk.cpp        the VMSAv8-64 walks: one level step shared by the stage-1 and stage-2 walks
+//   permission.cpp  the access checks and the permission masks a TLB entry carries
+//   transact.cpp    Smmu::transact: data access, timing replay (Smmu::timing) and statistics
+//
+// The state of one translation travels in Smmu::Xlate (below) instead of being captured by
+// lambdas or passed as long parameter lists.
+#ifndef SMMUSIM_XLATE_HPP
+#define SMMUSIM_XLATE_HPP
+
+#include <smmusim/smmu.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace smmusim {
+
+// TBU TLB tag for "no SubstreamID" (a transaction with SSV=0).
+inline constexpr uint32_t kNoSsid = ~0u;
+
+// ---- Permission (permission.cpp) -----------------------------------------------------------------
+
+// The incoming attributes after the STE overrides STE.PRIVCFG and STE.INSTCFG (IHI 0070 §5.2).
+inline bool eff_priv(unsigned privcfg, bool priv)
+{
+	return privcfg == STE_PRIVCFG_UNPRIV ? false : privcfg == STE_PRIVCFG_PRIV ? true : priv;
+}
+inline bool eff_instr(unsigned instcfg, bool instr, bool write)
+{
+	if (write)
+		return false; // InD is always 0 for writes
+	return instcfg == STE_INSTCFG_DATA ? false : instcfg == STE_INSTCFG_INSTR ? true : instr;
+}
+
+// Bit of an access in the permission masks of a TbuEntry (perm_ok, perm_s1).
+inline unsigned access_bit(bool priv, bool instr, bool write)
+{
+	return (priv ? 4u : 0u) | (instr ? 2u : 0u) | (write ? 1u : 0u);
+}
+
+// The PnU, InD and RnW fields of an event record for an access.
+inline uint64_t event_access_bits(bool priv, bool instr, bool write)
+{
+	return SMMU_PREP(EVT1_PNU, priv) | SMMU_PREP(EVT1_IND, instr) | SMMU_PREP(EVT1_RNW, !write);
+}
+
+// Stage-2 leaf permissions as the walk returns them: bit 0 read, 1 write, 2 execute.
+inline bool s2_allows(uint8_t perm, bool write, bool instr)
+{
+	return write ? perm & 2u : instr ? perm & 4u : perm & 1u;
+}
+
+// A stage-1 leaf with the restrictions of the APTable/UXNTable/PXNTable bits above it folded into
+// its own AP/XN bits.
+uint64_t fold_table_attrs(uint64_t leaf, uint64_t table_attrs);
+// Stage-1 permission check of an access on such a folded leaf (CD.WXN, CD.PAN).
+bool s1_allows(uint64_t eff, bool priv, bool instr, bool write, bool wxn, bool pan);
+// Permission masks for a TbuEntry: which of the accesses (access_bit) a stage allows.
+uint8_t s1_access_mask(uint64_t eff, bool wxn, bool pan);
+uint8_t s2_access_mask(uint8_t s2perm);
+
+// ---- Walks (walk.cpp) ----------------------------------------------------------------------------
+
+// Granule shift for the CD.TG0 / CD.TG1 encodings; 0 = reserved.
+inline unsigned tg0_shift(unsigned tg) { return tg == CD_TG0_4K ? 12 : tg == CD_TG0_64K ? 16 : tg == CD_TG0_16K ? 14 : 0; }
+inline unsigned tg1_shift(unsigned tg) { return tg == CD_TG1_4K ? 12 : tg == CD_TG1_64K ? 16 : tg == CD_TG1_16K ? 14 : 0; }
+
+// The shape of one stage's VMSAv8-64 walk: granule, input size, starting level (with the number of
+// input bits it resolves, more than one level's worth for concatenated stage-2 tables) and the
+// output size that table and output addresses are checked against.
+struct WalkGeom {
+	unsigned g = 12, stride = 9, start = 0, start_bits = 0, oa_bits = 48;
+	bool affd = false; // access flag faults disabled
+	WalkGeom(unsigned granule, unsigned ia, unsigned start_level, unsigned oa, bool af_disabled)
+	    : g(granule), stride(granule - 3), start(start_level), oa_bits(oa), affd(af_disabled)
+	{
+		start_bits = ia - shift(start_level);
+	}
+	// The input-address shift of the region a descriptor at `level` maps.
+	unsigned shift(unsigned level) const { return g + (3 - level) * stride; }
+	// The starting table: TTB aligned to the size of the table (at least 64 bytes).
+	uint64_t base(uint64_t ttb) const { return ttb & ~((std::max<uint64_t>(8ull << start_bits, 64)) - 1); }
+	// Address of the descriptor for input address `in` in the table at `table` of `level`.
+	uint64_t desc_addr(uint64_t table, uint64_t in, unsigned level) const
+	{
+		const unsigned bits = level == start ? start_bits : stride;
+		return table + ((in >> shift(level)) & ((1ull << bits) - 1)) * 8;
+	}
+	// Block descriptors: levels 1 and 2 with a 4 KB granule, level 2 with 16 KB and 64 KB.
+	bool block_ok(unsigned level) const { return (g == 12 && (level == 1 || level == 2)) || (g != 12 && level == 2); }
+};
+
+// One decoded descriptor: a table (addr = the next table) or a leaf (addr = its output address).
+struct WalkStep {
+	uint64_t d = 0, addr = 0;
+	bool table = false;
+};
+
+// A stage-2 translation's result.
+struct S2Out {
+	uint64_t pa = 0;
+	unsigned shift = 0; // page or block size
+	uint8_t perm = 0;   // bit 0 read, 1 write, 2 execute
+};
+
+// A stage-1 walk's leaf and the CD fields its permission check and TLB entry need.
+struct S1Leaf {
+	uint64_t d = 0, eff = 0; // the descriptor, and with the table restrictions folded in
+	uint64_t oa = 0;          // output address (IPA when nested) of the page or block
+	unsigned shift = 12, level = 3;
+	uint16_t asid = 0;
+	bool cd_a = true, cd_r = true, wxn = false, pan = false;
+};
+
+// ---- The per-translation state ---------------------------------------------------------------------
+
+struct Smmu::Xlate {
+	Xlate(const Txn &txn, Outcome &out, Path &p, Tbu &b, uint32_t tag_ssid)
+	    : t(txn), o(out), path(p), tbu(b), ssid(tag_ssid)
+	{
+	}
+	const Txn &t;
+	Outcome &o;
+	Path &path;
+	Tbu &tbu;
+	const uint32_t ssid; // TLB tag: the SubstreamID, or kNoSsid
+	// From the STE (tcu_config.cpp).
+	CfgVal ste;
+	unsigned config = STE_CONFIG_ABORT;
+	bool priv = false, instr = false; // the access after STE.PRIVCFG/INSTCFG
+	uint64_t acc_bits = 0;            // its PnU/InD/RnW for event records (0 until the STE is known)
+	S2Cfg s2;                         // off until the STE enables stage 2
+	TbuEntry fill;                    // the TLB entry a successful translation leaves
+	CfgVal cd;
+};
+
+} // namespace smmusim
+
+#endif
