@@ -1,7 +1,9 @@
-// Access permissions: the stage-1 check on a VMSAv8-64 leaf (AP, UXN/PXN, WXN, PAN, and the
-// hierarchical APTable/XNTable/PXNTable restrictions), and the permission masks a TBU TLB entry
-// carries so that a hit is checked without the TCU.
+// Access permissions: the hierarchical APTable/XNTable/PXNTable restrictions, and the permission
+// masks a TBU TLB entry carries so that a hit is checked without the TCU (the checks themselves,
+// s1_allows and s2_allows, are in xlate.hpp).
 #include "xlate.hpp"
+
+#include <array>
 
 namespace smmusim {
 
@@ -19,31 +21,11 @@ uint64_t fold_table_attrs(uint64_t leaf, uint64_t table_attrs)
 	return eff;
 }
 
-bool s1_allows(uint64_t d, bool priv, bool instr, bool write, bool wxn, bool pan)
-{
-	const bool ap1 = SMMU_GET(d, PTE_AP1), ap2 = SMMU_GET(d, PTE_AP2);
-	const bool uxn = SMMU_GET(d, PTE_UXN), pxn = SMMU_GET(d, PTE_PXN);
-	if (!priv && !ap1)
-		return false;
-	if (write && ap2)
-		return false;
-	if (priv && pan && ap1 && !instr)
-		return false;
-	if (instr) {
-		const bool el0_writable = ap1 && !ap2, priv_writable = !ap2;
-		if (priv && (pxn || el0_writable || (wxn && priv_writable)))
-			return false;
-		if (!priv && (uxn || (wxn && el0_writable)))
-			return false;
-	}
-	return true;
-}
-
 namespace {
 
 // The mask of the accesses allowed(priv, instr, write) accepts, over the eight access_bit()
 // positions; an instruction write does not exist, so its bit is never set.
-template <class Allowed> uint8_t access_mask(Allowed &&allowed)
+template <class Allowed> constexpr uint8_t access_mask(Allowed allowed)
 {
 	uint8_t mask = 0;
 	for (unsigned b = 0; b < 8; b++) {
@@ -54,16 +36,30 @@ template <class Allowed> uint8_t access_mask(Allowed &&allowed)
 	return mask;
 }
 
+constexpr std::array<uint8_t, 64> s1_masks()
+{
+	std::array<uint8_t, 64> t{};
+	for (unsigned i = 0; i < 64; i++) {
+		const uint64_t eff = SMMU_PREP(PTE_AP1, i & 1u) | SMMU_PREP(PTE_AP2, (i >> 1) & 1u) |
+				     SMMU_PREP(PTE_UXN, (i >> 2) & 1u) | SMMU_PREP(PTE_PXN, (i >> 3) & 1u);
+		const bool wxn = (i >> 4) & 1u, pan = (i >> 5) & 1u;
+		t[i] = access_mask([&](bool priv, bool instr, bool write) { return s1_allows(eff, priv, instr, write, wxn, pan); });
+	}
+	return t;
+}
+
+constexpr std::array<uint8_t, 8> s2_masks()
+{
+	std::array<uint8_t, 8> t{};
+	for (unsigned perm = 0; perm < 8; perm++)
+		t[perm] = access_mask([&](bool, bool instr, bool write) { return s2_allows((uint8_t)perm, write, instr); });
+	return t;
+}
+
 } // namespace
 
-uint8_t s1_access_mask(uint64_t eff, bool wxn, bool pan)
-{
-	return access_mask([&](bool priv, bool instr, bool write) { return s1_allows(eff, priv, instr, write, wxn, pan); });
-}
-
-uint8_t s2_access_mask(uint8_t s2perm)
-{
-	return access_mask([&](bool, bool instr, bool write) { return s2_allows(s2perm, write, instr); });
-}
+static_assert(s2_masks()[7] == 0x77, "stage 2 RWX allows every access but an instruction write (bits 3, 7)");
+const std::array<uint8_t, 64> kS1AccessMask = s1_masks();
+const std::array<uint8_t, 8> kS2AccessMask = s2_masks();
 
 } // namespace smmusim

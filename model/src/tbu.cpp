@@ -1,6 +1,6 @@
-// The TBU: its micro TLB and main TLB, tagged by StreamID and SubstreamID, the permission check of
-// a hit (the entry carries everything it needs, so a hit never goes to the TCU), and the filling
-// of both TLBs with the result of a TCU translation.
+// The TBU, where every translation starts: its micro TLB and main TLB, tagged by StreamID and
+// SubstreamID, the permission check of a hit (the entry carries everything it needs, so a hit never
+// goes to the TCU), and the filling of both TLBs with the result of a TCU translation.
 #include "xlate.hpp"
 
 namespace smmusim {
@@ -50,12 +50,26 @@ TbuEntry *TbuTlb::insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntr
 	return stored;
 }
 
-// ---- Lookup ------------------------------------------------------------------------------------
+// ---- Translation entry: SMMUEN and the TLB lookup ------------------------------------------------
 
-// Micro TLB, then main TLB (a main-TLB hit refills the micro TLB). On a hit the transaction is
-// finished here (translated, or a permission fault) and true is returned.
-bool Smmu::tbu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path &path)
+// Where every translation starts (IHI 0070 §3.3): with SMMUEN=0 the global bypass; otherwise the
+// TBU's micro TLB, then its main TLB (a main-TLB hit refills the micro TLB). A hit is finished here
+// (translated, or a permission fault); a miss goes to the TCU (tcu.cpp). The hit path is kept in
+// this one function so that it stays free of calls.
+void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 {
+	if (!smmu_enabled()) { // as acknowledged: global bypass attributes, no event
+		if (SMMU_GET(gbpa_, GBPA_ABORT) || (t.addr >> oas_mask_bits_)) {
+			o.status = XLATE_ABORT;
+			return;
+		}
+		o.pa = t.addr;
+		path.data = true;
+		stats.c[ST_DMA_BYPASS]++;
+		return;
+	}
+	Tbu &tbu = *tbus_[t.port];
+	const uint32_t ssid = t.ssv ? t.ssid : kNoSsid;
 	const TbuEntry *hit = nullptr;
 	unsigned probes = 0;
 	if (tbu.utlb.enabled()) {
@@ -75,8 +89,10 @@ bool Smmu::tbu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path
 		else
 			tbu.utlb.insert(t.sid, ssid, t.addr, *hit);
 	}
-	if (!hit)
-		return false;
+	if (!hit) {
+		tcu_translate(tbu, t, ssid, o, path);
+		return;
+	}
 	path.hit_ready = hit->ready;
 	path.tbu_fault = true; // only used if a fault follows
 	const bool priv = eff_priv(hit->privcfg, t.priv), instr = eff_instr(hit->instcfg, t.instr, t.write);
@@ -84,7 +100,7 @@ bool Smmu::tbu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path
 	if ((hit->perm_ok >> bit) & 1u) {
 		o.pa = hit->out_base | (t.addr & ((1ull << hit->page_shift) - 1));
 		path.data = true;
-		return true;
+		return;
 	}
 	const uint64_t acc = event_access_bits(priv, instr, t.write) | SMMU_PREP(EVT1_CLASS, EVT_CLASS_IN);
 	if (hit->s2 && ((hit->perm_s1 >> bit) & 1u)) { // denied by stage 2: S2 fault with the IPA
@@ -94,7 +110,6 @@ bool Smmu::tbu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path
 	} else {
 		fault(t, o, EVT_F_PERMISSION, acc, t.addr, 0, hit->fault_r, hit->fault_a ? XLATE_ABORT : XLATE_RAZWI);
 	}
-	return true;
 }
 
 // ---- TLB entries ---------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 // The translation path of the model, private to model/src. One transaction goes through the parts
 // in the order IHI 0070 §3.3 describes them, one file each:
 //
-//   translate.cpp   the sequence (SMMUEN, TBU, STE, substream, CD, stage 1, stage 2) and faults
-//   tbu.cpp         TBU: micro TLB and main TLB lookup, the hit's permission check, TLB entries
+//   tbu.cpp         Smmu::translate: SMMUEN, then the TBU's micro and main TLB and the check of a
+//                   hit; the TLB entries a TCU translation leaves
+//   tcu.cpp         the TCU's sequence for a TLB miss (STE, substream, CD, stage 1, stage 2) and
+//                   the fault/event builder
 //   tcu_config.cpp  TCU configuration: configuration cache, stream table and STE, substreams and CD
 //   walk.cpp        the VMSAv8-64 walks: one level step shared by the stage-1 and stage-2 walks
 //   permission.cpp  the access checks and the permission masks a TLB entry carries
@@ -16,6 +18,7 @@
 #include <smmusim/smmu.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 namespace smmusim {
@@ -50,19 +53,53 @@ inline uint64_t event_access_bits(bool priv, bool instr, bool write)
 }
 
 // Stage-2 leaf permissions as the walk returns them: bit 0 read, 1 write, 2 execute.
-inline bool s2_allows(uint8_t perm, bool write, bool instr)
+constexpr bool s2_allows(uint8_t perm, bool write, bool instr)
 {
 	return write ? perm & 2u : instr ? perm & 4u : perm & 1u;
+}
+
+// Stage-1 permission check of an access on a leaf whose AP/XN bits include the restrictions of the
+// tables above it (fold_table_attrs), with CD.WXN and CD.PAN.
+constexpr bool s1_allows(uint64_t eff, bool priv, bool instr, bool write, bool wxn, bool pan)
+{
+	const bool ap1 = SMMU_GET(eff, PTE_AP1), ap2 = SMMU_GET(eff, PTE_AP2);
+	const bool uxn = SMMU_GET(eff, PTE_UXN), pxn = SMMU_GET(eff, PTE_PXN);
+	if (!priv && !ap1)
+		return false;
+	if (write && ap2)
+		return false;
+	if (priv && pan && ap1 && !instr)
+		return false;
+	if (instr) {
+		const bool el0_writable = ap1 && !ap2, priv_writable = !ap2;
+		if (priv && (pxn || el0_writable || (wxn && priv_writable)))
+			return false;
+		if (!priv && (uxn || (wxn && el0_writable)))
+			return false;
+	}
+	return true;
 }
 
 // A stage-1 leaf with the restrictions of the APTable/UXNTable/PXNTable bits above it folded into
 // its own AP/XN bits.
 uint64_t fold_table_attrs(uint64_t leaf, uint64_t table_attrs);
-// Stage-1 permission check of an access on such a folded leaf (CD.WXN, CD.PAN).
-bool s1_allows(uint64_t eff, bool priv, bool instr, bool write, bool wxn, bool pan);
-// Permission masks for a TbuEntry: which of the accesses (access_bit) a stage allows.
-uint8_t s1_access_mask(uint64_t eff, bool wxn, bool pan);
-uint8_t s2_access_mask(uint8_t s2perm);
+
+// Permission masks for a TbuEntry: which of the eight accesses (access_bit) a stage allows. The
+// masks depend on a few bits only, so permission.cpp builds them once, at compile time, from the
+// checks above: stage 1 by AP[2:1], UXN, PXN, WXN and PAN, stage 2 by the leaf's permissions.
+extern const std::array<uint8_t, 64> kS1AccessMask;
+extern const std::array<uint8_t, 8> kS2AccessMask;
+inline unsigned s1_mask_index(bool ap1, bool ap2, bool uxn, bool pxn, bool wxn, bool pan)
+{
+	return (unsigned)ap1 | (unsigned)ap2 << 1 | (unsigned)uxn << 2 | (unsigned)pxn << 3 | (unsigned)wxn << 4 |
+	       (unsigned)pan << 5;
+}
+inline uint8_t s1_access_mask(uint64_t eff, bool wxn, bool pan)
+{
+	return kS1AccessMask[s1_mask_index(SMMU_GET(eff, PTE_AP1), SMMU_GET(eff, PTE_AP2), SMMU_GET(eff, PTE_UXN),
+					   SMMU_GET(eff, PTE_PXN), wxn, pan)];
+}
+inline uint8_t s2_access_mask(uint8_t s2perm) { return kS2AccessMask[s2perm & 7u]; }
 
 // ---- Walks (walk.cpp) ----------------------------------------------------------------------------
 

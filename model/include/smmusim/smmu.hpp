@@ -302,14 +302,14 @@ private:
 		bool recorded = false;
 	};
 	struct Xlate; // the state of one translation (model/src/xlate.hpp)
-	void translate(const Txn &t, Outcome &o, Path &path);
+	void translate(const Txn &t, Outcome &o, Path &path); // SMMUEN, then the TBU (tbu.cpp)
+	void tcu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path &path); // a TBU miss (tcu.cpp)
 	bool fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t dw2, uint64_t dw3, bool record,
 		   uint8_t status);
 	bool abort_event(Xlate &x, uint8_t type, uint64_t dw1 = 0, uint64_t dw2 = 0, uint64_t dw3 = 0);
 	void bypass(Xlate &x);
 	void stage2_only(Xlate &x);
-	// TBU (tbu.cpp)
-	bool tbu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path &path);
+	// TLB entries (tbu.cpp)
 	void tbu_fill(Xlate &x, uint64_t va);
 	void tbu_fill_bypass(Xlate &x);
 	void tbu_fill_s2(Xlate &x, const S2Out &s2);

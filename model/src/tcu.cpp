@@ -1,7 +1,7 @@
-// The translation of one transaction, in the order of IHI 0070 §3.3: global bypass (SMMUEN=0), the
-// TBU TLBs, the STE, substream selection, the CD, the stage-1 walk and its permission check, stage
-// 2, and the TLB entry. Each step lives in the file of its part (xlate.hpp lists them); this file
-// holds the sequence, the STE and substream bypasses, and the fault/event builder.
+// The TCU's part of a translation, in the order of IHI 0070 §3.3: the STE, substream selection, the
+// CD, the stage-1 walk and its permission check, stage 2, and the TLB entry. Each step lives in the
+// file of its part (xlate.hpp lists them); this file holds the sequence, the STE and substream
+// bypasses, and the fault/event builder.
 #include "xlate.hpp"
 
 #include <cstring>
@@ -69,27 +69,10 @@ void Smmu::bypass(Xlate &x)
 	tbu_fill_bypass(x);
 }
 
-void Smmu::translate(const Txn &t, Outcome &o, Path &path)
+// A transaction the TBU could not translate (tbu.cpp, Smmu::translate), in the TCU.
+void Smmu::tcu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path &path)
 {
-	// 1. SMMUEN=0 (as acknowledged): global bypass attributes, no event.
-	if (!smmu_enabled()) {
-		if (SMMU_GET(gbpa_, GBPA_ABORT) || (t.addr >> oas_mask_bits_)) {
-			o.status = XLATE_ABORT;
-			return;
-		}
-		o.pa = t.addr;
-		path.data = true;
-		stats.c[ST_DMA_BYPASS]++;
-		return;
-	}
-
-	// 2. TBU: micro TLB, then main TLB (tbu.cpp).
-	Tbu &tbu = *tbus_[t.port];
-	const uint32_t ssid = t.ssv ? t.ssid : kNoSsid;
-	if (tbu_translate(tbu, t, ssid, o, path))
-		return;
-
-	// 3. TCU: the STE (tcu_config.cpp).
+	// 1. The STE (tcu_config.cpp).
 	path.tcu = true;
 	path.tbu_fault = false;
 	Xlate x(t, o, path, tbu, ssid);
@@ -103,7 +86,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		return;
 	}
 
-	// 4. Substreams and the CD (tcu_config.cpp). Config is 101 or (nested) 111 here.
+	// 2. Substreams and the CD (tcu_config.cpp). Config is 101 or (nested) 111 here.
 	uint32_t cdidx = 0;
 	switch (select_substream(x, cdidx)) {
 	case Substream::Ended: return;
@@ -113,7 +96,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	if (!find_cd(x, cdidx))
 		return;
 
-	// 5. Stage-1 walk (walk.cpp) and permission (permission.cpp).
+	// 3. Stage-1 walk (walk.cpp) and permission (permission.cpp).
 	S1Leaf leaf;
 	if (!s1_walk(x, leaf))
 		return;
@@ -124,7 +107,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	o.pa = leaf.oa | (t.addr & ((1ull << leaf.shift) - 1));
 	unsigned out_shift = leaf.shift;
 	uint8_t s2perm = 7;
-	if (x.s2.on) { // 6. the IPA through stage 2 (CLASS=IN)
+	if (x.s2.on) { // 4. the IPA through stage 2 (CLASS=IN)
 		S2Out s2;
 		if (!s2_translate(x, o.pa, EVT_CLASS_IN, s2))
 			return;
@@ -133,7 +116,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		out_shift = std::min(leaf.shift, s2.shift); // the combined entry covers the smaller page
 	}
 	path.data = true;
-	// 7. The TLB entry (tbu.cpp).
+	// 5. The TLB entry (tbu.cpp).
 	tbu_fill_s1(x, leaf, s2perm, out_shift);
 }
 
