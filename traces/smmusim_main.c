@@ -3,6 +3,7 @@
  * main() of the `smmusim` executable: the one place that sees every part, kept to a dispatcher so
  * no library depends on it. Subcommands live with their parts (traces/, bench/).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,17 @@ static void usage(FILE *out)
 		     "2 bad input (or a part not built), 3 simulation error.\n");
 }
 
+/* A summary lost to a full disk or a closed pipe is a failure, not a success with nothing said. */
+static int finish(int status)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "smmusim: cannot write standard output: %s\n", errno ? strerror(errno) : "write error");
+		return status ? status : SMMUSIM_EXIT_INPUT;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	/* SystemC prints a banner on its first elaboration; users who want it can set the variable. */
@@ -55,15 +67,15 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return SMMUSIM_EXIT_OK;
+		return finish(SMMUSIM_EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("smmusim %s (trace format 1)\n", SMMUSIM_VERSION);
-		return SMMUSIM_EXIT_OK;
+		return finish(SMMUSIM_EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return finish(commands[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "smmusim: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return SMMUSIM_EXIT_USAGE;

@@ -3,7 +3,7 @@
 #include <smmusim/params.hpp>
 #include <smmusim/smmusim.h>
 
-#include <ini.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -183,10 +183,22 @@ int find(const char *key)
 	return -1;
 }
 
+std::string printable(const std::string &s) // raw bytes never reach a terminal through a message
+{
+	static const char hex[] = "0123456789abcdef";
+	std::string o;
+	for (unsigned char c : s)
+		if (c >= 0x20 && c < 0x7f)
+			o += (char)c;
+		else
+			o += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+	return o;
+}
+
 void set_err(char *err, size_t errlen, const std::string &msg)
 {
 	if (err && errlen)
-		std::snprintf(err, errlen, "%s", msg.c_str());
+		std::snprintf(err, errlen, "%s", printable(msg).c_str());
 }
 
 // Numbers: decimal or 0x..; optional K/M/G/T suffix (powers of 1024).
@@ -336,10 +348,53 @@ int smmusim_config_set(smmusim_config *cfg, const char *key, const char *value, 
 }
 
 namespace {
-struct IniCtx {
-	smmusim_config *cfg;
-	std::string msg;
-};
+// The INI syntax of docs/configuration.md: "[section]", "key = value" (the key is then
+// "section.key"), comments from ';' or '#' at the start of a line or " ;" after a value, blank
+// lines. The first error stops
+// the load and names its own line.
+std::string trim(const std::string &s)
+{
+	size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+	return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// Empty string on success, else the reason.
+std::string ini_line(smmusim_config *cfg, const std::string &raw, std::string &section)
+{
+	if (raw.find('\0') != std::string::npos)
+		return "NUL byte (not a text file)";
+	std::string line = raw;
+	for (size_t i = 1; i < line.size(); i++) // "; comment" after a value
+		if (line[i] == ';' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+			line.resize(i);
+			break;
+		}
+	line = trim(line);
+	if (line.empty() || line[0] == ';' || line[0] == '#')
+		return {};
+	if (line[0] == '[') {
+		size_t close = line.find(']');
+		if (close == std::string::npos)
+			return "section \"" + printable(line) + "\" has no closing ']'";
+		if (!trim(line.substr(close + 1)).empty())
+			return "unexpected text after the section name";
+		section = trim(line.substr(1, close - 1));
+		if (section.empty())
+			return "empty section name";
+		return {};
+	}
+	size_t eq = line.find('=');
+	if (eq == std::string::npos)
+		return "expected \"key = value\", got \"" + printable(line) + "\"";
+	std::string name = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+	if (name.empty())
+		return "missing key before '='";
+	std::string key = section.empty() ? name : section + "." + name;
+	char buf[256];
+	if (smmusim_config_set(cfg, key.c_str(), value.c_str(), buf, sizeof buf) != 0)
+		return buf;
+	return {};
+}
 } // namespace
 
 int smmusim_config_load(smmusim_config *cfg, const char *path, char *err, size_t errlen)
@@ -348,30 +403,35 @@ int smmusim_config_load(smmusim_config *cfg, const char *path, char *err, size_t
 		set_err(err, errlen, "smmusim_config_load: NULL argument");
 		return -EINVAL;
 	}
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		set_err(err, errlen, std::string(path) + ": is a directory, not a configuration file");
+		return -EISDIR;
+	}
 	FILE *f = std::fopen(path, "r");
 	if (!f) {
 		int e = errno;
 		set_err(err, errlen, std::string(path) + ": " + std::strerror(e));
 		return -e;
 	}
-	IniCtx ctx{cfg, {}};
-	int line = ini_parse_file(
-		f,
-		[](void *user, const char *section, const char *name, const char *value) -> int {
-			auto *c = static_cast<IniCtx *>(user);
-			std::string key = (section && *section) ? std::string(section) + "." + name : std::string(name);
-			char buf[256];
-			if (smmusim_config_set(c->cfg, key.c_str(), value, buf, sizeof buf) != 0) {
-				c->msg = buf;
-				return 0;
-			}
-			return 1;
-		},
-		&ctx);
+	std::string section, line, why;
+	unsigned long lineno = 0;
+	int ch = 0;
+	while (why.empty() && ch != EOF) {
+		line.clear();
+		while ((ch = std::fgetc(f)) != EOF && ch != '\n')
+			line += (char)ch;
+		if (ch == EOF && line.empty())
+			break;
+		lineno++;
+		why = ini_line(cfg, line, section);
+	}
+	bool read_error = std::ferror(f);
 	std::fclose(f);
-	if (line != 0) {
-		std::string why = ctx.msg.empty() ? "syntax error" : ctx.msg;
-		set_err(err, errlen, std::string(path) + ":" + std::to_string(line) + ": " + why);
+	if (why.empty() && read_error)
+		why = "read error";
+	if (!why.empty()) {
+		set_err(err, errlen, std::string(path) + ":" + std::to_string(lineno) + ": " + why);
 		return -EINVAL;
 	}
 	return 0;
@@ -390,6 +450,12 @@ size_t smmusim_config_count(const smmusim_config *) { return kCount; }
 const char *smmusim_config_key(const smmusim_config *, size_t index)
 {
 	return index < kCount ? kParams[index].key : nullptr;
+}
+
+const char *smmusim_config_choices(const char *key)
+{
+	int i = key ? find(key) : -1;
+	return i < 0 || kParams[i].type != Type::ENUM ? nullptr : kParams[i].choices;
 }
 
 } // extern "C"

@@ -9,8 +9,10 @@
 bool cli_u64(const char *cmd, const char *opt, const char *arg, uint64_t *out)
 {
 	if (!arg || !trace_parse_u64(arg, strlen(arg), true, out)) {
-		fprintf(stderr, "smmusim %s: bad value for %s: \"%s\" (a number, 0x.. hex, K/M/G suffix)\n", cmd, opt,
-			arg ? arg : "");
+		char esc[200];
+		trace_escape(esc, sizeof(esc), arg ? arg : "");
+		fprintf(stderr, "smmusim %s: bad value for %s: \"%s\" (a number, 0x.. hex, K/M/G/T suffix)\n", cmd, opt,
+			esc);
 		return false;
 	}
 	return true;

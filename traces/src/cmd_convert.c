@@ -10,7 +10,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_common.h"
 
@@ -74,6 +75,7 @@ struct conv {
 	/* options */
 	uint64_t sid, size, interval, freq_mhz, pa_base, max_touch, limit;
 	bool identity;
+	bool skip_out_of_range; /* records beyond the 52-bit address space: skip and count, not stop */
 	/* state */
 	bool setup_done;
 	struct u64set pages;    /* pages already mapped (map-on-first-touch) */
@@ -85,20 +87,13 @@ struct conv {
 	uint64_t next_sid;
 	/* counters */
 	uint64_t in_records, dma, maps, unmaps, dropped_maps, dropped_unmaps, ignored, reordered, split;
+	uint64_t out_of_range, first_out_of_range; /* skipped records beyond 52 bits, and the first one's line */
+	uint64_t not_events, first_not_event;      /* ftrace lines that are not events, and the first one */
 	char err[600];
 };
 
 static int conv_fail(struct conv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* zlib's message, without the "PATH: " prefix it adds (the error line starts with the path already). */
-static const char *zlib_reason(gzFile in, const char *path, int *zerr)
-{
-	const char *m = gzerror(in, zerr);
-	size_t n = strlen(path);
-	if (m && strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
-		m += n + 2;
-	return m;
-}
 static int conv_fail(struct conv *c, const char *fmt, ...)
 {
 	char msg[400];
@@ -106,7 +101,9 @@ static int conv_fail(struct conv *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(c->err, sizeof(c->err), "%s:%llu: %s", c->in_path, (unsigned long long)c->line, msg);
+	char esc[400];
+	trace_escape(esc, sizeof(esc), msg); /* input bytes quoted in the message never reach the terminal raw */
+	snprintf(c->err, sizeof(c->err), "%s:%llu: %s", c->in_path, (unsigned long long)c->line, esc);
 	return -1;
 }
 
@@ -134,6 +131,19 @@ static int put_must(struct conv *c, struct trace_record *rec)
 		return conv_fail(c, "internal: generated record rejected: %s", why);
 	return rc < 0 ? -1 : 0;
 }
+
+/* A record beyond the 52-bit address space: an error, or skipped and counted (--skip-out-of-range). */
+static int out_of_range(struct conv *c, const char *what, uint64_t addr, uint64_t size)
+{
+	if (!c->skip_out_of_range)
+		return conv_fail(c, "%s 0x%llx+0x%llx beyond the 52-bit address space (--skip-out-of-range skips such records)",
+				 what, (unsigned long long)addr, (unsigned long long)size);
+	if (!c->out_of_range++)
+		c->first_out_of_range = c->line;
+	return 0;
+}
+
+static bool beyond_52(uint64_t addr, uint64_t size) { return size > TRACE_ADDR_LIMIT || addr > TRACE_ADDR_LIMIT - size; }
 
 static int add_device(struct conv *c, const char *name, const char *dom, uint32_t sid, uint64_t time)
 {
@@ -183,10 +193,10 @@ static void set_time(struct conv *c, struct trace_record *r, uint64_t t)
 static int emit_access(struct conv *c, uint64_t addr, uint64_t size, bool write, bool instr, enum trace_time_mode tm,
 		  uint64_t targ)
 {
+	if (beyond_52(addr, size))
+		return out_of_range(c, "access", addr, size);
 	if (setup_single(c) < 0)
 		return -1;
-	if (addr + size < addr || addr + size > (1ull << 52))
-		return conv_fail(c, "address 0x%llx beyond the 52-bit IOVA space", (unsigned long long)addr);
 	bool first = true;
 	const uint64_t start = addr;
 	while (size) {
@@ -376,13 +386,14 @@ static int line_dramsim2(struct conv *c, char *p)
 /* ---- ftrace ---------------------------------------------------------------------------------- */
 /*
  * Split "  task-pid  [cpu] flags  123.456789: event: payload" (ftrace's trace file and
- * `trace-cmd report` both look like this). Returns false for lines that are not events.
+ * `trace-cmd report` both look like this). 1: an event; 0: not an event line (counted by the
+ * caller); -1: an event whose timestamp is unusable (error set).
  */
-static bool ftrace_split(char *p, uint64_t *ns, char **event, char **payload)
+static int ftrace_split(struct conv *c, char *p, uint64_t *ns, char **event, char **payload)
 {
 	char *br = strchr(p, ']');
 	if (!br)
-		return false;
+		return 0;
 	for (char *q = br + 1; *q;) {
 		q = skip_ws(q);
 		size_t n = 0;
@@ -393,24 +404,36 @@ static bool ftrace_split(char *p, uint64_t *ns, char **event, char **payload)
 		if (n >= 4 && q[n - 1] == ':' && dot && isdigit((unsigned char)q[0])) {
 			uint64_t sec, frac = 0;
 			size_t fl = (size_t)(q + n - 1 - (dot + 1));
-			if (!trace_parse_u64(q, (size_t)(dot - q), false, &sec) ||
-			    (fl && !trace_parse_u64(dot + 1, fl, false, &frac)) || fl > 9)
-				return false;
+			if (!trace_parse_u64(q, (size_t)(dot - q), false, &sec) || fl > 9 ||
+			    (fl && !trace_parse_u64(dot + 1, fl, false, &frac)) || sec > UINT64_MAX / 1000000000ull - 1)
+				return conv_fail(c, "bad ftrace timestamp \"%.*s\" (seconds.fraction, at most 9 digits "
+						    "after the point, below 2^64 ns)", (int)(n > 40 ? 40 : n), q);
 			for (size_t i = fl; i < 9; i++)
 				frac *= 10;
 			*ns = sec * 1000000000ull + frac;
 			char *e = skip_ws(q + n);
 			char *colon = strchr(e, ':');
 			if (!colon)
-				return false;
+				return 0;
 			*colon = '\0';
 			*event = e;
 			*payload = skip_ws(colon + 1);
-			return true;
+			return 1;
 		}
 		q += n;
 	}
-	return false;
+	return 0;
+}
+
+/* Comments and blank lines are nothing; other lines that are not events are counted, not silently lost. */
+static int ftrace_event(struct conv *c, char *p, uint64_t *ns, char **event, char **payload)
+{
+	if (p[0] == '#' || *skip_ws(p) == '\0')
+		return 0;
+	int rc = ftrace_split(c, p, ns, event, payload);
+	if (rc == 0 && !c->not_events++)
+		c->first_not_event = c->line;
+	return rc;
 }
 
 static uint64_t ftrace_cycles(struct conv *c, uint64_t ns)
@@ -420,7 +443,9 @@ static uint64_t ftrace_cycles(struct conv *c, uint64_t ns)
 		c->t0_ns = ns;
 	}
 	uint64_t d = ns >= c->t0_ns ? ns - c->t0_ns : 0;
-	return d * c->freq_mhz / 1000; /* the first event is cycle 0 */
+	/* the first event is cycle 0; 128-bit product: hours of capture at GHz clocks overflow 64 bits */
+	unsigned __int128 cyc = (unsigned __int128)d * c->freq_mhz / 1000;
+	return cyc > UINT64_MAX ? UINT64_MAX : (uint64_t)cyc;
 }
 
 /* Touch a freshly mapped buffer the way its device would: bursts of --size bytes, up to --max-touch. */
@@ -453,7 +478,11 @@ static int touch(struct conv *c, const char *dev, uint64_t iova, uint64_t len, b
 static int do_map(struct conv *c, const char *dev, const char *dom, uint64_t time, uint64_t iova, uint64_t pa,
 		  uint64_t size, bool read, bool write)
 {
+	if (beyond_52(iova, size))
+		return out_of_range(c, "map of IOVA", iova, size);
 	uint64_t start = iova & ~(PAGE - 1), end = (iova + size + PAGE - 1) & ~(PAGE - 1);
+	if (beyond_52(pa & ~(PAGE - 1), end - start))
+		return out_of_range(c, "map to physical", pa, size);
 	struct trace_record m = {.kind = TRACE_MAP};
 	set_time(c, &m, time);
 	m.u.map.dom = dom;
@@ -473,6 +502,8 @@ static int do_map(struct conv *c, const char *dev, const char *dom, uint64_t tim
 
 static int do_unmap(struct conv *c, const char *dom, uint64_t time, uint64_t iova, uint64_t size)
 {
+	if (beyond_52(iova, size))
+		return out_of_range(c, "unmap of IOVA", iova, size);
 	uint64_t start = iova & ~(PAGE - 1), end = (iova + size + PAGE - 1) & ~(PAGE - 1);
 	struct trace_record u = {.kind = TRACE_UNMAP};
 	set_time(c, &u, time);
@@ -493,8 +524,9 @@ static int line_ftrace_iommu(struct conv *c, char *p)
 {
 	uint64_t ns;
 	char *event, *payload;
-	if (p[0] == '#' || !ftrace_split(p, &ns, &event, &payload))
-		return 0; /* headers ("# tracer: nop", "cpus=2") and anything that is not an event */
+	int ev = ftrace_event(c, p, &ns, &event, &payload);
+	if (ev <= 0)
+		return ev;
 	bool map = strcmp(event, "map") == 0, unmap = strcmp(event, "unmap") == 0;
 	if (!map && !unmap) {
 		c->ignored++;
@@ -572,8 +604,9 @@ static int line_ftrace_dma(struct conv *c, char *p)
 {
 	uint64_t ns;
 	char *event, *payload;
-	if (p[0] == '#' || !ftrace_split(p, &ns, &event, &payload))
-		return 0;
+	int ev = ftrace_event(c, p, &ns, &event, &payload);
+	if (ev <= 0)
+		return ev;
 	if (strncmp(event, "dma_", 4) != 0 || strstr(event, "sync") || strstr(payload, "dma_addrs=") ||
 	    strstr(payload, "phys_addrs=")) {
 		c->ignored++; /* not a dma:* single-buffer event (scatterlists and syncs are not imported) */
@@ -637,6 +670,8 @@ static void convert_usage(FILE *out)
 		"      --pa ADDR           first physical page handed out for new mappings [0x80000000]\n"
 		"      --max-touch BYTES   ftrace imports: bytes of each mapped buffer the device accesses [64K]\n"
 		"      --limit N           stop after N input records (cut long captures) [no limit]\n"
+		"      --skip-out-of-range skip (and count) records beyond the 52-bit address space, such as\n"
+		"                          the vsyscall page 0xffffffffff600000, instead of stopping\n"
 		"  -h, --help              this help\n");
 }
 
@@ -648,6 +683,7 @@ int smmusim_cmd_convert(int argc, char **argv)
 		{"interval", required_argument, 0, 4},   {"freq-mhz", required_argument, 0, 5},
 		{"pa", required_argument, 0, 6},         {"max-touch", required_argument, 0, 7},
 		{"limit", required_argument, 0, 8},      {"help", no_argument, 0, 'h'},
+		{"skip-out-of-range", no_argument, 0, 9},
 		{0, 0, 0, 0}};
 	struct conv c = {.fmt = F_COUNT, .sid = 0, .size = 64, .interval = 1, .freq_mhz = 1000,
 			 .pa_base = 0x80000000, .max_touch = 65536, .limit = UINT64_MAX};
@@ -666,6 +702,7 @@ int smmusim_cmd_convert(int argc, char **argv)
 		case 6: ok = cli_u64("convert", "--pa", optarg, &c.pa_base); break;
 		case 7: ok = cli_u64("convert", "--max-touch", optarg, &c.max_touch); break;
 		case 8: ok = cli_u64("convert", "--limit", optarg, &c.limit); break;
+		case 9: c.skip_out_of_range = true; break;
 		case 'h': convert_usage(stdout); return SMMUSIM_EXIT_OK;
 		default: convert_usage(stderr); return SMMUSIM_EXIT_USAGE;
 		}
@@ -681,8 +718,15 @@ int smmusim_cmd_convert(int argc, char **argv)
 		if (strcmp(from, format_names[f]) == 0)
 			c.fmt = (enum format)f;
 	const char *bad = NULL;
-	if (c.fmt == F_COUNT)
-		bad = "unknown --from format (see --help)";
+	if (c.fmt == F_COUNT) {
+		char esc[80];
+		trace_escape(esc, sizeof(esc), from);
+		fprintf(stderr, "smmusim convert: unknown --from format \"%s\"; formats:", esc);
+		for (int f = 0; f < F_COUNT; f++)
+			fprintf(stderr, " %s", format_names[f]);
+		fprintf(stderr, "\n");
+		return SMMUSIM_EXIT_USAGE;
+	}
 	else if (strcmp(domain, "dma") && strcmp(domain, "identity"))
 		bad = "--domain must be dma or identity";
 	else if (!c.size || c.size > 4096 || (c.size & (c.size - 1)))
@@ -701,21 +745,26 @@ int smmusim_cmd_convert(int argc, char **argv)
 	c.in_path = argv[optind];
 	const char *out = argv[optind + 1];
 
-	gzFile in = strcmp(c.in_path, "-") == 0 ? gzdopen(0, "rb") : gzopen(c.in_path, "rb");
+	/* OUT replaces its file only on success, but OUT = IN would still read what it writes. */
+	struct stat sin, sout;
+	if (strcmp(c.in_path, "-") != 0 && strcmp(out, "-") != 0 && stat(c.in_path, &sin) == 0 &&
+	    stat(out, &sout) == 0 && sin.st_dev == sout.st_dev && sin.st_ino == sout.st_ino) {
+		fprintf(stderr, "smmusim convert: OUT is the same file as IN (%s)\n", c.in_path);
+		return SMMUSIM_EXIT_USAGE;
+	}
+	char err[512];
+	trace_lines *in = trace_lines_open(c.in_path, LINE_MAX_BYTES, err, sizeof(err));
 	if (!in) {
-		fprintf(stderr, "%s: cannot open: %s\n", c.in_path, strerror(errno));
+		fprintf(stderr, "%s\n", err);
 		return SMMUSIM_EXIT_INPUT;
 	}
-	gzbuffer(in, 256 * 1024);
-	char err[512];
 	c.w = trace_writer_open(out, err, sizeof(err));
 	c.chk = trace_checker_new();
 	if (!c.w || !c.chk) {
 		fprintf(stderr, "%s\n", c.w ? "smmusim convert: out of memory" : err);
-		gzclose(in);
+		trace_lines_close(in);
 		trace_checker_free(c.chk);
-		if (c.w)
-			trace_writer_close(c.w, err, sizeof(err));
+		trace_writer_discard(c.w);
 		return SMMUSIM_EXIT_INPUT;
 	}
 	char note[300];
@@ -725,52 +774,34 @@ int smmusim_cmd_convert(int argc, char **argv)
 
 	static int (*const parsers[F_COUNT])(struct conv *, char *) = {
 		line_ftrace_iommu, line_ftrace_dma, line_lackey, line_ramulator, line_dramsim2, line_dramsim2};
-	char *buf = malloc(LINE_MAX_BYTES);
 	int status = SMMUSIM_EXIT_OK;
 	struct cli_progress pr;
 	cli_progress_start(&pr);
-	while (buf && c.in_records < c.limit && gzgets(in, buf, LINE_MAX_BYTES)) {
-		c.line++;
-		size_t len = strlen(buf);
-		if (len && buf[len - 1] == '\n')
-			buf[--len] = '\0';
-		else if (len == LINE_MAX_BYTES - 1) {
-			conv_fail(&c, "line longer than %d bytes", LINE_MAX_BYTES - 2);
-			status = SMMUSIM_EXIT_INPUT;
-			break;
-		}
-		if (len && buf[len - 1] == '\r')
-			buf[--len] = '\0';
-		if (parsers[c.fmt](&c, buf) < 0) {
-			/* a cut-off last line fails to parse: the real cause is the damaged stream */
-			int zerr = Z_OK;
-			const char *zmsg = zlib_reason(in, c.in_path, &zerr);
-			if (zerr != Z_OK && zerr != Z_STREAM_END)
-				conv_fail(&c, "corrupt or truncated input: %s", zmsg);
+	char *line;
+	size_t len;
+	int rc = 0;
+	while (c.in_records < c.limit && (rc = trace_lines_next(in, &line, &len)) > 0) {
+		c.line = trace_lines_number(in);
+		if (parsers[c.fmt](&c, line) < 0) {
 			status = SMMUSIM_EXIT_INPUT;
 			break;
 		}
 		if (pr.on && c.line >= pr.next)
-			cli_progress_tick(&pr, c.line, (uint64_t)gzoffset(in));
+			cli_progress_tick(&pr, c.line, trace_lines_bytes_in(in));
 	}
 	cli_progress_end(&pr);
-	int zerr = Z_OK;
-	const char *zmsg = zlib_reason(in, c.in_path, &zerr);
-	if (status == SMMUSIM_EXIT_OK && zerr != Z_OK && zerr != Z_STREAM_END) {
-		c.line++;
-		conv_fail(&c, "corrupt or truncated input: %s", zmsg);
+	if (status == SMMUSIM_EXIT_OK && c.in_records < c.limit && rc < 0) {
+		snprintf(c.err, sizeof(c.err), "%s", trace_lines_error(in));
 		status = SMMUSIM_EXIT_INPUT;
 	}
 	if (status == SMMUSIM_EXIT_OK && !c.setup_done && !c.ndevs) {
-		c.line = 0;
-		conv_fail(&c, "no %s records found", format_names[c.fmt]);
+		snprintf(c.err, sizeof(c.err), "%s: no %s records found", c.in_path, format_names[c.fmt]);
 		status = SMMUSIM_EXIT_INPUT;
 	}
-	if (!buf)
-		snprintf(c.err, sizeof(c.err), "smmusim convert: out of memory"), status = SMMUSIM_EXIT_SIM;
-	free(buf);
-	gzclose(in);
-	if (trace_writer_close(c.w, err, sizeof(err)) < 0 && status == SMMUSIM_EXIT_OK) {
+	trace_lines_close(in);
+	if (status != SMMUSIM_EXIT_OK) {
+		trace_writer_discard(c.w); /* OUT keeps what it held: never a half-converted trace */
+	} else if (trace_writer_close(c.w, err, sizeof(err)) < 0) {
 		snprintf(c.err, sizeof(c.err), "%s", err);
 		status = SMMUSIM_EXIT_INPUT;
 	}
@@ -790,6 +821,12 @@ int smmusim_cmd_convert(int argc, char **argv)
 			fprintf(sum, "; %llu out-of-order times clamped", (unsigned long long)c.reordered);
 		if (c.split)
 			fprintf(sum, "; %llu accesses split at 4 KiB", (unsigned long long)c.split);
+		if (c.out_of_range)
+			fprintf(sum, "; skipped %llu records beyond 52 bits (first at line %llu)",
+				(unsigned long long)c.out_of_range, (unsigned long long)c.first_out_of_range);
+		if (c.not_events)
+			fprintf(sum, "; skipped %llu lines that are not ftrace events (first at line %llu)",
+				(unsigned long long)c.not_events, (unsigned long long)c.first_not_event);
 		fprintf(sum, "\n");
 	}
 	trace_checker_free(c.chk);

@@ -222,7 +222,7 @@ int smmusim_cmd_gen(int argc, char **argv)
 	g.aux_names = calloc(g.pasids ? g.pasids : 1, sizeof(*g.aux_names));
 	if (!g.aux_names) {
 		fprintf(stderr, "smmusim gen: out of memory\n");
-		trace_writer_close(g.w, err, sizeof(err));
+		trace_writer_discard(g.w);
 		return SMMUSIM_EXIT_SIM;
 	}
 
@@ -257,8 +257,13 @@ int smmusim_cmd_gen(int argc, char **argv)
 		}
 	}
 	free(g.aux_names);
-	if (trace_writer_close(g.w, err, sizeof(err)) < 0 || g.failed) {
-		fprintf(stderr, "%s\n", g.failed ? "smmusim gen: write failed" : err);
+	if (g.failed) {
+		trace_writer_discard(g.w);
+		fprintf(stderr, "smmusim gen: %s: write failed\n", out);
+		return SMMUSIM_EXIT_INPUT;
+	}
+	if (trace_writer_close(g.w, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
 		return SMMUSIM_EXIT_INPUT;
 	}
 	return SMMUSIM_EXIT_OK;

@@ -7,6 +7,8 @@
 #include "cli_common.h"
 #include "replay_engine.h"
 
+#include <smmusim/smmusim.h>
+
 static void replay_usage(FILE *out)
 {
 	fprintf(out,
@@ -17,12 +19,16 @@ static void replay_usage(FILE *out)
 		"  -j, --json FILE        write the statistics as JSON\n"
 		"      --csv FILE         write the statistics as CSV (one header line, one value line)\n"
 		"  -q, --quiet            no human summary on stdout\n"
-		"  -h, --help             this help\n\n"
-		"Driver policy keys passed to the driver: cd.layout (linear, 2lvl-4k, 2lvl-64k),\n"
-		"st.layout (linear, 2lvl). Every other key goes to the model (docs/configuration.md).\n\n"
-		"The whole trace is checked first (errors: \"FILE:LINE: reason\", exit 2), then control\n"
-		"records run through the driver and DMA records through the model. Trace cycle 0 is the\n"
-		"cycle the driver finished bringing the SMMU up. Exit 3 if the driver or model fails.\n");
+		"  -h, --help             this help\n\n");
+	/* the accepted values come from the configuration registry, so the help cannot drift */
+	fprintf(out,
+		"Driver policy keys passed to the driver: cd.layout (%s),\n"
+		"st.layout (%s). Every other key goes to the model (docs/configuration.md).\n\n",
+		smmusim_config_choices("cd.layout"), smmusim_config_choices("st.layout"));
+	fprintf(out,
+		"One pass: each record is checked (errors: \"FILE:LINE: reason\", exit 2, no results), then\n"
+		"control records run through the driver and DMA records through the model. Trace cycle 0\n"
+		"is the cycle the driver finished bringing the SMMU up. Exit 3 if the driver or model fails.\n");
 }
 
 int smmusim_cmd_replay(int argc, char **argv)
@@ -45,7 +51,9 @@ int smmusim_cmd_replay(int argc, char **argv)
 		case 'c': o.config = optarg; break;
 		case 's':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				fprintf(stderr, "smmusim replay: --set wants KEY=VALUE, got \"%s\"\n", optarg);
+				char esc[200];
+				trace_escape(esc, sizeof(esc), optarg);
+				fprintf(stderr, "smmusim replay: --set wants KEY=VALUE, got \"%s\"\n", esc);
 				status = SMMUSIM_EXIT_USAGE;
 			}
 			sets[o.nsets++] = optarg;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Replay: one pass checks the whole trace (so a bad line is reported before any simulation
- * starts), a second pass executes it. Control records run through the reference driver at their
- * time; DMA records go to the model with smmusim_dma_submit and complete asynchronously.
- * Trace cycle 0 is the cycle at which the driver finished bringing the SMMU up.
+ * Replay: one pass over the trace, each record checked and then executed, so a trace can come
+ * from a pipe ("-"). A bad line stops the run with "FILE:LINE: reason" and no results. Control
+ * records run through the reference driver at their time; DMA records go to the model with
+ * smmusim_dma_submit and complete asynchronously. Trace cycle 0 is the cycle at which the driver
+ * finished bringing the SMMU up.
  */
 #include "replay_engine.h"
 
@@ -21,6 +22,7 @@
 
 #define WINDOW 4096           /* outstanding DMA before the replay lets the simulation catch up */
 #define STALL_CYCLES 100000000ull /* no completion for this long: the model is stuck */
+#define REPLAY_MEM_SIZE "64T"     /* mem.size unless the user sets it: the largest the model allows */
 
 /* ---- Name -> driver object, keyed by the reader's interned name pointers --------------------- */
 struct objmap {
@@ -100,13 +102,14 @@ struct replay {
 	struct objmap masters, domains, attached; /* attached: device name -> its primary domain */
 	struct pasid_link *plinks;    /* attach-pasid links, for detach (few: scanned linearly) */
 	size_t nplinks, cap_plinks;
+	uint64_t mem_size, tbu_count; /* from the configuration */
 	uint64_t t0;                  /* simulated cycle of trace cycle 0 */
 	uint64_t last_at;             /* latest issue time submitted */
 	uint64_t submitted, completed, ok, aborts, razwi, faults;
 	bool pasid_warned;
 	struct smmu_mem_usage usage, peak; /* the driver's exact table bytes at the end, and their peaks */
 	double host_start;
-	char err[600];
+	char err[800];
 };
 
 static int rfail(struct replay *r, const struct trace_record *rec, int status, const char *fmt, ...)
@@ -230,6 +233,10 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	switch (rec->kind) {
 	case TRACE_DEVICE: {
 		struct smmu_master *m;
+		if (rec->u.device.port >= r->tbu_count)
+			return rfail(r, rec, SMMUSIM_EXIT_INPUT, "device %s uses port %u but tbu.count is %llu (--set tbu.count=%u)",
+				     rec->u.device.name, rec->u.device.port, (unsigned long long)r->tbu_count,
+				     rec->u.device.port + 1);
 		/* pasid-bits is the platform's "pasid-num-bits" property */
 		struct iommu_device_desc desc = {rec->u.device.sids, rec->u.device.nsids, rec->u.device.pasid_bits, NULL};
 		rc = iommu_probe_device_ex(r->smmu, &desc, &m);
@@ -335,6 +342,10 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	}
 	case TRACE_MAP: {
 		struct iommu_domain *d = obj_get(&r->domains, rec->u.map.dom);
+		if (rec->u.map.pa > r->mem_size || rec->u.map.size > r->mem_size - rec->u.map.pa)
+			return rfail(r, rec, SMMUSIM_EXIT_INPUT, "map of physical 0x%llx+0x%llx beyond mem.size (0x%llx)",
+				     (unsigned long long)rec->u.map.pa, (unsigned long long)rec->u.map.size,
+				     (unsigned long long)r->mem_size);
 		uint32_t p = rec->u.map.prot;
 		int prot = IOMMU_CACHE | (p & TRACE_PROT_READ ? IOMMU_READ : 0) | (p & TRACE_PROT_WRITE ? IOMMU_WRITE : 0) |
 			   (p & TRACE_PROT_EXEC ? 0 : IOMMU_NOEXEC) | (p & TRACE_PROT_PRIV ? IOMMU_PRIV : 0);
@@ -525,56 +536,44 @@ static void print_summary(struct replay *r, const struct results *res)
 }
 
 /* ---- Setup ----------------------------------------------------------------------------------- */
-static int build_config(struct replay *r, const trace_checker *chk)
+/*
+ * Defaults, then --config, then each --set. The trace is not read yet (one pass), so RAM the user
+ * did not size covers every physical address mem.size allows: it is one sparse mapping, and
+ * untouched pages cost nothing. A map beyond a user-chosen mem.size is an input error at its line.
+ */
+static int build_config(struct replay *r)
 {
 	char err[512];
 	r->cfg = smmusim_config_new();
 	if (!r->cfg)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "out of memory");
+	char dflt[32];
+	snprintf(dflt, sizeof(dflt), "%s", smmusim_config_get(r->cfg, "mem.size"));
 	if (r->o->config && smmusim_config_load(r->cfg, r->o->config, err, sizeof(err)) < 0) {
 		snprintf(r->err, sizeof(r->err), "%s", err); /* already "FILE:LINE: reason" or "FILE: reason" */
 		return SMMUSIM_EXIT_INPUT;
 	}
-	bool mem_size_set = r->o->config != NULL && smmusim_config_get(r->cfg, "mem.size") &&
-			    strcmp(smmusim_config_get(r->cfg, "mem.size"), "16G") != 0;
+	bool mem_size_set = strcmp(smmusim_config_get(r->cfg, "mem.size"), dflt) != 0;
 	for (size_t i = 0; i < r->o->nsets; i++) {
 		char kv[512];
 		snprintf(kv, sizeof(kv), "%s", r->o->sets[i]);
 		char *eq = strchr(kv, '=');
 		*eq = '\0';
 		if (smmusim_config_set(r->cfg, kv, eq + 1, err, sizeof(err)) < 0) {
-			snprintf(r->err, sizeof(r->err), "smmusim replay: --set %s: %s", r->o->sets[i], err);
+			char esc[200];
+			trace_escape(esc, sizeof(esc), r->o->sets[i]);
+			snprintf(r->err, sizeof(r->err), "smmusim replay: --set %s: %s", esc, err);
 			return SMMUSIM_EXIT_USAGE;
 		}
 		mem_size_set |= strcmp(kv, "mem.size") == 0;
 	}
-	/* Physical addresses the trace maps must exist: grow the (sparse) RAM unless the user chose it. */
-	uint64_t top = trace_checker_stats(chk)->max_pa_end;
-	uint64_t mem = 0;
-	trace_parse_u64(smmusim_config_get(r->cfg, "mem.size"), strlen(smmusim_config_get(r->cfg, "mem.size")), true, &mem);
-	if (top > mem) {
-		if (mem_size_set)
-			return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "the trace maps physical addresses up to 0x%llx, beyond mem.size",
-				     (unsigned long long)top);
-		uint64_t want = 1ull << 30;
-		while (want < top)
-			want <<= 1;
-		char v[32];
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)want);
-		if (smmusim_config_set(r->cfg, "mem.size", v, err, sizeof(err)) < 0)
-			return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "the trace maps physical addresses up to 0x%llx: %s",
-				     (unsigned long long)top, err);
-	}
-	uint64_t tbus = 0;
-	const char *tc = smmusim_config_get(r->cfg, "tbu.count");
-	trace_parse_u64(tc, strlen(tc), false, &tbus);
-	const char *name;
-	const uint32_t *sids;
-	uint32_t nsids, bits, port;
-	for (size_t i = 0; trace_checker_device(chk, i, &name, &sids, &nsids, &bits, &port); i++)
-		if (port >= tbus)
-			return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "device %s uses port %u but tbu.count is %llu (--set tbu.count=%u)",
-				     name, port, (unsigned long long)tbus, port + 1);
+	if (!mem_size_set && smmusim_config_set(r->cfg, "mem.size", REPLAY_MEM_SIZE, err, sizeof(err)) < 0)
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "mem.size=%s: %s", REPLAY_MEM_SIZE, err);
+	if (!trace_parse_u64(smmusim_config_get(r->cfg, "mem.size"), strlen(smmusim_config_get(r->cfg, "mem.size")),
+			     true, &r->mem_size) ||
+	    !trace_parse_u64(smmusim_config_get(r->cfg, "tbu.count"), strlen(smmusim_config_get(r->cfg, "tbu.count")),
+			     true, &r->tbu_count))
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "internal: mem.size or tbu.count unreadable");
 	return 0;
 }
 
@@ -614,30 +613,16 @@ static int bring_up(struct replay *r)
 int replay_run(const struct replay_options *o)
 {
 	struct replay r = {.o = o};
-	int status;
 	r.host_start = cli_seconds();
-	/* Pass 1: the whole trace is checked before anything runs. */
-	trace_checker *pre = trace_checker_new();
-	if (!pre) {
-		fprintf(stderr, "smmusim replay: out of memory\n");
-		return SMMUSIM_EXIT_SIM;
-	}
-	status = cli_walk_trace(o->trace, pre, true, NULL, NULL);
-	if (status != SMMUSIM_EXIT_OK) {
-		trace_checker_free(pre);
-		return status;
-	}
-	status = build_config(&r, pre);
-	trace_checker_free(pre);
+	int status = build_config(&r);
 	r.chk = trace_checker_new();
 	if (!status && !r.chk)
 		status = rfail(&r, NULL, SMMUSIM_EXIT_SIM, "out of memory");
 	if (!status)
 		status = bring_up(&r);
-	/* Pass 2: execute. */
-	if (!status) {
+	/* One pass: each record is checked, then executed (cli_walk_trace prints a bad line's error). */
+	if (!status)
 		status = cli_walk_trace(o->trace, r.chk, true, each_record, &r);
-	}
 	if (!status) {
 		status = drain_to(&r, 0); /* let every DMA finish */
 		collect(&r);

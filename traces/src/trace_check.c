@@ -277,9 +277,24 @@ static size_t map_lower_bound(const struct domain *dm, uint64_t iova)
 	return lo;
 }
 
+/* The reader's rule, applied to records built in memory (importers) too. */
+static int range_ok(const struct trace_record *rec, char *err, size_t errlen)
+{
+	uint64_t iova = rec->u.map.iova, pa = rec->u.map.pa, size = rec->u.map.size;
+	if (iova + size < iova || iova + size > TRACE_ADDR_LIMIT)
+		return err_out(err, errlen, "%s of 0x%llx+0x%llx: beyond the 52-bit IOVA space", trace_kind_name(rec->kind),
+			       (unsigned long long)iova, (unsigned long long)size);
+	if (rec->kind == TRACE_MAP && (pa + size < pa || pa + size > TRACE_ADDR_LIMIT))
+		return err_out(err, errlen, "map to physical 0x%llx+0x%llx: beyond 52 bits", (unsigned long long)pa,
+			       (unsigned long long)size);
+	return 0;
+}
+
 static int do_map(trace_checker *c, struct domain *dm, const struct trace_record *rec, char *err, size_t errlen)
 {
 	uint64_t start = rec->u.map.iova, end = start + rec->u.map.size;
+	if (range_ok(rec, err, errlen) < 0)
+		return -1;
 	if (dm->type != TRACE_DOM_DMA)
 		return err_out(err, errlen, "map on %s domain \"%s\" (only dma domains have page tables)",
 			       trace_domain_type_name(dm->type), dm->name);
@@ -303,6 +318,8 @@ static int do_map(trace_checker *c, struct domain *dm, const struct trace_record
 
 static int do_unmap(trace_checker *c, struct domain *dm, const struct trace_record *rec, char *err, size_t errlen)
 {
+	if (range_ok(rec, err, errlen) < 0)
+		return -1;
 	uint64_t start = rec->u.map.iova, end = start + rec->u.map.size;
 	size_t i = map_lower_bound(dm, start), j = i;
 	uint64_t covered = start;

@@ -3,10 +3,12 @@
 #include "smmusim/trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -104,20 +106,207 @@ static void names_free(struct name_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* ---- Reader ---------------------------------------------------------------------------------- */
-struct trace_reader {
+/* ---- Messages ------------------------------------------------------------------------------- */
+size_t trace_escape(char *dst, size_t dstlen, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	if (!dstlen)
+		return 0;
+	for (; *src && o + 1 < dstlen; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c >= 0x20 && c < 0x7f) {
+			dst[o++] = (char)c;
+		} else if (o + 4 < dstlen) {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		} else {
+			break;
+		}
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+/* ---- Lines: one reader of text lines for traces and importers -------------------------------- */
+/*
+ * Lines come out of large gzread chunks (zlib reads plain files transparently). Damage found in a
+ * chunk (zlib's verdict on a truncated or corrupt stream, a NUL byte) is held back until every
+ * whole line before it has been delivered, so the error names the line where the damage is.
+ */
+struct trace_lines {
 	gzFile gz;
 	char *path;
-	char *buf;          /* IO_CHUNK + MAX_LINE bytes */
-	size_t start, end;  /* unparsed bytes are buf[start, end) */
+	char *buf;            /* IO_CHUNK + max_line + 1 bytes */
+	size_t start, end;    /* undelivered bytes are buf[start, end) */
+	size_t max_line;
 	bool eof;
+	uint64_t line;        /* number of the last line delivered (or of the error) */
+	char pending[300];    /* damage past buf[end]: reported when the lines before it are used up */
+	char err[512];
+};
+
+static int lines_fail(trace_lines *l, const char *msg)
+{
+	char esc[400];
+	trace_escape(esc, sizeof(esc), msg);
+	snprintf(l->err, sizeof(l->err), "%s:%llu: %s", l->path, (unsigned long long)l->line, esc);
+	return -1;
+}
+
+static bool lines_init(trace_lines *l, const char *path, size_t max_line, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->max_line = max_line;
+	l->path = strdup(path);
+	l->buf = malloc(IO_CHUNK + max_line + 1);
+	errno = 0;
+	if (strcmp(path, "-") == 0) {
+		int fd = dup(0);
+		l->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+	} else {
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: cannot read: is a directory", path);
+			return false;
+		}
+		l->gz = gzopen(path, "rb");
+	}
+	if (!l->path || !l->buf || !l->gz) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+		return false;
+	}
+	gzbuffer(l->gz, 256 * 1024);
+	return true;
+}
+
+static void lines_end(trace_lines *l)
+{
+	if (l->gz)
+		gzclose(l->gz);
+	free(l->buf);
+	free(l->path);
+}
+
+/* Refill the buffer. 0 ok (maybe eof, maybe damage pending), -1 error. */
+static int lines_refill(trace_lines *l)
+{
+	size_t left = l->end - l->start;
+	if (left > l->max_line) {
+		l->line++;
+		char msg[80];
+		snprintf(msg, sizeof(msg), "line longer than %zu bytes (is this a text file?)", l->max_line);
+		return lines_fail(l, msg);
+	}
+	memmove(l->buf, l->buf + l->start, left);
+	l->start = 0;
+	l->end = left;
+	errno = 0;
+	int n = gzread(l->gz, l->buf + left, IO_CHUNK);
+	int zerr = Z_OK;
+	const char *zmsg = gzerror(l->gz, &zerr);
+	if (n > 0) {
+		/* A NUL is no text: everything from it on is damage. */
+		char *nul = memchr(l->buf + left, '\0', (size_t)n);
+		if (nul) {
+			n = (int)(nul - (l->buf + left));
+			snprintf(l->pending, sizeof(l->pending), "NUL byte in the input (binary data, not text)");
+			l->eof = true;
+		}
+		l->end += (size_t)n;
+	}
+	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+		size_t plen = strlen(l->path); /* zlib prefixes its message with the path: say it once */
+		if (zmsg && strncmp(zmsg, l->path, plen) == 0 && zmsg[plen] == ':' && zmsg[plen + 1] == ' ')
+			zmsg += plen + 2;
+		if (!l->pending[0])
+			snprintf(l->pending, sizeof(l->pending), "corrupt or truncated input: %s",
+				 zerr == Z_ERRNO ? strerror(errno) : zmsg ? zmsg : "zlib error");
+		l->eof = true;
+	}
+	if (n == 0)
+		l->eof = true;
+	return 0;
+}
+
+/* 1: the next line in *line (NUL-terminated, no "\n" or "\r\n"), *len bytes; 0: end; -1: error. */
+static inline int lines_next(trace_lines *l, char **line, size_t *len)
+{
+	for (;;) {
+		char *p = l->buf + l->start;
+		size_t avail = l->end - l->start;
+		char *nl = avail ? memchr(p, '\n', avail) : NULL;
+		size_t n;
+		if (nl) {
+			n = (size_t)(nl - p);
+			l->start += n + 1;
+			if (n > l->max_line) {
+				l->line++;
+				char msg[80];
+				snprintf(msg, sizeof(msg), "line longer than %zu bytes (is this a text file?)", l->max_line);
+				return lines_fail(l, msg);
+			}
+		} else if (!l->eof) {
+			if (lines_refill(l) < 0)
+				return -1;
+			continue;
+		} else if (l->pending[0]) {
+			l->line++; /* the line the damage cuts: its start (if any) is not trusted */
+			return lines_fail(l, l->pending);
+		} else if (avail) {
+			n = avail; /* last line without a newline */
+			l->start = l->end;
+		} else {
+			return 0;
+		}
+		l->line++;
+		if (n && p[n - 1] == '\r')
+			n--;
+		p[n] = '\0';
+		*line = p;
+		*len = n;
+		return 1;
+	}
+}
+
+trace_lines *trace_lines_open(const char *path, size_t max_line, char *err, size_t errlen)
+{
+	trace_lines *l = malloc(sizeof(*l));
+	if (!l) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (!lines_init(l, path, max_line, err, errlen)) {
+		lines_end(l);
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+int trace_lines_next(trace_lines *l, char **line, size_t *len) { return lines_next(l, line, len); }
+const char *trace_lines_error(const trace_lines *l) { return l->err; }
+uint64_t trace_lines_number(const trace_lines *l) { return l->line; }
+uint64_t trace_lines_bytes_in(const trace_lines *l) { return (uint64_t)gzoffset(l->gz); }
+
+void trace_lines_close(trace_lines *l)
+{
+	if (!l)
+		return;
+	lines_end(l);
+	free(l);
+}
+
+/* ---- Reader ---------------------------------------------------------------------------------- */
+struct trace_reader {
+	trace_lines in;
 	bool seen_version;
-	uint64_t line;
 	uint64_t prev_time;
 	struct name_table names;
 	const char *last_name; /* DMA records mostly repeat the previous device: skip the hash then */
 	size_t last_len;
-	char err[512];
 };
 
 static int fail(trace_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -128,8 +317,7 @@ static int fail(trace_reader *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(r->err, sizeof(r->err), "%s:%llu: %s", r->path, (unsigned long long)r->line, msg);
-	return -1;
+	return lines_fail(&r->in, msg);
 }
 
 trace_reader *trace_reader_open(const char *path, char *err, size_t errlen)
@@ -139,20 +327,10 @@ trace_reader *trace_reader_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	r->path = strdup(path);
-	r->buf = malloc(IO_CHUNK + MAX_LINE);
-	if (strcmp(path, "-") == 0) {
-		int fd = dup(0);
-		r->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-	} else {
-		r->gz = gzopen(path, "rb");
-	}
-	if (!r->path || !r->buf || !r->gz) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+	if (!lines_init(&r->in, path, MAX_LINE, err, errlen)) {
 		trace_reader_close(r);
 		return NULL;
 	}
-	gzbuffer(r->gz, 256 * 1024);
 	return r;
 }
 
@@ -160,79 +338,32 @@ void trace_reader_close(trace_reader *r)
 {
 	if (!r)
 		return;
-	if (r->gz)
-		gzclose(r->gz);
+	lines_end(&r->in);
 	names_free(&r->names);
-	free(r->buf);
-	free(r->path);
 	free(r);
 }
 
-const char *trace_reader_error(const trace_reader *r) { return r->err; }
-uint64_t trace_reader_line(const trace_reader *r) { return r->line; }
-uint64_t trace_reader_bytes_in(const trace_reader *r) { return (uint64_t)gzoffset(r->gz); }
-
-/* Refill the buffer. 0 ok (maybe eof), -1 error (zlib reports corrupt or truncated data). */
-static int refill(trace_reader *r)
-{
-	size_t left = r->end - r->start;
-	if (left > MAX_LINE) {
-		r->line++;
-		return fail(r, "line longer than %u bytes (is this a trace?)", MAX_LINE);
-	}
-	memmove(r->buf, r->buf + r->start, left);
-	r->start = 0;
-	r->end = left;
-	int n = gzread(r->gz, r->buf + left, IO_CHUNK);
-	int zerr = Z_OK;
-	const char *zmsg = gzerror(r->gz, &zerr);
-	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
-		r->line++;
-		size_t plen = strlen(r->path); /* zlib prefixes its message with the path: say it once */
-		if (zmsg && strncmp(zmsg, r->path, plen) == 0 && zmsg[plen] == ':' && zmsg[plen + 1] == ' ')
-			zmsg += plen + 2;
-		return fail(r, "corrupt or truncated input: %s", zerr == Z_ERRNO ? strerror(errno) : zmsg);
-	}
-	if (n == 0)
-		r->eof = true;
-	r->end += (size_t)n;
-	return 0;
-}
+const char *trace_reader_error(const trace_reader *r) { return r->in.err; }
+uint64_t trace_reader_line(const trace_reader *r) { return r->in.line; }
+uint64_t trace_reader_bytes_in(const trace_reader *r) { return (uint64_t)gzoffset(r->in.gz); }
 
 int trace_reader_next(trace_reader *r, struct trace_record *rec)
 {
 	for (;;) {
-		char *p = r->buf + r->start;
-		size_t avail = r->end - r->start;
-		char *nl = avail ? memchr(p, '\n', avail) : NULL;
+		char *p;
 		size_t len;
-		if (nl) {
-			len = (size_t)(nl - p);
-			r->start += len + 1;
-			if (len > MAX_LINE) {
-				r->line++;
-				return fail(r, "line longer than %u bytes (is this a trace?)", MAX_LINE);
-			}
-		} else if (!r->eof) {
-			if (refill(r) < 0)
-				return -1;
-			continue;
-		} else if (avail) {
-			len = avail; /* last line without a newline */
-			r->start = r->end;
-		} else {
+		int rc = lines_next(&r->in, &p, &len);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
 			if (!r->seen_version) {
-				r->line++;
+				r->in.line++;
 				return fail(r, "empty trace: the first line must be \"%s %d\"", VERSION_LINE,
 					    TRACE_VERSION);
 			}
 			return 0;
 		}
-		r->line++;
-		if (len && p[len - 1] == '\r')
-			len--;
-		p[len] = '\0';
-		int rc = trace_parse_line(r, p, len, rec);
+		rc = trace_parse_line(r, p, len, rec);
 		if (rc != 0)
 			return rc; /* 1: a record; -1: error */
 	}
@@ -303,6 +434,7 @@ bool trace_parse_u64(const char *s, size_t len, bool allow_suffix, uint64_t *out
 		case 'k': shift = 10; break;
 		case 'm': shift = 20; break;
 		case 'g': shift = 30; break;
+		case 't': shift = 40; break;
 		default: return false;
 		}
 		if (v >> (64 - shift))
@@ -602,7 +734,7 @@ static int parse_control(trace_reader *r, char *kw, size_t kwlen, char *p, struc
 			return -1;
 		if (rec->u.map.size == 0)
 			return fail(r, "%s: size 0", kwbuf);
-		if (rec->u.map.iova + rec->u.map.size < rec->u.map.iova || rec->u.map.iova + rec->u.map.size > (1ull << 52))
+		if (rec->u.map.iova + rec->u.map.size < rec->u.map.iova || rec->u.map.iova + rec->u.map.size > TRACE_ADDR_LIMIT)
 			return fail(r, "%s: range beyond 52-bit IOVA space", kwbuf);
 	} else {
 		return fail(r, "unknown record \"%.*s\"", (int)(kwlen > 40 ? 40 : kwlen), kw);
@@ -635,7 +767,7 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 		r->seen_version = true;
 		return 0;
 	}
-	rec->line = r->line;
+	rec->line = r->in.line;
 	rec->time_mode = TRACE_TIME_ASAP;
 	rec->time_arg = 0;
 	char *t;
@@ -686,6 +818,7 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 struct trace_writer {
 	gzFile gz;
 	char *path;
+	char *tmp;  /* the file being written, renamed to path on success; NULL for stdout */
 	char buf[1 << 16];
 	size_t used;
 	bool failed;
@@ -707,6 +840,33 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/*
+ * A regular file is written as a hidden temporary next to PATH (same directory, so rename is
+ * atomic) and renamed over PATH only by a successful close: a failed run never leaves a half trace
+ * behind, nor destroys what PATH held.
+ */
+static char *temp_beside(const char *path, int *fd)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return NULL;
+	snprintf(tmp, n, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+	*fd = mkstemp(tmp);
+	if (*fd < 0) {
+		int e = errno;
+		free(tmp);
+		errno = e;
+		return NULL;
+	}
+	mode_t mask = umask(0); /* mkstemp makes 0600: give the file the mode a plain create would */
+	umask(mask);
+	fchmod(*fd, 0666 & ~mask);
+	return tmp;
+}
+
 trace_writer *trace_writer_open(const char *path, char *err, size_t errlen)
 {
 	trace_writer *w = calloc(1, sizeof(*w));
@@ -716,17 +876,26 @@ trace_writer *trace_writer_open(const char *path, char *err, size_t errlen)
 	}
 	/* "T" makes zlib write plain text: one code path for both. */
 	const char *mode = ends_with(path, ".gz") ? "wb6" : "wbT";
-	if (strcmp(path, "-") == 0) {
-		int fd = dup(1);
-		w->gz = fd >= 0 ? gzdopen(fd, mode) : NULL;
-	} else {
-		w->gz = gzopen(path, mode);
-	}
+	int fd = -1;
+	errno = 0;
+	struct stat st;
+	if (strcmp(path, "-") == 0)
+		fd = dup(1);
+	else if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		fd = open(path, O_WRONLY | O_TRUNC); /* a device, FIFO or link is written in place, never replaced */
+	else
+		w->tmp = temp_beside(path, &fd);
+	w->gz = fd >= 0 ? gzdopen(fd, mode) : NULL;
 	w->path = strdup(path);
 	if (!w->gz || !w->path) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, errno ? strerror(errno) : "out of memory");
 		if (w->gz)
 			gzclose(w->gz);
+		else if (fd >= 0)
+			close(fd);
+		if (w->tmp)
+			unlink(w->tmp);
+		free(w->tmp);
 		free(w->path);
 		free(w);
 		return NULL;
@@ -948,17 +1117,31 @@ int trace_writer_write(trace_writer *w, const struct trace_record *rec)
 	return 0;
 }
 
-int trace_writer_close(trace_writer *w, char *err, size_t errlen)
+static int writer_end(trace_writer *w, bool keep, char *err, size_t errlen)
 {
 	if (!w)
 		return 0;
-	int rc = flush_buf(w);
+	int rc = keep ? flush_buf(w) : -1;
+	errno = 0;
 	int zrc = gzclose(w->gz);
-	if (rc < 0 || zrc != Z_OK) {
+	if (keep && (rc < 0 || zrc != Z_OK)) {
 		snprintf(err, errlen, "%s: write failed: %s", w->path, errno ? strerror(errno) : "zlib error");
 		rc = -1;
 	}
+	if (w->tmp) {
+		if (rc == 0 && rename(w->tmp, w->path) != 0) {
+			snprintf(err, errlen, "%s: cannot replace: %s", w->path, strerror(errno));
+			rc = -1;
+		}
+		if (rc != 0)
+			unlink(w->tmp);
+	}
+	free(w->tmp);
 	free(w->path);
 	free(w);
-	return rc;
+	return keep ? rc : 0;
 }
+
+int trace_writer_close(trace_writer *w, char *err, size_t errlen) { return writer_end(w, true, err, errlen); }
+
+void trace_writer_discard(trace_writer *w) { writer_end(w, false, NULL, 0); }

@@ -37,6 +37,8 @@ const char *smmusim_config_get(const smmusim_config *cfg, const char *key);
 /* Enumerate every parameter in a stable order (for reports). */
 size_t smmusim_config_count(const smmusim_config *cfg);
 const char *smmusim_config_key(const smmusim_config *cfg, size_t index);
+/* The accepted values of an enumerated key as "a|b|c", or NULL (unknown or not an enumeration). */
+const char *smmusim_config_choices(const char *key);
 
 /* ---- The platform ----------------------------------------------------------------------------- */
 typedef struct smmusim smmusim;

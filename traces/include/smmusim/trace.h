@@ -21,6 +21,7 @@ extern "C" {
 #define TRACE_VERSION 1
 #define TRACE_MAX_SIDS 8        /* StreamIDs per device */
 #define TRACE_PAGE_SIZE 4096u   /* map/unmap granule; DMA must not cross it */
+#define TRACE_ADDR_LIMIT (1ull << 52) /* map/unmap IOVA and PA ranges end at or below this (52 bits) */
 
 enum trace_kind {
 	TRACE_DEVICE,       /* device NAME sid=A[,B...] [pasid-bits=N] [port=P] */
@@ -111,6 +112,26 @@ struct trace_record {
 const char *trace_kind_name(enum trace_kind kind);           /* "device", "r"/"w" are "dma" */
 const char *trace_domain_type_name(enum trace_domain_type t);
 
+/* ---- Lines: the text-line reader under the trace reader, for importers too -------------------- */
+typedef struct trace_lines trace_lines;
+
+/* Open PATH ("-" is stdin), plain or gzip; lines longer than max_line bytes are errors. */
+trace_lines *trace_lines_open(const char *path, size_t max_line, char *err, size_t errlen);
+/*
+ * 1: the next line in *line (NUL-terminated, without its "\n" or "\r\n"; valid until the next
+ * call), *len bytes; 0: clean end; -1: error, see trace_lines_error ("FILE:LINE: reason"). Damage
+ * (a truncated or corrupt gzip stream, a NUL byte) is reported at the line it cuts, after every
+ * whole line before it.
+ */
+int trace_lines_next(trace_lines *l, char **line, size_t *len);
+const char *trace_lines_error(const trace_lines *l);
+uint64_t trace_lines_number(const trace_lines *l);   /* number of the last line read */
+uint64_t trace_lines_bytes_in(const trace_lines *l); /* compressed bytes consumed (progress) */
+void trace_lines_close(trace_lines *l);
+
+/* Copy src to dst with control and non-ASCII bytes as \xNN, so messages never echo raw bytes. */
+size_t trace_escape(char *dst, size_t dstlen, const char *src);
+
 /* ---- Reader ---------------------------------------------------------------------------------- */
 typedef struct trace_reader trace_reader;
 
@@ -129,12 +150,18 @@ int trace_parse_line(trace_reader *r, char *line, size_t len, struct trace_recor
 /* ---- Writer ---------------------------------------------------------------------------------- */
 typedef struct trace_writer trace_writer;
 
-/* Create PATH ("-" is stdout); gzip when it ends in ".gz". Writes the version line. */
+/*
+ * Create PATH ("-" is stdout); gzip when it ends in ".gz". Writes the version line. A file is
+ * written under a temporary name in PATH's directory and appears as PATH only when
+ * trace_writer_close succeeds.
+ */
 trace_writer *trace_writer_open(const char *path, char *err, size_t errlen);
 int trace_writer_comment(trace_writer *w, const char *text); /* "# text" lines */
 int trace_writer_write(trace_writer *w, const struct trace_record *rec); /* 0 or -1 */
-/* Flush and close; 0, or -1 with the reason in err (e.g. disk full). */
+/* Flush and close; 0, or -1 with the reason in err (e.g. disk full; PATH is then left as it was). */
 int trace_writer_close(trace_writer *w, char *err, size_t errlen);
+/* Close and throw the output away (PATH is left as it was; stdout keeps what was written). */
+void trace_writer_discard(trace_writer *w);
 /* Format rec as one line (no newline) into buf; returns the length, or 0 if it does not fit. */
 size_t trace_format_record(const struct trace_record *rec, char *buf, size_t buflen);
 
