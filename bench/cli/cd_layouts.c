@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "smmusim/number.h"
 
 #define MAX_PASID ((1u << 20) - 1)   /* SSID 0 is the RID's: 2^20 - 1 usable PASIDs */
 #define DOMAIN_POOL 256u
@@ -496,12 +497,8 @@ static void usage(FILE *out)
 
 static bool parse_u(const char *s, uint64_t max, uint64_t *v)
 {
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (errno || *end || x > max)
+	uint64_t x;
+	if (!s || !smmusim_parse_u64(s, strlen(s), SMMUSIM_NUM_SUFFIX, &x) || x > max)
 		return false;
 	*v = x;
 	return true;

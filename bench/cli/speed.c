@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "smmusim/number.h"
 
 #define HIT_TARGET 5e6
 #define MISS_TARGET 1e6
@@ -190,7 +191,6 @@ int bench_speed(int argc, char **argv)
 	const char *sets[32];
 	size_t nsets = 0;
 	int c;
-	char *end;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":r:s:j:h", lo, NULL)) != -1) {
@@ -222,10 +222,10 @@ int bench_speed(int argc, char **argv)
 		default: return bad("unknown option", argv[optind - 1]);
 		}
 		if (dst) {
-			errno = 0;
-			*dst = strtoull(optarg, &end, 0);
-			if (errno || *end || optarg[0] == '-' || *dst == 0 || *dst > (1ull << 34))
+			uint64_t v;
+			if (!smmusim_parse_u64(optarg, strlen(optarg), SMMUSIM_NUM_SUFFIX, &v) || v == 0 || v > (1ull << 34))
 				return bad("expected a number from 1 to 2^34 for this option, got", optarg);
+			*dst = v;
 		}
 	}
 	if (optind < argc)

@@ -1,5 +1,6 @@
 // The configuration registry: one table lists every parameter (key, type, default, one-line doc).
 // docs/configuration.md mirrors it; smmusim_config_* and the INI loader work only through it.
+#include <smmusim/number.h>
 #include <smmusim/params.hpp>
 #include <smmusim/smmusim.h>
 
@@ -201,30 +202,10 @@ void set_err(char *err, size_t errlen, const std::string &msg)
 		std::snprintf(err, errlen, "%s", printable(msg).c_str());
 }
 
-// Numbers: decimal or 0x..; optional K/M/G/T suffix (powers of 1024).
+// Numbers: the one syntax of every smmusim input (smmusim/number.h), suffixes allowed.
 bool parse_u64(const char *s, uint64_t &out)
 {
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	char *end = nullptr;
-	unsigned long long v = std::strtoull(s, &end, 0);
-	if (errno || end == s)
-		return false;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
-	}
-	if (*end)
-		return false;
-	if (shift && (v >> (64 - shift)))
-		return false;
-	out = (uint64_t)v << shift;
-	return true;
+	return s && smmusim_parse_u64(s, std::strlen(s), SMMUSIM_NUM_SUFFIX, &out);
 }
 
 bool parse_bool(const char *s, bool &out)

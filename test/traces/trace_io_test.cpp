@@ -2,6 +2,7 @@
 #include <regex>
 
 #include "helpers.h"
+#include "smmusim/number.h"
 
 namespace {
 
@@ -205,18 +206,46 @@ TEST(TraceIoErrors, LineTooLong)
 	EXPECT_NE(res.error.find("longer than"), std::string::npos) << res.error;
 }
 
-TEST(TraceIo, ParseNumbers)
+// The one number syntax (smmusim/number.h) that configuration, options and traces share.
+bool num(const std::string &s, unsigned flags, uint64_t *v) { return smmusim_parse_u64(s.data(), s.size(), flags, v); }
+
+TEST(Number, OneSyntax)
 {
-	uint64_t v;
-	EXPECT_TRUE(trace_parse_u64("0x1F", 4, false, &v));
+	uint64_t v = 0;
+	EXPECT_TRUE(num("0x1F", 0, &v));
 	EXPECT_EQ(v, 0x1fu);
-	EXPECT_TRUE(trace_parse_u64("2M", 2, true, &v));
+	EXPECT_TRUE(num("010", 0, &v));
+	EXPECT_EQ(v, 10u) << "no octal";
+	EXPECT_TRUE(num("2M", SMMUSIM_NUM_SUFFIX, &v));
 	EXPECT_EQ(v, 2u << 20);
-	EXPECT_FALSE(trace_parse_u64("2M", 2, false, &v));
-	EXPECT_TRUE(trace_parse_u64("18446744073709551615", 20, false, &v));
-	EXPECT_FALSE(trace_parse_u64("18446744073709551616", 20, false, &v));
-	EXPECT_FALSE(trace_parse_u64("0x", 2, false, &v));
-	EXPECT_FALSE(trace_parse_u64("", 0, false, &v));
+	EXPECT_TRUE(num("1T", SMMUSIM_NUM_SUFFIX, &v));
+	EXPECT_EQ(v, 1ull << 40);
+	EXPECT_TRUE(num("3k", SMMUSIM_NUM_SUFFIX, &v));
+	EXPECT_EQ(v, 3u << 10);
+	EXPECT_TRUE(num("0x10G", SMMUSIM_NUM_SUFFIX, &v));
+	EXPECT_EQ(v, 16ull << 30);
+	EXPECT_TRUE(num("16777215T", SMMUSIM_NUM_SUFFIX, &v));
+	EXPECT_EQ(v, 16777215ull << 40);
+	EXPECT_FALSE(num("16777216T", SMMUSIM_NUM_SUFFIX, &v)) << "2^64 overflows";
+	EXPECT_FALSE(num("2M", 0, &v));
+	EXPECT_FALSE(num("2P", SMMUSIM_NUM_SUFFIX, &v));
+	EXPECT_FALSE(num("2MM", SMMUSIM_NUM_SUFFIX, &v));
+	EXPECT_TRUE(num("18446744073709551615", 0, &v));
+	EXPECT_EQ(v, UINT64_MAX);
+	EXPECT_FALSE(num("18446744073709551616", 0, &v));
+	EXPECT_TRUE(num("0xffffffffffffffff", 0, &v));
+	EXPECT_FALSE(num("0x10000000000000000", 0, &v));
+	EXPECT_TRUE(num("0x00000000000000001", 0, &v)) << "leading zeros are not overflow";
+	EXPECT_EQ(v, 1u);
+	for (const char *bad : {"", "0x", "x10", "-1", "+1", " 1", "1 ", "1.5", "ten", "0b101"})
+		EXPECT_FALSE(num(bad, SMMUSIM_NUM_SUFFIX, &v)) << bad;
+	// bare hex for formats that print it (lackey, ftrace payloads)
+	EXPECT_TRUE(num("0401ab70", SMMUSIM_NUM_HEX, &v));
+	EXPECT_EQ(v, 0x401ab70u);
+	EXPECT_TRUE(num("0xFfff", SMMUSIM_NUM_HEX, &v));
+	EXPECT_EQ(v, 0xffffu);
+	EXPECT_FALSE(num("ffffffffff6000000", SMMUSIM_NUM_HEX, &v));
+	EXPECT_FALSE(num("ab", 0, &v));
 }
 
 } // namespace

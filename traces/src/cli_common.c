@@ -8,7 +8,7 @@
 
 bool cli_u64(const char *cmd, const char *opt, const char *arg, uint64_t *out)
 {
-	if (!arg || !trace_parse_u64(arg, strlen(arg), true, out)) {
+	if (!arg || !smmusim_parse_u64(arg, strlen(arg), SMMUSIM_NUM_SUFFIX, out)) {
 		char esc[200];
 		trace_escape(esc, sizeof(esc), arg ? arg : "");
 		fprintf(stderr, "smmusim %s: bad value for %s: \"%s\" (a number, 0x.. hex, K/M/G/T suffix)\n", cmd, opt,

@@ -8,9 +8,10 @@
 #include <stdio.h>
 
 #include "smmusim/cli.h"
+#include "smmusim/number.h"
 #include "smmusim/trace.h"
 
-/* Parse a number option (decimal, 0x hex, K/M/G suffixes); prints "CMD: bad value" on failure. */
+/* Parse a number option (smmusim/number.h, suffixes allowed); prints "CMD: bad value" on failure. */
 bool cli_u64(const char *cmd, const char *opt, const char *arg, uint64_t *out);
 
 /* Progress on stderr, only when stderr is a terminal (never in pipes, logs or CI). */

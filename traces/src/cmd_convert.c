@@ -247,25 +247,8 @@ static char *skip_ws(char *p)
 	return p;
 }
 
-static bool parse_hex(const char *s, size_t len, uint64_t *out)
-{
-	if (len > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
-		s += 2;
-		len -= 2;
-	}
-	if (!len || len > 16)
-		return false;
-	uint64_t v = 0;
-	for (size_t i = 0; i < len; i++) {
-		int d = isdigit((unsigned char)s[i]) ? s[i] - '0'
-			: (s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f' ? (s[i] | 0x20) - 'a' + 10 : -1;
-		if (d < 0)
-			return false;
-		v = v << 4 | (uint64_t)d;
-	}
-	*out = v;
-	return true;
-}
+/* Formats that print hex without "0x" (lackey, ftrace payloads): the one number syntax, hex mode. */
+static bool parse_hex(const char *s, size_t len, uint64_t *out) { return smmusim_parse_u64(s, len, SMMUSIM_NUM_HEX, out); }
 
 static size_t tok_len(const char *p)
 {
@@ -284,7 +267,7 @@ static bool kv(const char *payload, const char *key, bool hex, uint64_t *out)
 			continue; /* "size=" must not match inside "unmapped_size=" */
 		const char *v = p + kl;
 		size_t n = tok_len(v);
-		return hex ? parse_hex(v, n, out) : trace_parse_u64(v, n, false, out);
+		return hex ? parse_hex(v, n, out) : smmusim_parse_u64(v, n, 0, out);
 	}
 	return false;
 }
@@ -312,7 +295,7 @@ static int line_lackey(struct conv *c, char *p)
 	char *a = skip_ws(p + 2);
 	size_t al = tok_len(a);
 	uint64_t addr, size;
-	if (!parse_hex(a, al, &addr) || a[al] != ',' || !trace_parse_u64(a + al + 1, tok_len(a + al + 1), false, &size) ||
+	if (!parse_hex(a, al, &addr) || a[al] != ',' || !smmusim_parse_u64(a + al + 1, tok_len(a + al + 1), 0, &size) ||
 	    size == 0 || size > PAGE)
 		return conv_fail(c, "bad lackey address or size");
 	enum trace_time_mode tm;
@@ -356,7 +339,7 @@ static int line_dramsim2(struct conv *c, char *p)
 	char *op = skip_ws(p + al);
 	size_t ol = tok_len(op);
 	char *cy = skip_ws(op + ol);
-	if (!trace_parse_u64(cy, tok_len(cy), false, &cycle))
+	if (!smmusim_parse_u64(cy, tok_len(cy), 0, &cycle))
 		return conv_fail(c, "bad DRAMSim2 cycle \"%s\"", cy);
 	bool write = false, instr = false;
 #define OP(s) (ol == strlen(s) && memcmp(op, s, ol) == 0)
@@ -404,8 +387,8 @@ static int ftrace_split(struct conv *c, char *p, uint64_t *ns, char **event, cha
 		if (n >= 4 && q[n - 1] == ':' && dot && isdigit((unsigned char)q[0])) {
 			uint64_t sec, frac = 0;
 			size_t fl = (size_t)(q + n - 1 - (dot + 1));
-			if (!trace_parse_u64(q, (size_t)(dot - q), false, &sec) || fl > 9 ||
-			    (fl && !trace_parse_u64(dot + 1, fl, false, &frac)) || sec > UINT64_MAX / 1000000000ull - 1)
+			if (!smmusim_parse_u64(q, (size_t)(dot - q), 0, &sec) || fl > 9 ||
+			    (fl && !smmusim_parse_u64(dot + 1, fl, 0, &frac)) || sec > UINT64_MAX / 1000000000ull - 1)
 				return conv_fail(c, "bad ftrace timestamp \"%.*s\" (seconds.fraction, at most 9 digits "
 						    "after the point, below 2^64 ns)", (int)(n > 40 ? 40 : n), q);
 			for (size_t i = fl; i < 9; i++)

@@ -569,10 +569,10 @@ static int build_config(struct replay *r)
 	}
 	if (!mem_size_set && smmusim_config_set(r->cfg, "mem.size", REPLAY_MEM_SIZE, err, sizeof(err)) < 0)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "mem.size=%s: %s", REPLAY_MEM_SIZE, err);
-	if (!trace_parse_u64(smmusim_config_get(r->cfg, "mem.size"), strlen(smmusim_config_get(r->cfg, "mem.size")),
-			     true, &r->mem_size) ||
-	    !trace_parse_u64(smmusim_config_get(r->cfg, "tbu.count"), strlen(smmusim_config_get(r->cfg, "tbu.count")),
-			     true, &r->tbu_count))
+	/* read back with the parser that accepted them (smmusim/number.h) */
+	const char *ms = smmusim_config_get(r->cfg, "mem.size"), *tc = smmusim_config_get(r->cfg, "tbu.count");
+	if (!smmusim_parse_u64(ms, strlen(ms), SMMUSIM_NUM_SUFFIX, &r->mem_size) ||
+	    !smmusim_parse_u64(tc, strlen(tc), SMMUSIM_NUM_SUFFIX, &r->tbu_count))
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "internal: mem.size or tbu.count unreadable");
 	return 0;
 }

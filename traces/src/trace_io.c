@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Trace reader and writer: text records through zlib (gzread reads plain files transparently). */
 #include "smmusim/trace.h"
+#include "smmusim/number.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -389,65 +390,6 @@ static inline bool next_tok(char **pp, char **tok, size_t *len)
 	return true;
 }
 
-static inline int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-bool trace_parse_u64(const char *s, size_t len, bool allow_suffix, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-	if (len == 0)
-		return false;
-	if (len > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
-		i = 2;
-		size_t digits = 0;
-		for (; i < len; i++, digits++) {
-			int d = hexval(s[i]);
-			if (d < 0)
-				break;
-			if (v >> 60)
-				return false; /* overflow */
-			v = (v << 4) | (uint64_t)d;
-		}
-		if (!digits)
-			return false;
-	} else {
-		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-			uint64_t d = (uint64_t)(s[i] - '0');
-			if (v > (UINT64_MAX - d) / 10)
-				return false;
-			v = v * 10 + d;
-		}
-		if (i == 0)
-			return false;
-	}
-	if (i < len && allow_suffix && i + 1 == len) {
-		unsigned shift = 0;
-		switch (s[i] | 0x20) {
-		case 'k': shift = 10; break;
-		case 'm': shift = 20; break;
-		case 'g': shift = 30; break;
-		case 't': shift = 40; break;
-		default: return false;
-		}
-		if (v >> (64 - shift))
-			return false;
-		v <<= shift;
-		i++;
-	}
-	if (i != len)
-		return false;
-	*out = v;
-	return true;
-}
-
 static inline bool tok_is(const char *t, size_t len, const char *word)
 {
 	size_t wl = strlen(word);
@@ -483,7 +425,7 @@ static bool name_ok(const char *t, size_t len)
 #define NUM(tok, len, dst, what)                                                                    \
 	do {                                                                                        \
 		uint64_t v_;                                                                        \
-		if (!trace_parse_u64(tok, len, true, &v_))                                          \
+		if (!smmusim_parse_u64(tok, len, SMMUSIM_NUM_SUFFIX, &v_))                                          \
 			return fail(r, "bad number for %s: \"%.*s\"", what, (int)(len), tok);       \
 		dst = v_;                                                                           \
 	} while (0)
@@ -759,7 +701,7 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 		if (!next_tok(&p, &t, &tl) || !tok_is(t, tl, VERSION_LINE))
 			return fail(r, "not a smmusim trace: the first line must be \"%s %d\"", VERSION_LINE,
 				    TRACE_VERSION);
-		if (!next_tok(&p, &t, &tl) || !trace_parse_u64(t, tl, false, &v))
+		if (!next_tok(&p, &t, &tl) || !smmusim_parse_u64(t, tl, 0, &v))
 			return fail(r, "bad version line");
 		if (v != TRACE_VERSION)
 			return fail(r, "trace format version %llu not supported (this reader knows %d)",
@@ -784,7 +726,7 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 		while (*p && !is_space(*p))
 			p++;
 		tl = (size_t)(p - t);
-		if (!trace_parse_u64(t, tl, false, &rec->time_arg))
+		if (!smmusim_parse_u64(t, tl, 0, &rec->time_arg))
 			return fail(r, "bad number for time: \"%.*s\"", (int)tl, t);
 	} else if (*p == '-' && is_space(p[1])) {
 		p++;

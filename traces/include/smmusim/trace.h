@@ -201,10 +201,6 @@ const struct trace_stats *trace_checker_stats(const trace_checker *c);
 bool trace_checker_device(const trace_checker *c, size_t index, const char **name, const uint32_t **sids,
 			  uint32_t *nsids, uint32_t *pasid_bits, uint32_t *port);
 
-/* ---- Small parsing helpers shared by the importers and the command line ---------------------- */
-/* Parse an unsigned number: decimal, 0x hex, optional K/M/G (binary) suffix when allow_suffix. */
-bool trace_parse_u64(const char *s, size_t len, bool allow_suffix, uint64_t *out);
-
 #ifdef __cplusplus
 }
 #endif
