@@ -58,14 +58,14 @@ TEST(Convert, ValgrindLackey)
 {
 	ReadResult t = convert("lackey", data("lackey.txt"));
 	EXPECT_TRUE(has_line(t.lines, "r cpu 0x401ab70 3 instr"));
-	EXPECT_TRUE(has_line(t.lines, "@+1 r cpu 0x401ab73 5 instr"));
+	EXPECT_TRUE(has_line(t.lines, "@+4 r cpu 0x401ab73 5 instr"));
 	EXPECT_TRUE(has_line(t.lines, "w cpu 0x1fff0006f8 8"));
 	// " M 04033e06,1" is a load and a store, after mapping its page on first touch
-	EXPECT_TRUE(has_line(t.lines, "@+1 map dom0 0x4033000 0x80003000 0x1000 rwx"));
+	EXPECT_TRUE(has_line(t.lines, "@+4 map dom0 0x4033000 0x80003000 0x1000 rwx"));
 	EXPECT_TRUE(has_line(t.lines, "r cpu 0x4033e06 1"));
 	EXPECT_TRUE(has_line(t.lines, "w cpu 0x4033e06 1"));
 	// every page is mapped on its first touch, compactly from --pa
-	EXPECT_TRUE(has_line(t.lines, "@+1 map dom0 0x401a000 0x80000000 0x1000 rwx"));
+	EXPECT_TRUE(has_line(t.lines, "@+4 map dom0 0x401a000 0x80000000 0x1000 rwx"));
 	size_t dma = 0;
 	for (const trace_record &r : t.records)
 		dma += r.kind == TRACE_DMA;
@@ -98,6 +98,42 @@ TEST(Convert, Ramulator)
 	EXPECT_EQ(dma, 40u);
 	EXPECT_EQ(w, writes);
 	EXPECT_TRUE(has_line(t.lines, "r cpu 0x7f3a1c40 64"));
+}
+
+TEST(Convert, RamulatorCpuTrace)
+{
+	// "BUBBLES ADDR [WRITEBACK]": each instruction (bubbles + the load) one --interval
+	ReadResult t = convert("ramulator-cpu", data("ramulator-cpu.trace"), "--interval 1");
+	std::vector<std::string> dma;
+	std::vector<uint64_t> read_times;
+	for (size_t i = 0; i < t.records.size(); i++)
+		if (t.records[i].kind == TRACE_DMA) {
+			dma.push_back(t.lines[i]);
+			if (!t.records[i].u.dma.write)
+				read_times.push_back(t.records[i].time);
+		}
+	ASSERT_EQ(dma.size(), 10u); // 8 loads, 2 write-backs
+	EXPECT_EQ(read_times, (std::vector<uint64_t>{1, 3, 10, 11, 15, 28, 29, 32}));
+	EXPECT_EQ(count_prefix(dma, "w cpu 0x13e0340 64"), 1u);
+	EXPECT_EQ(count_prefix(dma, "w cpu 0x13e0380 64"), 1u);
+	EXPECT_EQ(count_prefix(dma, "r cpu 0x13c6040 64"), 1u);
+	EXPECT_EQ(count_prefix(dma, "r cpu 0x13c5f40 64"), 1u); // the 0x form of the same syntax
+}
+
+TEST(Convert, Ramulator2LoadStore)
+{
+	ReadResult t = convert("ramulator2", data("ramulator2.trace"), "--size 32");
+	std::vector<std::string> dma;
+	size_t writes = 0;
+	for (size_t i = 0; i < t.records.size(); i++)
+		if (t.records[i].kind == TRACE_DMA) {
+			dma.push_back(t.lines[i]);
+			writes += t.records[i].u.dma.write;
+		}
+	ASSERT_EQ(dma.size(), 6u);
+	EXPECT_EQ(writes, 2u);
+	EXPECT_EQ(count_prefix(dma, "w cpu 0x2b8e1100 32"), 1u);
+	EXPECT_EQ(count_prefix(dma, "r cpu 0x7f3a2080 32"), 1u); // decimal 2134515840
 }
 
 TEST(Convert, DramSim2K6)

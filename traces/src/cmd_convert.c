@@ -18,9 +18,9 @@
 #define PAGE 4096ull
 #define LINE_MAX_BYTES 65536
 
-enum format { F_FTRACE_IOMMU, F_FTRACE_DMA, F_LACKEY, F_RAMULATOR, F_K6, F_MASE, F_COUNT };
-static const char *const format_names[F_COUNT] = {"ftrace-iommu", "ftrace-dma",   "lackey",
-						  "ramulator",    "dramsim2-k6", "dramsim2-mase"};
+enum format { F_FTRACE_IOMMU, F_FTRACE_DMA, F_LACKEY, F_RAMULATOR, F_RAMULATOR_CPU, F_RAMULATOR2, F_K6, F_MASE, F_COUNT };
+static const char *const format_names[F_COUNT] = {"ftrace-iommu", "ftrace-dma",  "lackey",      "ramulator",
+						  "ramulator-cpu", "ramulator2", "dramsim2-k6", "dramsim2-mase"};
 
 /* A set of 64-bit keys (page numbers). */
 struct u64set {
@@ -325,6 +325,61 @@ static int line_ramulator(struct conv *c, char *p)
 	untimed(c, &tm, &targ);
 	c->in_records++;
 	return emit_access(c, addr & ~(c->size - 1), c->size, op[0] == 'W', false, tm, targ);
+}
+
+/*
+ * Ramulator's CPU trace (its cputraces directory): "BUBBLES ADDR [WRITEBACK]", BUBBLES non-memory
+ * instructions, then a read of ADDR; a write-back address is the line the read evicted, written
+ * after it.
+ */
+static int line_ramulator_cpu(struct conv *c, char *p)
+{
+	p = skip_ws(p);
+	if (*p == '\0' || *p == '#')
+		return 0;
+	uint64_t v[3];
+	int n = 0;
+	while (*p && n < 3) {
+		size_t l = tok_len(p);
+		if (!smmusim_parse_u64(p, l, 0, &v[n]))
+			return conv_fail(c, "bad Ramulator CPU-trace field \"%.*s\" (expected \"BUBBLES ADDR [WRITEBACK]\")",
+					 (int)(l ? l : 1), p);
+		n++;
+		p = skip_ws(p + l);
+	}
+	if (n < 2 || *p)
+		return conv_fail(c, "expected \"BUBBLES ADDR [WRITEBACK]\" (two or three numbers)");
+	c->in_records++;
+	/* each instruction, the bubbles and the load itself, takes --interval cycles */
+	uint64_t step = (v[0] + 1) * c->interval;
+	if (c->interval && step / c->interval != v[0] + 1)
+		return conv_fail(c, "bubble count %llu overflows the time", (unsigned long long)v[0]);
+	enum trace_time_mode tm = step ? TRACE_TIME_REL : TRACE_TIME_ASAP;
+	if (emit_access(c, v[1] & ~(c->size - 1), c->size, false, false, tm, step) < 0)
+		return -1;
+	return n == 3 ? emit_access(c, v[2] & ~(c->size - 1), c->size, true, false, TRACE_TIME_ASAP, 0) : 0;
+}
+
+/* Ramulator2's load/store trace: "LD ADDR" / "ST ADDR". */
+static int line_ramulator2(struct conv *c, char *p)
+{
+	p = skip_ws(p);
+	if (*p == '\0' || *p == '#')
+		return 0;
+	size_t ol = tok_len(p);
+	bool ld = ol == 2 && memcmp(p, "LD", 2) == 0, st = ol == 2 && memcmp(p, "ST", 2) == 0;
+	if (!ld && !st)
+		return conv_fail(c, "bad Ramulator2 request \"%.*s\" (LD or ST)", (int)(ol > 20 ? 20 : ol), p);
+	char *a = skip_ws(p + ol);
+	size_t al = tok_len(a);
+	uint64_t addr;
+	if (!smmusim_parse_u64(a, al, 0, &addr) || *skip_ws(a + al))
+		return conv_fail(c, "bad Ramulator2 address \"%.*s\" (expected \"LD|ST ADDR\")", (int)(al > 40 ? 40 : al), a);
+	enum trace_time_mode tm;
+	uint64_t targ;
+	untimed(c, &tm, &targ);
+	c->in_records++;
+	return emit_access(c, addr & ~(c->size - 1), c->size, st, false, tm, targ);
 }
 
 static int line_dramsim2(struct conv *c, char *p)
@@ -640,6 +695,8 @@ static void convert_usage(FILE *out)
 		"  ftrace-dma     Linux ftrace dma:* map/unmap/alloc/free events (dma_map_phys, dma_unmap_page, ...)\n"
 		"  lackey         Valgrind --tool=lackey --trace-mem=yes output\n"
 		"  ramulator      Ramulator memory trace \"0xADDR R|W\"\n"
+		"  ramulator-cpu  Ramulator CPU trace \"BUBBLES ADDR [WRITEBACK-ADDR]\" (cputraces/*.gz)\n"
+		"  ramulator2     Ramulator2 load/store trace \"LD ADDR\" / \"ST ADDR\"\n"
 		"  dramsim2-k6    DRAMSim2 k6 trace \"0xADDR P_MEM_RD|P_MEM_WR|P_FETCH|... CYCLE\"\n"
 		"  dramsim2-mase  DRAMSim2 mase trace \"0xADDR IFETCH|READ|WRITE CYCLE\"\n\n"
 		"options:\n"
@@ -648,7 +705,7 @@ static void convert_usage(FILE *out)
 		"                          first StreamID for non-PCI devices of ftrace-dma [0]\n"
 		"      --domain TYPE       dma (map pages on first touch) or identity, for memory-access formats [dma]\n"
 		"      --size BYTES        access size of Ramulator/DRAMSim2, burst of ftrace imports [64]\n"
-		"      --interval CYCLES   cycles between accesses of untimed formats, 0 = asap [1]\n"
+		"      --interval CYCLES   cycles between accesses of untimed formats, 0 = asap [4]\n"
 		"      --freq-mhz MHZ      SMMU clock to turn ftrace timestamps into cycles [1000]\n"
 		"      --pa ADDR           first physical page handed out for new mappings [0x80000000]\n"
 		"      --max-touch BYTES   ftrace imports: bytes of each mapped buffer the device accesses [64K]\n"
@@ -668,7 +725,7 @@ int smmusim_cmd_convert(int argc, char **argv)
 		{"limit", required_argument, 0, 8},      {"help", no_argument, 0, 'h'},
 		{"skip-out-of-range", no_argument, 0, 9},
 		{0, 0, 0, 0}};
-	struct conv c = {.fmt = F_COUNT, .sid = 0, .size = 64, .interval = 1, .freq_mhz = 1000,
+	struct conv c = {.fmt = F_COUNT, .sid = 0, .size = 64, .interval = 4, .freq_mhz = 1000,
 			 .pa_base = 0x80000000, .max_touch = 65536, .limit = UINT64_MAX};
 	const char *from = NULL, *domain = "dma";
 	int opt;
@@ -756,7 +813,8 @@ int smmusim_cmd_convert(int argc, char **argv)
 	trace_writer_comment(c.w, note);
 
 	static int (*const parsers[F_COUNT])(struct conv *, char *) = {
-		line_ftrace_iommu, line_ftrace_dma, line_lackey, line_ramulator, line_dramsim2, line_dramsim2};
+		line_ftrace_iommu, line_ftrace_dma, line_lackey, line_ramulator, line_ramulator_cpu, line_ramulator2,
+		line_dramsim2, line_dramsim2};
 	int status = SMMUSIM_EXIT_OK;
 	struct cli_progress pr;
 	cli_progress_start(&pr);
