@@ -366,3 +366,31 @@ TEST(Input, FormatNamesAreTheSameEverywhere)
 }
 
 } // namespace
+
+namespace {
+
+TEST(Input, ReplaySaysWhichLimitARunSpentTimeAt)
+{
+	std::string busy = temp_path("busy.trace"), light = temp_path("light.trace");
+	ASSERT_EQ(run("gen -p random --interval 1 -n 20000 -o " + busy).status, 0);
+	ASSERT_EQ(run("gen -p random --interval 16 -n 2000 -o " + light).status, 0);
+	std::string jb = temp_path("busy.json"), jl = temp_path("light.json");
+	RunResult r = run("replay --json " + jb + " " + busy);
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::smatch m;
+	ASSERT_TRUE(std::regex_search(r.out, m, std::regex("limits: .*memory channel \\(mem.bytes_per_cycle\\): ([0-9]+) "
+							   "cycles \\(busy ([0-9.]+) % of the run\\)")))
+		<< r.out;
+	EXPECT_GT(std::stod(m[2]), 90.0) << "one 64-byte read per cycle saturates the channel";
+	ASSERT_EQ(run("replay -q --json " + jl + " " + light).status, 0);
+	auto channel = [](const std::string &json) {
+		size_t at = json.find("\"memory_channel\": {\"waits\": 0, \"cycles\": ");
+		EXPECT_NE(at, std::string::npos) << json;
+		return at == std::string::npos ? 0ull : std::stoull(json.substr(at + 41));
+	};
+	EXPECT_GT(channel(read_file(jb)), 100 * (channel(read_file(jl)) + 1));
+	for (const char *key : {"\"replay_window\": ", "\"tbu_slots\": ", "\"tcu_xlate_slots\": ", "\"tcu_ptw_slots\": "})
+		EXPECT_NE(read_file(jb).find(key), std::string::npos) << key;
+}
+
+} // namespace

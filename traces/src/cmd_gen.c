@@ -132,7 +132,7 @@ static void gen_usage(FILE *out)
 		"      --stride BYTES     address step of the strided pattern [4096]\n"
 		"      --pasids N         aux domains (PASIDs) for pasid and mix [8]\n"
 		"      --pasid-bits N     SubstreamID width of the PASID device [20]\n"
-		"      --interval CYCLES  cycles between DMA issues, 0 = as soon as possible [1]\n"
+		"      --interval CYCLES  cycles between DMA issues, 0 = as soon as possible [4]\n"
 		"      --writes PERCENT   share of writes [30]\n"
 		"      --iova ADDR        first IOVA of each domain [0x10000000]\n"
 		"      --pa ADDR          first physical address [0x80000000]\n"
@@ -152,7 +152,7 @@ int smmusim_cmd_gen(int argc, char **argv)
 		{"output", required_argument, 0, 'o'},  {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct gen g = {.count = 100000, .size = 64, .footprint = 1 << 20, .stride = 4096, .pasids = 8,
-			.pasid_bits = 20, .interval = 1, .write_pct = 30, .iova = 0x10000000, .pa = 0x80000000};
+			.pasid_bits = 20, .interval = 4, .write_pct = 30, .iova = 0x10000000, .pa = 0x80000000};
 	uint64_t seed = 1;
 	const char *out = "-", *pattern_name = "stream";
 	int c;

@@ -19,6 +19,9 @@ static void replay_usage(FILE *out)
 		"  -j, --json FILE        write the statistics as JSON\n"
 		"      --csv FILE         write the statistics as CSV (one header line, one value line)\n"
 		"  -q, --quiet            no human summary on stdout\n"
+		"      --timeline FILE    write the run as Chrome trace-event JSON (Perfetto, chrome://tracing)\n"
+		"      --timeline-limit N draw at most N transactions [100000]\n"
+		"      --timeline-window FROM:TO  draw the transactions the trace issues in cycles [FROM, TO)\n"
 		"  -h, --help             this help\n\n");
 	/* the accepted values come from the configuration registry, so the help cannot drift */
 	fprintf(out,
@@ -37,8 +40,10 @@ int smmusim_cmd_replay(int argc, char **argv)
 		{"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
 		{"json", required_argument, 0, 'j'},   {"csv", required_argument, 0, 1},
 		{"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
+		{"timeline", required_argument, 0, 2}, {"timeline-limit", required_argument, 0, 3},
+		{"timeline-window", required_argument, 0, 4},
 		{0, 0, 0, 0}};
-	struct replay_options o = {0};
+	struct replay_options o = {.timeline_limit = 100000, .timeline_to = UINT64_MAX};
 	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	int c, status = SMMUSIM_EXIT_OK;
 	if (!sets) {
@@ -61,6 +66,23 @@ int smmusim_cmd_replay(int argc, char **argv)
 		case 'j': o.json = optarg; break;
 		case 1: o.csv = optarg; break;
 		case 'q': o.quiet = true; break;
+		case 2: o.timeline = optarg; break;
+		case 3:
+			if (!cli_u64("replay", "--timeline-limit", optarg, &o.timeline_limit))
+				status = SMMUSIM_EXIT_USAGE;
+			break;
+		case 4: {
+			const char *colon = strchr(optarg, ':');
+			if (!colon || !smmusim_parse_u64(optarg, (size_t)(colon - optarg), SMMUSIM_NUM_SUFFIX, &o.timeline_from) ||
+			    !smmusim_parse_u64(colon + 1, strlen(colon + 1), SMMUSIM_NUM_SUFFIX, &o.timeline_to) ||
+			    o.timeline_to <= o.timeline_from) {
+				char esc[200];
+				trace_escape(esc, sizeof(esc), optarg);
+				fprintf(stderr, "smmusim replay: --timeline-window wants FROM:TO with FROM < TO, got \"%s\"\n", esc);
+				status = SMMUSIM_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'h': replay_usage(stdout); free(sets); return SMMUSIM_EXIT_OK;
 		default: replay_usage(stderr); status = SMMUSIM_EXIT_USAGE;
 		}

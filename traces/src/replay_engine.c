@@ -19,8 +19,11 @@
 #include <smmuv3/smmu.h>
 
 #include "cli_common.h"
+#include "timeline.h"
 
 #define WINDOW 4096           /* outstanding DMA before the replay lets the simulation catch up */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define STALL_CYCLES 100000000ull /* no completion for this long: the model is stuck */
 #define REPLAY_MEM_SIZE "64T"     /* mem.size unless the user sets it: the largest the model allows */
 
@@ -106,7 +109,9 @@ struct replay {
 	uint64_t t0;                  /* simulated cycle of trace cycle 0 */
 	uint64_t last_at;             /* latest issue time submitted */
 	uint64_t submitted, completed, ok, aborts, razwi, faults;
+	uint64_t late, late_cycles;   /* DMA the replay window made issue after its trace time, and by how much */
 	bool pasid_warned;
+	timeline *tl;                 /* --timeline, NULL when off (every hook is one test then) */
 	struct smmu_mem_usage usage, peak; /* the driver's exact table bytes at the end, and their peaks */
 	double host_start;
 	char err[800];
@@ -139,6 +144,8 @@ static void collect(struct replay *r)
 	size_t n;
 	while ((n = smmusim_dma_poll(r->sim, res, 256)) > 0) {
 		for (size_t i = 0; i < n; i++) {
+			if (r->tl)
+				timeline_complete(r->tl, &res[i]);
 			r->completed++;
 			switch (res[i].status) {
 			case SMMUSIM_DMA_OK: r->ok++; break;
@@ -149,6 +156,8 @@ static void collect(struct replay *r)
 				r->faults++;
 		}
 	}
+	if (r->tl)
+		timeline_sample(r->tl, r->sim);
 }
 
 /* The driver drains the event queue as an interrupt handler would, so it never overflows. */
@@ -210,6 +219,13 @@ static int exec_dma(struct replay *r, const struct trace_record *rec)
 	struct smmusim_dma d = {.port = port, .sid = sid, .ssv = pasid >= 0, .ssid = pasid >= 0 ? (uint32_t)pasid : 0,
 				.addr = rec->u.dma.addr, .size = rec->u.dma.size, .write = rec->u.dma.write,
 				.priv = rec->u.dma.priv, .instr = rec->u.dma.instr};
+	uint64_t now = smmusim_now(r->sim);
+	if (now > r->t0 + rec->time) { /* the simulation is past the trace's time: the window held it back */
+		r->late++;
+		r->late_cycles += now - (r->t0 + rec->time);
+	}
+	if (r->tl)
+		timeline_submit(r->tl, r->submitted, r->t0 + rec->time, &d);
 	int rc = smmusim_dma_submit(r->sim, &d, r->t0 + rec->time, r->submitted);
 	if (rc < 0)
 		return rfail(r, rec, SMMUSIM_EXIT_SIM, "smmusim_dma_submit refused the DMA: %s", errname(rc));
@@ -218,6 +234,8 @@ static int exec_dma(struct replay *r, const struct trace_record *rec)
 		r->last_at = r->t0 + rec->time;
 	return smmusim_dma_outstanding(r->sim) >= WINDOW ? throttle(r) : 0;
 }
+
+static int exec_driver(struct replay *r, const struct trace_record *rec);
 
 static int exec_control(struct replay *r, const struct trace_record *rec)
 {
@@ -230,6 +248,27 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	if (rc)
 		return rc;
 	run_to(r, r->t0 + rec->time);
+	uint64_t start = smmusim_now(r->sim);
+	struct smmu_stats before = *smmu_get_stats(r->smmu);
+	rc = exec_driver(r, rec);
+	if (rc)
+		return rc;
+	drain_events(r);
+	if (r->tl) {
+		char what[96];
+		if (!trace_format_record(rec, what, sizeof(what)))
+			snprintf(what, sizeof(what), "%s", trace_kind_name(rec->kind));
+		const struct smmu_stats *after = smmu_get_stats(r->smmu);
+		timeline_control(r->tl, what, rec->line, start, smmusim_now(r->sim), after->cmds - before.cmds,
+				 after->syncs - before.syncs);
+	}
+	return 0;
+}
+
+/* The driver call a control record stands for. */
+static int exec_driver(struct replay *r, const struct trace_record *rec)
+{
+	int rc;
 	switch (rec->kind) {
 	case TRACE_DEVICE: {
 		struct smmu_master *m;
@@ -379,7 +418,6 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	default:
 		break;
 	}
-	drain_events(r);
 	return 0;
 }
 
@@ -413,6 +451,36 @@ static bool event_type_named(unsigned t)
 {
 	const char *n = smmu_event_name((uint8_t)t);
 	return strcmp(n, "UNKNOWN") != 0 && strcmp(n, "IMPDEF") != 0;
+}
+
+/*
+ * The limits a run can spend time at, so a latency that is queueing is not read as the SMMU's:
+ * the replay's own window of outstanding DMA, the TBU, TCU and walker slots, the memory channel.
+ */
+struct limit {
+	const char *name, *key; /* human name, JSON key */
+	uint64_t waits, cycles; /* times a request waited (0 if not counted), cycles waited */
+};
+
+static size_t collect_limits(struct replay *r, struct limit *l)
+{
+	size_t n = 0;
+	l[n++] = (struct limit){"replay (DMA issued after their trace time: window of " STR(WINDOW) ", control records)", "replay_window", r->late,
+				r->late_cycles};
+	static const struct {
+		const char *name, *key, *stat;
+	} slots[] = {{"TBU slots (tbu.slots)", "tbu_slots", "tbu.slots"},
+		     {"TCU translation slots (tcu.xlate.slots)", "tcu_xlate_slots", "tcu.xlate.slots"},
+		     {"TCU walk slots (tcu.ptw.slots)", "tcu_ptw_slots", "tcu.ptw.slots"}};
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		char k1[64], k2[64];
+		snprintf(k1, sizeof(k1), "%s.stalls", slots[i].stat);
+		snprintf(k2, sizeof(k2), "%s.stall_cycles", slots[i].stat);
+		l[n++] = (struct limit){slots[i].name, slots[i].key, smmusim_stat(r->sim, k1), smmusim_stat(r->sim, k2)};
+	}
+	l[n++] = (struct limit){"memory channel (mem.bytes_per_cycle)", "memory_channel", 0,
+				smmusim_stat(r->sim, "mem.channel.stall_cycles")};
+	return n;
 }
 
 static int write_json(struct replay *r, const struct results *res, const char *path)
@@ -449,6 +517,13 @@ static int write_json(struct replay *r, const struct results *res, const char *p
 		(unsigned long long)r->usage.page_tables, (unsigned long long)r->usage.queues,
 		(unsigned long long)r->usage.driver_objects, (unsigned long long)r->peak.stream_table,
 		(unsigned long long)r->peak.cd_tables, (unsigned long long)r->peak.page_tables);
+	struct limit l[8];
+	size_t nl = collect_limits(r, l);
+	fprintf(f, "  \"limits\": {");
+	for (size_t i = 0; i < nl; i++)
+		fprintf(f, "%s\"%s\": {\"waits\": %llu, \"cycles\": %llu}", i ? ", " : "", l[i].key,
+			(unsigned long long)l[i].waits, (unsigned long long)l[i].cycles);
+	fprintf(f, "},\n");
 	const struct smmu_stats *ds = smmu_get_stats(r->smmu);
 	fprintf(f, "  \"driver\": {\"commands\": %llu, \"syncs\": %llu, \"cfgi_ste\": %llu, \"cfgi_cd\": %llu, "
 		   "\"tlbi_va\": %llu, \"tlbi_asid\": %llu, \"events_drained\": %llu, \"evtq_overflows\": %llu},\n",
@@ -505,6 +580,27 @@ static int write_csv(struct replay *r, const struct results *res, const char *pa
 	return 0;
 }
 
+static void print_limits(struct replay *r, const struct results *res)
+{
+	struct limit l[8];
+	size_t n = collect_limits(r, l);
+	bool any = false;
+	printf("limits:      ");
+	for (size_t i = 0; i < n; i++) {
+		if (!l[i].cycles && !l[i].waits)
+			continue;
+		printf("%s %s: ", any ? ";" : "", l[i].name);
+		if (l[i].waits)
+			printf("%llu waits, ", (unsigned long long)l[i].waits);
+		printf("%llu cycles", (unsigned long long)l[i].cycles);
+		if (i == n - 1 && res->cycles) /* the channel: how full it was */
+			printf(" (busy %.1f %% of the run)",
+			       100.0 * (double)smmusim_stat(r->sim, "mem.channel.busy_cycles") / (double)res->cycles);
+		any = true;
+	}
+	printf("%s\n", any ? "" : " none reached");
+}
+
 static void print_summary(struct replay *r, const struct results *res)
 {
 	printf("trace:        %s\n", r->o->trace);
@@ -528,6 +624,7 @@ static void print_summary(struct replay *r, const struct results *res)
 	       (unsigned long long)res->cycles, (unsigned long long)r->t0);
 	printf("latency:      mean %.1f, p50 %llu, p99 %llu, max %llu cycles\n", res->mean, (unsigned long long)res->p50,
 	       (unsigned long long)res->p99, (unsigned long long)res->max);
+	print_limits(r, res);
 	printf("tables:       stream %llu B, CD %llu B, page tables %llu B (queues %llu B)\n",
 	       (unsigned long long)r->usage.stream_table, (unsigned long long)r->usage.cd_tables,
 	       (unsigned long long)r->usage.page_tables, (unsigned long long)r->usage.queues);
@@ -607,6 +704,13 @@ static int bring_up(struct replay *r)
 	if (rc)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "smmu_reset: %s", errname(rc));
 	r->t0 = smmusim_now(r->sim);
+	if (r->o->timeline) {
+		uint64_t to = r->o->timeline_to > UINT64_MAX - r->t0 ? UINT64_MAX : r->t0 + r->o->timeline_to;
+		r->tl = timeline_new(r->o->timeline, r->o->timeline_limit, r->t0 + r->o->timeline_from, to, err,
+				     sizeof(err));
+		if (!r->tl)
+			return rfail(r, NULL, SMMUSIM_EXIT_SIM, "%s", err);
+	}
 	return 0;
 }
 
@@ -645,9 +749,19 @@ int replay_run(const struct replay_options *o)
 			status = write_json(&r, &res, o->json);
 		if (!status && o->csv)
 			status = write_csv(&r, &res, o->csv);
+		if (!status && r.tl) {
+			char err[512];
+			uint64_t n = timeline_transactions(r.tl);
+			if (timeline_finish(r.tl, err, sizeof(err)) < 0)
+				status = rfail(&r, NULL, SMMUSIM_EXIT_INPUT, "%s", err);
+			else if (!o->quiet)
+				printf("timeline:     %s (%llu transactions)\n", o->timeline, (unsigned long long)n);
+			r.tl = NULL;
+		}
 	}
 	if (status && r.err[0])
 		fprintf(stderr, "%s\n", r.err);
+	timeline_discard(r.tl);
 	if (r.smmu)
 		smmu_remove(r.smmu);
 	smmusim_destroy(r.sim);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct replay_options {
 	const char *trace;
@@ -12,6 +13,9 @@ struct replay_options {
 	const char **sets;       /* "KEY=VALUE" overrides, applied after the file */
 	size_t nsets;
 	const char *json, *csv;  /* result files or NULL */
+	const char *timeline;    /* --timeline FILE or NULL */
+	uint64_t timeline_limit; /* transactions drawn at most */
+	uint64_t timeline_from, timeline_to; /* trace cycles [from, to) whose transactions are drawn */
 	bool quiet;
 };
 

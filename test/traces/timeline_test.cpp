@@ -1,0 +1,267 @@
+// smmusim replay --timeline: Chrome trace-event JSON that parses, whose slices nest on every
+// track, whose counts match the replay's own report, bounded and deterministic.
+#include <map>
+#include <memory>
+
+#include "helpers.h"
+
+namespace {
+
+// A small JSON reader (RFC 8259 values), enough to check the file's structure.
+struct Json {
+	enum Kind { NUL, BOOL, NUM, STR, ARR, OBJ } kind = NUL;
+	double num = 0;
+	bool b = false;
+	std::string str;
+	std::vector<Json> arr;
+	std::vector<std::pair<std::string, Json>> obj;
+	const Json *get(const std::string &k) const
+	{
+		for (const auto &kv : obj)
+			if (kv.first == k)
+				return &kv.second;
+		return nullptr;
+	}
+};
+
+struct Parser {
+	const std::string &s;
+	size_t i = 0;
+	bool ok = true;
+	void ws()
+	{
+		while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+			i++;
+	}
+	bool eat(char c)
+	{
+		ws();
+		if (i < s.size() && s[i] == c) {
+			i++;
+			return true;
+		}
+		return false;
+	}
+	std::string string()
+	{
+		std::string out;
+		if (!eat('"'))
+			return ok = false, out;
+		while (i < s.size() && s[i] != '"') {
+			if ((unsigned char)s[i] < 0x20)
+				return ok = false, out;
+			if (s[i] == '\\') {
+				i++;
+				if (i >= s.size())
+					return ok = false, out;
+				char e = s[i++];
+				if (e == 'u') {
+					if (i + 4 > s.size())
+						return ok = false, out;
+					out += (char)std::stoi(s.substr(i, 4), nullptr, 16);
+					i += 4;
+				} else if (std::string("\"\\/bfnrt").find(e) != std::string::npos) {
+					out += e;
+				} else {
+					return ok = false, out;
+				}
+			} else {
+				out += s[i++];
+			}
+		}
+		if (i >= s.size())
+			return ok = false, out;
+		i++;
+		return out;
+	}
+	Json value()
+	{
+		Json v;
+		ws();
+		if (i >= s.size())
+			return ok = false, v;
+		char c = s[i];
+		if (c == '{') {
+			i++;
+			v.kind = Json::OBJ;
+			if (eat('}'))
+				return v;
+			do {
+				std::string k = string();
+				if (!eat(':'))
+					return ok = false, v;
+				v.obj.emplace_back(k, value());
+			} while (ok && eat(','));
+			if (!eat('}'))
+				ok = false;
+		} else if (c == '[') {
+			i++;
+			v.kind = Json::ARR;
+			if (eat(']'))
+				return v;
+			do
+				v.arr.push_back(value());
+			while (ok && eat(','));
+			if (!eat(']'))
+				ok = false;
+		} else if (c == '"') {
+			v.kind = Json::STR;
+			v.str = string();
+		} else if (s.compare(i, 4, "true") == 0 || s.compare(i, 5, "false") == 0) {
+			v.kind = Json::BOOL;
+			v.b = c == 't';
+			i += v.b ? 4 : 5;
+		} else if (s.compare(i, 4, "null") == 0) {
+			i += 4;
+		} else {
+			size_t end = i;
+			while (end < s.size() && std::string("+-0123456789.eE").find(s[end]) != std::string::npos)
+				end++;
+			if (end == i)
+				return ok = false, v;
+			v.kind = Json::NUM;
+			v.num = std::stod(s.substr(i, end - i));
+			i = end;
+		}
+		return v;
+	}
+};
+
+bool parse_json(const std::string &text, Json &out)
+{
+	Parser p{text};
+	out = p.value();
+	p.ws();
+	return p.ok && p.i == text.size();
+}
+
+struct TimelineRun {
+	Json timeline, report;
+	std::vector<const Json *> events;
+	std::string raw;
+};
+
+TimelineRun replay_with_timeline(const std::string &trace, const std::string &opts = "")
+{
+	TimelineRun r;
+	std::string tl = temp_path("t.json"), rep = temp_path("r.json");
+	std::remove(tl.c_str());
+	RunResult res = run("replay -q --json " + rep + " --timeline " + tl + " " + opts + " " + trace);
+	EXPECT_EQ(res.status, 0) << res.err;
+	r.raw = read_file(tl);
+	EXPECT_TRUE(parse_json(r.raw, r.timeline)) << "the timeline is not JSON";
+	EXPECT_TRUE(parse_json(read_file(rep), r.report));
+	const Json *ev = r.timeline.get("traceEvents");
+	EXPECT_TRUE(ev && ev->kind == Json::ARR);
+	if (ev)
+		for (const Json &e : ev->arr)
+			r.events.push_back(&e);
+	return r;
+}
+
+double num(const Json *e, const char *k)
+{
+	const Json *v = e->get(k);
+	return v && v->kind == Json::NUM ? v->num : -1;
+}
+std::string str(const Json *e, const char *k)
+{
+	const Json *v = e->get(k);
+	return v && v->kind == Json::STR ? v->str : "";
+}
+
+std::string example(const std::string &name) { return std::string(TRACES_EXAMPLES) + "/" + name; }
+
+// Every complete slice ("X") ends before the next one on its track starts, or lies inside it.
+void expect_nesting(const TimelineRun &r)
+{
+	std::map<std::pair<double, double>, std::vector<std::pair<double, double>>> tracks;
+	for (const Json *e : r.events)
+		if (str(e, "ph") == "X") {
+			EXPECT_GE(num(e, "dur"), 0);
+			tracks[{num(e, "pid"), num(e, "tid")}].push_back({num(e, "ts"), num(e, "ts") + num(e, "dur")});
+		}
+	EXPECT_FALSE(tracks.empty());
+	for (auto &t : tracks) {
+		std::sort(t.second.begin(), t.second.end());
+		std::vector<double> open; // ends of the enclosing slices
+		for (const auto &s : t.second) {
+			while (!open.empty() && open.back() <= s.first)
+				open.pop_back();
+			if (!open.empty()) {
+				EXPECT_LE(s.second, open.back()) << "a slice on track " << t.first.first << "/" << t.first.second
+								 << " at " << s.first << " overlaps its neighbour";
+			}
+			open.push_back(s.second);
+		}
+	}
+}
+
+TEST(Timeline, ParsesNestsAndMatchesTheReport)
+{
+	for (const char *name : {"faults.trace", "multi-pasid-accelerator.trace.gz", "streaming-dma.trace"}) {
+		SCOPED_TRACE(name);
+		TimelineRun r = replay_with_timeline(example(name));
+		expect_nesting(r);
+		size_t dma = 0, faulted = 0, recorded_events = 0, with_ssid = 0, driver = 0;
+		for (const Json *e : r.events) {
+			if (str(e, "ph") == "X" && str(e, "cat") == "dma") {
+				dma++;
+				const Json *a = e->get("args");
+				ASSERT_TRUE(a);
+				EXPECT_NE(str(a, "sid"), "");
+				EXPECT_NE(str(a, "addr"), "");
+				faulted += str(a, "status") != "ok";
+				with_ssid += a->get("ssid") != nullptr;
+			}
+			if (str(e, "ph") == "i" && str(e, "cat") == "event")
+				recorded_events += e->get("args")->get("recorded")->b;
+			driver += str(e, "ph") == "X" && str(e, "cat") == "driver";
+		}
+		EXPECT_EQ(dma, (size_t)num(&r.report, "transactions"));
+		EXPECT_EQ(faulted, (size_t)num(&r.report, "faults"));
+		size_t reported_events = 0;
+		for (const auto &kv : r.report.get("events")->obj)
+			reported_events += (size_t)kv.second.num;
+		EXPECT_EQ(recorded_events, reported_events);
+		EXPECT_GT(driver, 0u) << "control records appear on the driver track";
+		if (std::string(name) == "multi-pasid-accelerator.trace.gz") {
+			EXPECT_EQ(with_ssid, dma);
+		}
+	}
+}
+
+TEST(Timeline, BoundedAndDeterministic)
+{
+	std::string t = example("multi-pasid-accelerator.trace.gz");
+	TimelineRun a = replay_with_timeline(t, "--timeline-limit 100");
+	TimelineRun b = replay_with_timeline(t, "--timeline-limit 100");
+	EXPECT_EQ(a.raw, b.raw);
+	std::vector<double> tags;
+	for (const Json *e : a.events)
+		if (str(e, "cat") == "dma")
+			tags.push_back(num(e->get("args"), "tag"));
+	ASSERT_EQ(tags.size(), 100u);
+	for (size_t i = 0; i < tags.size(); i++)
+		EXPECT_EQ(tags[i], (double)i);
+	// a window of trace cycles: only the transactions the trace issues inside it
+	TimelineRun w = replay_with_timeline(t, "--timeline-window 20000:20100");
+	uint64_t t0 = 0;
+	std::string cycle0 = run("replay " + t).out;
+	size_t at = cycle0.find("trace cycle 0 = cycle ");
+	ASSERT_NE(at, std::string::npos);
+	t0 = std::stoull(cycle0.substr(at + 22));
+	size_t n = 0;
+	for (const Json *e : w.events)
+		if (str(e, "cat") == "dma") {
+			n++;
+			EXPECT_GE(num(e, "ts"), (double)(t0 + 20000)); // issued when the trace says, or later when
+							       // the replay window held it back
+		}
+	EXPECT_EQ(n, 100u); // one DMA per cycle in this trace
+	expect_nesting(w);
+	EXPECT_EQ(run("replay --timeline-window 5:4 " + t).status, 1);
+	EXPECT_EQ(run("replay --timeline-limit x " + t).status, 1);
+}
+
+} // namespace
