@@ -86,6 +86,16 @@ INSTANTIATE_TEST_SUITE_P(
 				     "granule"}),
 	[](const ::testing::TestParamInfo<RefuseCase> &i) { return std::string(i.param.name); });
 
+// IDR3.BBML = 3 is reserved: the driver splits blocks as for level 0, which is correct on any SMMU.
+TEST(DriverProbe, ReservedBbmlIsTreatedAsLevel0)
+{
+	Env e;
+	set_field(e.fake.idr[3], SMMU_MASK(IDR3_BBML), 3);
+	ASSERT_EQ(e.up(), 0);
+	EXPECT_EQ(smmu_get_features(e.smmu)->bbml, 0);
+	EXPECT_TRUE(e.log_contains("IDR3.BBML=3"));
+}
+
 TEST(DriverProbe, DecodesFeatures)
 {
 	Env e;
@@ -94,6 +104,7 @@ TEST(DriverProbe, DecodesFeatures)
 	set_field(e.fake.idr[1], SMMU_MASK(IDR1_SIDSIZE), 6);
 	set_field(e.fake.idr[1], SMMU_MASK(IDR1_SSIDSIZE), 5);
 	set_field(e.fake.idr[3], SMMU_MASK(IDR3_RIL), 1);
+	set_field(e.fake.idr[3], SMMU_MASK(IDR3_BBML), 2);
 	set_field(e.fake.idr[5], SMMU_MASK(IDR5_OAS), SMMU_OAS_40);
 	set_field(e.fake.idr[5], SMMU_MASK(IDR5_GRAN16K), 0);
 	ASSERT_EQ(e.up(), 0);
@@ -103,6 +114,7 @@ TEST(DriverProbe, DecodesFeatures)
 	EXPECT_EQ(f->sid_bits, 6);
 	EXPECT_EQ(f->ssid_bits, 5);
 	EXPECT_TRUE(f->ril);
+	EXPECT_EQ(f->bbml, 2);
 	EXPECT_EQ(f->oas_bits, 40);
 	EXPECT_TRUE(f->cd2l);
 	EXPECT_EQ(f->pgsize_bitmap, (1ULL << 12) | (1ULL << 21) | (1ULL << 30) | (1ULL << 16) | (1ULL << 29));
