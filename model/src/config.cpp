@@ -449,6 +449,29 @@ bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::stri
 			defaults.values.emplace_back(d.def);
 		cfg = &defaults;
 	}
+	// SMMUSIM_CONFIG_OVERRIDE="key=value[,key=value...]" wins over what the caller set: it runs a
+	// whole suite under another setting (the driver-mutant catalogue measures smmu.strict=0 this way).
+	smmusim_config overridden;
+	if (const char *ov = std::getenv("SMMUSIM_CONFIG_OVERRIDE"); ov && *ov) {
+		overridden = *cfg;
+		std::string list = ov;
+		for (size_t pos = 0; pos <= list.size();) {
+			size_t end = list.find(',', pos);
+			if (end == std::string::npos)
+				end = list.size();
+			const std::string item = list.substr(pos, end - pos);
+			const size_t eq = item.find('=');
+			char msg[256] = "";
+			if (eq == std::string::npos ||
+			    smmusim_config_set(&overridden, item.substr(0, eq).c_str(), item.substr(eq + 1).c_str(), msg,
+					       sizeof msg)) {
+				err = "SMMUSIM_CONFIG_OVERRIDE: bad item '" + item + "'" + (*msg ? std::string(": ") + msg : "");
+				return false;
+			}
+			pos = end + 1;
+		}
+		cfg = &overridden;
+	}
 	// Each parameter stores itself (its binder in kParams), so a key is named in one place only.
 	for (const auto &d : kParams)
 		d.apply(p, smmusim_config_get(cfg, d.key));

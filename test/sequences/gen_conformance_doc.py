@@ -263,6 +263,11 @@ def main():
     for feat, sec, why in NOT_COVERED:
         w("| %s | %s | %s |" % (feat, sec, why))
     w("")
+    # the driver-bug catalogue is its own section, written by its own script (test/mutants)
+    catalogue = os.path.join(SRC, "test", "mutants", "catalogue.sh")
+    if os.path.exists(catalogue):
+        w(run(["bash", catalogue, build], SRC).rstrip("\n"))
+        w("")
     print("\n".join(out))
 
 
