@@ -8,7 +8,7 @@ build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 res=$build/driver-mutants
 cases() { # the catching cases of one result file, or what is known
-  if [ ! -f "$1" ]; then echo "not measured"; return; fi
+  if [ ! -f "$1" ]; then echo "not measured (see above)"; return; fi
   if [ ! -s "$1" ]; then echo "**not caught**"; return; fi
   sed 's/.*/`&`/' "$1" | paste -sd, - | sed 's/,/, /g'
 }
@@ -20,8 +20,8 @@ applied to a copy of `driver/src` in the build tree; how and why: docs/testing.m
 the driver-on-model cases: the isolation test (`IsolationShort.*`), the STE/CD update sequences
 (`SteUpdateSequence.*`, `CdUpdateSequence.*`, `ModelSeq*`, `DriverSeq*`) and the driver
 integration cases (`DriverModel*`). A case catches a mutant when it fails on the mutant and passes
-on the unmutated driver. "Strict" is each suite's default model configuration; "lenient" is the
-same run with `SMMUSIM_CONFIG_OVERRIDE=smmu.strict=0`. Every catching case is listed (measured with
+on the unmutated driver. "Default" is each suite's own model configuration (strict mode where the
+suite turns it on); "lenient" is the same run with `SMMUSIM_CONFIG_OVERRIDE=smmu.strict=0`. Every catching case is listed (measured with
 `bash test/mutants/measure.sh <build>`); the ctest `DriverMutant.<name>` stops at the first catch.
 Label `driver-mutants` (run by CI) holds the mutants that are caught; `driver-mutants-open` (not run
 by CI, and excluded from the quick start's full run) those that are not caught yet.
@@ -31,7 +31,7 @@ if [ -f "$res/MEASURED" ]; then
   echo "Measured on: $(cat "$res/MEASURED")."
   echo
 fi
-echo "| Mutant | Seeded bug | Strict: caught by | Lenient (smmu.strict=0): caught by | ctest label |"
+echo "| Mutant | Seeded bug | Default (strict) model: caught by | Lenient (smmu.strict=0): caught by | ctest label |"
 echo "|---|---|---|---|---|"
 grep -E '^smmusim_driver_mutant\([a-z0-9-]+ LABEL' "$here/CMakeLists.txt" | while read -r line; do
   name=$(sed -E 's/^smmusim_driver_mutant\(([a-z0-9-]+) .*/\1/' <<<"$line")

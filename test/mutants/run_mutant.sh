@@ -37,7 +37,7 @@ for c in "${everything[@]}"; do
   case " ${firsts[*]} " in *" $c "*) ;; *) order+=("$c") ;; esac
 done
 
-mode="strict model (test defaults)"
+mode="the suites' default model"
 [ -n "${SMMUSIM_CONFIG_OVERRIDE:-}" ] && mode="SMMUSIM_CONFIG_OVERRIDE=$SMMUSIM_CONFIG_OVERRIDE"
 echo "driver mutant '$name' ($mode): ${#order[@]} cases, $([ $all = 1 ] && echo all || echo 'until the first catch')"
 caught=() ran=0 baseline_fail=()
