@@ -40,3 +40,10 @@ grep -E '^smmusim_driver_mutant\([a-z0-9-]+ LABEL' "$here/CMakeLists.txt" | whil
   echo "| \`$name\` | $bug | $(cases "$res/$name.strict") | $(cases "$res/$name.lenient") | $label |"
 done
 echo
+# notes a patch carries between its first line and the diff (why a mutant is not caught yet)
+for p in "$here"/patches/*.patch; do
+  note=$(sed -n '2,/^--- /p' "$p" | sed '$d' | sed '/^$/d')
+  [ -n "$note" ] || continue
+  echo "* \`$(basename "$p" .patch)\`: $(tr '\n' ' ' <<<"$note" | sed 's/ *$//')"
+done
+echo
