@@ -328,7 +328,7 @@ static uint64_t percentile(const struct run *r, double q)
 /* Closed loop: `window` reads outstanding; a completion lets the next access issue. */
 static int dma_phase(struct run *r, const struct point *p, unsigned window, char *err, size_t errlen)
 {
-	smmusim *sim = r->pf.sim;
+	smmusim_platform *sim = r->pf.sim;
 	struct smmusim_dma_result res[64];
 	uint64_t next = 0, inflight = 0, idle = 0;
 	r->first_issue = smmusim_now(sim);

@@ -10,7 +10,7 @@
 
 struct bench_platform {
 	smmusim_config *cfg;
-	smmusim *sim;
+	smmusim_platform *sim;
 	struct smmu_device *smmu;
 	char err[600];
 };

@@ -83,7 +83,7 @@ static int child_run(bool miss, bool functional, uint64_t count, const char *res
 		bench_platform_close(&pf);
 		return SMMUSIM_EXIT_SIM;
 	}
-	smmusim *sim = pf.sim;
+	smmusim_platform *sim = pf.sim;
 	uint64_t rng = 1, done = 0, ok = 0, lat = 0, c0 = smmusim_now(sim);
 	uint64_t utlb0 = bench_stat(&pf, "tbu.utlb.misses"), mtlb0 = bench_stat(&pf, "tbu.mtlb.misses"),
 		 walks0 = bench_stat(&pf, "tcu.walks");

@@ -1,44 +1,85 @@
-// The C shim (smmusim.h): configuration -> SmmusimEngine (engine.cpp), the register interface
-// (regif) handed to the driver, DMA, memory and statistics entry points.
-#include "engine.hpp"
+// The platform (platform.hpp) and the C API that builds and drives it (smmusim.h): configuration,
+// the register interface handed to the driver, DMA from the master ports, memory. Statistics
+// reports are in platform_stats.cpp.
+#include "platform.hpp"
 
-#include <smmusim/params.hpp>
-#include <smmusim/smmusim.h>
+#include <systemc>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
+using namespace sc_core;
+using namespace smmusim;
+
 // Debian's libsystemc.so exports main(), which calls sc_main(); the library cannot link without
-// this symbol (extern "C", as SystemC declares it). Our executables (tests, tools) bring their own main(), so this is never called.
+// this symbol (extern "C", as SystemC declares it). Our executables (tests, tools) bring their own
+// main(), so this is never called.
 extern "C" int sc_main(int, char **) { return 0; }
 
-struct smmusim {
-	SmmusimEngine *engine = nullptr;
-	smmu_regif regif{};
-	bool log = false;
-};
+static_assert(unsigned(XLATE_OK) == SMMUSIM_DMA_OK && unsigned(XLATE_ABORT) == SMMUSIM_DMA_ABORT &&
+		      unsigned(XLATE_RAZWI) == SMMUSIM_DMA_RAZWI,
+	      "the model's outcomes are the C API's DMA statuses");
 
 namespace {
 
-SmmusimEngine &E(void *ctx) { return *static_cast<smmusim *>(ctx)->engine; }
+const sc_time kCycle(1, SC_NS);
+bool g_created = false; // SystemC elaborates once per process
 
-uint32_t ri_read32(void *ctx, uint32_t off) { return E(ctx).read32(off); }
-void ri_write32(void *ctx, uint32_t off, uint32_t v) { E(ctx).write32(off, v); }
-uint64_t ri_read64(void *ctx, uint32_t off) { return E(ctx).read64(off); }
-void ri_write64(void *ctx, uint32_t off, uint64_t v) { E(ctx).write64(off, v); }
+// The C request as the model's transaction: the one conversion on the way in.
+Txn to_txn(const struct smmusim_dma &d)
+{
+	Txn t;
+	t.port = d.port;
+	t.sid = d.sid;
+	t.ssv = d.ssv;
+	t.ssid = d.ssv ? (d.ssid & 0xFFFFFu) : 0;
+	t.addr = d.addr;
+	t.size = d.size;
+	t.write = d.write;
+	t.priv = d.priv;
+	t.instr = d.instr && !d.write;
+	return t;
+}
+
+// The model's result into the caller's C result: the one conversion on the way out.
+void to_result(const DmaResult &r, smmusim_dma_result &out)
+{
+	out.status = (smmusim_dma_status)r.status;
+	out.pa = r.pa;
+	out.event = r.event;
+	out.event_recorded = r.event_recorded;
+	out.issue_cycle = r.issue_cycle;
+	out.done_cycle = r.done_cycle;
+	out.tag = r.tag;
+}
+
+bool valid(const smmusim_platform &m, const struct smmusim_dma &d)
+{
+	return d.port < m.p.tbu_count && d.size >= 1 && d.size <= 4096 && (d.addr & 0xFFFu) + d.size <= 4096;
+}
+
+// ---- The register interface (regif.h) on this platform -----------------------------------------
+
+smmusim_platform &P(void *ctx) { return *static_cast<smmusim_platform *>(ctx); }
+
+uint32_t ri_read32(void *ctx, uint32_t off) { return P(ctx).smmu->read32(off); }
+void ri_write32(void *ctx, uint32_t off, uint32_t v) { P(ctx).smmu->write32(off, v); }
+uint64_t ri_read64(void *ctx, uint32_t off) { return P(ctx).smmu->read64(off); }
+void ri_write64(void *ctx, uint32_t off, uint64_t v) { P(ctx).smmu->write64(off, v); }
 
 int ri_dma_alloc(void *ctx, size_t size, size_t align, smmu_dma_buf *buf)
 {
 	if (!buf)
 		return -EINVAL;
+	smmusim_platform &m = P(ctx);
 	uint64_t bus = 0;
-	void *cpu = nullptr;
-	int r = E(ctx).dma_alloc(size, align, bus, cpu);
+	int r = m.alloc.alloc(size, align ? align : 1, bus);
 	if (r)
 		return r;
-	buf->cpu = cpu;
+	buf->cpu = m.mem.ptr(bus);
 	buf->bus = bus;
 	buf->size = size;
 	return 0;
@@ -47,7 +88,7 @@ int ri_dma_alloc(void *ctx, size_t size, size_t align, smmu_dma_buf *buf)
 void ri_dma_free(void *ctx, const smmu_dma_buf *buf)
 {
 	if (buf)
-		E(ctx).dma_free(buf->bus);
+		P(ctx).alloc.free(buf->bus);
 }
 
 // The model performs every access in program order: the barriers have nothing to order.
@@ -55,12 +96,12 @@ void ri_rmb(void *) {}
 void ri_wmb(void *) {}
 void ri_mb(void *) {}
 
-void ri_relax(void *ctx) { E(ctx).relax(); }
+void ri_relax(void *ctx) { P(ctx).run(P(ctx).p.relax_cycles); }
 
 void ri_log(void *ctx, smmu_log_level level, const char *msg)
 {
 	static const char *names[] = {"err", "warn", "info", "debug"};
-	if (static_cast<smmusim *>(ctx)->log && msg)
+	if (P(ctx).log && msg)
 		std::fprintf(stderr, "smmu[%s]: %s\n", names[(unsigned)level & 3u], msg);
 }
 
@@ -70,160 +111,231 @@ void set_err(char *err, size_t errlen, const std::string &msg)
 		std::snprintf(err, errlen, "%s", msg.c_str());
 }
 
-EngineDma to_engine(const struct smmusim_dma *r)
-{
-	EngineDma d;
-	d.port = r->port;
-	d.sid = r->sid;
-	d.ssv = r->ssv;
-	d.ssid = r->ssid;
-	d.addr = r->addr;
-	d.size = r->size;
-	d.write = r->write;
-	d.priv = r->priv;
-	d.instr = r->instr;
-	return d;
-}
-
-void from_engine(const EngineResult &e, smmusim_dma_result *r)
-{
-	r->status = (smmusim_dma_status)e.status;
-	r->pa = e.pa;
-	r->event = e.event;
-	r->event_recorded = e.event_recorded;
-	r->issue_cycle = e.issue_cycle;
-	r->done_cycle = e.done_cycle;
-	r->tag = e.tag;
-}
-
 } // namespace
 
-extern "C" {
+// ---- The platform --------------------------------------------------------------------------------
 
-smmusim *smmusim_create(const smmusim_config *cfg, char *err, size_t errlen)
+uint32_t smmusim_platform::new_slot()
 {
-	SmmuParams p{};
-	std::string msg;
-	if (!smmu_params_from_config(cfg, p, msg)) {
-		set_err(err, errlen, msg);
-		return nullptr;
+	if (free_slots.empty()) {
+		results.emplace_back();
+		return (uint32_t)(results.size() - 1);
 	}
-	SmmusimEngine *e = SmmusimEngine::create(p, msg);
-	if (!e) {
-		set_err(err, errlen, msg);
-		return nullptr;
-	}
-	auto *s = new smmusim;
-	s->engine = e;
-	s->log = p.log || std::getenv("SMMUSIM_LOG") != nullptr;
-	s->regif.ctx = s;
-	s->regif.read32 = ri_read32;
-	s->regif.write32 = ri_write32;
-	s->regif.read64 = ri_read64;
-	s->regif.write64 = ri_write64;
-	s->regif.dma_alloc = ri_dma_alloc;
-	s->regif.dma_free = ri_dma_free;
-	s->regif.rmb = ri_rmb;
-	s->regif.wmb = ri_wmb;
-	s->regif.mb = ri_mb;
-	s->regif.relax = ri_relax;
-	s->regif.log = ri_log;
+	uint32_t s = free_slots.back();
+	free_slots.pop_back();
 	return s;
 }
 
-void smmusim_destroy(smmusim *sim)
+// Present one transaction (at its issue cycle, in issue order) and file its result.
+uint32_t smmusim_platform::present(Txn &t, void *data, bool queue_done)
 {
-	if (!sim)
-		return;
-	delete sim->engine; // releases the memory; the SystemC modules stay idle until exit
-	delete sim;
+	const uint32_t slot = new_slot();
+	DmaResult &r = results[slot];
+	PendingEvent pev;
+	smmu->transact(t, data, r, pev);
+	const uint64_t s = seq++;
+	if (pev.pending) {
+		EventRef e;
+		e.cycle = pev.cycle;
+		e.seq = s;
+		std::memcpy(e.ev, pev.ev, sizeof e.ev);
+		e.slot = slot;
+		events.push_back(e);
+		std::push_heap(events.begin(), events.end(), std::greater<EventRef>());
+	}
+	if (queue_done)
+		done.push(DoneRef{r.done_cycle, s, slot});
+	return slot;
 }
 
-const struct smmu_regif *smmusim_regif(smmusim *sim) { return sim ? &sim->regif : nullptr; }
+// Our own work (transactions to present, event records to write) strictly before `limit` and at or
+// before `last`, in cycle order; events before transactions of the same cycle.
+void smmusim_platform::work_until(uint64_t limit, uint64_t last)
+{
+	for (;;) {
+		const Pending *pd = pending.top();
+		const uint64_t tp = pd ? pd->at : ~0ull;
+		const uint64_t te = events.empty() ? ~0ull : events.front().cycle;
+		const uint64_t t = std::min(tp, te);
+		if (t >= limit || t > last)
+			return;
+		if (te <= tp) {
+			EventRef e = events.front();
+			std::pop_heap(events.begin(), events.end(), std::greater<EventRef>());
+			events.pop_back();
+			results[e.slot].event_recorded = smmu->record_event(e.ev);
+		} else {
+			Txn txn = pd->txn;
+			txn.issue = pd->at;
+			pending.pop();
+			present(txn, nullptr, true);
+		}
+	}
+}
 
-uint64_t smmusim_now(const smmusim *sim) { return sim ? sim->engine->now() : 0; }
+// Advance time to now + cycles, then also settle everything due at the final cycle (sc_start(t)
+// stops before running the processes notified for exactly t), so state read afterwards includes
+// that cycle. Transactions and event writes are not SystemC processes: between two SystemC
+// activities nothing else changes the state they read, so each stretch is processed in one go
+// (one loop iteration per register/command activity, not per transaction or per cycle).
+void smmusim_platform::run(uint64_t cycles)
+{
+	const uint64_t target = now() + cycles;
+	for (;;) {
+		const uint64_t n = now();
+		uint64_t next_sc = ~0ull;
+		if (sc_pending_activity())
+			next_sc = n + (uint64_t)(sc_time_to_pending_activity() / kCycle);
+		work_until(next_sc, target);
+		if (next_sc > target)
+			break;
+		if (next_sc > n)
+			sc_start((double)(next_sc - n) * kCycle);
+		else
+			sc_start(SC_ZERO_TIME); // activity now (a delta or update): run it, so the loop advances
+		if (sc_pending_activity_at_current_time())
+			sc_start(SC_ZERO_TIME);
+	}
+	if (target > now())
+		sc_start((double)(target - now()) * kCycle);
+	if (sc_pending_activity_at_current_time())
+		sc_start(SC_ZERO_TIME);
+	work_until(~0ull, target); // anything due at the final cycle after its SystemC activity
+}
 
-void smmusim_run(smmusim *sim, uint64_t cycles)
+size_t smmusim_platform::outstanding() const
+{
+	// Results whose completion cycle is still in the future are outstanding too.
+	const uint64_t n = now();
+	size_t k = pending.size();
+	done.for_each([&](const DoneRef &d) { k += d.done > n; });
+	return k;
+}
+
+// ---- The C API -----------------------------------------------------------------------------------
+
+extern "C" {
+
+smmusim_platform *smmusim_create(const smmusim_config *cfg, char *err, size_t errlen)
+{
+	if (g_created) {
+		set_err(err, errlen, "smmusim_create: only one simulation per process (SystemC elaborates once)");
+		return nullptr;
+	}
+	auto *m = new smmusim_platform;
+	std::string msg;
+	if (!smmu_params_from_config(cfg, m->p, msg) || !m->mem.init(m->p.mem_size, msg)) {
+		set_err(err, errlen, msg);
+		delete m;
+		return nullptr;
+	}
+	g_created = true;
+	setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+	try {
+		m->smmu = new Smmu("smmu", m->p, m->mem);
+		// sc_start with nothing to do warns (W571) on stdout; idle periods are normal here.
+		sc_report_handler::set_actions(SC_ID_NO_SC_START_ACTIVITY_, SC_DO_NOTHING);
+		sc_start(SC_ZERO_TIME); // finish elaboration so that timed notifications work
+	} catch (const std::exception &ex) {
+		set_err(err, errlen, std::string("smmusim_create: ") + ex.what());
+		return nullptr; // half-built modules stay alive: SystemC cannot take them back
+	}
+	m->alloc.init(&m->mem, m->p.dma_base, m->p.mem_size);
+	m->log = m->p.log || std::getenv("SMMUSIM_LOG") != nullptr;
+	m->regif.ctx = m;
+	m->regif.read32 = ri_read32;
+	m->regif.write32 = ri_write32;
+	m->regif.read64 = ri_read64;
+	m->regif.write64 = ri_write64;
+	m->regif.dma_alloc = ri_dma_alloc;
+	m->regif.dma_free = ri_dma_free;
+	m->regif.rmb = ri_rmb;
+	m->regif.wmb = ri_wmb;
+	m->regif.mb = ri_mb;
+	m->regif.relax = ri_relax;
+	m->regif.log = ri_log;
+	return m;
+}
+
+// Releases the memory; the SystemC modules stay idle until exit.
+void smmusim_destroy(smmusim_platform *sim) { delete sim; }
+
+const struct smmu_regif *smmusim_regif(smmusim_platform *sim) { return sim ? &sim->regif : nullptr; }
+
+uint64_t smmusim_now(const smmusim_platform *sim) { return sim ? sim->now() : 0; }
+
+void smmusim_run(smmusim_platform *sim, uint64_t cycles)
 {
 	if (sim)
-		sim->engine->run(cycles);
+		sim->run(cycles);
 }
 
-void smmusim_fail_alloc_after(smmusim *sim, long long n)
+void smmusim_fail_alloc_after(smmusim_platform *sim, long long n)
 {
 	if (sim)
-		sim->engine->fail_alloc_after(n);
+		sim->alloc.fail_after(n);
 }
 
-int smmusim_dma(smmusim *sim, const struct smmusim_dma *req, void *data, struct smmusim_dma_result *res)
+int smmusim_dma(smmusim_platform *sim, const struct smmusim_dma *req, void *data, struct smmusim_dma_result *res)
 {
-	if (!sim || !req)
+	if (!sim || !req || !valid(*sim, *req))
 		return -EINVAL;
-	EngineDma d = to_engine(req);
-	if (!sim->engine->valid(d))
-		return -EINVAL;
-	EngineResult r;
-	sim->engine->dma(d, data, r);
+	sim->work_until(sim->now() + 1, sim->now()); // submitted transactions due now go first
+	Txn t = to_txn(*req);
+	t.issue = sim->now();
+	const uint32_t slot = sim->present(t, data, false);
+	const uint64_t done = sim->results[slot].done_cycle, n = sim->now();
+	sim->run(done > n ? done - n : 0);
 	if (res)
-		from_engine(r, res);
+		to_result(sim->results[slot], *res); // after run(): a deferred event has been written
+	sim->free_slots.push_back(slot);
 	return 0;
 }
 
-int smmusim_dma_submit(smmusim *sim, const struct smmusim_dma *req, uint64_t at, uint64_t tag)
+int smmusim_dma_submit(smmusim_platform *sim, const struct smmusim_dma *req, uint64_t at, uint64_t tag)
 {
-	if (!sim || !req)
+	if (!sim || !req || !valid(*sim, *req))
 		return -EINVAL;
-	EngineDma d = to_engine(req);
-	if (!sim->engine->valid(d))
-		return -EINVAL;
-	sim->engine->submit(d, at, tag);
+	const uint64_t n = sim->now();
+	Pending p;
+	p.at = at < n ? n : at;
+	p.seq = sim->seq++;
+	p.txn = to_txn(*req);
+	p.txn.tag = tag;
+	sim->pending.push(p);
 	return 0;
 }
 
-size_t smmusim_dma_poll(smmusim *sim, struct smmusim_dma_result *out, size_t max)
+size_t smmusim_dma_poll(smmusim_platform *sim, struct smmusim_dma_result *out, size_t max)
 {
 	if (!sim || !out)
 		return 0;
-	size_t n = 0;
-	EngineResult r;
-	while (n < max && sim->engine->poll(&r, 1) == 1)
-		from_engine(r, &out[n++]);
-	return n;
+	const uint64_t n = sim->now();
+	size_t k = 0;
+	const DoneRef *d;
+	while (k < max && (d = sim->done.top()) && d->done <= n) {
+		const uint32_t slot = d->slot;
+		to_result(sim->results[slot], out[k++]);
+		sim->done.pop();
+		sim->free_slots.push_back(slot);
+	}
+	return k;
 }
 
-size_t smmusim_dma_outstanding(const smmusim *sim) { return sim ? sim->engine->outstanding() : 0; }
+size_t smmusim_dma_outstanding(const smmusim_platform *sim) { return sim ? sim->outstanding() : 0; }
 
-int smmusim_mem_read(smmusim *sim, uint64_t pa, void *buf, size_t len)
+int smmusim_mem_read(smmusim_platform *sim, uint64_t pa, void *buf, size_t len)
 {
 	if (!sim || (!buf && len))
 		return -EINVAL;
-	return sim->engine->mem_read(pa, buf, len) ? 0 : -EFAULT;
+	return sim->mem.read(pa, buf, len) ? 0 : -EFAULT;
 }
 
-int smmusim_mem_write(smmusim *sim, uint64_t pa, const void *buf, size_t len)
+int smmusim_mem_write(smmusim_platform *sim, uint64_t pa, const void *buf, size_t len)
 {
 	if (!sim || (!buf && len))
 		return -EINVAL;
-	return sim->engine->mem_write(pa, buf, len) ? 0 : -EFAULT;
-}
-
-uint64_t smmusim_stat(const smmusim *sim, const char *name)
-{
-	return (sim && name) ? sim->engine->stat(name) : 0;
-}
-
-int smmusim_stats_json(const smmusim *sim, FILE *out)
-{
-	if (!sim || !out)
-		return -EINVAL;
-	return sim->engine->stats_json(out);
-}
-
-int smmusim_stats_text(const smmusim *sim, FILE *out)
-{
-	if (!sim || !out)
-		return -EINVAL;
-	return sim->engine->stats_text(out);
+	return sim->mem.write(pa, buf, len) ? 0 : -EFAULT;
 }
 
 } // extern "C"

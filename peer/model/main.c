@@ -41,7 +41,7 @@ struct master {
 };
 
 struct board {
-	smmusim *sim;
+	smmusim_platform *sim;
 	struct master dev[PEER_MAX_DEVS];
 };
 

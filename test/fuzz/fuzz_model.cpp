@@ -19,7 +19,7 @@ namespace {
 constexpr uint64_t kWindow = 0x10000000; // below the driver allocator's base (mem.dma_base, 1 GiB)
 constexpr uint64_t kWindowMask = 0xFFFFF;
 
-smmusim *sim;
+smmusim_platform *sim;
 const smmu_regif *regif;
 
 struct Program {

@@ -31,10 +31,10 @@ struct CountingRegif {
 	const smmu_regif *inner;
 	unsigned long relax_calls = 0;
 	uint64_t cycles_in_relax = 0;
-	smmusim *sim;
+	smmusim_platform *sim;
 
 	static CountingRegif *self(void *ctx) { return static_cast<CountingRegif *>(ctx); }
-	CountingRegif(smmusim *s) : inner(smmusim_regif(s)), sim(s)
+	CountingRegif(smmusim_platform *s) : inner(smmusim_regif(s)), sim(s)
 	{
 		regif.ctx = this;
 		regif.read32 = [](void *c, uint32_t off) { return self(c)->inner->read32(self(c)->inner->ctx, off); };

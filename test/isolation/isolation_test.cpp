@@ -170,7 +170,7 @@ private:
 	Params p_;
 	uint64_t seed_;
 	std::mt19937_64 rng_;
-	smmusim *sim_ = nullptr;
+	smmusim_platform *sim_ = nullptr;
 	smmu_device *smmu_ = nullptr;
 	std::vector<Device> dev_;
 	std::vector<uint8_t> shadow_pool_, shadow_canary_, shadow_bpool_;

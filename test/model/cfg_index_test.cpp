@@ -1,6 +1,6 @@
 // The configuration cache's set index (CfgKey::set_index): dense PASID blocks must not conflict,
 // and PASIDs at a stride (how the layout study spreads them over the SSID space) must spread over
-// the sets instead of piling into one. This file must not include smmusim.h (namespace clash).
+// the sets instead of piling into one.
 #include <smmusim/cache.hpp>
 #include <smmusim/smmu.hpp>
 

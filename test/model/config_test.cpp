@@ -119,7 +119,7 @@ TEST_F(Config, CreateRejectsInconsistentConfiguration)
 
 TEST_F(Config, SecondCreateFails)
 {
-	smmusim *a = smmusim_create(c, err, sizeof err);
+	smmusim_platform *a = smmusim_create(c, err, sizeof err);
 	ASSERT_NE(nullptr, a) << err;
 	EXPECT_EQ(nullptr, smmusim_create(c, err, sizeof err));
 	EXPECT_NE(nullptr, std::strstr(err, "one simulation per process"));

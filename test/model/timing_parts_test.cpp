@@ -1,5 +1,4 @@
-// The timing building blocks (model/include/smmusim/timing.hpp) on their own. This file must not
-// include smmusim.h: its C type `smmusim` clashes with the C++ namespace.
+// The timing building blocks (model/include/smmusim/timing.hpp) on their own.
 #include <smmusim/timing.hpp>
 
 #include <gtest/gtest.h>

@@ -36,7 +36,7 @@ const Outcome BAD_CD{SMMUSIM_DMA_ABORT, 0, EVT_C_BAD_CD};
 const Outcome BAD_SUBSTREAMID{SMMUSIM_DMA_ABORT, 0, EVT_C_BAD_SUBSTREAMID}; // SSID on a bypass STE (arch 6.2)
 
 struct DriverSeq : ::testing::Test {
-	smmusim *sim = nullptr;
+	smmusim_platform *sim = nullptr;
 	const smmu_regif *inner = nullptr;
 	smmu_regif wrap{};
 	smmu_device *smmu = nullptr;

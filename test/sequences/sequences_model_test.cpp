@@ -55,7 +55,7 @@ bool matches(const smmusim_dma_result &r, const Outcome &o, uint64_t off)
 }
 
 struct ModelSeq : ::testing::Test {
-	smmusim *sim = nullptr;
+	smmusim_platform *sim = nullptr;
 	const smmu_regif *ri = nullptr;
 	smmu_device *smmu = nullptr;
 	smmu_master *ma = nullptr, *mb = nullptr;

@@ -26,7 +26,7 @@ constexpr uint64_t PTE_RW = SMMU_PREP(PTE_AF, 1) | SMMU_PREP(PTE_AP1, 1) | SMMU_
 			    SMMU_PREP(PTE_SH, 3) | SMMU_PREP(PTE_ATTRINDX, MAIR_IDX_CACHE);
 
 struct Sim {
-	smmusim *sim = nullptr;
+	smmusim_platform *sim = nullptr;
 	const smmu_regif *ri = nullptr;
 	unsigned cmdq_log2 = 8, evtq_log2 = 6;
 	uint64_t pt_next = PT_POOL;

@@ -21,7 +21,7 @@ extern "C" {
 
 class SimDriverFixture : public ::testing::Test {
 protected:
-	smmusim *sim = nullptr;
+	smmusim_platform *sim = nullptr;
 	smmu_device *smmu = nullptr;
 	smmu_options opts{};
 	std::vector<std::pair<std::string, std::string>> config; // model parameters to override

@@ -99,7 +99,7 @@ struct pasid_link {
 struct replay {
 	const struct replay_options *o;
 	smmusim_config *cfg;
-	smmusim *sim;
+	smmusim_platform *sim;
 	struct smmu_device *smmu;
 	trace_checker *chk;
 	struct objmap masters, domains, attached; /* attached: device name -> its primary domain */

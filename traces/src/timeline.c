@@ -150,7 +150,7 @@ void timeline_control(timeline *t, const char *what, uint64_t line, uint64_t sta
 	c->syncs = syncs;
 }
 
-void timeline_sample(timeline *t, const smmusim *sim)
+void timeline_sample(timeline *t, const smmusim_platform *sim)
 {
 	if (!t)
 		return;

@@ -28,7 +28,7 @@ void timeline_complete(timeline *t, const struct smmusim_dma_result *res);
 void timeline_control(timeline *t, const char *what, uint64_t line, uint64_t start, uint64_t end, uint64_t cmds,
 		      uint64_t syncs);
 /* Sample the model's counters at its current cycle (cheap to call often: it keeps its own pace). */
-void timeline_sample(timeline *t, const smmusim *sim);
+void timeline_sample(timeline *t, const smmusim_platform *sim);
 /* Transactions recorded so far. */
 uint64_t timeline_transactions(const timeline *t);
 /* Write the file and free everything; 0, or -1 with the reason in err. t may be NULL. */

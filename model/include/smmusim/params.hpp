@@ -1,7 +1,5 @@
 // Parsed configuration of one simulated platform: every field comes from the registry in
 // src/config.cpp (one table: key, type, default, doc), see docs/configuration.md.
-// Global namespace on purpose: the C API's type `smmusim` (smmusim.h) cannot coexist with the
-// C++ namespace smmusim in one translation unit, and config.cpp needs both this and smmusim.h.
 #ifndef SMMUSIM_PARAMS_HPP
 #define SMMUSIM_PARAMS_HPP
 

@@ -41,16 +41,16 @@ const char *smmusim_config_key(const smmusim_config *cfg, size_t index);
 const char *smmusim_config_choices(const char *key);
 
 /* ---- The platform ----------------------------------------------------------------------------- */
-typedef struct smmusim smmusim;
+typedef struct smmusim_platform smmusim_platform;
 
-smmusim *smmusim_create(const smmusim_config *cfg, char *err, size_t errlen);
-void smmusim_destroy(smmusim *sim);
+smmusim_platform *smmusim_create(const smmusim_config *cfg, char *err, size_t errlen);
+void smmusim_destroy(smmusim_platform *sim);
 
 /* The register interface a driver uses to reach this platform's SMMU and memory. */
-const struct smmu_regif *smmusim_regif(smmusim *sim);
+const struct smmu_regif *smmusim_regif(smmusim_platform *sim);
 
-uint64_t smmusim_now(const smmusim *sim);          /* current simulated cycle */
-void smmusim_run(smmusim *sim, uint64_t cycles);   /* advance simulated time */
+uint64_t smmusim_now(const smmusim_platform *sim);          /* current simulated cycle */
+void smmusim_run(smmusim_platform *sim, uint64_t cycles);   /* advance simulated time */
 
 /* ---- DMA from master ports ------------------------------------------------------------------- */
 struct smmusim_dma {
@@ -86,38 +86,38 @@ struct smmusim_dma_result {
  * data: bytes to write, or a buffer that receives the bytes read (may be NULL).
  * Returns 0, or -EINVAL for a malformed request (bad port, size, 4 KB crossing).
  */
-int smmusim_dma(smmusim *sim, const struct smmusim_dma *req, void *data, struct smmusim_dma_result *res);
+int smmusim_dma(smmusim_platform *sim, const struct smmusim_dma *req, void *data, struct smmusim_dma_result *res);
 
 /*
  * Asynchronous DMA for trace replay: present the transaction at cycle `at` (>= now; earlier
  * times mean "now"), carrying `tag`. No data is moved. Completions are collected with
  * smmusim_dma_poll() after smmusim_run(). Returns 0 or -EINVAL.
  */
-int smmusim_dma_submit(smmusim *sim, const struct smmusim_dma *req, uint64_t at, uint64_t tag);
+int smmusim_dma_submit(smmusim_platform *sim, const struct smmusim_dma *req, uint64_t at, uint64_t tag);
 /* Up to max completed results, in completion order. Returns the number written. */
-size_t smmusim_dma_poll(smmusim *sim, struct smmusim_dma_result *out, size_t max);
+size_t smmusim_dma_poll(smmusim_platform *sim, struct smmusim_dma_result *out, size_t max);
 /* Transactions submitted and not yet completed. */
-size_t smmusim_dma_outstanding(const smmusim *sim);
+size_t smmusim_dma_outstanding(const smmusim_platform *sim);
 
 /* ---- Backing store (the physical memory the SMMU and masters see) ---------------------------- */
-int smmusim_mem_read(smmusim *sim, uint64_t pa, void *buf, size_t len);
-int smmusim_mem_write(smmusim *sim, uint64_t pa, const void *buf, size_t len);
+int smmusim_mem_read(smmusim_platform *sim, uint64_t pa, void *buf, size_t len);
+int smmusim_mem_write(smmusim_platform *sim, uint64_t pa, const void *buf, size_t len);
 
 /* ---- Test hooks --------------------------------------------------------------------------------- */
 /*
  * Allocation-failure injection for the regif's dma_alloc: after n more successful allocations,
  * every dma_alloc returns -ENOMEM. n < 0 turns the injection off (the default).
  */
-void smmusim_fail_alloc_after(smmusim *sim, long long n);
+void smmusim_fail_alloc_after(smmusim_platform *sim, long long n);
 
 /* ---- Statistics --------------------------------------------------------------------------------- */
 /* A named counter ("dma.transactions", "events.F_TRANSLATION", ...); 0 for unknown names. */
-uint64_t smmusim_stat(const smmusim *sim, const char *name);
+uint64_t smmusim_stat(const smmusim_platform *sim, const char *name);
 /* Every statistic as one JSON object (deterministic: no host-time fields). 0 or negative errno. */
-int smmusim_stats_json(const smmusim *sim, FILE *out);
+int smmusim_stats_json(const smmusim_platform *sim, FILE *out);
 /* The same statistics as a human-readable report: grouped (TBU, TCU, memory, latency, streams),
  * zero counters left out, rates and percentiles computed. Deterministic. 0 or negative errno. */
-int smmusim_stats_text(const smmusim *sim, FILE *out);
+int smmusim_stats_text(const smmusim_platform *sim, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,118 @@
+// The simulated platform behind the C API (smmusim.h): memory, the DMA allocator, the SMMU model,
+// the master ports that present transactions (synchronously, or at a given cycle for trace
+// replay) and the register interface handed to a driver. Private to the model library: platform.cpp
+// implements the platform and its C API, platform_stats.cpp its statistics reports.
+#ifndef SMMUSIM_PLATFORM_HPP
+#define SMMUSIM_PLATFORM_HPP
+
+#include <smmusim/memory.hpp>
+#include <smmusim/params.hpp>
+#include <smmusim/smmu.hpp>
+#include <smmusim/smmusim.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace smmusim {
+
+// A min-queue for items that mostly arrive in order: a ring FIFO takes every item not smaller
+// than the newest, a heap the rest; top/pop merge the two. Submissions (by issue cycle) and
+// completions (by done cycle: hits all take the same latency) are in order almost always, so
+// pushes and pops are O(1) instead of O(log n).
+template <class T> struct OrderedQueue {
+	std::vector<T> ring = std::vector<T>(1024);
+	size_t head = 0, count = 0;
+	std::vector<T> heap; // out-of-order items (min-heap)
+	size_t size() const { return count + heap.size(); }
+	bool empty() const { return !size(); }
+	void push(const T &p)
+	{
+		if (count && ring[(head + count - 1) & (ring.size() - 1)] > p) {
+			heap.push_back(p);
+			std::push_heap(heap.begin(), heap.end(), std::greater<T>());
+			return;
+		}
+		if (count == ring.size()) { // grow (amortised, not per transaction)
+			std::vector<T> r(ring.size() * 2);
+			for (size_t i = 0; i < count; i++)
+				r[i] = ring[(head + i) & (ring.size() - 1)];
+			ring.swap(r);
+			head = 0;
+		}
+		ring[(head + count++) & (ring.size() - 1)] = p;
+	}
+	const T *top() const
+	{
+		const T *a = count ? &ring[head] : nullptr;
+		const T *b = heap.empty() ? nullptr : &heap.front();
+		return !a ? b : !b ? a : (*a > *b ? b : a);
+	}
+	void pop()
+	{
+		const T *a = count ? &ring[head] : nullptr;
+		if (a && (heap.empty() || !(*a > heap.front()))) {
+			head = (head + 1) & (ring.size() - 1);
+			count--;
+		} else {
+			std::pop_heap(heap.begin(), heap.end(), std::greater<T>());
+			heap.pop_back();
+		}
+	}
+	template <class F> void for_each(F &&f) const
+	{
+		for (size_t i = 0; i < count; i++)
+			f(ring[(head + i) & (ring.size() - 1)]);
+		for (const T &x : heap)
+			f(x);
+	}
+};
+
+// Submitted transactions wait in issue order (at, seq).
+struct Pending {
+	uint64_t at, seq;
+	Txn txn;
+	bool operator>(const Pending &o) const { return at != o.at ? at > o.at : seq > o.seq; }
+};
+
+// Results live in a slot pool (reused through a free list) so that an event written later can
+// still set its result's event_recorded; the completion queue orders slots by (done, seq).
+struct DoneRef {
+	uint64_t done, seq;
+	uint32_t slot;
+	bool operator>(const DoneRef &o) const { return done != o.done ? done > o.done : seq > o.seq; }
+};
+struct EventRef {
+	uint64_t cycle, seq;
+	uint64_t ev[4];
+	uint32_t slot;
+	bool operator>(const EventRef &o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
+};
+
+} // namespace smmusim
+
+struct smmusim_platform {
+	smmusim::Params p;
+	smmusim::Memory mem;
+	smmusim::DmaAllocator alloc;
+	smmusim::Smmu *smmu = nullptr; // SystemC modules cannot be deleted after elaboration: they stay
+	smmusim::OrderedQueue<smmusim::Pending> pending;
+	std::vector<smmusim::DmaResult> results;
+	std::vector<uint32_t> free_slots;
+	smmusim::OrderedQueue<smmusim::DoneRef> done;
+	std::vector<smmusim::EventRef> events; // min-heap: event records waiting for their detection cycle
+	uint64_t seq = 0;
+	smmu_regif regif{}; // what a driver reaches this platform through (ctx = this)
+	bool log = false;   // forward the driver's log messages to stderr
+
+	uint64_t now() const { return smmu->now(); }
+	void run(uint64_t cycles);
+	size_t outstanding() const;
+
+	uint32_t new_slot();
+	uint32_t present(smmusim::Txn &t, void *data, bool queue_done);
+	void work_until(uint64_t limit, uint64_t last);
+};
+
+#endif
