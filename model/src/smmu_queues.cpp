@@ -1,6 +1,8 @@
 // Command queue consumer and event queue producer (digest sections 2, 5, 6).
 #include <smmusim/smmu.hpp>
 
+#include <cstdio>
+
 using namespace sc_core;
 
 namespace smmusim {
@@ -81,6 +83,8 @@ void Smmu::cmdq_method()
 uint8_t Smmu::execute_command(const uint64_t cmd[2])
 {
 	const unsigned op = (unsigned)SMMU_GET(cmd[0], CMD0_OPCODE);
+	if (p_.strict)
+		strict_prefetch();
 	if (SMMU_GET(cmd[0], CMD0_SSEC))
 		return CERROR_ILL; // Secure commands on the Non-secure queue
 	switch (op) {
@@ -103,9 +107,14 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 	case CMD_TLBI_S2_IPA:
 		if ((op == CMD_TLBI_S12_VMALL || op == CMD_TLBI_S2_IPA) && !p_.s2p)
 			return CERROR_ILL;
-		if ((op == CMD_TLBI_NH_VA || op == CMD_TLBI_S2_IPA || op == CMD_TLBI_NH_VAA) && p_.ril && SMMU_GET(cmd[1], CMD1_TLBI_TG) &&
-		    !SMMU_GET(cmd[0], CMD0_TLBI_NUM) && !SMMU_GET(cmd[0], CMD0_TLBI_SCALE) && !SMMU_GET(cmd[1], CMD1_TLBI_TTL))
-			return CERROR_ILL; // reserved range encoding
+		if ((op == CMD_TLBI_NH_VA || op == CMD_TLBI_S2_IPA || op == CMD_TLBI_NH_VAA) && p_.ril) {
+			// IHI 0070 §4.4.1.1: TG != 0 with NUM = SCALE = 0 and TTL = 0 is reserved; without
+			// IDR5.DS, TTL = 01 with a 16 KB TG counts as TTL = 0 (SCALE is bits [24:20] then).
+			const unsigned tg = (unsigned)SMMU_GET(cmd[1], CMD1_TLBI_TG), ttl = (unsigned)SMMU_GET(cmd[1], CMD1_TLBI_TTL);
+			const bool ttl0 = ttl == 0 || (tg == 2 && ttl == 1);
+			if (tg && ttl0 && !SMMU_GET(cmd[0], CMD0_TLBI_NUM) && !(SMMU_GET(cmd[0], CMD0_TLBI_SCALE) & 0x1F))
+				return CERROR_ILL;
+		}
 		tlbi((uint8_t)op, cmd);
 		stats.c[ST_CMD_TLBI]++;
 		return CERROR_NONE;
@@ -148,23 +157,85 @@ static bool overlaps(uint64_t vpn, unsigned shift, uint64_t addr, uint64_t len)
 	return Tlb::overlaps(t, addr, len);
 }
 
+// Granule shift and walk level of a leaf covering 2^page_shift bytes: with 64-bit descriptors
+// (no DS) each (granule, level) pair gives a distinct size, so a non-nested TLB entry remembers
+// both through its page size. False for a size no single walk produces (a nested entry).
+static bool leaf_geometry(unsigned page_shift, unsigned &g, unsigned &level)
+{
+	for (unsigned gs = 12; gs <= 16; gs += 2)
+		for (unsigned l = 1; l <= 3; l++)
+			if (gs + (3 - l) * (gs - 3) == page_shift) {
+				g = gs;
+				level = l;
+				return true;
+			}
+	return false;
+}
+
+// Granule shift of a walk-cache entry (a table descriptor at `level` covering 2^level_shift).
+static unsigned walk_granule(const WalkKey &k)
+{
+	return k.level > 3 ? 0 : (k.level_shift + 9u - 3u * k.level) / (4u - k.level);
+}
+
+void Smmu::strict_res0(const char *what, uint64_t value)
+{
+	stats.c[ST_STRICT_RES0]++;
+	if (p_.log)
+		std::fprintf(stderr, "smmusim: strict: software set RES0 bits of %s: 0x%llx\n", what, (unsigned long long)value);
+}
+
 void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 {
-	const uint16_t asid = (uint16_t)(SMMU_GET(cmd[0], CMD0_ASID) & (p_.asid16 ? 0xFFFFu : 0xFFu));
+	const uint64_t asid_field = SMMU_GET(cmd[0], CMD0_ASID), vmid_field = SMMU_GET(cmd[0], CMD0_VMID);
+	const uint16_t asid = (uint16_t)(asid_field & (p_.asid16 ? 0xFFFFu : 0xFFu));
 	// With S2P=0 the VMID field is ignored: every entry is in VMID 0.
-	const uint16_t vmid = p_.s2p ? (uint16_t)(SMMU_GET(cmd[0], CMD0_VMID) & (p_.vmid16 ? 0xFFFFu : 0xFFu)) : 0;
+	const uint16_t vmid = p_.s2p ? (uint16_t)(vmid_field & (p_.vmid16 ? 0xFFFFu : 0xFFu)) : 0;
 	uint64_t addr = SMMU_GET(cmd[1], CMD1_ADDR) << 12;
 	if (op == CMD_TLBI_S2_IPA)
 		addr &= SMMU_MASK_(55, 12); // an IPA
 	const bool leaf = SMMU_GET(cmd[1], CMD1_LEAF);
 	uint64_t len = 0;
-	const unsigned tg = (unsigned)SMMU_GET(cmd[1], CMD1_TLBI_TG);
-	if (p_.ril && tg) {
-		const unsigned gshift = 12 + 2 * (tg - 1); // 4 KB, 16 KB, 64 KB
-		const unsigned scale = (unsigned)SMMU_GET(cmd[0], CMD0_TLBI_SCALE);
+	const unsigned tg = p_.ril ? (unsigned)SMMU_GET(cmd[1], CMD1_TLBI_TG) : 0;
+	const unsigned gshift = tg ? 12 + 2 * (tg - 1) : 0; // 4 KB, 16 KB, 64 KB
+	unsigned ttl = tg ? (unsigned)SMMU_GET(cmd[1], CMD1_TLBI_TTL) : 0;
+	if (gshift == 14 && ttl == 1)
+		ttl = 0; // IHI 0070 §4.4.1.1: reserved without IDR5.DS, treated as 0
+	// IDR5.DS = 0: SCALE is the 5 bits [24:20] of the [25:20] field, bit 25 is RES0.
+	const unsigned scale = (unsigned)SMMU_GET(cmd[0], CMD0_TLBI_SCALE) & 0x1Fu;
+	if (tg) {
 		const uint64_t num = SMMU_GET(cmd[0], CMD0_TLBI_NUM) + 1;
 		len = (scale + gshift >= 58) ? ~0ull : (num << (scale + gshift));
 	}
+	if (p_.strict) {
+		// IHI 0070 §4.4.1.1: TG/TTL/NUM/SCALE are RES0 without RIL, TTL/NUM/SCALE with TG = 0.
+		const bool va_op = op == CMD_TLBI_NH_VA || op == CMD_TLBI_NH_VAA || op == CMD_TLBI_S2_IPA;
+		if (va_op && (SMMU_GET(cmd[0], CMD0_TLBI_SCALE) >> 5))
+			strict_res0("CMD_TLBI SCALE[25]", cmd[0]);
+		if (va_op && !tg && (SMMU_GET(cmd[0], CMD0_TLBI_NUM) || SMMU_GET(cmd[0], CMD0_TLBI_SCALE) ||
+				     SMMU_GET(cmd[1], CMD1_TLBI_TTL) || SMMU_GET(cmd[1], CMD1_TLBI_TG)))
+			strict_res0("CMD_TLBI TG/TTL/NUM/SCALE", cmd[1]);
+		if ((!p_.asid16 && (asid_field >> 8)) || (p_.s2p && !p_.vmid16 && (vmid_field >> 8)))
+			strict_res0("CMD_TLBI ASID/VMID[15:8]", cmd[0]);
+	}
+	// Strict mode removes exactly the required scope (IHI 0070 §4.4.1.1): with TG != 0 only
+	// entries of that granule, with TTL != 0 only leaves from a walk at level TTL, and, for
+	// Leaf = 0, only table descriptors of the levels above TTL. The lenient model ignores TG and
+	// TTL (over-invalidation is allowed).
+	const bool exact = p_.strict;
+	auto leaf_in_scope = [&](unsigned page_shift) {
+		unsigned g, level;
+		if (!exact || !gshift || !leaf_geometry(page_shift, g, level))
+			return true;
+		return g == gshift && (!ttl || level == ttl);
+	};
+	auto table_in_scope = [&](const WalkKey &k) {
+		if (leaf)
+			return false; // Leaf = 1: only last-level entries
+		if (!exact || !gshift)
+			return true;
+		return walk_granule(k) == gshift && (!ttl || k.level < ttl);
+	};
 	auto tbu_drop = [&](auto pred) {
 		for (auto &t : tbus_) {
 			t->utlb.invalidate_if(pred);
@@ -190,19 +261,19 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		const bool any_asid = op == CMD_TLBI_NH_VAA;
 		tbu_drop([&](const TbuTag &tag, const TbuEntry &e) {
 			return e.s1 && e.vmid == vmid && (any_asid || e.global || e.asid == asid) &&
-			       overlaps(tag.vpn, tag.page_shift, addr, len);
+			       overlaps(tag.vpn, tag.page_shift, addr, len) && (e.s2 || leaf_in_scope(e.page_shift));
 		});
-		if (!leaf) // Leaf=0 also removes cached table (walk) entries for the address
-			walk_invalidate_if([&](const WalkKey &k, const WalkVal &) {
-				return k.vmid == vmid && (any_asid || k.asid == asid) && k.overlaps(addr, len);
-			});
+		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) {
+			return k.vmid == vmid && (any_asid || k.asid == asid) && k.overlaps(addr, len) && table_in_scope(k);
+		});
 		break;
 	}
 	case CMD_TLBI_S2_IPA:
 		// Stage-2-only entries (their input address is the IPA). Combined stage 1+2 entries need
 		// not be removed (software follows with NH_ALL/S12_VMALL); stage-2 walks are not cached.
 		tbu_drop([&](const TbuTag &tag, const TbuEntry &e) {
-			return !e.s1 && e.s2 && e.vmid == vmid && overlaps(tag.vpn, tag.page_shift, addr, len);
+			return !e.s1 && e.s2 && e.vmid == vmid && overlaps(tag.vpn, tag.page_shift, addr, len) &&
+			       leaf_in_scope(e.page_shift);
 		});
 		break;
 	default:
@@ -228,6 +299,18 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 		}
 	}
 	auto in = [&](uint32_t s) { return all || (s >= lo && s <= hi); };
+	// Strict mode keeps every L1 descriptor the command does not name: the L1STDs that cover
+	// the SIDs, the L1CD that covers the SubstreamID (under either CD-table split, since the
+	// command does not say which the STE uses). The lenient model drops every L1STD.
+	unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
+	if (split != 6 && split != 8 && split != 10)
+		split = 6;
+	auto l1std_named = [&](uint32_t l1idx) {
+		return !p_.strict || all || ((uint64_t)l1idx >= (lo >> split) && (uint64_t)l1idx <= (hi >> split));
+	};
+	auto l1cd_named = [&](uint32_t l1idx) {
+		return !p_.strict || l1idx == (ssid >> CD_SPLIT_4K) || l1idx == (ssid >> CD_SPLIT_64K);
+	};
 	// The TBUs tag their TLB entries with the StreamID context, so configuration invalidation
 	// also drops them (as MMU-600 does; over-invalidation is allowed).
 	auto tbu_drop = [&](auto pred) {
@@ -243,7 +326,7 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) {
 			if (k.kind == CFG_STE || k.kind == CFG_CD || k.kind == CFG_L1CD)
 				return in(k.sid);
-			return k.kind == CFG_L1STD && (op == CMD_CFGI_STE_RANGE || !leaf); // over-invalidates L1STDs
+			return k.kind == CFG_L1STD && (op == CMD_CFGI_STE_RANGE || !leaf) && l1std_named(k.index);
 		});
 		tbu_drop([&](const TbuTag &t, const TbuEntry &) { return in(t.sid); });
 		break;
@@ -251,7 +334,7 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) {
 			if (k.sid != sid)
 				return false;
-			return (k.kind == CFG_CD && k.index == ssid) || (k.kind == CFG_L1CD && !leaf);
+			return (k.kind == CFG_CD && k.index == ssid) || (k.kind == CFG_L1CD && !leaf && l1cd_named(k.index));
 		});
 		tbu_drop([&](const TbuTag &t, const TbuEntry &) {
 			return t.sid == sid && (t.ssid == ssid || (ssid == 0 && t.ssid == kNoSsid));

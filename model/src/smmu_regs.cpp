@@ -27,6 +27,7 @@ const char *const kStatNames[ST_COUNT] = {
 	"mem.channel.busy_cycles", "mem.channel.stall_cycles", "mem.data.reads", "mem.data.writes", "mem.data.bytes",
 	"mem.cycles.l1std", "mem.cycles.ste", "mem.cycles.l1cd", "mem.cycles.cd", "mem.cycles.pte.l0", "mem.cycles.pte.l1",
 	"mem.cycles.pte.l2", "mem.cycles.pte.l3", "mem.cycles.s2pte",
+	"strict.res0", "strict.prefetches", "strict.tlb_overlaps", "strict.tlb_conflicts",
 };
 
 const char *event_name(unsigned type)
@@ -97,6 +98,7 @@ Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
 
 	for (unsigned i = 0; i < p.tbu_count; i++)
 		tbus_.emplace_back(new Tbu(p, p.seed + 1000 + 2 * i));
+	strict_rng_ = SplitMix64(p.seed + 300);
 	timed_ = p.timed;
 	tcu_slots_.init(p.tcu_xlate_slots);
 	ptw_slots_.init(p.ptw_slots);
@@ -210,6 +212,8 @@ uint64_t Smmu::read64(uint32_t off)
 
 void Smmu::write64(uint32_t off, uint64_t val)
 {
+	if (p_.strict)
+		strict_prefetch();
 	if (is_reg64(off))
 		write_reg64(off, val);
 }
@@ -291,6 +295,8 @@ uint32_t Smmu::read32(uint32_t off)
 
 void Smmu::write32(uint32_t off, uint32_t val)
 {
+	if (p_.strict)
+		strict_prefetch();
 	if (off & 3u)
 		return;
 	if (is_reg64(off & ~7u)) {

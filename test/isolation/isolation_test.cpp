@@ -18,6 +18,8 @@
 // long case can be overridden with SMMUSIM_ISOLATION_DMAS.
 #include <gtest/gtest.h>
 
+#include "strict_mode.hpp"
+
 extern "C" {
 #include <smmusim/smmusim.h>
 #include <smmuv3/arch.h>
@@ -198,6 +200,7 @@ private:
 			set("smmu.st_level", "linear");
 			set("smmu.sidsize", "6"); // the model allows a linear-only SMMU below 7 SID bits
 		}
+		set("smmu.strict", test_strict_value()); // a case's model_cfg may override it
 		for (auto &kv : p_.model_cfg)
 			set(kv.first, kv.second);
 		sim_ = smmusim_create(c, err, sizeof err);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <smmusim/smmusim.h>
+#include <strict_mode.hpp>
 #include <smmuv3/arch.h>
 
 #include <gtest/gtest.h>
@@ -40,6 +41,7 @@ struct Sim {
 	{
 		smmusim_config *c = smmusim_config_new();
 		char err[256];
+		cfg.insert(cfg.begin(), {"smmu.strict", test_strict_value()}); // the test's own setting wins
 		for (auto &kv : cfg) {
 			EXPECT_EQ(0, smmusim_config_set(c, kv.first.c_str(), kv.second.c_str(), err, sizeof err)) << err;
 		}

@@ -7,6 +7,8 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include "strict_mode.hpp"
+
 #include <cstring>
 #include <string>
 #include <utility>
@@ -40,6 +42,7 @@ protected:
 		char err[256] = "";
 		smmusim_config *cfg = smmusim_config_new();
 		ASSERT_NE(cfg, nullptr);
+		ASSERT_EQ(smmusim_config_set(cfg, "smmu.strict", test_strict_value(), err, sizeof err), 0) << err;
 		for (auto &kv : config)
 			ASSERT_EQ(smmusim_config_set(cfg, kv.first.c_str(), kv.second.c_str(), err, sizeof err), 0) << err;
 		sim = smmusim_create(cfg, err, sizeof err);

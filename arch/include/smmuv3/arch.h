@@ -380,7 +380,7 @@ static inline unsigned smmu_oas_bits(unsigned enc)
 #define CMD0_VMID 47, 32
 #define CMD0_ASID 63, 48
 #define CMD0_TLBI_NUM 16, 12
-#define CMD0_TLBI_SCALE 24, 20
+#define CMD0_TLBI_SCALE 25, 20
 #define CMD0_ATC_GLOBAL 9, 9
 #define CMD0_SYNC_CS 13, 12
 #define CMD0_SYNC_MSH 23, 22

@@ -25,6 +25,7 @@ struct SmmuParams {
 	unsigned cmd_sync_cycles; // extra cycles of a CMD_SYNC (completion signal)
 	unsigned relax_cycles;
 	bool log;
+	bool strict;       // smmu.strict: the least forgiving behaviour IHI 0070 allows (docs/model.md)
 	bool timed;        // model.timing: timed, or functional (translation only, latency 0)
 	unsigned stats_top_n; // per-StreamID / per-SubstreamID entries kept in the statistics
 

@@ -54,6 +54,9 @@ enum StatId : unsigned {
 	ST_WALK_L0_LOOKUPS, ST_WALK_L0_MISSES, ST_WALK_L1_LOOKUPS, ST_WALK_L1_MISSES, ST_WALK_L2_LOOKUPS, ST_WALK_L2_MISSES,
 	ST_MEM_BUSY, ST_MEM_STALL_CYCLES, ST_MEM_DATA_READS, ST_MEM_DATA_WRITES, ST_MEM_DATA_BYTES,
 	ST_CY_L1STD, ST_CY_STE, ST_CY_L1CD, ST_CY_CD, ST_CY_PTE0, ST_CY_PTE1, ST_CY_PTE2, ST_CY_PTE3, ST_CY_S2PTE,
+	// Strict mode (docs/model.md): RES0 fields software set, structures the prefetcher cached,
+	// TLB fills that overlapped a live entry of another size, and lookups that found such a pair.
+	ST_STRICT_RES0, ST_STRICT_PREFETCHES, ST_STRICT_OVERLAPS, ST_STRICT_CONFLICTS,
 	ST_COUNT
 };
 extern const char *const kStatNames[ST_COUNT];
@@ -281,6 +284,7 @@ private:
 	void cmdq_error(uint8_t code);
 	void tlbi(uint8_t op, const uint64_t cmd[2]);
 	void cfgi(uint8_t op, const uint64_t cmd[2]);
+	void strict_res0(const char *what, uint64_t value); // count + log RES0 bits software set
 	sc_core::sc_event cmdq_kick_, cmdq_done_;
 	bool cmd_inflight_ = false;
 	uint64_t cmd_done_at_ = 0;
@@ -345,6 +349,22 @@ private:
 	uint64_t mem_access(uint64_t t, unsigned bytes);
 	bool timed_ = true;
 	PendingEvent *pev_ = nullptr; // where fault() parks the event in timed mode
+
+	// ---- strict mode (strict.cpp; docs/model.md "Strict mode")
+	void strict_prefetch(); // at a seeded subset of the model's entry points
+	void strict_note_transaction(const Txn &t);
+	void strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid);
+	bool strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out);
+	void strict_cache(CfgKind kind, uint32_t sid, uint32_t index, const CfgVal &v);
+	struct RecentCtx {
+		uint32_t sid = 0, ssid = 0;
+		bool ssv = false;
+		uint64_t va = 0;
+	};
+	static constexpr unsigned kRecent = 16;
+	RecentCtx recent_[kRecent];
+	unsigned recent_n_ = 0;
+	SplitMix64 strict_rng_{1};
 
 	const Params p_;
 	Memory &mem_;

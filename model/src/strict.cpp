@@ -1,0 +1,144 @@
+// Strict mode (smmu.strict, docs/model.md "Strict mode"): the behaviours the architecture allows
+// that a lenient model never shows. Here: the prefetcher, which fetches and caches VALID
+// configuration structures reachable from live configuration at seeded moments (IHI 0070 §3.21:
+// an SMMU may fetch and cache any valid structure at any time, so only the CFGI that follows a
+// change makes the change visible). A missing CFGI then becomes a stale use even for a structure
+// no transaction used before the change. Nothing here runs with strict mode off.
+#include "xlate.hpp"
+
+namespace smmusim {
+
+void Smmu::strict_note_transaction(const Txn &t)
+{
+	RecentCtx &r = recent_[recent_n_++ % kRecent];
+	r.sid = t.sid;
+	r.ssv = t.ssv;
+	r.ssid = t.ssid;
+	r.va = t.addr;
+}
+
+void Smmu::strict_prefetch()
+{
+	if (!smmu_enabled()) // IHI 0070 §3.21.1: nothing is cached while SMMUEN = 0
+		return;
+	const uint64_t r = strict_rng_.next();
+	if (r & 3u) // one trigger in four prefetches
+		return;
+	const unsigned log2size = std::min((unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_LOG2SIZE), p_.sidsize);
+	uint32_t sid, ssid;
+	bool ssv;
+	if (recent_n_ && ((r >> 2) & 1u)) { // the context of a recent transaction
+		const RecentCtx &c = recent_[(r >> 8) % std::min<unsigned>(recent_n_, kRecent)];
+		sid = c.sid;
+		ssv = c.ssv;
+		ssid = c.ssid;
+	} else { // any StreamID of the table, SubstreamID 0..63 or none
+		sid = log2size >= 32 ? (uint32_t)(r >> 16) : (uint32_t)((r >> 16) & ((1ull << log2size) - 1));
+		ssv = (r >> 3) & 1u;
+		ssid = (uint32_t)((r >> 4) & 63u);
+	}
+	strict_prefetch_cfg(sid, ssv, ssid);
+}
+
+// Read one structure and cache it, unless an entry is already cached (a cached copy, stale or
+// not, is never refreshed: refreshing would hide the missing invalidation this is here to expose).
+bool Smmu::strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out)
+{
+	CfgKey k;
+	k.sid = kind == CFG_L1STD ? 0 : sid;
+	k.index = index;
+	k.kind = kind;
+	const uint64_t set = k.set_index(cfg_cache_.sets());
+	if (const CfgVal *v = cfg_cache_.peek(k, set)) {
+		out = *v;
+		return true;
+	}
+	if ((pa >> oas_mask_bits_) || !mem_.read(pa, out.dw, dwords * 8))
+		return false;
+	return true;
+}
+
+void Smmu::strict_cache(CfgKind kind, uint32_t sid, uint32_t index, const CfgVal &v)
+{
+	if ((kind == CFG_L1STD || kind == CFG_L1CD) && !p_.cfg_cache_l1)
+		return;
+	CfgKey k;
+	k.sid = kind == CFG_L1STD ? 0 : sid;
+	k.index = index;
+	k.kind = kind;
+	const uint64_t set = k.set_index(cfg_cache_.sets());
+	if (cfg_cache_.peek(k, set))
+		return;
+	CfgVal c = v;
+	c.ready = 0;
+	cfg_cache_.insert(k, set, c);
+	stats.c[ST_STRICT_PREFETCHES]++;
+}
+
+void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid)
+{
+	const uint64_t st_base = strtab_base_ & SMMU_MASK(STRTAB_BASE_ADDR);
+	const unsigned log2size = std::min((unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_LOG2SIZE), p_.sidsize);
+	if ((uint64_t)sid >> log2size)
+		return;
+	const unsigned fmt = p_.st_level ? (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_FMT) : 0;
+	uint64_t ste_pa;
+	if (fmt == STRTAB_FMT_2LVL) {
+		unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
+		if (split != 6 && split != 8 && split != 10)
+			split = 6;
+		const uint32_t l1idx = sid >> split;
+		CfgVal l1;
+		if (!strict_fetch(CFG_L1STD, sid, l1idx, st_base + (uint64_t)l1idx * L1STD_SIZE, 1, l1))
+			return;
+		const unsigned span = (unsigned)SMMU_GET(l1.dw[0], L1STD_SPAN);
+		const uint32_t l2idx = sid & ((1u << split) - 1);
+		if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1)))
+			return;
+		strict_cache(CFG_L1STD, sid, l1idx, l1);
+		ste_pa = (l1.dw[0] & SMMU_MASK(L1STD_L2PTR)) + (uint64_t)l2idx * STE_SIZE;
+	} else {
+		ste_pa = st_base + (uint64_t)sid * STE_SIZE;
+	}
+	CfgVal ste;
+	if (!strict_fetch(CFG_STE, sid, 0, ste_pa, STE_DWORDS, ste) || !SMMU_GET(ste.dw[0], STE0_V) || ste_illegal(ste))
+		return;
+	strict_cache(CFG_STE, sid, 0, ste);
+	const unsigned config = (unsigned)SMMU_GET(ste.dw[0], STE0_CONFIG);
+	if (config != STE_CONFIG_S1_TRANS) // no CD, or (nested) a CD at an IPA: not prefetched
+		return;
+	const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(ste.dw[0], STE0_S1CDMAX) : 0;
+	uint32_t cdidx = 0;
+	if (cdmax && ssv) {
+		if (ssid >> cdmax)
+			return;
+		cdidx = ssid;
+	}
+	const uint64_t ctx = ste.dw[0] & SMMU_MASK(STE0_S1CONTEXTPTR);
+	uint64_t cd_pa = ctx;
+	if (cdmax) {
+		const unsigned s1fmt = (unsigned)SMMU_GET(ste.dw[0], STE0_S1FMT);
+		if (s1fmt == STE_S1FMT_4K_L2 || s1fmt == STE_S1FMT_64K_L2) {
+			const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
+			const uint32_t l1idx = cdidx >> split;
+			CfgVal l1;
+			if (!strict_fetch(CFG_L1CD, sid, l1idx, ctx + (uint64_t)l1idx * L1CD_SIZE, 1, l1))
+				return;
+			uint64_t l2 = l1.dw[0] & SMMU_MASK(L1CD_L2PTR);
+			if (split == CD_SPLIT_64K)
+				l2 &= ~0xFFFFull;
+			if (!SMMU_GET(l1.dw[0], L1CD_V) || (l2 >> oas_mask_bits_))
+				return;
+			strict_cache(CFG_L1CD, sid, l1idx, l1);
+			cd_pa = l2 + (uint64_t)(cdidx & ((1u << split) - 1)) * CD_SIZE;
+		} else {
+			cd_pa = ctx + (uint64_t)cdidx * CD_SIZE;
+		}
+	}
+	CfgVal cd;
+	if (!strict_fetch(CFG_CD, sid, cdidx, cd_pa, CD_DWORDS, cd) || cd_illegal(cd, ste))
+		return;
+	strict_cache(CFG_CD, sid, cdidx, cd);
+}
+
+} // namespace smmusim

@@ -1,0 +1,240 @@
+// Strict mode (smmu.strict, docs/model.md "Strict mode"): invalidation removes exactly what a
+// command must remove (IHI 0070 §4.3, §4.4) and keeps everything else, so a driver that relies on
+// over-invalidation sees the stale entry. Each case also runs the lenient model where the two
+// differ, so the test shows which behaviour is the relaxation.
+#include "harness.hpp"
+
+using namespace th;
+
+namespace {
+
+uint64_t op(unsigned o) { return SMMU_PREP(CMD0_OPCODE, o); }
+
+const char *mode(bool strict) { return strict ? "1" : "0"; }
+
+// A 2 MB block at VA 0x200000 (level 2) cached in the TLB, then split in memory into a level-3
+// table whose page 1 points elsewhere: what a driver does when it unmaps part of a block.
+struct Split {
+	Sim s;
+	uint64_t ttb = 0;
+	explicit Split(bool strict) : s({{"smmu.strict", mode(strict)}})
+	{
+		s.boot();
+		ttb = s.s1_stream(1, 5);
+		s.map(ttb, 0x200000, DATA + 0x200000, PTE_RW, 2);
+		EXPECT_EQ(DATA + 0x201000, s.dma(1, 0x201000).pa);
+		const uint64_t l3 = s.new_table();
+		for (unsigned i = 0; i < 512; i++)
+			s.m64(l3 + 8 * i, (DATA + 0x200000 + 0x1000ull * i) | PTE_RW | 3);
+		s.m64(l3 + 8 * 1, (DATA + 0x900000) | PTE_RW | 3);
+		s.m64(s.pte_addr(ttb, 0x200000, 2), l3 | 3);
+	}
+	void tlbi_va(uint64_t va, unsigned tg, unsigned ttl, bool leaf, unsigned num = 0)
+	{
+		s.cmd(op(CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_ASID, 5) | SMMU_PREP(CMD0_TLBI_NUM, num),
+		      SMMU_PREP(CMD1_ADDR, va >> 12) | SMMU_PREP(CMD1_LEAF, leaf) | SMMU_PREP(CMD1_TLBI_TG, tg) |
+			      SMMU_PREP(CMD1_TLBI_TTL, ttl));
+		ASSERT_TRUE(s.sync());
+	}
+};
+
+TEST(Strict, TtlOfTheNewLeafKeepsTheCachedBlock)
+{
+	// IHI 0070 §4.4.1.1: with TTL != 0 only leaves from a walk at level TTL must go.
+	Split strict(true);
+	strict.tlbi_va(0x201000, 1, 3, true);
+	EXPECT_EQ(DATA + 0x201000, strict.s.dma(1, 0x201000).pa) << "the level-2 block survives TTL=3";
+	strict.tlbi_va(0x201000, 1, 2, true);
+	EXPECT_EQ(DATA + 0x900000, strict.s.dma(1, 0x201000).pa) << "TTL=2 names the block's level";
+}
+
+TEST(Strict, LenientModelIgnoresTtl)
+{
+	Split lenient(false);
+	lenient.tlbi_va(0x201000, 1, 3, true);
+	EXPECT_EQ(DATA + 0x900000, lenient.s.dma(1, 0x201000).pa) << "the lenient model over-invalidates";
+}
+
+TEST(Strict, TtlZeroRemovesLeavesOfAnyLevel)
+{
+	Split strict(true);
+	strict.tlbi_va(0x201000, 1, 0, true, 1); // TG=4K, TTL=0, NUM=1: two pages, any level
+	EXPECT_EQ(DATA + 0x900000, strict.s.dma(1, 0x201000).pa);
+}
+
+TEST(Strict, TgOfAnotherGranuleKeepsTheEntry)
+{
+	// TG != 0: only entries inserted with that granule must go.
+	Split strict(true);
+	strict.tlbi_va(0x200000, 3, 2, true); // 64 KB granule, level 2
+	EXPECT_EQ(DATA + 0x201000, strict.s.dma(1, 0x201000).pa);
+	strict.tlbi_va(0x200000, 1, 2, true);
+	EXPECT_EQ(DATA + 0x900000, strict.s.dma(1, 0x201000).pa);
+}
+
+TEST(Strict, RangeBoundsAreExact)
+{
+	// Pages 0x1000..0x3000 cached; a range TLBI of two pages from 0x1000 keeps 0x3000.
+	Sim s({{"smmu.strict", "1"}});
+	s.boot();
+	const uint64_t ttb = s.s1_stream(1, 5);
+	for (uint64_t va = 0x1000; va <= 0x3000; va += 0x1000)
+		s.map(ttb, va, DATA + va);
+	for (uint64_t va = 0x1000; va <= 0x3000; va += 0x1000) {
+		ASSERT_EQ(DATA + va, s.dma(1, va).pa);
+		s.m64(s.pte_addr(ttb, va, 3), (DATA + 0x10000 + va) | PTE_RW | 3);
+	}
+	// SCALE[25] is RES0 without IDR5.DS: the range is NUM+1 = 2 pages, not 2^32 of them.
+	s.cmd(op(CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_ASID, 5) | SMMU_PREP(CMD0_TLBI_NUM, 1) | SMMU_PREP(CMD0_TLBI_SCALE, 0x20),
+	      SMMU_PREP(CMD1_TLBI_TG, 1) | SMMU_PREP(CMD1_ADDR, 0x1000 >> 12) | SMMU_PREP(CMD1_LEAF, 1));
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(DATA + 0x11000, s.dma(1, 0x1000).pa);
+	EXPECT_EQ(DATA + 0x12000, s.dma(1, 0x2000).pa);
+	EXPECT_EQ(DATA + 0x3000, s.dma(1, 0x3000).pa) << "past the range: kept";
+	EXPECT_EQ(1u, s.stat("strict.res0")) << "SCALE[25] set by software is reported";
+}
+
+// Move the level-3 table under a cached level-2 table descriptor. TLBI Leaf=0, TTL=2: the walk
+// cache need only drop table descriptors of levels 0 and 1 (IHI 0070 §4.4.1.1 note).
+void leaf_zero_with_ttl(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot();
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x4000, DATA + 0x4000);
+	ASSERT_EQ(DATA + 0x4000, s.dma(1, 0x4000).pa);
+	const uint64_t old_pte = s.pte_addr(ttb, 0x4000, 3);
+	const uint64_t new_l3 = s.new_table();
+	s.m64(new_l3 + 8 * 4, (DATA + 0xB000) | PTE_RW | 3);
+	s.m64(s.pte_addr(ttb, 0x4000, 2), new_l3 | 3);
+	s.m64(old_pte, (DATA + 0xC000) | PTE_RW | 3); // the old table's PTE changes too
+	s.cmd(op(CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_ASID, 5),
+	      SMMU_PREP(CMD1_ADDR, 0x4000 >> 12) | SMMU_PREP(CMD1_TLBI_TG, 1) | SMMU_PREP(CMD1_TLBI_TTL, 2));
+	ASSERT_TRUE(s.sync());
+	// The level-3 leaf is out of scope too (TTL=2), so the TLB still answers in strict mode.
+	EXPECT_EQ(strict ? DATA + 0x4000 : DATA + 0xB000, s.dma(1, 0x4000).pa);
+	s.cmd(op(CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_ASID, 5),
+	      SMMU_PREP(CMD1_ADDR, 0x4000 >> 12) | SMMU_PREP(CMD1_TLBI_TG, 1) | SMMU_PREP(CMD1_TLBI_TTL, 3) |
+		      SMMU_PREP(CMD1_LEAF, 1));
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(strict ? DATA + 0xC000 : DATA + 0xB000, s.dma(1, 0x4000).pa)
+		<< "strict: the leaf is gone, the cached level-2 table descriptor still points at the old table";
+}
+
+TEST(Strict, LeafZeroWithTtlKeepsTableEntriesAtAndBelowTtl) { leaf_zero_with_ttl(true); }
+TEST(Strict, LenientLeafZeroWithTtlDropsEveryTableEntry) { leaf_zero_with_ttl(false); }
+
+// IHI 0070 §4.4.1.1: TG=16K, TTL=01 counts as TTL=0 without IDR5.DS; with NUM=SCALE=0 the
+// encoding is reserved (CERROR_ILL), in both modes.
+void reserved_ttl(const char *m)
+{
+	Sim s({{"smmu.strict", m}});
+	s.boot();
+	s.cmd(op(CMD_TLBI_NH_VA), SMMU_PREP(CMD1_TLBI_TG, 2) | SMMU_PREP(CMD1_TLBI_TTL, 1));
+	EXPECT_FALSE(s.drain());
+	EXPECT_EQ(CERROR_ILL, s.cons_err());
+}
+TEST(Strict, ReservedTtlWithSixteenKbGranuleIsIllegal) { reserved_ttl("1"); }
+TEST(Strict, LenientReservedTtlWithSixteenKbGranuleIsIllegal) { reserved_ttl("0"); }
+
+// CFGI_STE(Leaf=0) names the L1STD covering its SID, not every L1STD (IHI 0070 §4.3).
+void cfgi_ste_l1(bool strict)
+{
+	Sim s({{"tcu.cfg.cache_l1", "1"}, {"smmu.strict", mode(strict)}});
+	s.boot(16, STRTAB_FMT_2LVL, 8);
+	s.m64(STRTAB + 8 * 1, 0x2000000 | SMMU_PREP(L1STD_SPAN, 9));
+	s.m64(STRTAB + 8 * 2, 0x3000000 | SMMU_PREP(L1STD_SPAN, 9));
+	s.ste(0x5, Sim::ste0_cfg(STE_CONFIG_BYPASS), 0, 0x2000000);
+	s.ste(0x5, Sim::ste0_cfg(STE_CONFIG_BYPASS), 0, 0x3000000);
+	s.ste(0x6, Sim::ste0_cfg(STE_CONFIG_BYPASS), 0, 0x3000000);
+	ASSERT_EQ(SMMUSIM_DMA_OK, s.dma(0x105, 0x1000).status);
+	ASSERT_EQ(SMMUSIM_DMA_OK, s.dma(0x205, 0x1000).status);
+	s.m64(STRTAB + 8 * 2, 0);
+	s.cfgi_ste(0x105, false);
+	ASSERT_TRUE(s.sync());
+	if (strict)
+		EXPECT_EQ(SMMUSIM_DMA_OK, s.dma(0x206, 0x1000).status) << "L1STD 2 is still cached";
+	else
+		EXPECT_EQ(EVT_C_BAD_STREAMID, s.dma(0x206, 0x1000).event) << "lenient: every L1STD dropped";
+}
+TEST(Strict, CfgiSteLeafZeroKeepsOtherL1std) { cfgi_ste_l1(true); }
+TEST(Strict, LenientCfgiSteLeafZeroDropsOtherL1std) { cfgi_ste_l1(false); }
+
+// CFGI_CD(Leaf=0) names the L1CD covering its SubstreamID, not every L1CD of the StreamID.
+void cfgi_cd_l1(bool strict)
+{
+	Sim s({{"tcu.cfg.cache_l1", "1"}, {"smmu.strict", mode(strict)}});
+	s.boot();
+	const uint64_t ttb = s.new_table();
+	s.map(ttb, 0x1000, DATA);
+	s.ste(2, Sim::ste0_s1(CDTAB, 12, STE_S1FMT_4K_L2), SMMU_PREP(STE1_S1DSS, STE_S1DSS_SSID0));
+	s.m64(CDTAB, 0x900000 | 1);          // SubstreamIDs 0..63
+	s.m64(CDTAB + 8 * 2, 0xA00000 | 1);  // SubstreamIDs 128..191
+	s.cd(0x900000 + 64 * 1, Sim::cd0(1), ttb);
+	s.cd(0xA00000 + 64 * 1, Sim::cd0(2), ttb);
+	s.cd(0xA00000 + 64 * 2, Sim::cd0(3), ttb);
+	ASSERT_EQ(SMMUSIM_DMA_OK, s.dma_ssid(2, 1, 0x1000).status);
+	ASSERT_EQ(SMMUSIM_DMA_OK, s.dma_ssid(2, 129, 0x1000).status);
+	s.m64(CDTAB + 8 * 2, 0);
+	s.cmd(op(CMD_CFGI_CD) | SMMU_PREP(CMD0_SID, 2) | SMMU_PREP(CMD0_SSID, 1), 0); // Leaf=0, L1CD 0
+	ASSERT_TRUE(s.sync());
+	if (strict)
+		EXPECT_EQ(SMMUSIM_DMA_OK, s.dma_ssid(2, 130, 0x1000).status) << "L1CD 2 is still cached";
+	else
+		EXPECT_EQ(EVT_C_BAD_SUBSTREAMID, s.dma_ssid(2, 130, 0x1000).event);
+}
+TEST(Strict, CfgiCdLeafZeroKeepsOtherL1cd) { cfgi_cd_l1(true); }
+TEST(Strict, LenientCfgiCdLeafZeroDropsOtherL1cd) { cfgi_cd_l1(false); }
+
+// TG = 0 (no range): TTL and NUM are RES0; strict mode counts them, the command still executes.
+void res0_tlbi(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot();
+	s.cmd(op(CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_TLBI_NUM, 3), SMMU_PREP(CMD1_TLBI_TTL, 2));
+	ASSERT_TRUE(s.sync()) << "a RES0 violation is reported, not an error";
+	EXPECT_EQ(strict ? 1u : 0u, s.stat("strict.res0"));
+}
+TEST(Strict, Res0FieldsOfTlbiAreCountedNotFatal) { res0_tlbi(true); }
+TEST(Strict, LenientDoesNotCheckRes0) { res0_tlbi(false); }
+
+} // namespace
+
+namespace {
+
+// The prefetcher caches valid structures no transaction used (IHI 0070 §3.21): an STE changed
+// without CFGI_STE stays stale even if no DMA ever went through it before the change.
+void prefetched_ste(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot(2); // four StreamIDs, so the prefetcher finds StreamID 2 quickly
+	s.ste(2, Sim::ste0_cfg(STE_CONFIG_BYPASS));
+	for (int i = 0; i < 64; i++)
+		ASSERT_TRUE(s.sync()); // register writes and commands: the prefetcher's moments
+	s.ste(2, Sim::ste0_cfg(STE_CONFIG_ABORT)); // no CFGI_STE: a driver bug
+	if (strict) {
+		EXPECT_LT(0u, s.stat("strict.prefetches"));
+		EXPECT_EQ(SMMUSIM_DMA_OK, s.dma(2, 0x1000).status) << "the prefetched (old) STE is used";
+		s.cfgi_ste(2);
+		ASSERT_TRUE(s.sync());
+	} else {
+		EXPECT_EQ(0u, s.stat("strict.prefetches"));
+	}
+	EXPECT_EQ(SMMUSIM_DMA_ABORT, s.dma(2, 0x1000).status);
+}
+TEST(Strict, PrefetcherCachesAnUnusedValidSte) { prefetched_ste(true); }
+TEST(Strict, LenientCachesOnlyOnUse) { prefetched_ste(false); }
+
+// Invalid structures are never cached: an STE made valid later needs no invalidation of the
+// invalid one.
+TEST(Strict, PrefetcherNeverCachesAnInvalidSte)
+{
+	Sim s({{"smmu.strict", "1"}});
+	s.boot(2);
+	for (int i = 0; i < 64; i++)
+		ASSERT_TRUE(s.sync());
+	s.ste(3, Sim::ste0_cfg(STE_CONFIG_BYPASS));
+	EXPECT_EQ(SMMUSIM_DMA_OK, s.dma(3, 0x1000).status);
+}
+
+} // namespace
