@@ -73,7 +73,8 @@ void Smmu::cmdq_method()
 		return;
 	const unsigned qs = cmdq_log2();
 	const uint64_t addr = (cmdq_base_ & SMMU_MASK(Q_BASE_ADDR)) + (uint64_t)(cmdq_cons_ & ((1u << qs) - 1)) * CMD_SIZE;
-	cmd_fetch_abort_ = (addr >> oas_mask_bits_) != 0 || !mem_.read(addr, cmd_, CMD_SIZE);
+	// IHI 0070 §3.4.3: queue and MSI addresses above the OAS are truncated to it, not aborted.
+	cmd_fetch_abort_ = !mem_.read(oas_truncate(addr), cmd_, CMD_SIZE);
 	const unsigned cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
 	cmd_inflight_ = true;
 	cmd_done_at_ = t + cost;
@@ -127,7 +128,7 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 			const uint64_t addr = SMMU_GET(cmd[1], CMD1_SYNC_MSIADDR) << 2;
 			if (addr) {
 				const uint32_t data = (uint32_t)SMMU_GET(cmd[0], CMD0_SYNC_MSIDATA);
-				if ((addr >> oas_mask_bits_) || !mem_.write(addr, &data, 4))
+				if (!mem_.write(oas_truncate(addr), &data, 4))
 					raise_gerror(4); // MSI_CMDQ_ABT_ERR; the SYNC still completes
 				else
 					stats.c[ST_CMD_SYNC_MSI]++;
@@ -372,7 +373,7 @@ bool Smmu::record_event(const uint64_t ev[4])
 		return false;
 	}
 	const uint64_t addr = (eventq_base_ & SMMU_MASK(Q_BASE_ADDR)) + (uint64_t)(prod & ((1u << qs) - 1)) * EVT_SIZE;
-	if ((addr >> oas_mask_bits_) || !mem_.write(addr, ev, EVT_SIZE)) {
+	if (!mem_.write(oas_truncate(addr), ev, EVT_SIZE)) {
 		raise_gerror(2); // EVENTQ_ABT_ERR; PROD does not move past the failed entry
 		stats.c[ST_EVENTQ_ABT]++;
 		return false;

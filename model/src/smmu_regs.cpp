@@ -137,7 +137,7 @@ void Smmu::send_msi(uint64_t cfg0, uint32_t data, unsigned abort_bit)
 	const uint64_t addr = cfg0 & SMMU_MASK(IRQ_CFG0_ADDR);
 	if (!p_.msi || !addr)
 		return;
-	if ((addr >> oas_mask_bits_) || !mem_.write(addr, &data, 4))
+	if (!mem_.write(oas_truncate(addr), &data, 4)) // above the OAS: truncated (IHI 0070 §3.4.3)
 		raise_gerror(abort_bit);
 }
 

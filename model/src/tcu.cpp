@@ -15,8 +15,16 @@ bool Smmu::fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t 
 {
 	uint64_t ev[4];
 	ev[0] = SMMU_PREP(EVT0_TYPE, type) | SMMU_PREP(EVT0_SID, t.sid);
-	if (t.ssv)
+	if (type == EVT_C_BAD_SUBSTREAMID) {
+		// IHI 0070 §7.3.9: SubstreamID always valid, no SSV (0 for traffic without one).
+		ev[0] |= SMMU_PREP(EVT0_SSID, t.ssv ? t.ssid : 0);
+	} else if (type == EVT_F_STREAM_DISABLED) {
+		// IHI 0070 §7.3.7: StreamID only.
+	} else if (t.ssv) {
 		ev[0] |= SMMU_PREP(EVT0_SSV, 1) | SMMU_PREP(EVT0_SSID, t.ssid);
+	} else if (p_.strict) {
+		ev[0] |= SMMU_PREP(EVT0_SSID, strict_rng_.next()); // SSV=0: SubstreamID is UNKNOWN (§7.3)
+	}
 	ev[1] = dw1;
 	ev[2] = dw2;
 	ev[3] = dw3;
@@ -43,6 +51,12 @@ bool Smmu::abort_event(Xlate &x, uint8_t type, uint64_t dw1, uint64_t dw2, uint6
 // Stage 1 bypassed with stage 2 on (Config=110, or S1DSS=bypass when nested): IPA = input.
 void Smmu::stage2_only(Xlate &x)
 {
+	// IHI 0070 §3.4: an input address beyond the IAS (= OAS here) is a stage-1 address size fault,
+	// even with stage 1 bypassed (S2=0, CLASS=IN), not a stage-2 translation fault.
+	if (x.t.addr >> oas_mask_bits_) {
+		abort_event(x, EVT_F_ADDR_SIZE, x.acc_bits | SMMU_PREP(EVT1_CLASS, EVT_CLASS_IN), x.t.addr, 0);
+		return;
+	}
 	x.path.ptw = true; // the stage-2 walk runs under a walk slot
 	x.path.walk_first = x.path.nreads;
 	S2Out s2;

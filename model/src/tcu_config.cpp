@@ -166,11 +166,17 @@ bool Smmu::ste_illegal(const CfgVal &ste) const
 	const unsigned config = (unsigned)SMMU_GET(d0, STE0_CONFIG);
 	if ((config & 2u) && (!p_.s2p || s2_illegal(ste)))
 		return true; // stage 2 enabled but IDR0.S2P=0, or bad stage-2 fields
+	// IHI 0070 §5.2: a stage-1-only STE still gives its TLB entries S2VMID when S2P=1, so
+	// S2VMID[15:8] must be 0 with 8-bit VMIDs.
+	if (config == STE_CONFIG_S1_TRANS && p_.s2p && !p_.vmid16 && (SMMU_GET(ste.dw[2], STE2_S2VMID) >> 8))
+		return true;
 	if (config & 1u) {
 		const unsigned cdmax = (unsigned)SMMU_GET(d0, STE0_S1CDMAX), fmt = (unsigned)SMMU_GET(d0, STE0_S1FMT);
 		if (p_.ssidsize && cdmax) {
 			if ((fmt == STE_S1FMT_4K_L2 || fmt == STE_S1FMT_64K_L2) && !p_.cd2l)
 				return true;
+			if (fmt == 3)
+				return true; // S1Fmt = 0b11 is reserved (IHI 0070 §5.2)
 			if (cdmax > p_.ssidsize)
 				return true;
 		}
@@ -210,7 +216,8 @@ bool Smmu::s2_illegal(const CfgVal &ste) const
 	const unsigned sl0 = (unsigned)SMMU_GET(d2, STE2_S2SL0), g = s2tg_shift(tg);
 	if (!g || (g == 12 && !p_.gran4k) || (g == 14 && !p_.gran16k) || (g == 16 && !p_.gran64k))
 		return true;
-	if (t0sz < 16 || t0sz > 39 || sl0 == 3)
+	// IHI 0070 §5.2: S2T0SZ at least MAX(16, 64 - IAS); IAS = OAS without AArch32 tables.
+	if (t0sz < std::max(16u, 64u - (unsigned)oas_mask_bits_) || t0sz > 39 || sl0 == 3)
 		return true;
 	const S2Cfg c = s2_config(ste);
 	const unsigned stride = g - 3, start_shift = g + (3 - c.start) * stride;
@@ -322,8 +329,8 @@ bool Smmu::cd_illegal(const CfgVal &cd, const CfgVal &ste) const
 	const uint64_t d0 = cd.dw[0];
 	if (!SMMU_GET(d0, CD0_V) || !SMMU_GET(d0, CD0_AA64) || SMMU_GET(d0, CD0_ENDI))
 		return true; // AArch64 tables only, little-endian only
-	if (SMMU_GET(d0, CD0_HA))
-		return true; // no HTTU ({HD,HA} = 10 behaves as 00)
+	if (SMMU_GET(d0, CD0_HA) || SMMU_GET(d0, CD0_HD))
+		return true; // IHI 0070 §5.4: HA needs IDR0.HTTU >= 1, HD needs HTTU = 2; the model has none
 	if (!p_.asid16 && (SMMU_GET(d0, CD0_ASID) >> 8))
 		return true;
 	const bool s = SMMU_GET(d0, CD0_S);

@@ -45,8 +45,10 @@ bool Smmu::s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out)
 	const S2Cfg &s2 = x.s2;
 	const bool in = cls == EVT_CLASS_IN;
 	const bool write = in && t.write, instr = in && x.instr; // table and CD reads are data reads
-	const uint64_t dw1 = x.acc_bits | SMMU_PREP(EVT1_S2, 1) | SMMU_PREP(EVT1_CLASS, cls) |
-			     (in ? 0 : SMMU_PREP(EVT1_TTRNW, 1));
+	// TTRnW (the descriptor access was a read) is defined only in an F_PERMISSION record of
+	// CLASS=TT (IHI 0070 §7.3); walk_step never gives F_PERMISSION, so only the check below sets it.
+	const uint64_t dw1 = x.acc_bits | SMMU_PREP(EVT1_S2, 1) | SMMU_PREP(EVT1_CLASS, cls);
+	const uint64_t ttrnw = cls == EVT_CLASS_TT ? SMMU_PREP(EVT1_TTRNW, 1) : 0;
 	const uint64_t dw3 = ipa & SMMU_MASK(EVT3_IPA);
 	if (ipa >> s2.ia)
 		return fault(t, x.o, EVT_F_TRANSLATION, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
@@ -65,10 +67,11 @@ bool Smmu::s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out)
 			continue;
 		}
 		// S2AP: bit 6 read, bit 7 write; XN in bit 54 (no IDR3.XNX).
+		// Execute depends on XN alone: S2AP = 00 with XN = 0 is an execute-only page.
 		const bool r = (st.d >> 6) & 1u, wr = (st.d >> 7) & 1u, xn = SMMU_GET(st.d, PTE_UXN);
-		out.perm = (uint8_t)(r | (wr << 1) | ((r && !xn) << 2));
+		out.perm = (uint8_t)(r | (wr << 1) | (!xn << 2));
 		if (!s2_allows(out.perm, write, instr))
-			return fault(t, x.o, EVT_F_PERMISSION, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
+			return fault(t, x.o, EVT_F_PERMISSION, dw1 | ttrnw, t.addr, dw3, s2.record, XLATE_ABORT);
 		out.shift = w.shift(level);
 		out.pa = st.addr | (ipa & ((1ull << out.shift) - 1));
 		return true;

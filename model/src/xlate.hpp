@@ -64,8 +64,8 @@ constexpr bool s1_allows(uint64_t eff, bool priv, bool instr, bool write, bool w
 {
 	const bool ap1 = SMMU_GET(eff, PTE_AP1), ap2 = SMMU_GET(eff, PTE_AP2);
 	const bool uxn = SMMU_GET(eff, PTE_UXN), pxn = SMMU_GET(eff, PTE_PXN);
-	if (!priv && !ap1)
-		return false;
+	if (!priv && !ap1 && !instr)
+		return false; // AP[1]=0 denies EL0 data access; EL0 execution depends on UXN alone
 	if (write && ap2)
 		return false;
 	if (priv && pan && ap1 && !instr)

@@ -24,8 +24,15 @@ struct Events : ::testing::Test {
 		EXPECT_EQ(type, r.event);
 		EXPECT_TRUE(r.event_recorded);
 		expect_event(type, sid);
-		EXPECT_EQ(ssv ? 1u : 0u, SMMU_GET(ev[0], EVT0_SSV));
-		EXPECT_EQ(ssid, SMMU_GET(ev[0], EVT0_SSID));
+		// C_BAD_SUBSTREAMID: SubstreamID always valid, no SSV; F_STREAM_DISABLED: neither
+		// (IHI 0070 §7.3.9, §7.3.7). Elsewhere SubstreamID is UNKNOWN when SSV=0 (seeded when strict).
+		const bool no_ssv = type == EVT_C_BAD_SUBSTREAMID || type == EVT_F_STREAM_DISABLED;
+		EXPECT_EQ(ssv && !no_ssv ? 1u : 0u, SMMU_GET(ev[0], EVT0_SSV));
+		if (type == EVT_F_STREAM_DISABLED) {
+			EXPECT_EQ(0u, SMMU_GET(ev[0], EVT0_SSID));
+		} else if (ssv) {
+			EXPECT_EQ(ssid, SMMU_GET(ev[0], EVT0_SSID));
+		}
 	}
 };
 

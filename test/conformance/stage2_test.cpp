@@ -47,7 +47,7 @@ struct Stage2 : ::testing::Test {
 		EXPECT_EQ(type, ev_type(ev));
 		EXPECT_EQ(1u, SMMU_GET(ev[1], EVT1_S2));
 		EXPECT_EQ(cls, SMMU_GET(ev[1], EVT1_CLASS));
-		EXPECT_EQ(cls == EVT_CLASS_IN ? 0u : 1u, SMMU_GET(ev[1], EVT1_TTRNW));
+		EXPECT_EQ(type == EVT_F_PERMISSION && cls == EVT_CLASS_TT ? 1u : 0u, SMMU_GET(ev[1], EVT1_TTRNW));
 		EXPECT_EQ(ipa & SMMU_MASK(EVT3_IPA), ev[3] & SMMU_MASK(EVT3_IPA));
 	}
 };
@@ -139,8 +139,11 @@ TEST_F(Stage2, S2R0DoesNotRecord)
 
 TEST_F(Stage2, IpaBeyondS2T0szIsTranslationFault)
 {
-	ste(3, Sim::ste0_cfg(STE_CONFIG_S2_TRANS), dw2(1));
-	expect_s2_fault(EVT_F_TRANSLATION, EVT_CLASS_IN, 1ull << 48, s.dma(3, 1ull << 48));
+	// A 40-bit IPA space (S2T0SZ=24, start level 1): 2^44 is below the IAS but beyond S2T0SZ.
+	const uint64_t d2 = (dw2(1) & ~SMMU_MASK(STE2_S2T0SZ) & ~SMMU_MASK(STE2_S2SL0)) | SMMU_PREP(STE2_S2T0SZ, 24) |
+			    SMMU_PREP(STE2_S2SL0, 1);
+	ste(3, Sim::ste0_cfg(STE_CONFIG_S2_TRANS), d2);
+	expect_s2_fault(EVT_F_TRANSLATION, EVT_CLASS_IN, 1ull << 44, s.dma(3, 1ull << 44));
 }
 
 struct BadS2Ste : Stage2 {

@@ -238,3 +238,26 @@ TEST(Strict, PrefetcherNeverCachesAnInvalidSte)
 }
 
 } // namespace
+
+namespace {
+
+// IHI 0070 §7.3: with SSV=0 the SubstreamID field is UNKNOWN; strict mode fills it from the seed,
+// so software that reads it without looking at SSV gets garbage, as it may on hardware.
+void unknown_ssid(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot();
+	s.s1_stream(1, 5);
+	ASSERT_EQ(EVT_F_TRANSLATION, s.dma(1, 0x7000).event);
+	uint64_t ev[4];
+	ASSERT_TRUE(s.pop_event(ev));
+	EXPECT_EQ(0u, SMMU_GET(ev[0], EVT0_SSV));
+	if (strict)
+		EXPECT_NE(0u, SMMU_GET(ev[0], EVT0_SSID)) << "seeded UNKNOWN value";
+	else
+		EXPECT_EQ(0u, SMMU_GET(ev[0], EVT0_SSID));
+}
+TEST(Strict, UnknownSubstreamIdIsSeeded) { unknown_ssid(true); }
+TEST(Strict, LenientUnknownSubstreamIdIsZero) { unknown_ssid(false); }
+
+} // namespace

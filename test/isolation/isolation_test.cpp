@@ -501,8 +501,8 @@ private:
 	static bool permitted(int prot, bool write, bool priv, bool instr)
 	{
 		bool ap2_ro = !(prot & IOMMU_WRITE), ap1_el0 = !(prot & IOMMU_PRIV), xn = (prot & IOMMU_NOEXEC) != 0;
-		if (!priv && !ap1_el0)
-			return false;
+		if (!priv && !ap1_el0 && !instr)
+			return false; // EL0 data access needs AP[1]; EL0 execution depends on UXN alone (execute-only pages)
 		if (write && ap2_ro)
 			return false;
 		if (instr) {

@@ -369,6 +369,7 @@ private:
 	const Params p_;
 	Memory &mem_;
 	uint64_t oas_mask_bits_ = 48;
+	uint64_t oas_truncate(uint64_t a) const { return oas_mask_bits_ >= 64 ? a : a & ((1ull << oas_mask_bits_) - 1); }
 	std::vector<std::unique_ptr<Tbu>> tbus_;
 	SetAssocCache<CfgKey, CfgVal> cfg_cache_;
 	// Walk caches of table descriptors: one unified cache, or one per level (0..2) for
