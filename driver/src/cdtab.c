@@ -70,7 +70,7 @@ void smmu_cdtab_free(struct smmu_device *smmu, struct smmu_cdtab *cdtab)
 		for (uint32_t i = 0; i < cdtab->num_l1; i++) {
 			if (!leaves[i])
 				continue;
-			struct smmu_dma_buf b = {leaves[i], SMMU_GET(l1[i], L1CD_L2PTR) << 12, leaf_bytes(cdtab)};
+			struct smmu_dma_buf b = {leaves[i], SMMU_ADDR(l1[i], L1CD_L2PTR), leaf_bytes(cdtab)};
 			smmu_free_kind(smmu, SMMU_MEM_CD_LEAF, &b);
 		}
 		smmu_free(smmu, &cdtab->l2_ptrs);
@@ -125,7 +125,7 @@ static int cd_ptr(struct smmu_device *smmu, struct smmu_master *master, uint32_t
 		leaves[idx] = leaf.cpu;
 		smmu_wmb(smmu);
 		smmu_write_once64((volatile uint64_t *)t->l1.cpu + idx,
-				  SMMU_PREP(L1CD_V, 1) | SMMU_PREP(L1CD_L2PTR, leaf.bus >> 12));
+				  SMMU_PREP(L1CD_V, 1) | SMMU_PREP_ADDR(L1CD_L2PTR, leaf.bus));
 		ret = cd_invalidate(smmu, master, ssid, false);
 		if (ret)
 			return ret;
@@ -178,7 +178,7 @@ int smmu_cdtab_write_cd(struct smmu_device *smmu, struct smmu_master *master, ui
 
 void smmu_cd_make_s1(const struct smmu_features *f, const struct iommu_domain *d, uint64_t *cd)
 {
-	unsigned tg0 = d->granule_shift == 16 ? CD_TG0_64K : d->granule_shift == 14 ? CD_TG0_16K : CD_TG0_4K;
+	unsigned tg0 = d->granule_shift == SMMU_GRANULE_64K ? CD_TG0_64K : d->granule_shift == SMMU_GRANULE_16K ? CD_TG0_16K : CD_TG0_4K;
 	unsigned ips = f->oas_enc > SMMU_OAS_48 ? SMMU_OAS_48 : f->oas_enc; /* our descriptors hold 48-bit OAs */
 	unsigned walk = f->cohacc ? SMMU_WALK_WBWA : SMMU_WALK_NC;
 
@@ -190,6 +190,6 @@ void smmu_cd_make_s1(const struct smmu_features *f, const struct iommu_domain *d
 		SMMU_PREP(CD0_R, 1) | SMMU_PREP(CD0_A, 1) | SMMU_PREP(CD0_ASET, 1) | SMMU_PREP(CD0_ASID, d->asid);
 	if (f->stall_model == IDR0_STALL_MODEL_FORCED)
 		cd[0] |= SMMU_PREP(CD0_S, 1);
-	cd[1] = SMMU_PREP(CD1_TTB0, smmu_pgtable_ttb(d) >> 4);
+	cd[1] = SMMU_PREP_ADDR(CD1_TTB0, smmu_pgtable_ttb(d));
 	cd[3] = SMMU_MAIR_LINUX;
 }

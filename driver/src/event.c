@@ -44,7 +44,7 @@ const char *smmu_event_name(uint8_t type)
 	case EVT_F_VMS_FETCH:
 		return "F_VMS_FETCH";
 	default:
-		return type >= 0xE0 && type <= 0xEF ? "IMPDEF" : "UNKNOWN";
+		return type >= EVT_IMPDEF_FIRST && type <= EVT_IMPDEF_LAST ? "IMPDEF" : "UNKNOWN";
 	}
 }
 
@@ -66,8 +66,8 @@ void smmu_event_decode(const uint64_t raw[4], struct smmu_event *ev)
 	ev->class_ = (uint8_t)SMMU_GET(raw[1], EVT1_CLASS);
 	ev->ttrnw = SMMU_GET(raw[1], EVT1_TTRNW);
 	ev->input_addr = raw[2];
-	ev->ipa = SMMU_GET(raw[3], EVT3_IPA) << 12;
-	ev->fetch_addr = SMMU_GET(raw[3], EVT3_FETCHADDR) << 3;
+	ev->ipa = SMMU_ADDR(raw[3], EVT3_IPA);
+	ev->fetch_addr = SMMU_ADDR(raw[3], EVT3_FETCHADDR);
 }
 
 static const char *class_name(uint8_t c)

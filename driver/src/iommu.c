@@ -61,7 +61,7 @@ static void pci_log(struct iommu_pci_function *pci, enum iommu_pci_op op)
 /* The PCI core's pci_enable_pasid() rules; the width on success. */
 static int pci_enable_pasid(struct iommu_pci_function *pci, unsigned *width)
 {
-	if (!pci->pasid_cap || pci->max_pasid_width == 0 || pci->max_pasid_width > 20)
+	if (!pci->pasid_cap || pci->max_pasid_width == 0 || pci->max_pasid_width > SMMU_MAX_SSID_BITS)
 		return -SMMU_EINVAL;
 	if (pci->is_vf) {
 		/* a VF uses its PF's PASID Enable */
@@ -282,21 +282,22 @@ int iommu_domain_alloc_params(struct smmu_device *smmu, const struct iommu_domai
 	if (p->type & __IOMMU_DOMAIN_PAGING) {
 		switch (p->granule) {
 		case 0:
-			shift = f->gran4k ? 12 : f->gran16k ? 14 : 16;
+			shift = f->gran4k ? SMMU_GRANULE_4K : f->gran16k ? SMMU_GRANULE_16K : SMMU_GRANULE_64K;
 			break;
-		case 4096:
-			shift = 12;
+		case 1u << SMMU_GRANULE_4K:
+			shift = SMMU_GRANULE_4K;
 			break;
-		case 16384:
-			shift = 14;
+		case 1u << SMMU_GRANULE_16K:
+			shift = SMMU_GRANULE_16K;
 			break;
-		case 65536:
-			shift = 16;
+		case 1u << SMMU_GRANULE_64K:
+			shift = SMMU_GRANULE_64K;
 			break;
 		default:
 			return -SMMU_EINVAL;
 		}
-		if ((shift == 12 && !f->gran4k) || (shift == 14 && !f->gran16k) || (shift == 16 && !f->gran64k))
+		if ((shift == SMMU_GRANULE_4K && !f->gran4k) || (shift == SMMU_GRANULE_16K && !f->gran16k) ||
+		    (shift == SMMU_GRANULE_64K && !f->gran64k))
 			return -SMMU_EOPNOTSUPP;
 		if (p->ias && (p->ias < 32 || p->ias > 48))
 			return -SMMU_EINVAL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Stage-1 VMSAv8-64 page tables (architecture section 7) for 4 KB, 16 KB and 64 KB granules, with
+ * Stage-1 VMSAv8-64 page tables (the Armv8-A translation system IHI 0070 §3.3.2 defers to) for 4 KB, 16 KB and 64 KB granules, with
  * blocks where alignment allows, block splitting on partial unmap, freeing of empty tables, and
  * the TLB invalidation that unmap needs. Attributes follow Linux's io-pgtable-arm.
  */
@@ -40,7 +40,7 @@ static unsigned lvl_shift(const struct iommu_domain *d, unsigned level)
 }
 static bool block_ok(const struct iommu_domain *d, unsigned level)
 {
-	return level == 3 || level == 2 || (level == 1 && d->granule_shift == 12);
+	return level == 3 || level == 2 || (level == 1 && d->granule_shift == SMMU_GRANULE_4K);
 }
 static volatile uint64_t *hw(const struct smmu_pt_node *n)
 {
@@ -54,7 +54,7 @@ static bool pte_is_table(unsigned level, uint64_t pte)
 static uint64_t pte_oa(uint64_t pte, unsigned shift)
 {
 	/* below a block's size the bits are RES0 or, like nT (bit 16), not address */
-	return (SMMU_GET(pte, PTE_OA) << 12) & ~((1ULL << shift) - 1u);
+	return SMMU_ADDR(pte, PTE_OA) & ~((1ULL << shift) - 1u);
 }
 
 static int node_alloc(struct smmu_device *smmu, struct iommu_domain *d, unsigned level, struct smmu_pt_node **out)
@@ -101,12 +101,12 @@ int smmu_pgtable_init(struct smmu_device *smmu, struct iommu_domain *d)
 	unsigned levels = (d->ias - d->granule_shift + bpl(d) - 1u) / bpl(d);
 
 	d->start_level = 4u - levels;
-	if (d->granule_shift == 12)
-		d->pgsize_bitmap = (1ULL << 12) | (1ULL << 21) | (1ULL << 30);
-	else if (d->granule_shift == 14)
-		d->pgsize_bitmap = (1ULL << 14) | (1ULL << 25);
+	if (d->granule_shift == SMMU_GRANULE_4K)
+		d->pgsize_bitmap = SMMU_PGSIZES_4K;
+	else if (d->granule_shift == SMMU_GRANULE_16K)
+		d->pgsize_bitmap = SMMU_PGSIZES_16K;
 	else
-		d->pgsize_bitmap = (1ULL << 16) | (1ULL << 29);
+		d->pgsize_bitmap = SMMU_PGSIZES_64K;
 	return node_alloc(smmu, d, d->start_level, &d->root);
 }
 
@@ -146,12 +146,12 @@ static uint64_t prot_to_attrs(int prot)
 static uint64_t make_leaf(unsigned level, uint64_t pa, uint64_t attrs)
 {
 	/* page descriptors (level 3) have bits[1:0] = 11, blocks 01 */
-	return attrs | SMMU_PREP(PTE_OA, pa >> 12) | SMMU_PREP(PTE_TYPE, level == 3 ? 1 : 0);
+	return attrs | SMMU_PREP_ADDR(PTE_OA, pa) | SMMU_PREP(PTE_TYPE, level == 3 ? 1 : 0);
 }
 
 static uint64_t make_table(const struct smmu_pt_node *child)
 {
-	return SMMU_PREP(PTE_VALID, 1) | SMMU_PREP(PTE_TYPE, 1) | SMMU_PREP(PTE_OA, child->hw.bus >> 12);
+	return SMMU_PREP(PTE_VALID, 1) | SMMU_PREP(PTE_TYPE, 1) | SMMU_PREP_ADDR(PTE_OA, child->hw.bus);
 }
 
 static void gather_add(struct pt_gather *g, uint64_t start, uint64_t size)
@@ -233,7 +233,7 @@ static size_t tlbi_range_cmds(const struct iommu_domain *d, uint64_t start, uint
 			cmds[n++] = c;
 		} else {
 			c.dw[0] |= SMMU_PREP(CMD0_TLBI_NUM, num - 1u) | SMMU_PREP(CMD0_TLBI_SCALE, scale);
-			c.dw[1] |= SMMU_PREP(CMD1_TLBI_TG, (tg - 10u) / 2u) | SMMU_PREP(CMD1_TLBI_TTL, ttl);
+			c.dw[1] |= SMMU_PREP(CMD1_TLBI_TG, CMD_TLBI_TG_OF(tg)) | SMMU_PREP(CMD1_TLBI_TTL, ttl);
 			cmds[n++] = c;
 		}
 		start += (num << scale) << tg;

@@ -43,7 +43,7 @@ static int decode_features(struct smmu_device *smmu)
 	f->stall_model = (uint8_t)SMMU_GET(idr0, IDR0_STALL_MODEL);
 	f->term_model = (uint8_t)SMMU_GET(idr0, IDR0_TERM_MODEL);
 	f->ttendian = (uint8_t)SMMU_GET(idr0, IDR0_TTENDIAN);
-	f->asid_bits = f->asid16 ? 16 : 8;
+	f->asid_bits = SMMU_ASID_BITS(f->asid16);
 
 	f->sid_bits = (uint8_t)SMMU_GET(idr1, IDR1_SIDSIZE);
 	f->ssid_bits = (uint8_t)SMMU_GET(idr1, IDR1_SSIDSIZE);
@@ -68,11 +68,11 @@ static int decode_features(struct smmu_device *smmu)
 	f->gran64k = SMMU_GET(idr5, IDR5_GRAN64K);
 	f->pgsize_bitmap = 0;
 	if (f->gran4k)
-		f->pgsize_bitmap |= (1ULL << 12) | (1ULL << 21) | (1ULL << 30);
+		f->pgsize_bitmap |= SMMU_PGSIZES_4K;
 	if (f->gran16k)
-		f->pgsize_bitmap |= (1ULL << 14) | (1ULL << 25);
+		f->pgsize_bitmap |= SMMU_PGSIZES_16K;
 	if (f->gran64k)
-		f->pgsize_bitmap |= (1ULL << 16) | (1ULL << 29);
+		f->pgsize_bitmap |= SMMU_PGSIZES_64K;
 	f->arch_minor = (uint8_t)SMMU_GET(f->aidr, AIDR_ARCH_MINOR);
 
 	smmu_log(smmu, SMMU_LOG_INFO,

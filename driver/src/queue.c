@@ -74,7 +74,7 @@ void smmu_queue_free(struct smmu_device *smmu, struct smmu_queue *q)
 
 uint64_t smmu_queue_base_value(const struct smmu_queue *q)
 {
-	return SMMU_PREP(Q_BASE_RWA, 1) | SMMU_PREP(Q_BASE_ADDR, q->mem.bus >> 5) |
+	return SMMU_PREP(Q_BASE_RWA, 1) | SMMU_PREP_ADDR(Q_BASE_ADDR, q->mem.bus) |
 	       SMMU_PREP(Q_BASE_LOG2SIZE, q->log2size);
 }
 
@@ -137,7 +137,7 @@ struct smmu_cmd smmu_cmd_tlbi_nh_va(uint16_t asid, uint64_t va, bool leaf)
 {
 	struct smmu_cmd c = cmd0(CMD_TLBI_NH_VA);
 	c.dw[0] |= SMMU_PREP(CMD0_ASID, asid);
-	c.dw[1] = SMMU_PREP(CMD1_LEAF, leaf) | SMMU_PREP(CMD1_ADDR, va >> 12);
+	c.dw[1] = SMMU_PREP(CMD1_LEAF, leaf) | SMMU_PREP_ADDR(CMD1_ADDR, va);
 	return c;
 }
 

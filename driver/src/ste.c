@@ -133,7 +133,7 @@ void smmu_ste_make_cdtable(const struct smmu_features *f, uint64_t cdtab_bus, ui
 	for (unsigned i = 0; i < STE_DWORDS; i++)
 		ste[i] = 0;
 	ste[0] = SMMU_PREP(STE0_V, 1) | SMMU_PREP(STE0_CONFIG, STE_CONFIG_S1_TRANS) | SMMU_PREP(STE0_S1FMT, s1fmt) |
-		 SMMU_PREP(STE0_S1CONTEXTPTR, cdtab_bus >> 6) | SMMU_PREP(STE0_S1CDMAX, s1cdmax);
+		 SMMU_PREP_ADDR(STE0_S1CONTEXTPTR, cdtab_bus) | SMMU_PREP(STE0_S1CDMAX, s1cdmax);
 	ste[1] = SMMU_PREP(STE1_S1DSS, s1dss) | SMMU_PREP(STE1_S1CIR, SMMU_WALK_WBWA) |
 		 SMMU_PREP(STE1_S1COR, SMMU_WALK_WBWA) | SMMU_PREP(STE1_S1CSH, SMMU_SH_ISH) |
 		 SMMU_PREP(STE1_STRW, STE_STRW_NSEL1);
@@ -214,7 +214,7 @@ void smmu_strtab_free(struct smmu_device *smmu)
 		for (uint32_t i = 0; i < smmu->num_l1; i++) {
 			if (!l2[i])
 				continue;
-			struct smmu_dma_buf b = {l2[i], SMMU_GET(l1[i], L1STD_L2PTR) << 6, l2_bytes(smmu)};
+			struct smmu_dma_buf b = {l2[i], SMMU_ADDR(l1[i], L1STD_L2PTR), l2_bytes(smmu)};
 			smmu_free_kind(smmu, SMMU_MEM_STRTAB, &b);
 			l2[i] = NULL;
 		}
@@ -225,7 +225,7 @@ void smmu_strtab_free(struct smmu_device *smmu)
 
 uint64_t smmu_strtab_base_value(const struct smmu_device *smmu)
 {
-	return SMMU_PREP(STRTAB_BASE_RA, 1) | SMMU_PREP(STRTAB_BASE_ADDR, smmu->strtab.bus >> 6);
+	return SMMU_PREP(STRTAB_BASE_RA, 1) | SMMU_PREP_ADDR(STRTAB_BASE_ADDR, smmu->strtab.bus);
 }
 
 uint32_t smmu_strtab_cfg_value(const struct smmu_device *smmu)
@@ -275,7 +275,7 @@ int smmu_strtab_prepare(struct smmu_device *smmu, uint32_t sid)
 		return ret;
 	ste_init_abort(smmu, l2.cpu, (size_t)1 << smmu->strtab_split);
 	ptrs[l1idx] = l2.cpu;
-	l1std = SMMU_PREP(L1STD_SPAN, smmu->strtab_split + 1) | SMMU_PREP(L1STD_L2PTR, l2.bus >> 6);
+	l1std = SMMU_PREP(L1STD_SPAN, smmu->strtab_split + 1) | SMMU_PREP_ADDR(L1STD_L2PTR, l2.bus);
 	smmu_wmb(smmu); /* the level-2 STEs before the descriptor that exposes them */
 	smmu_write_once64((volatile uint64_t *)smmu->strtab.cpu + l1idx, l1std);
 	if (smmu->enabled) {

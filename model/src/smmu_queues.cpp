@@ -72,7 +72,7 @@ void Smmu::cmdq_method()
 	if (!cmdq_can_consume())
 		return;
 	const unsigned qs = cmdq_log2();
-	const uint64_t addr = (cmdq_base_ & SMMU_MASK(Q_BASE_ADDR)) + (uint64_t)(cmdq_cons_ & ((1u << qs) - 1)) * CMD_SIZE;
+	const uint64_t addr = SMMU_ADDR(cmdq_base_, Q_BASE_ADDR) + (uint64_t)(cmdq_cons_ & ((1u << qs) - 1)) * CMD_SIZE;
 	// IHI 0070 §3.4.3: queue and MSI addresses above the OAS are truncated to it, not aborted.
 	cmd_fetch_abort_ = !mem_.read(oas_truncate(addr), cmd_, CMD_SIZE);
 	const unsigned cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
@@ -125,7 +125,7 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 			return CERROR_ILL;
 		stats.c[ST_CMD_SYNC]++;
 		if (cs == CMD_SYNC_CS_IRQ && p_.msi) {
-			const uint64_t addr = SMMU_GET(cmd[1], CMD1_SYNC_MSIADDR) << 2;
+			const uint64_t addr = SMMU_ADDR(cmd[1], CMD1_SYNC_MSIADDR);
 			if (addr) {
 				const uint32_t data = (uint32_t)SMMU_GET(cmd[0], CMD0_SYNC_MSIDATA);
 				if (!mem_.write(oas_truncate(addr), &data, 4))
@@ -354,7 +354,7 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 
 bool Smmu::record_event(const uint64_t ev[4])
 {
-	stats.events[ev[0] & 0xFF]++;
+	stats.events[SMMU_GET(ev[0], EVT0_TYPE)]++;
 	if (!eventq_enabled()) {
 		stats.c[ST_EVENTS_DISABLED]++; // not delivered and not an overflow
 		return false;
@@ -372,7 +372,7 @@ bool Smmu::record_event(const uint64_t ev[4])
 		stats.c[ST_EVENTS_OVERFLOW]++;
 		return false;
 	}
-	const uint64_t addr = (eventq_base_ & SMMU_MASK(Q_BASE_ADDR)) + (uint64_t)(prod & ((1u << qs) - 1)) * EVT_SIZE;
+	const uint64_t addr = SMMU_ADDR(eventq_base_, Q_BASE_ADDR) + (uint64_t)(prod & ((1u << qs) - 1)) * EVT_SIZE;
 	if (!mem_.write(oas_truncate(addr), ev, EVT_SIZE)) {
 		raise_gerror(2); // EVENTQ_ABT_ERR; PROD does not move past the failed entry
 		stats.c[ST_EVENTQ_ABT]++;

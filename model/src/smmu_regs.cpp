@@ -134,7 +134,7 @@ bool Smmu::eventq_enabled() const { return SMMU_GET(cr0ack_, CR0_EVENTQEN); }
 // MSI write; an aborted MSI write raises its GERROR.MSI_*_ABT_ERR bit.
 void Smmu::send_msi(uint64_t cfg0, uint32_t data, unsigned abort_bit)
 {
-	const uint64_t addr = cfg0 & SMMU_MASK(IRQ_CFG0_ADDR);
+	const uint64_t addr = SMMU_ADDR(cfg0, IRQ_CFG0_ADDR);
 	if (!p_.msi || !addr)
 		return;
 	if (!mem_.write(oas_truncate(addr), &data, 4)) // above the OAS: truncated (IHI 0070 §3.4.3)
@@ -224,11 +224,11 @@ void Smmu::write_reg64(uint32_t off, uint64_t val)
 	switch (off) {
 	case SMMU_GERROR_IRQ_CFG0:
 		if (!SMMU_GET(irq_ctrl_ | irq_ctrlack_, IRQ_CTRL_GERROR_IRQEN))
-			gerror_irq_cfg0_ = val & SMMU_MASK(IRQ_CFG0_ADDR);
+			gerror_irq_cfg0_ = SMMU_ADDR(val, IRQ_CFG0_ADDR);
 		break;
 	case SMMU_EVENTQ_IRQ_CFG0:
 		if (!SMMU_GET(irq_ctrl_ | irq_ctrlack_, IRQ_CTRL_EVENTQ_IRQEN))
-			eventq_irq_cfg0_ = val & SMMU_MASK(IRQ_CFG0_ADDR);
+			eventq_irq_cfg0_ = SMMU_ADDR(val, IRQ_CFG0_ADDR);
 		break;
 	case SMMU_STRTAB_BASE:
 		if (smmu_off)

@@ -105,7 +105,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	const uint64_t acc = event_access_bits(priv, instr, t.write) | SMMU_PREP(EVT1_CLASS, EVT_CLASS_IN);
 	if (hit->s2 && ((hit->perm_s1 >> bit) & 1u)) { // denied by stage 2: S2 fault with the IPA
 		const uint64_t ipa = hit->ipa_base | (t.addr & ((1ull << hit->page_shift) - 1));
-		fault(t, o, EVT_F_PERMISSION, acc | SMMU_PREP(EVT1_S2, 1), t.addr, ipa & SMMU_MASK(EVT3_IPA), hit->s2_record,
+		fault(t, o, EVT_F_PERMISSION, acc | SMMU_PREP(EVT1_S2, 1), t.addr, SMMU_PREP_ADDR(EVT3_IPA, ipa), hit->s2_record,
 		      XLATE_ABORT);
 	} else {
 		fault(t, o, EVT_F_PERMISSION, acc, t.addr, 0, hit->fault_r, hit->fault_a ? XLATE_ABORT : XLATE_RAZWI);
@@ -128,7 +128,7 @@ void Smmu::tbu_fill(Xlate &x, uint64_t va)
 // STE bypass (stage 1 and stage 2 off): a 4 KB identity page.
 void Smmu::tbu_fill_bypass(Xlate &x)
 {
-	x.fill.out_base = x.t.addr & ~0xFFFull;
+	x.fill.out_base = x.t.addr & ~((1ull << SMMU_GRANULE_4K) - 1);
 	x.fill.global = true;
 	tbu_fill(x, x.t.addr);
 }

@@ -96,7 +96,7 @@ bool Smmu::ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa)
 	CfgVal l1;
 	uint64_t fetch_pa;
 	if (fetch_cfg(x, CFG_L1STD, l1idx, l1pa, l1, fetch_pa) != FETCH_OK) {
-		abort_event(x, EVT_F_STE_FETCH, 0, 0, l1pa & SMMU_MASK(EVT3_FETCHADDR));
+		abort_event(x, EVT_F_STE_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, l1pa));
 		return false;
 	}
 	const unsigned span = (unsigned)SMMU_GET(l1.dw[0], L1STD_SPAN);
@@ -105,7 +105,7 @@ bool Smmu::ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa)
 		bad_streamid(x);
 		return false;
 	}
-	ste_pa = (l1.dw[0] & SMMU_MASK(L1STD_L2PTR)) + (uint64_t)l2idx * STE_SIZE;
+	ste_pa = SMMU_ADDR(l1.dw[0], L1STD_L2PTR) + (uint64_t)l2idx * STE_SIZE;
 	return true;
 }
 
@@ -115,7 +115,7 @@ bool Smmu::ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa)
 bool Smmu::find_ste(Xlate &x)
 {
 	const Txn &t = x.t;
-	const uint64_t st_base = strtab_base_ & SMMU_MASK(STRTAB_BASE_ADDR);
+	const uint64_t st_base = SMMU_ADDR(strtab_base_, STRTAB_BASE_ADDR);
 	const unsigned log2size = std::min((unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_LOG2SIZE), p_.sidsize);
 	if ((uint64_t)t.sid >> log2size) {
 		bad_streamid(x);
@@ -129,7 +129,7 @@ bool Smmu::find_ste(Xlate &x)
 		if (fmt == STRTAB_FMT_2LVL && !ste_addr_2lvl(x, st_base, ste_pa))
 			return false;
 		if (fetch_cfg(x, CFG_STE, 0, ste_pa, ste, fetch_pa, true) != FETCH_OK) {
-			abort_event(x, EVT_F_STE_FETCH, 0, 0, ste_pa & SMMU_MASK(EVT3_FETCHADDR));
+			abort_event(x, EVT_F_STE_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, ste_pa));
 			return false;
 		}
 	}
@@ -153,10 +153,10 @@ bool Smmu::find_ste(Xlate &x)
 	x.acc_bits = event_access_bits(x.priv, x.instr, t.write);
 	x.fill.privcfg = (uint8_t)privcfg;
 	x.fill.instcfg = (uint8_t)instcfg;
-	if (x.config & 2u)
+	if (x.config & STE_CONFIG_S2_EN)
 		x.s2 = s2_config(ste);
 	// TLB entries carry STE.S2VMID when the SMMU has stage 2 (also for stage-1-only STEs).
-	x.fill.vmid = p_.s2p ? (uint16_t)(SMMU_GET(ste.dw[2], STE2_S2VMID) & (p_.vmid16 ? 0xFFFFu : 0xFFu)) : 0;
+	x.fill.vmid = p_.s2p ? (uint16_t)(SMMU_GET(ste.dw[2], STE2_S2VMID) & SMMU_ID_MASK(SMMU_VMID_BITS(p_.vmid16))) : 0;
 	return true;
 }
 
@@ -164,13 +164,13 @@ bool Smmu::ste_illegal(const CfgVal &ste) const
 {
 	const uint64_t d0 = ste.dw[0], d1 = ste.dw[1];
 	const unsigned config = (unsigned)SMMU_GET(d0, STE0_CONFIG);
-	if ((config & 2u) && (!p_.s2p || s2_illegal(ste)))
+	if ((config & STE_CONFIG_S2_EN) && (!p_.s2p || s2_illegal(ste)))
 		return true; // stage 2 enabled but IDR0.S2P=0, or bad stage-2 fields
 	// IHI 0070 §5.2: a stage-1-only STE still gives its TLB entries S2VMID when S2P=1, so
 	// S2VMID[15:8] must be 0 with 8-bit VMIDs.
 	if (config == STE_CONFIG_S1_TRANS && p_.s2p && !p_.vmid16 && (SMMU_GET(ste.dw[2], STE2_S2VMID) >> 8))
 		return true;
-	if (config & 1u) {
+	if (config & STE_CONFIG_S1_EN) {
 		const unsigned cdmax = (unsigned)SMMU_GET(d0, STE0_S1CDMAX), fmt = (unsigned)SMMU_GET(d0, STE0_S1FMT);
 		if (p_.ssidsize && cdmax) {
 			if ((fmt == STE_S1FMT_4K_L2 || fmt == STE_S1FMT_64K_L2) && !p_.cd2l)
@@ -182,14 +182,12 @@ bool Smmu::ste_illegal(const CfgVal &ste) const
 		}
 		if (SMMU_GET(d1, STE1_S1STALLD) && p_.stall_model != IDR0_STALL_MODEL_BOTH)
 			return true;
-		if ((d0 & SMMU_MASK(STE0_S1CONTEXTPTR)) >> oas_mask_bits_)
+		if (SMMU_ADDR(d0, STE0_S1CONTEXTPTR) >> oas_mask_bits_)
 			return true;
 		// STRW is ignored without IDR0.HYP; EATS is ignored without IDR0.ATS.
 	}
 	return false;
 }
-
-static unsigned s2tg_shift(unsigned tg) { return tg == 0 ? 12 : tg == 1 ? 16 : tg == 2 ? 14 : 0; }
 
 S2Cfg Smmu::s2_config(const CfgVal &ste) const
 {
@@ -200,9 +198,9 @@ S2Cfg Smmu::s2_config(const CfgVal &ste) const
 	c.g = s2tg_shift((unsigned)SMMU_GET(d2, STE2_S2TG));
 	c.ia = 64 - (unsigned)SMMU_GET(d2, STE2_S2T0SZ);
 	const unsigned sl0 = (unsigned)SMMU_GET(d2, STE2_S2SL0);
-	c.start = c.g == 12 ? 2 - sl0 : 3 - sl0; // IHI 0070 §5.2, STE.S2SL0
+	c.start = c.g == SMMU_GRANULE_4K ? 2 - sl0 : 3 - sl0; // IHI 0070 §5.2, STE.S2SL0
 	c.ps = std::min(smmu_oas_bits((unsigned)SMMU_GET(d2, STE2_S2PS)), (unsigned)oas_mask_bits_);
-	c.ttb = ste.dw[3] & SMMU_MASK(STE3_S2TTB);
+	c.ttb = SMMU_ADDR(ste.dw[3], STE3_S2TTB);
 	c.affd = SMMU_GET(d2, STE2_S2AFFD);
 	c.record = SMMU_GET(d2, STE2_S2R);
 	return c;
@@ -214,7 +212,7 @@ bool Smmu::s2_illegal(const CfgVal &ste) const
 	const uint64_t d2 = ste.dw[2];
 	const unsigned tg = (unsigned)SMMU_GET(d2, STE2_S2TG), t0sz = (unsigned)SMMU_GET(d2, STE2_S2T0SZ);
 	const unsigned sl0 = (unsigned)SMMU_GET(d2, STE2_S2SL0), g = s2tg_shift(tg);
-	if (!g || (g == 12 && !p_.gran4k) || (g == 14 && !p_.gran16k) || (g == 16 && !p_.gran64k))
+	if (!granule_supported(p_, g))
 		return true;
 	// IHI 0070 §5.2: S2T0SZ at least MAX(16, 64 - IAS); IAS = OAS without AArch32 tables.
 	if (t0sz < std::max(16u, 64u - (unsigned)oas_mask_bits_) || t0sz > 39 || sl0 == 3)
@@ -229,7 +227,7 @@ bool Smmu::s2_illegal(const CfgVal &ste) const
 	if (SMMU_GET(d2, STE2_S2S) != (p_.stall_model == IDR0_STALL_MODEL_FORCED ? 1u : 0u) &&
 	    p_.stall_model != IDR0_STALL_MODEL_BOTH)
 		return true;
-	if (!p_.vmid16 && (c.vmid >> 8))
+	if (c.vmid >> SMMU_VMID_BITS(p_.vmid16))
 		return true;
 	return (c.ttb >> c.ps) != 0;
 }
@@ -279,12 +277,10 @@ bool Smmu::cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, 
 	const FetchResult fr = fetch_cfg(x, CFG_L1CD, l1idx, l1pa, l1, fetch_pa);
 	if (fr != FETCH_OK) {
 		if (fr == FETCH_ABORT)
-			abort_event(x, EVT_F_CD_FETCH, 0, 0, fetch_pa & SMMU_MASK(EVT3_FETCHADDR));
+			abort_event(x, EVT_F_CD_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, fetch_pa));
 		return false;
 	}
-	uint64_t l2 = l1.dw[0] & SMMU_MASK(L1CD_L2PTR);
-	if (split == CD_SPLIT_64K)
-		l2 &= ~0xFFFFull; // L2Ptr[15:12] are RES0 for 64 KB leaves
+	const uint64_t l2 = split == CD_SPLIT_64K ? SMMU_ADDR(l1.dw[0], L1CD_L2PTR_64K) : SMMU_ADDR(l1.dw[0], L1CD_L2PTR);
 	if (!SMMU_GET(l1.dw[0], L1CD_V) || (l2 >> oas_mask_bits_)) {
 		abort_event(x, EVT_C_BAD_SUBSTREAMID);
 		return false;
@@ -297,7 +293,7 @@ bool Smmu::cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, 
 bool Smmu::find_cd(Xlate &x, uint32_t cdidx)
 {
 	const CfgVal &ste = x.ste;
-	const uint64_t ctx = ste.dw[0] & SMMU_MASK(STE0_S1CONTEXTPTR);
+	const uint64_t ctx = SMMU_ADDR(ste.dw[0], STE0_S1CONTEXTPTR);
 	if (!cfg_lookup(CFG_CD, x.t.sid, cdidx, x.cd, x.path)) { // a hit needs no CD-table read
 		const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(ste.dw[0], STE0_S1CDMAX) : 0;
 		const unsigned s1fmt = (unsigned)SMMU_GET(ste.dw[0], STE0_S1FMT);
@@ -313,7 +309,7 @@ bool Smmu::find_cd(Xlate &x, uint32_t cdidx)
 		const FetchResult fr = fetch_cfg(x, CFG_CD, cdidx, cd_pa, x.cd, fetch_pa, true);
 		if (fr != FETCH_OK) {
 			if (fr == FETCH_ABORT)
-				abort_event(x, EVT_F_CD_FETCH, 0, 0, fetch_pa & SMMU_MASK(EVT3_FETCHADDR));
+				abort_event(x, EVT_F_CD_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, fetch_pa));
 			return false;
 		}
 	}
@@ -331,7 +327,7 @@ bool Smmu::cd_illegal(const CfgVal &cd, const CfgVal &ste) const
 		return true; // AArch64 tables only, little-endian only
 	if (SMMU_GET(d0, CD0_HA) || SMMU_GET(d0, CD0_HD))
 		return true; // IHI 0070 §5.4: HA needs IDR0.HTTU >= 1, HD needs HTTU = 2; the model has none
-	if (!p_.asid16 && (SMMU_GET(d0, CD0_ASID) >> 8))
+	if (SMMU_GET(d0, CD0_ASID) >> SMMU_ASID_BITS(p_.asid16))
 		return true;
 	const bool s = SMMU_GET(d0, CD0_S);
 	if (s && (p_.stall_model == IDR0_STALL_MODEL_TERMINATE || SMMU_GET(ste.dw[1], STE1_S1STALLD)))
@@ -340,17 +336,15 @@ bool Smmu::cd_illegal(const CfgVal &cd, const CfgVal &ste) const
 		return true;
 	const unsigned ips = std::min(smmu_oas_bits((unsigned)SMMU_GET(d0, CD0_IPS)), (unsigned)oas_mask_bits_);
 	auto bad_ttb = [&](unsigned txsz, unsigned gshift, uint64_t ttb) {
-		if (txsz < 16 || txsz > 39 || !gshift)
-			return true;
-		if ((gshift == 12 && !p_.gran4k) || (gshift == 14 && !p_.gran16k) || (gshift == 16 && !p_.gran64k))
+		if (txsz < 16 || txsz > 39 || !granule_supported(p_, gshift))
 			return true;
 		return (ttb >> ips) != 0;
 	};
 	if (!SMMU_GET(d0, CD0_EPD0) &&
-	    bad_ttb((unsigned)SMMU_GET(d0, CD0_T0SZ), tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0)), cd.dw[1] & SMMU_MASK(CD1_TTB0)))
+	    bad_ttb((unsigned)SMMU_GET(d0, CD0_T0SZ), tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0)), SMMU_ADDR(cd.dw[1], CD1_TTB0)))
 		return true;
 	if (!SMMU_GET(d0, CD0_EPD1) &&
-	    bad_ttb((unsigned)SMMU_GET(d0, CD0_T1SZ), tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)), cd.dw[2] & SMMU_MASK(CD2_TTB1)))
+	    bad_ttb((unsigned)SMMU_GET(d0, CD0_T1SZ), tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)), SMMU_ADDR(cd.dw[2], CD2_TTB1)))
 		return true;
 	return false;
 }

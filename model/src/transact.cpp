@@ -167,7 +167,7 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	const bool miss = path.tcu, faulted = o.event != 0;
 	stats.streams.add(t.sid, miss, faulted);
 	if (t.ssv)
-		stats.substreams.add(((uint64_t)t.sid << 20) | t.ssid, miss, faulted);
+		stats.substreams.add(SMMU_PREP(SIDSSID_SID, t.sid) | SMMU_PREP(SIDSSID_SSID, t.ssid), miss, faulted);
 }
 
 } // namespace smmusim

@@ -26,7 +26,7 @@ uint8_t Smmu::walk_step(const WalkGeom &w, unsigned level, uint64_t dpa, unsigne
 	// Leaf: a page at level 3, or a block where this granule allows one.
 	if (!out.table && (level == 3 ? !SMMU_GET(d, PTE_TYPE) : !w.block_ok(level)))
 		return EVT_F_TRANSLATION;
-	out.addr = d & SMMU_MASK(PTE_OA) & ~((1ull << (out.table ? w.g : w.shift(level))) - 1);
+	out.addr = SMMU_ADDR(d, PTE_OA) & ~((1ull << (out.table ? w.g : w.shift(level))) - 1);
 	if (out.addr >> w.oa_bits)
 		return EVT_F_ADDR_SIZE;
 	if (!out.table && !SMMU_GET(d, PTE_AF) && !w.affd)
@@ -59,16 +59,16 @@ bool Smmu::s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out)
 		WalkStep st;
 		const uint8_t f = walk_step(w, level, dpa, ST_RD_S2PTE, x.path, st);
 		if (f == EVT_F_WALK_EABT)
-			return fault(t, x.o, f, dw1, t.addr, dpa & SMMU_MASK(EVT3_FETCHADDR), true, XLATE_ABORT);
+			return fault(t, x.o, f, dw1, t.addr, SMMU_PREP_ADDR(EVT3_FETCHADDR, dpa), true, XLATE_ABORT);
 		if (f)
 			return fault(t, x.o, f, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
 		if (st.table) {
 			table = st.addr;
 			continue;
 		}
-		// S2AP: bit 6 read, bit 7 write; XN in bit 54 (no IDR3.XNX).
+		// S2AP and XN (no IDR3.XNX).
 		// Execute depends on XN alone: S2AP = 00 with XN = 0 is an execute-only page.
-		const bool r = (st.d >> 6) & 1u, wr = (st.d >> 7) & 1u, xn = SMMU_GET(st.d, PTE_UXN);
+		const bool r = SMMU_GET(st.d, PTE_S2AP_R), wr = SMMU_GET(st.d, PTE_S2AP_W), xn = SMMU_GET(st.d, PTE_S2XN);
 		out.perm = (uint8_t)(r | (wr << 1) | (!xn << 2));
 		if (!s2_allows(out.perm, write, instr))
 			return fault(t, x.o, EVT_F_PERMISSION, dw1 | ttrnw, t.addr, dw3, s2.record, XLATE_ABORT);
@@ -123,23 +123,23 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	leaf.cd_r = SMMU_GET(d0, CD0_R);
 	leaf.wxn = SMMU_GET(d0, CD0_WXN);
 	leaf.pan = SMMU_GET(d0, CD0_PAN);
-	leaf.asid = (uint16_t)(SMMU_GET(d0, CD0_ASID) & (p_.asid16 ? 0xFFFFu : 0xFFu));
+	leaf.asid = (uint16_t)(SMMU_GET(d0, CD0_ASID) & SMMU_ID_MASK(SMMU_ASID_BITS(p_.asid16)));
 	const unsigned ips = std::min(smmu_oas_bits((unsigned)SMMU_GET(d0, CD0_IPS)), (unsigned)oas_mask_bits_);
 	const uint64_t va = t.addr;
-	const unsigned sel = (unsigned)((va >> 55) & 1u);
+	const unsigned sel = (unsigned)SMMU_GET(va, VA_TTBSEL);
 	const bool tbi = sel ? SMMU_GET(d0, CD0_TBI1) : SMMU_GET(d0, CD0_TBI0);
 	const unsigned txsz = (unsigned)(sel ? SMMU_GET(d0, CD0_T1SZ) : SMMU_GET(d0, CD0_T0SZ));
 	if (sel ? SMMU_GET(d0, CD0_EPD1) : SMMU_GET(d0, CD0_EPD0))
 		return s1_fault(x, leaf, EVT_F_TRANSLATION);
-	const uint64_t range_mask = SMMU_MASK_(tbi ? 55 : 63, 64 - txsz);
+	const uint64_t range_mask = SMMU_MASK_(63, 64 - txsz) & ~(tbi ? SMMU_MASK(VA_TOP_BYTE) : 0);
 	if ((va & range_mask) != (sel ? range_mask : 0))
 		return s1_fault(x, leaf, EVT_F_TRANSLATION);
 	const unsigned g = sel ? tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)) : tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0));
-	const bool had = p_.had && (sel ? (cd.dw[2] >> 1) & 1u : (cd.dw[1] >> 1) & 1u); // CD.HAD0/HAD1
+	const bool had = p_.had && (sel ? SMMU_GET(cd.dw[2], CD2_HAD1) : SMMU_GET(cd.dw[1], CD1_HAD0));
 	const unsigned ia = 64 - txsz, stride = g - 3;
 	const unsigned levels = (ia - g + stride - 1) / stride;
 	const WalkGeom w(g, ia, 4 - levels, ips, SMMU_GET(d0, CD0_AFFD));
-	const uint64_t ttb = sel ? (cd.dw[2] & SMMU_MASK(CD2_TTB1)) : (cd.dw[1] & SMMU_MASK(CD1_TTB0));
+	const uint64_t ttb = sel ? SMMU_ADDR(cd.dw[2], CD2_TTB1) : SMMU_ADDR(cd.dw[1], CD1_TTB0);
 	uint64_t table = w.base(ttb);
 	uint64_t acc = 0; // table restrictions accumulated from the levels above
 	const uint64_t table_attr_mask = SMMU_MASK(PTE_PXNTABLE) | SMMU_MASK(PTE_UXNTABLE) | SMMU_MASK(PTE_APTABLE0) |
@@ -160,7 +160,7 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 		const uint8_t f = walk_step(w, level, dpa, ST_RD_PTE0 + level, x.path, st);
 		if (f == EVT_F_WALK_EABT)
 			return abort_event(x, f, x.acc_bits | SMMU_PREP(EVT1_CLASS, EVT_CLASS_TT), t.addr,
-					   dpa & SMMU_MASK(EVT3_FETCHADDR));
+					   SMMU_PREP_ADDR(EVT3_FETCHADDR, dpa));
 		if (f)
 			return s1_fault(x, leaf, f);
 		if (!st.table) {

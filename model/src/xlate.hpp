@@ -104,8 +104,24 @@ inline uint8_t s2_access_mask(uint8_t s2perm) { return kS2AccessMask[s2perm & 7u
 // ---- Walks (walk.cpp) ----------------------------------------------------------------------------
 
 // Granule shift for the CD.TG0 / CD.TG1 encodings; 0 = reserved.
-inline unsigned tg0_shift(unsigned tg) { return tg == CD_TG0_4K ? 12 : tg == CD_TG0_64K ? 16 : tg == CD_TG0_16K ? 14 : 0; }
-inline unsigned tg1_shift(unsigned tg) { return tg == CD_TG1_4K ? 12 : tg == CD_TG1_64K ? 16 : tg == CD_TG1_16K ? 14 : 0; }
+inline unsigned tg0_shift(unsigned tg)
+{
+	return tg == CD_TG0_4K ? SMMU_GRANULE_4K : tg == CD_TG0_64K ? SMMU_GRANULE_64K : tg == CD_TG0_16K ? SMMU_GRANULE_16K : 0;
+}
+inline unsigned tg1_shift(unsigned tg)
+{
+	return tg == CD_TG1_4K ? SMMU_GRANULE_4K : tg == CD_TG1_64K ? SMMU_GRANULE_64K : tg == CD_TG1_16K ? SMMU_GRANULE_16K : 0;
+}
+// Granule shift for the STE.S2TG encodings; 0 = reserved.
+inline unsigned s2tg_shift(unsigned tg)
+{
+	return tg == STE_S2TG_4K ? SMMU_GRANULE_4K : tg == STE_S2TG_64K ? SMMU_GRANULE_64K : tg == STE_S2TG_16K ? SMMU_GRANULE_16K : 0;
+}
+// The granule sizes the SMMU supports (SMMU_IDR5.GRAN4K/16K/64K, as parameters).
+inline bool granule_supported(const Params &p, unsigned g)
+{
+	return (g == SMMU_GRANULE_4K && p.gran4k) || (g == SMMU_GRANULE_16K && p.gran16k) || (g == SMMU_GRANULE_64K && p.gran64k);
+}
 
 // The shape of one stage's VMSAv8-64 walk: granule, input size, starting level (with the number of
 // input bits it resolves, more than one level's worth for concatenated stage-2 tables) and the
@@ -129,7 +145,10 @@ struct WalkGeom {
 		return table + ((in >> shift(level)) & ((1ull << bits) - 1)) * 8;
 	}
 	// Block descriptors: levels 1 and 2 with a 4 KB granule, level 2 with 16 KB and 64 KB.
-	bool block_ok(unsigned level) const { return (g == 12 && (level == 1 || level == 2)) || (g != 12 && level == 2); }
+	bool block_ok(unsigned level) const
+	{
+		return (g == SMMU_GRANULE_4K && (level == 1 || level == 2)) || (g != SMMU_GRANULE_4K && level == 2);
+	}
 };
 
 // One decoded descriptor: a table (addr = the next table) or a leaf (addr = its output address).

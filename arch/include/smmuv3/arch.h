@@ -7,7 +7,11 @@
  *
  * A field is written as "hi, lo": inclusive bit positions inside one 32-bit register or one 64-bit
  * doubleword. Structure fields are named <STRUCT><dword>_<FIELD>, so STE1_S1DSS lives in dword 1.
- * Source: ../shared/reference/smmuv3-architecture.md (checked against Arm IHI0070).
+ * Source: Arm IHI 0070 (SMMUv3): registers §6, commands §4, STE §5.2, CD §5.4, L1 descriptors
+ * §5.1 and §5.3, event records §7.3; translation table descriptors as in the Armv8-A VMSAv8-64
+ * translation system, to which IHI 0070 §3.3.2 defers. Bit positions checked against Linux's
+ * arm-smmu-v3.h and QEMU's smmuv3-internal.h. Code outside this header writes no mask, shift or
+ * field width of the architecture as a literal.
  */
 #ifndef SMMUV3_ARCH_H
 #define SMMUV3_ARCH_H
@@ -25,8 +29,17 @@
 /* Replace a field inside a word. */
 #define SMMU_SET_(v, x, hi, lo) (((uint64_t)(v) & ~SMMU_MASK_(hi, lo)) | SMMU_PREP_(x, hi, lo))
 #define SMMU_SET(v, f, x) SMMU_SET_(v, x, f)
+/*
+ * Address fields (base registers, table pointers, TTBs, PTE_OA, EVT3_IPA/FETCHADDR, CMD1_ADDR) hold
+ * the address bits [hi:lo] in place: SMMU_ADDR(word, FIELD) is the address the field holds (the bits
+ * below lo read as zero), SMMU_PREP_ADDR(FIELD, addr) places an address (its bits outside [hi:lo]
+ * are dropped; an address aligned as the field requires loses nothing below lo).
+ */
+#define SMMU_ADDR_(v, hi, lo) ((uint64_t)(v) & SMMU_MASK_(hi, lo))
+#define SMMU_ADDR(v, f) SMMU_ADDR_(v, f)
+#define SMMU_PREP_ADDR(f, a) SMMU_ADDR_(a, f)
 
-/* ---- MMIO register map (section 1) ---------------------------------------------------------- */
+/* ---- MMIO register map (IHI 0070 §6) ------------------------------------------------------ */
 #define SMMU_REG_SPACE_SIZE 0x20000u /* two 64 KB pages */
 #define SMMU_PAGE1 0x10000u
 
@@ -228,7 +241,7 @@
 #define Q_OVFLG 31, 31 /* EVENTQ/PRIQ PROD.OVFLG and CONS.OVACKFLG */
 #define Q_MAX_LOG2SIZE 19u
 
-/* ---- Stream table (section 3) --------------------------------------------------------------- */
+/* ---- Stream table (IHI 0070 §3.3.1, §5.1 L1STD, §5.2 STE) ----------------------------------- */
 #define STE_SIZE 64u
 #define STE_DWORDS 8u
 #define L1STD_SIZE 8u
@@ -242,6 +255,8 @@
 #define STE_CONFIG_S1_TRANS 5u
 #define STE_CONFIG_S2_TRANS 6u
 #define STE_CONFIG_NESTED 7u
+#define STE_CONFIG_S1_EN 1u /* Config[0]: stage 1 translates (0b1x1) */
+#define STE_CONFIG_S2_EN 2u /* Config[1]: stage 2 translates (0b11x) */
 #define STE0_S1FMT 5, 4
 #define STE_S1FMT_LINEAR 0u
 #define STE_S1FMT_64K_L2 2u /* 2-level, 1024 CDs (64 KB) per leaf */
@@ -288,6 +303,9 @@
 #define STE2_S2OR0 43, 42
 #define STE2_S2SH0 45, 44
 #define STE2_S2TG 47, 46
+#define STE_S2TG_4K 0u
+#define STE_S2TG_64K 1u
+#define STE_S2TG_16K 2u
 #define STE2_S2PS 50, 48
 #define STE2_S2AA64 51, 51
 #define STE2_S2ENDI 52, 52
@@ -299,12 +317,13 @@
 #define STE2_S2R 58, 58
 #define STE3_S2TTB 55, 4
 
-/* ---- Context descriptors (section 4) -------------------------------------------------------- */
+/* ---- Context descriptors (IHI 0070 §5.3 L1CD, §5.4 CD) -------------------------------------- */
 #define CD_SIZE 64u
 #define CD_DWORDS 8u
 #define L1CD_SIZE 8u
 #define L1CD_V 0, 0
 #define L1CD_L2PTR 55, 12
+#define L1CD_L2PTR_64K 55, 16 /* S1Fmt 10 (64 KB leaves): L2Ptr[15:12] are RES0 */
 #define CD_SPLIT_4K 6u   /* S1Fmt 01: 64 CDs per leaf */
 #define CD_SPLIT_64K 10u /* S1Fmt 10: 1024 CDs per leaf */
 
@@ -343,7 +362,9 @@
 #define CD0_A 46, 46
 #define CD0_ASET 47, 47
 #define CD0_ASID 63, 48
+#define CD1_HAD0 1, 1 /* CD bit 65: hierarchical attributes disabled for TTB0 (IDR3.HAD) */
 #define CD1_TTB0 55, 4
+#define CD2_HAD1 1, 1 /* CD bit 129: the same for TTB1 */
 #define CD2_TTB1 55, 4
 #define CD3_MAIR 63, 0
 
@@ -370,7 +391,18 @@ static inline unsigned smmu_oas_bits(unsigned enc)
 	return bits[enc & 7u];
 }
 
-/* ---- Commands (section 5) ------------------------------------------------------------------- */
+/* ASID and VMID widths: 16 bits with SMMU_IDR0.ASID16 / VMID16, else 8 (upper bits then RES0). */
+#define SMMU_ASID_BITS(asid16) ((asid16) ? 16u : 8u)
+#define SMMU_VMID_BITS(vmid16) ((vmid16) ? 16u : 8u)
+#define SMMU_ID_MASK(bits) ((1u << (bits)) - 1u)
+
+/* SubstreamIDs are at most 20 bits wide (SMMU_IDR1.SSIDSIZE <= 20, the PCIe PASID width). A
+ * (StreamID, SubstreamID) pair packs into one 64-bit key as SIDSSID_SID | SIDSSID_SSID. */
+#define SMMU_MAX_SSID_BITS 20u
+#define SIDSSID_SSID 19, 0
+#define SIDSSID_SID 51, 20
+
+/* ---- Commands (IHI 0070 §4) ------------------------------------------------------------------ */
 #define CMD_SIZE 16u
 #define CMD0_OPCODE 7, 0
 #define CMD0_SSEC 10, 10
@@ -391,8 +423,11 @@ static inline unsigned smmu_oas_bits(unsigned enc)
 #define CMD1_LEAF 0, 0
 #define CMD1_RANGE 4, 0
 #define CMD1_TLBI_TTL 9, 8
-#define CMD1_TLBI_TG 11, 10
+#define CMD1_TLBI_TG 11, 10 /* range granule: 0 none, 1 4K, 2 16K, 3 64K */
+#define CMD_TLBI_TG_SHIFT(tg) (10u + 2u * (tg)) /* granule shift of a nonzero TG */
+#define CMD_TLBI_TG_OF(shift) (((shift) - 10u) / 2u) /* TG of a granule shift */
 #define CMD1_ADDR 63, 12
+#define CMD1_IPA 55, 12 /* TLBI_S2_IPA */
 #define CMD1_PREFETCH_SIZE 4, 0
 #define CMD1_ATC_SIZE 5, 0
 #define CMD1_PRI_PRGINDEX 8, 0
@@ -437,7 +472,7 @@ static inline unsigned smmu_oas_bits(unsigned enc)
 #define CERROR_ABT 0x02u
 #define CERROR_ATC_INV_SYNC 0x03u
 
-/* ---- Events (section 6) --------------------------------------------------------------------- */
+/* ---- Events (IHI 0070 §7.3) ----------------------------------------------------------------- */
 #define EVT_SIZE 32u
 #define EVT0_TYPE 7, 0
 #define EVT0_SSV 11, 11
@@ -479,14 +514,18 @@ static inline unsigned smmu_oas_bits(unsigned enc)
 #define EVT_F_CFG_CONFLICT 0x21u
 #define EVT_E_PAGE_REQUEST 0x24u
 #define EVT_F_VMS_FETCH 0x25u
+#define EVT_IMPDEF_FIRST 0xE0u /* 0xE0..0xEF: IMPLEMENTATION DEFINED event types */
+#define EVT_IMPDEF_LAST 0xEFu
 
-/* ---- VMSAv8-64 translation table descriptors (section 7) ------------------------------------ */
+/* ---- VMSAv8-64 translation table descriptors and input addresses ---------------------------- */
 #define PTE_VALID 0, 0
 #define PTE_TYPE 1, 1 /* 1 = table (levels 0-2) or page (level 3); 0 = block */
 #define PTE_ATTRINDX 4, 2
 #define PTE_NS 5, 5
 #define PTE_AP1 6, 6 /* unprivileged (EL0) access allowed */
 #define PTE_AP2 7, 7 /* read-only */
+#define PTE_S2AP_R 6, 6 /* stage 2: S2AP[0], reads allowed */
+#define PTE_S2AP_W 7, 7 /* stage 2: S2AP[1], writes allowed */
 #define PTE_SH 9, 8
 #define PTE_AF 10, 10
 #define PTE_NG 11, 11
@@ -496,11 +535,25 @@ static inline unsigned smmu_oas_bits(unsigned enc)
 #define PTE_CONT 52, 52
 #define PTE_PXN 53, 53
 #define PTE_UXN 54, 54
+#define PTE_S2XN 54, 54 /* stage 2: XN[1], execution not allowed (XN[0] needs IDR3.XNX) */
 #define PTE_PXNTABLE 59, 59
 #define PTE_UXNTABLE 60, 60
 #define PTE_APTABLE0 61, 61 /* no EL0 access below */
 #define PTE_APTABLE1 62, 62 /* read-only below */
 #define PTE_NSTABLE 63, 63
+
+/* Translation granules (TG0/TG1/S2TG select one), as the shift of their page size, and the page
+ * and block sizes each one maps (4K: 4K 2M 1G; 16K: 16K 32M; 64K: 64K 512M). */
+#define SMMU_GRANULE_4K 12u
+#define SMMU_GRANULE_16K 14u
+#define SMMU_GRANULE_64K 16u
+#define SMMU_PGSIZES_4K ((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
+#define SMMU_PGSIZES_16K ((1ULL << 14) | (1ULL << 25))
+#define SMMU_PGSIZES_64K ((1ULL << 16) | (1ULL << 29))
+
+/* Stage-1 input address: VA[55] selects TTB0 or TTB1; with TBI the top byte is ignored. */
+#define VA_TTBSEL 55, 55
+#define VA_TOP_BYTE 63, 56
 
 /* Linux's MAIR (attribute index 0 Normal NC, 1 Normal WB, 2 Device-nGnRE, 3 inner NC outer WB). */
 #define SMMU_MAIR_LINUX 0x00000000F404FF44ULL
