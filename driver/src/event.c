@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Event records (architecture section 6): decode into a struct and print one line. */
+/* Event records (IHI 0070 §7.3): decode into a struct and print one line. */
 #include "internal.h"
 
 const char *smmu_event_name(uint8_t type)

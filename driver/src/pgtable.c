@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Stage-1 VMSAv8-64 page tables (the Armv8-A translation system IHI 0070 §3.3.2 defers to) for 4 KB, 16 KB and 64 KB granules, with
+ * Stage-1 VMSAv8-64 page tables (CD.TG0/T0SZ: IHI 0070 §5.4) for 4 KB, 16 KB and 64 KB granules, with
  * blocks where alignment allows, block splitting on partial unmap, freeing of empty tables, and
- * the TLB invalidation that unmap needs. Attributes follow Linux's io-pgtable-arm.
+ * the TLB invalidation that unmap needs. Attributes follow Linux's drivers/iommu/io-pgtable-arm.c.
  */
 #include "internal.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Probe (ID registers), reset/enable (architecture section 9), GBPA, removal. */
+/* Probe (ID registers), reset/enable (IHI 0070 §3.11), GBPA, removal. */
 #include "internal.h"
 
 static uint32_t poll_limit(const struct smmu_device *smmu)

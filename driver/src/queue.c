@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The circular queues (architecture section 2): one implementation of index + wrap flag, used by
+ * The circular queues (IHI 0070 §3.5.1): one implementation of index + wrap flag, used by
  * the command queue (software produces) and the event queue (the SMMU produces). Also the global
  * error handler, since command errors are reported through GERROR.
  */

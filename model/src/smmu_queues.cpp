@@ -1,4 +1,4 @@
-// Command queue consumer and event queue producer (digest sections 2, 5, 6).
+// Command queue consumer and event queue producer (IHI 0070 §3.5 queues, §4 commands, §7 events).
 #include <smmusim/smmu.hpp>
 
 #include <cstdio>

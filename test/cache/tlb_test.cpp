@@ -1,5 +1,5 @@
 // Page-size-aware TLB: block hits across 4 KB sets, probe counts, and TLBI semantics
-// (architecture digest section 5.2: NH_ASID non-global only, NH_VA adds global, NH_VAA any ASID).
+// (IHI 0070 §4.4.2: NH_ASID non-global only, NH_VA adds global, NH_VAA any ASID).
 #include <gtest/gtest.h>
 
 #include <stdexcept>

@@ -1,4 +1,4 @@
-// Architecturally visible caching (digest 8.1/8.2): stale TLB entries until the right TLBI,
+// Architecturally visible caching (IHI 0070 §16.2 caching, §3.21 invalidation): stale TLB entries until the right TLBI,
 // stale configuration until the right CFGI, faults never cached.
 #include "harness.hpp"
 

@@ -1,4 +1,4 @@
-// Command queue rules (digest sections 2, 5).
+// Command queue rules (IHI 0070 §3.5.1 queues, §4 commands).
 #include "harness.hpp"
 
 using namespace th;

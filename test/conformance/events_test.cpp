@@ -1,4 +1,4 @@
-// Event types (digest 6.1/6.2, field by field) and event queue rules (digest 2).
+// Event types (IHI 0070 §7.3, field by field) and event queue rules (§3.5.1, §7.4).
 #include "harness.hpp"
 
 using namespace th;

@@ -1,4 +1,4 @@
-// Register file rules (digest sections 1 and 10.11).
+// Register file rules (IHI 0070 §6.2, §6.3).
 #include "harness.hpp"
 
 using namespace th;

@@ -1,4 +1,5 @@
-// Stage 2 and nested translation (optional feature, smmu.s2p=1): digest 3.3, 3.4, 4.1, 6.1, 6.3, 7.
+// Stage 2 and nested translation (optional feature, smmu.s2p=1): IHI 0070 §5.2, §5.2.2, §3.3.2,
+// §7.3, §7.3.22, §3.4.
 #include "harness.hpp"
 
 using namespace th;

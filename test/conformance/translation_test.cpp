@@ -1,4 +1,5 @@
-// Transaction processing rules (digest sections 3, 4, 7, 8.4, 10).
+// Transaction processing rules (IHI 0070 §3.3 translation procedure, §5.2 STE,
+// §5.4 CD, §3.3.2 substreams, §3.4 address sizes).
 #include "harness.hpp"
 
 using namespace th;

@@ -1,4 +1,4 @@
-// The first end-to-end slice (issue 2): the C driver probes the SystemC model through the register
+// The first end-to-end slice: the C driver probes the SystemC model through the register
 // interface, builds a linear stream table with one StreamID in bypass, one in abort and one in
 // stage-1 translation, and DMA through the model then behaves as the architecture says. Every
 // check here is against values computed in the test, not read back from the model's own state.
@@ -171,7 +171,7 @@ TEST_F(Slice, BypassStreamPassesAddressThrough)
 	EXPECT_EQ(back, 0xC0FFEEu);
 }
 
-// Abort: STE.Config = abort terminates the transaction without an event (arch 3.5), and the
+// Abort: STE.Config = abort terminates the transaction without an event (IHI 0070 §5.2, STE.Config), and the
 // write does not reach memory.
 TEST_F(Slice, AbortStreamFaultsWithoutEvent)
 {

@@ -1,4 +1,5 @@
-// I/O ASID allocator: every semantic and error return of the v5.5 API (reference section 1),
+// I/O ASID allocator: every semantic and error return of Linux v5.5's
+// drivers/iommu/ioasid.c API,
 // memory accounting through counting mem ops, and failure injection.
 #include <gtest/gtest.h>
 

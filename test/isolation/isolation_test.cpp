@@ -7,12 +7,13 @@
 //   * no DMA ever reaches memory outside the current mappings of its own domain: the whole data
 //     pool and an identity-escape canary region are compared with a shadow copy;
 //   * every DMA that does not translate produces the right event, read back in order through the
-//     driver's event queue (smmu_evtq_drain): F_TRANSLATION for unmapped addresses (arch 7.5),
+//     driver's event queue (smmu_evtq_drain): F_TRANSLATION for unmapped addresses (IHI 0070 §7.3.13),
 //     F_PERMISSION for a write to read-only, unprivileged access to a privileged page, or an
-//     instruction fetch from an execute-never page (arch 7.4), C_BAD_STREAMID for a StreamID
-//     whose level-2 stream table does not exist (arch 3.2), none for an abort STE (arch 3.5).
-// PASIDs are NOT exercised: the driver cannot attach a domain to a PASID yet (iommu.h:
-// iommu_master_ssid_bits() is 0 until issue 4), so this is devices (StreamIDs) only.
+//     instruction fetch from an execute-never page (IHI 0070 §13.4.1), C_BAD_STREAMID for a StreamID
+//     whose level-2 stream table does not exist (IHI 0070 §5.1, §7.3.3), none for an abort STE (IHI 0070 §5.2,
+//     STE.Config).
+// Half of the devices also have SubstreamIDs with PASIDs attached to their own domains (compiled in
+// when driver/include/smmuv3/iommu.h declares iommu_attach_device_pasid).
 //
 // Deterministic: fixed seed, overridable with SMMUSIM_ISOLATION_SEED; the number of DMAs of the
 // long case can be overridden with SMMUSIM_ISOLATION_DMAS.
@@ -195,7 +196,7 @@ private:
 		char err[256];
 		auto set = [&](const char *k, const char *v) { ASSERT_EQ(0, smmusim_config_set(c, k, v, err, sizeof err)) << err; };
 		if (p_.two_level) {
-			set("smmu.sidsize", "16"); // > 8: the driver uses a 2-level table with SPLIT 8 (arch 3.1)
+			set("smmu.sidsize", "16"); // > 8: the driver uses a 2-level table with SPLIT 8 (IHI 0070 §3.3.1)
 		} else {
 			set("smmu.st_level", "linear");
 			set("smmu.sidsize", "6"); // the model allows a linear-only SMMU below 7 SID bits
@@ -398,7 +399,7 @@ private:
 	}
 
 	// The block window: map all 2 MB at once (the driver uses a level-2 block), or unmap a few
-	// pages of it (the driver splits the block, arch 7.2/8.2), or unmap all of it.
+	// pages of it (the driver splits the block, IHI 0070 §3.21.1), or unmap all of it.
 	void churn_block(Device &d, bool force_split = false)
 	{
 		unsigned n = mapped_in(d, BWIN, BLOCK);
@@ -463,7 +464,7 @@ private:
 		n_attach_++;
 	}
 
-	// arch 8.2 ("ASID reused"): detach, free the domain (its ASID goes back to the allocator), then
+	// IHI 0070 §3.21 ("ASID reused"): detach, free the domain (its ASID goes back to the allocator), then
 	// give the context a new domain with new mappings, most likely with the same ASID. A TLB entry
 	// left from the old domain would now translate to the old frames.
 	void replace_domain(Device &d)
@@ -497,7 +498,8 @@ private:
 			}
 	}
 
-	// arch 7.4: permission of one access on a mapping made with IOMMU_* prot (7.7).
+	// IHI 0070 §13.4.1: permission of one access on a mapping made with IOMMU_* prot (the bits
+	// Linux's drivers/iommu/io-pgtable-arm.c sets).
 	static bool permitted(int prot, bool write, bool priv, bool instr)
 	{
 		bool ap2_ro = !(prot & IOMMU_WRITE), ap1_el0 = !(prot & IOMMU_PRIV), xn = (prot & IOMMU_NOEXEC) != 0;
@@ -521,7 +523,7 @@ private:
 		Device *d = stray ? nullptr : &dev_[rnd(dev_.size())];
 		q.sid = stray ? stray_sids_[rnd(stray_sids_.size())] : d->sid;
 		if (d && d->sid2 != NO_SID && chance(50))
-			q.sid = d->sid2; // arch 8.2: every SID using the CD table must see each CD change
+			q.sid = d->sid2; // IHI 0070 §3.21: every SID using the CD table must see each CD change
 		if (d) {
 			q.ssv = d->ssid != 0;
 			q.ssid = d->ssid;
@@ -549,7 +551,7 @@ private:
 		else if (where < 98)
 			q.addr = WIN + NP * PAGE + rnd(16 * PAGE); // just past the window
 		else
-			q.addr = (1ull << 48) + rnd(1ull << 40); // beyond T0SZ=16: F_TRANSLATION (arch 7.5)
+			q.addr = (1ull << 48) + rnd(1ull << 40); // beyond T0SZ=16: F_TRANSLATION (IHI 0070 §3.4)
 		static const uint32_t sizes[] = {1, 4, 8, 8, 16, 64};
 		q.size = sizes[rnd(6)];
 		q.addr &= ~(uint64_t)(q.size - 1);
@@ -572,25 +574,25 @@ private:
 			bool have_l2 = smmu_ste_ptr(smmu_, q.sid) != nullptr;
 			bool in_range = q.sid < smmu_strtab_num_sids(smmu_);
 			if (in_range && have_l2) {
-				kind = SILENT; // abort STE (arch 3.5)
+				kind = SILENT; // abort STE (IHI 0070 §5.2, STE.Config)
 			} else {
-				kind = EVENT; // arch 3.1/3.2: out of range or no level-2 table, RECINVSID set by the driver
+				kind = EVENT; // IHI 0070 §3.3.1, §5.1: out of range or no level-2 table, RECINVSID set by the driver
 				evt = EVT_C_BAD_STREAMID;
 			}
 		} else if (!dev_[d->owner].attached && !pasids_attached(d->owner)) {
-			kind = SILENT; // RID blocked and no PASID: abort STE, no event (arch 3.5)
+			kind = SILENT; // RID blocked and no PASID: abort STE, no event (IHI 0070 §5.2)
 		} else if (!q.ssv && !dev_[d->owner].attached) {
-			kind = EVENT; // RID blocked, PASIDs live: S1DSS=terminate (arch 8.4)
+			kind = EVENT; // RID blocked, PASIDs live: S1DSS=terminate (IHI 0070 §3.3.2)
 			evt = EVT_F_STREAM_DISABLED;
 		} else if (q.ssv && q.ssid == 0) {
-			kind = EVENT; // S1DSS=SSID0: SSID 0 traffic is terminated (arch 8.4)
+			kind = EVENT; // S1DSS=SSID0: SSID 0 traffic is terminated (IHI 0070 §3.3.2)
 			evt = EVT_F_STREAM_DISABLED;
 		} else if (q.ssv && (q.ssid >= (1u << dev_[d->owner].ssid_bits) ||
 				     (dev_[d->owner].ssid_bits > 10 && !dev_[d->owner].cd_leaves.count(q.ssid >> 10)))) {
-			kind = EVENT; // beyond S1CDMax, or its L1CD was never made valid (arch 4.2, 8.4)
+			kind = EVENT; // beyond S1CDMax, or its L1CD was never made valid (IHI 0070 §5.3, §3.3.2)
 			evt = EVT_C_BAD_SUBSTREAMID;
 		} else if (q.ssv && (d->ssid != q.ssid || !d->attached)) {
-			kind = EVENT; // a PASID with no domain: its CD is invalid (arch 4.4, 8.4)
+			kind = EVENT; // a PASID with no domain: its CD is invalid (IHI 0070 §5.4.2, §3.3.2)
 			evt = EVT_C_BAD_CD;
 		} else {
 			auto it = d->oracle.find(q.addr & ~(PAGE - 1));
@@ -670,12 +672,12 @@ private:
 			if (e.type == EVT_F_TRANSLATION || e.type == EVT_F_PERMISSION) {
 				ASSERT_EQ(e.addr, ev.input_addr) << ctx;
 				ASSERT_EQ(e.rnw, ev.rnw) << ctx;
-				ASSERT_EQ(e.pnu, ev.pnu) << ctx << " PnU (STE.PRIVCFG = incoming, arch 6.1)";
-				ASSERT_EQ(e.ssv, ev.ssv) << ctx << " SSV (arch 6.1)";
+				ASSERT_EQ(e.pnu, ev.pnu) << ctx << " PnU (STE.PRIVCFG = incoming, IHI 0070 §7.3)";
+				ASSERT_EQ(e.ssv, ev.ssv) << ctx << " SSV (IHI 0070 §7.3)";
 				if (e.ssv) {
-					ASSERT_EQ(e.ssid, ev.ssid) << ctx << " SubstreamID (arch 6.1)";
+					ASSERT_EQ(e.ssid, ev.ssid) << ctx << " SubstreamID (IHI 0070 §7.3)";
 				}
-				ASSERT_EQ(e.ind, ev.ind) << ctx << " InD (STE.INSTCFG = incoming, arch 6.1)";
+				ASSERT_EQ(e.ind, ev.ind) << ctx << " InD (STE.INSTCFG = incoming, IHI 0070 §7.3)";
 				ASSERT_FALSE(ev.s2) << ctx;
 				ASSERT_EQ(EVT_CLASS_IN, ev.class_) << ctx;
 				ASSERT_FALSE(ev.stall) << ctx;
@@ -716,7 +718,7 @@ constexpr unsigned kPasids = 0; // the driver cannot attach a domain to a PASID:
 #endif
 
 #ifdef ISOLATION_LONG
-// arch 3.1-3.5, 4.1-4.4, 7.4, 7.5, 8.2, 8.4: long randomized run, 2-level stream table (label
+// IHI 0070 §3.3.1, §5.1, §5.2, §3.3.2, §5.3, §5.4, §13.4.1, §7.3.12-§7.3.16, §3.21: long randomized run, 2-level stream table (label
 // slow); with PASIDs when the driver supports attaching domains to them.
 TEST(Isolation, DmaNeverEscapesItsDomainAndFaultsAreReported)
 {
@@ -724,20 +726,20 @@ TEST(Isolation, DmaNeverEscapesItsDomainAndFaultsAreReported)
 	t.run();
 }
 #else
-// arch 3.1-3.5, 7.4, 7.5, 8.2: the same rules, short (20k DMAs), 2-level stream table.
+// IHI 0070 §3.3.1, §5.1, §5.2, §13.4.1, §7.3.12-§7.3.16, §3.21: the same rules, short (20k DMAs), 2-level stream table.
 TEST(IsolationShort, DmaNeverEscapesItsDomainTwoLevelStreamTable)
 {
 	Isolation t(Params{true, 20000, 16, {}});
 	t.run();
 }
-// arch 3.1, 3.5, 7.4, 7.5, 8.2: the same rules, short (20k DMAs), linear stream table.
+// IHI 0070 §3.3.1, §5.2, §13.4.1, §7.3.12-§7.3.16, §3.21: the same rules, short (20k DMAs), linear stream table.
 TEST(IsolationShort, DmaNeverEscapesItsDomainLinearStreamTable)
 {
 	Isolation t(Params{false, 20000, 16, {}});
 	t.run();
 }
 #ifdef ISOLATION_PASID
-// arch 4.1-4.4, 6.1, 8.4: short run with PASIDs (linear and 2-level CD tables, C_BAD_CD,
+// IHI 0070 §3.3.2, §5.3, §5.4, §7.3: short run with PASIDs (linear and 2-level CD tables, C_BAD_CD,
 // C_BAD_SUBSTREAMID, F_STREAM_DISABLED), 2-level stream table.
 TEST(IsolationShort, DmaNeverEscapesItsDomainWithPasids)
 {
@@ -745,13 +747,13 @@ TEST(IsolationShort, DmaNeverEscapesItsDomainWithPasids)
 	t.run();
 }
 #endif
-// arch 7.1-7.3, 8.2: the same rules with domains cycling through 4, 16 and 64 KB granules
+// IHI 0070 §3.4, §5.4, §3.21: the same rules with domains cycling through 4, 16 and 64 KB granules
 TEST(IsolationShort, DmaNeverEscapesItsDomainMixedGranules)
 {
 	Isolation t(Params{true, 20000, 16, {}, kPasids, true});
 	t.run();
 }
-// arch 8.1, 8.2: the same rules with tiny TLBs, walk and configuration caches (constant
+// IHI 0070 §16.2, §3.21: the same rules with tiny TLBs, walk and configuration caches (constant
 // evictions and refills), 2-level stream table with L1 descriptors cached.
 TEST(IsolationShort, DmaNeverEscapesItsDomainTinyCaches)
 {

@@ -6,7 +6,7 @@
 
 Test list: `ctest -N -L conformance` (and `-L slow`). Status: the JUnit file ctest wrote
 (conformance.xml in the build directory). Rule and architecture sections: the comment block right
-above each TEST/TEST_F ("// arch 8.3; row ..."); for suites whose cases carry no per-case cite
+above each TEST/TEST_F ("// IHI 0070 §3.21.3; row ..."); for suites whose cases carry no per-case cite
 (test/conformance, owned by the model), the sections come from the table SECTION_RULES below,
 matched on the case name, and are marked "(by name)".
 """
@@ -19,86 +19,85 @@ import xml.etree.ElementTree as ET
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-# (suite regex, name regex, sections) - first match wins. Sections of
-# ../shared/reference/smmuv3-architecture.md ("arch").
+# (suite regex, name regex, sections of the Arm SMMUv3 specification IHI 0070) - first match wins.
 SECTION_RULES = [
-    ("Registers", "^IdRegisters", "1.3-1.8"),
-    ("Registers", "^Cr0", "1.9"),
-    ("Registers", "^Irq", "1.14, 1.16"),
-    ("Registers", "^Gbpa", "1.13"),
-    ("Registers", "^Gerror", "1.15"),
-    ("Registers", "QueueBase", "1.18"),
-    ("Registers", "EventqIndexes", "1.2, 1.19"),
-    ("Registers", "Enabled|Disabled", "1.17, 1.18, 10.11"),
-    ("Registers", "", "1, 10.11"),
-    ("Commands", "^Cfgi|^Prefetch", "5.2, 5.3"),
-    ("Commands", "Illegal|Cerror", "5.2, 5.5"),
-    ("Commands", "^Tlbi", "5.2"),
-    ("Commands", "Sync", "5.4"),
-    ("Commands", "Error", "5.5"),
-    ("Commands", "Queue", "2"),
-    ("Commands", "Cost", "5 (model timing)"),
-    ("Events", "^CBadStreamid", "3.1, 3.2, 6.2"),
-    ("Events", "^FSteFetch", "3.5, 6.2"),
-    ("Events", "^CBadSte", "3.4, 6.2"),
-    ("Events", "^SteReserved", "3.3, 3.5"),
-    ("Events", "^CBadSubstreamid", "4.1, 4.2, 8.4, 6.2"),
-    ("Events", "^FStreamDisabled", "8.4, 6.2"),
-    ("Events", "^FCdFetch", "4.2, 6.2"),
-    ("Events", "^Tg1", "4.3, 4.4"),
-    ("Events", "^FWalkEabt", "6.2, 7.5"),
-    ("Events", "EventQueue", "2, 6.1, 1.15"),
-    ("BadCd", "", "4.4, 6.2"),
-    ("Faults", "^FPermission|ApTable", "7.4, 6.2"),
-    ("Faults", "^F|^NoF", "7.5, 6.2"),
-    ("Faults", "^Ste", "3.3, 10.3"),
-    ("Faults", "^Cd", "4.5"),
-    ("Faults", "Ssid", "6.1"),
-    ("Interrupts", "", "1.14, 1.16"),
-    ("Translation", "^Gbpa", "1.13, 3.5"),
-    ("Translation", "", "3.5, 7, 10"),
-    ("StreamTable", "", "3.1, 3.2"),
-    ("Substreams", "", "4.1, 4.2, 8.4"),
-    ("SubstreamsConfig", "", "3.4, 4.1"),
-    ("Walk", "Gbpa|SmmuDisable", "1.13"),
-    ("Walk", "Outside", "7.5, 10"),
-    ("Walk", "", "7.1, 7.2, 7.3"),
-    ("Stage2", "^Tlbi|Commands", "5.2, 8.2"),
-    ("Stage2", "Fault|Ipa|S2R0", "6.1, 6.3, 7.5, 4.5"),
-    ("Stage2", "Ssid|S1Dss", "8.4, 3.5"),
-    ("Stage2", "", "3.3, 3.5, 7"),
-    ("BadS2Ste", "", "3.4, 7.6"),
-    ("Robustness", "SteFetch|L1std", "3.2, 3.5, 6.2"),
-    ("Robustness", "Asid", "4.4"),
-    ("Robustness", "Cmdq", "1.5, 1.9, 2"),
-    ("Robustness", "", "10 (malformed input never crashes)"),
-    ("Caching", "^Tlbi|Tlb|Walk", "8.1, 8.2, 5.2"),
-    ("Caching", "", "8.1, 8.2, 5.3"),
-    ("CachingL1", "", "8.1, 8.2, 5.3"),
+    ("Registers", "^IdRegisters", "§6.3.1-§6.3.8"),
+    ("Registers", "^Cr0", "§6.3.9, §6.3.10"),
+    ("Registers", "^Irq", "§6.3.16, §6.3.18, §6.3.21-§6.3.23"),
+    ("Registers", "^Gbpa", "§6.3.14"),
+    ("Registers", "^Gerror", "§6.3.19, §6.3.20"),
+    ("Registers", "QueueBase", "§6.3.26, §6.3.29"),
+    ("Registers", "EventqIndexes", "§6.2.2, §6.3.27, §6.3.28, §6.3.95, §6.3.96"),
+    ("Registers", "Enabled|Disabled", "§6.3.24, §6.3.25, §6.3.26, §6.3.29, §6.3"),
+    ("Registers", "", "§6.3"),
+    ("Commands", "^Cfgi|^Prefetch", "§4.2, §4.3"),
+    ("Commands", "Illegal|Cerror", "§4.1.1, §4.1.3, §7.1"),
+    ("Commands", "^Tlbi", "§4.4"),
+    ("Commands", "Sync", "§4.7.3"),
+    ("Commands", "Error", "§4.1.3, §7.1"),
+    ("Commands", "Queue", "§3.5.1"),
+    ("Commands", "Cost", "§4 (model timing)"),
+    ("Events", "^CBadStreamid", "§3.3.1, §5.1, §7.3.3"),
+    ("Events", "^FSteFetch", "§7.3.4"),
+    ("Events", "^CBadSte", "§5.2.2, §7.3.5"),
+    ("Events", "^SteReserved", "§5.2 (STE.Config)"),
+    ("Events", "^CBadSubstreamid", "§3.3.2, §5.3, §7.3.9"),
+    ("Events", "^FStreamDisabled", "§3.3.2, §7.3.7"),
+    ("Events", "^FCdFetch", "§5.3, §7.3.10"),
+    ("Events", "^Tg1", "§5.4, §5.4.2"),
+    ("Events", "^FWalkEabt", "§7.3.12"),
+    ("Events", "EventQueue", "§3.5.1, §7.4, §6.3.19"),
+    ("BadCd", "", "§5.4.2, §7.3.11"),
+    ("Faults", "^FPermission|ApTable", "§13.4.1, §7.3.16"),
+    ("Faults", "^F|^NoF", "§7.3.12-§7.3.16"),
+    ("Faults", "^Ste", "§5.2 (STE.PRIVCFG, INSTCFG)"),
+    ("Faults", "^Cd", "§5.5"),
+    ("Faults", "Ssid", "§7.3"),
+    ("Interrupts", "", "§6.3.16, §6.3.18, §6.3.21-§6.3.23"),
+    ("Translation", "^Gbpa", "§6.3.14, §5.2"),
+    ("Translation", "", "§5.2, §3.4, §5.4, §3.3"),
+    ("StreamTable", "", "§3.3.1, §5.1"),
+    ("Substreams", "", "§3.3.2, §5.3"),
+    ("SubstreamsConfig", "", "§5.2.2, §3.3.2"),
+    ("Walk", "Gbpa|SmmuDisable", "§6.3.14"),
+    ("Walk", "Outside", "§3.4, §7.3.13"),
+    ("Walk", "", "§3.4, §5.4"),
+    ("Stage2", "^Tlbi|Commands", "§4.4.3, §3.21"),
+    ("Stage2", "Fault|Ipa|S2R0", "§7.3, §7.3.22, §7.3.12-§7.3.16, §5.5"),
+    ("Stage2", "Ssid|S1Dss", "§3.3.2, §5.2"),
+    ("Stage2", "", "§5.2, §3.4, §5.4"),
+    ("BadS2Ste", "", "§5.2.2, §5.2"),
+    ("Robustness", "SteFetch|L1std", "§5.1, §5.2, §7.3.4"),
+    ("Robustness", "Asid", "§5.4.2"),
+    ("Robustness", "Cmdq", "§6.3.2, §6.3.9, §6.3.10, §3.5.1"),
+    ("Robustness", "", "§3.3 (malformed input never crashes)"),
+    ("Caching", "^Tlbi|Tlb|Walk", "§16.2, §3.21, §4.4"),
+    ("Caching", "", "§16.2, §3.21, §4.3"),
+    ("CachingL1", "", "§16.2, §3.21, §4.3"),
 ]
 
 NOT_COVERED = [
     ("Stage 2 and nested translation through the driver (stage-2 domains, S2 STE updates on a live SMMU)",
-     "3.3, 7.6, 8.3", "the driver has no stage-2 domains. The model's stage 2 / nested translation (smmu.s2p=1) is "
+     "§5.2, §3.21.3", "the driver has no stage-2 domains. The model's stage 2 / nested translation (smmu.s2p=1) is "
      "covered by Stage2.* and BadS2Ste.* in test/conformance; the STE update algorithm is checked with hand-built "
      "S2 STEs (SteUpdateSequence.*S2*) but not end to end"),
-    ("Aux domains (iommu_aux_attach_device) and the SVA/global-PASID allocator paths", "8.4",
+    ("Aux domains (iommu_aux_attach_device) and the SVA/global-PASID allocator paths", "§3.3.2",
      "the isolation test attaches domains to PASIDs with iommu_attach_device_pasid only"),
     ("Snapshot checks of the CD and L1CD writes the driver itself makes (PASID attach/detach, 2-level CD "
-     "leaves)", "8.2, 8.3, 4.2",
+     "leaves)", "§3.21, §3.21.3, §5.3",
      "DriverSeq.* snapshots only the STE at each command batch (plus DMAs with and without SubstreamID); CD "
      "sequences are checked on smmu_entry_write directly (ModelSeq.Cd*, also CD 3 with SubstreamID DMAs)"),
-    ("ATS, ATC_INV, PRI queue, PRI_RESP, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN, EATS transitions", "5.6, 6.2, 6.4, 8.5",
+    ("ATS, ATC_INV, PRI queue, PRI_RESP, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN, EATS transitions", "§4.5, §4.7, §7.3, §8, §3.9.2",
      "the model reports ATS=0 and PRI=0 (only the CERROR_ILL of their commands is checked)"),
-    ("Stall model: stalled faults, RESUME, STALL_TERM, CD.S / STE.S1STALLD behaviour", "4.5, 5.6",
+    ("Stall model: stalled faults, RESUME, STALL_TERM, CD.S / STE.S1STALLD behaviour", "§5.5, §4.5, §4.7",
      "the model implements STALL_MODEL=terminate only"),
-    ("HTTU (CD.HA/HD, DBM, AF and dirty updates by the SMMU)", "4.3, 7.5", "not implemented (only the C_BAD_CD of HA without HTTU)"),
-    ("EL2/E2H StreamWorld, TLBI_EL2_*, Secure state and Secure STEs, RME/GPC", "3.3, 5.2", "IDR0.HYP=0, Non-secure only"),
-    ("Event merging (STE.MEV), F_TLB_CONFLICT, F_CFG_CONFLICT, E_PAGE_REQUEST, F_UUT, F_VMS_FETCH", "6.2, 6.3", "not modelled"),
-    ("52-bit addresses (LPA2, CD.DS, VAX), AArch32 (VMSAv8-32) tables, big-endian tables", "4.3, 4.4, 7", "not supported by the model (only their C_BAD_CD)"),
-    ("MPAM, PBHA, VMS, ECMDQ, GATOS, DPT", "3.3, 1", "not modelled"),
-    ("Wired interrupts and CMD_SYNC SIG_SEV wake-ups (beyond the SEV opcode being accepted)", "1.14, 5.4", "the driver polls"),
-    ("Hitless TLB behaviour across an STE/CD update that changes the page tables but not the ASID", "8.2",
+    ("HTTU (CD.HA/HD, DBM, AF and dirty updates by the SMMU)", "§3.13, §5.4", "not implemented (only the C_BAD_CD of HA without HTTU)"),
+    ("EL2/E2H StreamWorld, TLBI_EL2_*, Secure state and Secure STEs, RME/GPC", "§3.10, §4.4.2, §5.2", "IDR0.HYP=0, Non-secure only"),
+    ("Event merging (STE.MEV), F_TLB_CONFLICT, F_CFG_CONFLICT, E_PAGE_REQUEST, F_UUT, F_VMS_FETCH", "§7.3.1, §7.3.2, §7.3.17-§7.3.20", "not modelled"),
+    ("52-bit addresses (LPA2, CD.DS, VAX), AArch32 (VMSAv8-32) tables, big-endian tables", "§5.4, §5.4.2, §3.4", "not supported by the model (only their C_BAD_CD)"),
+    ("MPAM, PBHA, VMS, ECMDQ, GATOS, DPT", "§5.2, §6.3", "not modelled"),
+    ("Wired interrupts and CMD_SYNC SIG_SEV wake-ups (beyond the SEV opcode being accepted)", "§3.18, §4.7.3", "the driver polls"),
+    ("Hitless TLB behaviour across an STE/CD update that changes the page tables but not the ASID", "§3.21",
      "only the entry-update ordering is checked, not a TLBI the caller must add"),
 ]
 
@@ -155,10 +154,14 @@ def split_camel(name):
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
 
 
+# A per-case cite in the comment: "IHI 0070 §a, §b (note), §c; the rest of the rule".
+CITE = re.compile(r"IHI 0070 ((?:§[0-9][0-9.]*(?:-§[0-9][0-9.]*)?(?: \([^)]*\))?(?:, )?)+)[;:]?\s*")
+
+
 def sections_of(suite, case, comment):
-    cites = re.findall(r"arch ([0-9][0-9.,\- ]*[0-9])", comment)
-    if cites:
-        return ", ".join(c.strip() for c in cites), False
+    m = CITE.search(comment)
+    if m:
+        return ", ".join(re.findall(r"§[0-9][0-9.]*(?:-§[0-9][0-9.]*)?", m.group(1))), False
     for s, n, sec in SECTION_RULES:
         if re.fullmatch(s, suite) and re.search(n, case):
             return sec, True
@@ -184,7 +187,7 @@ def main():
         rule = split_camel(case)
         if comment and not by_name:
             # the comment after the section cite tells the rule / reference row
-            rest = re.sub(r"^arch [0-9][0-9.,\- ]*[0-9][;:,]?\s*", "", comment)
+            rest = CITE.sub("", comment, count=1).strip()
             rule += " - " + rest if rest else ""
         labels = "conformance, slow" if n in slow else "conformance"
         rows.append((sec + (" (by name)" if by_name else ""), n, rule, st, path, labels))
@@ -194,24 +197,30 @@ def main():
     w("# Conformance suite")
     w("")
     w("Every ctest test labelled `conformance`, the architecture rule it checks, and its status. "
-      "Sections are those of `../shared/reference/smmuv3-architecture.md` (\"arch\"); rows of Linux's "
-      "KUnit table are from `../shared/reference/pasid-series-and-linux.md` 6.4.")
+      "Sections are those of the Arm SMMUv3 architecture specification, IHI 0070; \"row <name>\" is a KUnit "
+      "case of Linux's `drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c`.")
     w("")
     w("Run it from a build directory (JUnit XML for CI is a ctest feature):")
     w("")
     w("    ctest -L conformance --output-junit conformance.xml      # everything, a few seconds on 2 cores")
     w("    ctest -L conformance -LE slow                            # what the sanitizer pass runs")
     w("")
-    w("This file is generated: `python3 test/sequences/gen_conformance_doc.py <build> [\"what was built\"] > "
-      "docs/conformance.md` after the ctest run above (it reads `ctest -N -L conformance` and "
-      "`<build>/conformance.xml`). Regenerate it whenever a conformance test is added or changes status.")
+    w("This file is generated; do not edit it. To regenerate it (whenever a conformance test is added, "
+      "changes its cite or changes status), from the build directory:")
+    w("")
+    w("    ctest -L conformance --output-junit conformance.xml")
+    w("    python3 ../test/sequences/gen_conformance_doc.py . \"<commit>\" > ../docs/conformance.md")
+    w("")
+    w("It reads `ctest -N -L conformance` and `conformance.xml`. The section of a case is the "
+      "\"IHI 0070 §...\" cite in the comment above its TEST; cases without one (test/conformance) "
+      "get theirs from the table in the generator, by case name.")
     w("")
     w("Suites:")
     w("")
     w("* `test/conformance/` (model engineer): the model alone, driven through the register interface and "
       "memory (hand-built tables). Its cases cite sections per file only, so their sections below are "
       "assigned from the case name and marked \"(by name)\".")
-    w("* `test/sequences/`: the driver's STE/CD update algorithm (arch 8.2, 8.3). `SteUpdateSequence.*` / "
+    w("* `test/sequences/`: the driver's STE/CD update algorithm (IHI 0070 §3.21, §3.21.3). `SteUpdateSequence.*` / "
       "`CdUpdateSequence.*` run `smmu_entry_write` with a recording `smmu_entry_ops`; at every sync, and in "
       "every torn mix of the 64-bit words written since the previous sync, the entry must be V=0 or equal "
       "the start or the target in the bits it uses, by the driver's `get_used` AND an independent "
@@ -227,7 +236,7 @@ def main():
     w("* `test/isolation/`: randomized isolation. Devices (StreamIDs over several level-2 stream tables, or a "
       "linear table; some devices with two StreamIDs) with their own stage-1 domains (4, 16 and 64 KB granules; "
       "2 MB blocks that unmaps split), map/unmap/detach/attach churn and domain replacement (freed ASIDs are "
-      "reused, arch 8.2). Every DMA is checked against an oracle (std::map of what the driver was asked to "
+      "reused, IHI 0070 §3.21). Every DMA is checked against an oracle (std::map of what the driver was asked to "
       "map, with permissions): translated DMAs land at the oracle's PA with the right data; no memory outside "
       "the current mappings changes (shadow compare of every data frame and of an identity canary); every "
       "fault's event is read back in order through `smmu_evtq_drain` (type, StreamID, SSV/SubstreamID, "
@@ -251,14 +260,14 @@ def main():
     origin = (" (" + sys.argv[2] + ")") if len(sys.argv) > 2 else ""
     w("Status at generation%s: %d tests: %s." % (origin, len(names), summary))
     w("")
-    w("| Arch section | Test | Rule checked | Status | Source | Labels |")
+    w("| IHI 0070 | Test | Rule checked | Status | Source | Labels |")
     w("|---|---|---|---|---|---|")
     for sec, n, rule, st, path, labels in rows:
         w("| %s | `%s` | %s | %s | %s | %s |" % (sec, n, rule.replace("|", "\\|"), st, path, labels))
     w("")
     w("## Not covered yet")
     w("")
-    w("| Feature | Arch section | Why / what exists |")
+    w("| Feature | IHI 0070 | Why / what exists |")
     w("|---|---|---|")
     for feat, sec, why in NOT_COVERED:
         w("| %s | %s | %s |" % (feat, sec, why))

@@ -1,8 +1,9 @@
 // Shared by the update-sequence conformance tests (test/sequences).
 //
-// 1. An INDEPENDENT statement of the "used bits" rule of ../shared/reference/smmuv3-architecture.md
-//    8.3 (and the per-word lists of pasid-series-and-linux.md 6.1), written with raw bit positions
-//    from the layout tables of arch sections 3.3 (STE) and 4.3 (CD), deliberately NOT through
+// 1. An INDEPENDENT statement of the "used bits" rule (IHI 0070 §3.21.3: a field may change in place
+//    only within one single-copy-atomic 64-bit word; Linux's arm_smmu_get_ste_used/get_cd_used in
+//    drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c), written with raw bit positions from the layouts
+//    of IHI 0070 §5.2 (STE) and §5.4 (CD), deliberately NOT through
 //    smmuv3/arch.h or the driver, so a wrong mask in either cannot hide itself.
 // 2. A recorder for smmu_entry_ops::sync that snapshots the live entry at every sync, and a
 //    checker that every state the SMMU could observe is legal.
@@ -31,7 +32,7 @@ constexpr uint64_t bits(unsigned hi, unsigned lo)
 	return ((hi == 63) ? ~0ULL : ((1ULL << (hi + 1)) - 1)) & ~((1ULL << lo) - 1);
 }
 
-// arch 3.3 / 8.3: the STE fields the SMMU reads, given the entry's own V/Config/S1DSS.
+// IHI 0070 §5.2, §3.21.3: the STE fields the SMMU reads, given the entry's own V/Config/S1DSS.
 inline void ref_ste_used(const uint64_t *ste, uint64_t *used)
 {
 	for (int i = 0; i < 8; i++)
@@ -60,7 +61,7 @@ inline void ref_ste_used(const uint64_t *ste, uint64_t *used)
 	}
 }
 
-// arch 4.3 / 8.3: a valid CD is used in full, except the TTB0 walk fields when EPD0 = 1.
+// IHI 0070 §5.4, §3.21.3: a valid CD is used in full, except the TTB0 walk fields when EPD0 = 1.
 inline void ref_cd_used(const uint64_t *cd, uint64_t *used)
 {
 	for (int i = 0; i < 8; i++)
@@ -89,7 +90,7 @@ inline std::string hex(const uint64_t *e)
 
 using UsedFn = void (*)(const uint64_t *, uint64_t *);
 
-// "m means the same as x" in the bits m uses (Linux's criterion, arch 8.3).
+// "m means the same as x" in the bits m uses (Linux's criterion, IHI 0070 §3.21.3).
 inline bool same_in_used(UsedFn used_fn, const uint64_t *m, const uint64_t *x)
 {
 	uint64_t u[8];
@@ -112,7 +113,7 @@ inline std::string illegal_reason(bool is_ste, const uint64_t *m, const uint64_t
 	if (!same_in_used(drv, m, start) && !same_in_used(drv, m, target))
 		r += "neither start nor target in the driver's used bits; ";
 	if (!same_in_used(ref, m, start) && !same_in_used(ref, m, target))
-		r += "neither start nor target in the reference used bits (arch 8.3); ";
+		r += "neither start nor target in the reference used bits (IHI 0070 §3.21.3); ";
 	return r;
 }
 
@@ -148,7 +149,7 @@ struct Result {
 };
 
 // Check every recorded step: at the sync and in every torn mix of the words changed since the
-// previous sync (the SMMU reads 64-bit words in any order, arch 8.1/8.3).
+// previous sync (the SMMU reads 64-bit words in any order, IHI 0070 §16.2, §3.21.3).
 inline void check_states(const Recorder &rec, Result &res)
 {
 	Entry prev = rec.start;
@@ -161,7 +162,7 @@ inline void check_states(const Recorder &rec, Result &res)
 		for (int i = 0; i < 8; i++)
 			if (prev[i] != cur[i])
 				changed.push_back(i);
-		EXPECT_FALSE(changed.empty()) << "sync " << step << " without any change (arch 8.3 syncs only after a write)";
+		EXPECT_FALSE(changed.empty()) << "sync " << step << " without any change (a sync follows a write, IHI 0070 §3.21.3)";
 		for (uint32_t mask = 0; mask < (1u << changed.size()); mask++) {
 			Entry m = prev;
 			for (size_t b = 0; b < changed.size(); b++)

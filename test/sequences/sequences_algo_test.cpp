@@ -1,8 +1,8 @@
 // STE/CD update sequences of the driver's smmu_entry_write, against a recording smmu_entry_ops
-// (no SMMU). Each case is one row of the table in ../shared/reference/pasid-series-and-linux.md 6.4
-// (Linux's arm-smmu-v3-test.c), cited as "row <name>", with the same fixtures (6.3): the fake SMMU
+// (no SMMU). Each case is one KUnit case of Linux's drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c,
+// cited as "row <name>", with the same fixtures and sync counts: the fake SMMU
 // has ATTR_TYPES_OVR and STALL_MODEL=both, so bypass STEs carry SHCFG=incoming and CD-table STEs
-// S1STALLD. Checked (arch 8.3, Linux 6.2): at every sync and in every torn read of the words
+// S1STALLD. Checked (IHI 0070 §3.21.3, and what each KUnit case asserts): at every sync and in every torn read of the words
 // written since the previous sync, the entry is V=0 or equals the start or the target in the bits
 // it uses (driver's get_used AND the independent seq::ref_*_used); a V=0 state is seen exactly for
 // the transitions declared non-hitless; the sync count; the final entry equals the target.
@@ -40,14 +40,14 @@ Entry ste_bypass(const smmu_features &f)
 	smmu_ste_make_bypass(&f, e.data());
 	return e;
 }
-// Linux 6.3 "CD-table STE": S1Fmt 64K-L2, fake table 0xF0F0F0F0F0C0, WBRA ISH, STRW NS-EL1, VMID 0.
+// KUnit fixture "CD-table STE": S1Fmt 64K-L2, fake table 0xF0F0F0F0F0C0, WBRA ISH, STRW NS-EL1, VMID 0.
 Entry ste_cdtable(const smmu_features &f, uint8_t s1dss, uint64_t table = 0xF0F0F0F0F0C0ULL, uint8_t s1cdmax = 16)
 {
 	Entry e;
 	smmu_ste_make_cdtable(&f, table, STE_S1FMT_64K_L2, s1cdmax, s1dss, e.data());
 	return e;
 }
-// Linux 6.3 "S2 STE", built by hand (the driver has no stage-2 builder): fake VTTBR and VTCR,
+// KUnit fixture "S2 STE", built by hand (the driver has no stage-2 builder): fake VTTBR and VTCR,
 // S2AA64, S2PTW, S2R, SHCFG=incoming, VMID 0 (the value the table's hitless S1<->S2 rows assume).
 Entry ste_s2()
 {
@@ -60,7 +60,7 @@ Entry ste_s2()
 	e[3] = 0xdaedbeefdeadbeefULL & SMMU_MASK(STE3_S2TTB);
 	return e;
 }
-// Linux 6.3 "S1 CD": fake TTB0, TCR fields, MAIR, the given ASID, R/A/ASET/AA64/EPD1/V.
+// KUnit fixture "S1 CD": fake TTB0, TCR fields, MAIR, the given ASID, R/A/ASET/AA64/EPD1/V.
 Entry cd_s1(uint16_t asid, uint64_t ttb0 = 0xdaedbeefdeadbeefULL)
 {
 	Entry e{};
@@ -72,7 +72,7 @@ Entry cd_s1(uint16_t asid, uint64_t ttb0 = 0xdaedbeefdeadbeefULL)
 	e[3] = 0xabcdef012345678ULL;
 	return e;
 }
-// Linux 6.3 "SVA release" CD: quiesced, EPD0 set, no TTB0 / TCR0 fields, same ASID.
+// KUnit fixture "SVA release" CD: quiesced, EPD0 set, no TTB0 / TCR0 fields, same ASID.
 Entry cd_quiesced(uint16_t asid)
 {
 	Entry e = cd_s1(asid);
@@ -106,72 +106,72 @@ const smmu_features F = linux_fixture_features();
 
 // ---- STE -----------------------------------------------------------------------------------
 
-// arch 8.3; row write_ste_test_bypass_to_abort (hitless, 2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_bypass_to_abort (hitless, 2 syncs)
 TEST(SteUpdateSequence, BypassToAbortHitlessTwoSyncs) { transition(true, ste_bypass(F), ste_abort(F), true, 2, 0); }
-// arch 8.3; row write_ste_test_abort_to_bypass (hitless, 2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_abort_to_bypass (hitless, 2 syncs)
 TEST(SteUpdateSequence, AbortToBypassHitlessTwoSyncs) { transition(true, ste_abort(F), ste_bypass(F), true, 2, 0); }
-// arch 8.3; row write_ste_test_cdtable_to_abort (hitless, 2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_cdtable_to_abort (hitless, 2 syncs)
 TEST(SteUpdateSequence, CdtableToAbortHitlessTwoSyncs)
 {
 	transition(true, ste_cdtable(F, STE_S1DSS_SSID0), ste_abort(F), true, 2, 0);
 }
-// arch 8.3; row write_ste_test_abort_to_cdtable (hitless, 2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_abort_to_cdtable (hitless, 2 syncs)
 TEST(SteUpdateSequence, AbortToCdtableHitlessTwoSyncs)
 {
 	transition(true, ste_abort(F), ste_cdtable(F, STE_S1DSS_SSID0), true, 2, 0);
 }
-// arch 8.3; row write_ste_test_cdtable_to_bypass (hitless, 3 syncs: SHCFG first, then Config, then clean-up)
+// IHI 0070 §3.21.3; row write_ste_test_cdtable_to_bypass (hitless, 3 syncs: SHCFG first, then Config, then clean-up)
 TEST(SteUpdateSequence, CdtableToBypassHitlessThreeSyncs)
 {
 	transition(true, ste_cdtable(F, STE_S1DSS_SSID0), ste_bypass(F), true, 3, 0);
 }
-// arch 8.3; row write_ste_test_bypass_to_cdtable (hitless, 3 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_bypass_to_cdtable (hitless, 3 syncs)
 TEST(SteUpdateSequence, BypassToCdtableHitlessThreeSyncs)
 {
 	transition(true, ste_bypass(F), ste_cdtable(F, STE_S1DSS_SSID0), true, 3, 0);
 }
-// arch 8.3 + pasid digest 7.9 (SHCFG is RES0 without IDR1.ATTR_TYPES_OVR, as on this model): the
+// IHI 0070 §3.21.3, §5.2 (STE.SHCFG is RES0 without IDR1.ATTR_TYPES_OVR, as on this model): the
 // bypass STE then has nothing in word 1, so the rows above take one sync fewer (derived, not a row).
 TEST(SteUpdateSequence, CdtableBypassWithoutAttrOverrideHitlessTwoSyncs)
 {
 	smmu_features f = linux_fixture_features(false);
 	both_ways(true, ste_cdtable(f, STE_S1DSS_SSID0), ste_bypass(f), true, 2);
 }
-// arch 8.3, 8.4; row write_ste_test_cdtable_s1dss_change (only word 1 changes: hitless, 1 sync each way)
+// IHI 0070 §3.21.3, §3.3.2; row write_ste_test_cdtable_s1dss_change (only word 1 changes: hitless, 1 sync each way)
 TEST(SteUpdateSequence, S1dssChangeSameTableHitlessOneSyncEachWay)
 {
 	both_ways(true, ste_cdtable(F, STE_S1DSS_SSID0), ste_cdtable(F, STE_S1DSS_BYPASS), true, 1);
 }
-// arch 8.3; row write_ste_test_s1dssbypass_to_stebypass (hitless, 2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_s1dssbypass_to_stebypass (hitless, 2 syncs)
 TEST(SteUpdateSequence, S1dssBypassToSteBypassHitlessTwoSyncs)
 {
 	transition(true, ste_cdtable(F, STE_S1DSS_BYPASS), ste_bypass(F), true, 2, 0);
 }
-// arch 8.3; row write_ste_test_stebypass_to_s1dssbypass (hitless, 2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_stebypass_to_s1dssbypass (hitless, 2 syncs)
 TEST(SteUpdateSequence, SteBypassToS1dssBypassHitlessTwoSyncs)
 {
 	transition(true, ste_bypass(F), ste_cdtable(F, STE_S1DSS_BYPASS), true, 2, 0);
 }
-// arch 8.3 step 3 (exactly one word differs: S1ContextPtr only): hitless, 1 sync. Derived from the
+// IHI 0070 §3.21.3 (exactly one word differs: S1ContextPtr only): hitless, 1 sync. Derived from the
 // rule, not a row of the table.
 TEST(SteUpdateSequence, CdtablePointerChangeOnlyHitlessOneSync)
 {
 	both_ways(true, ste_cdtable(F, STE_S1DSS_SSID0, 0xF0F0F0F0F0C0ULL), ste_cdtable(F, STE_S1DSS_SSID0, 0xA0A0A0000ULL),
 		  true, 1);
 }
-// arch 8.3 step 3, 4.1 (S1CDMax is in word 0 with the pointer): hitless, 1 sync. Derived.
+// IHI 0070 §3.21.3, §3.3.2 (S1CDMax is in word 0 with the pointer): hitless, 1 sync. Derived.
 TEST(SteUpdateSequence, S1CdMaxChangeOnlyHitlessOneSync)
 {
 	both_ways(true, ste_cdtable(F, STE_S1DSS_SSID0, 0xF0F0F0F0F0C0ULL, 16),
 		  ste_cdtable(F, STE_S1DSS_SSID0, 0xF0F0F0F0F0C0ULL, 8), true, 1);
 }
-// arch 8.3 step 4; row write_ste_test_non_hitless (table pointer AND S1DSS: words 0 and 1 -> V=0, 3 syncs)
+// IHI 0070 §3.21.3.1; row write_ste_test_non_hitless (table pointer AND S1DSS: words 0 and 1 -> V=0, 3 syncs)
 TEST(SteUpdateSequence, TableAndS1dssChangeIsDisruptiveThreeSyncs)
 {
 	transition(true, ste_cdtable(F, STE_S1DSS_SSID0, 0xF0F0F0F0F0C0ULL),
 		   ste_cdtable(F, STE_S1DSS_BYPASS, 0xA0A0A0000ULL), false, 3, 1);
 }
-// arch 8.3 ("no word differs": nothing is written, no sync). Linux 6.1 last bullet.
+// IHI 0070 §3.21.3 ("no word differs": nothing is written, no sync). As in Linux's arm_smmu_write_entry().
 TEST(SteUpdateSequence, IdenticalEntryNeedsNoSync)
 {
 	transition(true, ste_cdtable(F, STE_S1DSS_SSID0), ste_cdtable(F, STE_S1DSS_SSID0), true, 0, 0);
@@ -179,31 +179,31 @@ TEST(SteUpdateSequence, IdenticalEntryNeedsNoSync)
 
 // Stage 2: the driver has no stage-2 domains, but its used-bits writer handles Config=11x, so the
 // algorithm is checked with a hand-built S2 STE (no end-to-end counterpart: the model has no S2).
-// arch 8.3; row write_ste_test_s2_to_abort (hitless, 2)
+// IHI 0070 §3.21.3; row write_ste_test_s2_to_abort (hitless, 2)
 TEST(SteUpdateSequence, S2ToAbortHitlessTwoSyncs) { transition(true, ste_s2(), ste_abort(F), true, 2, 0); }
-// arch 8.3; row write_ste_test_abort_to_s2 (hitless, 2)
+// IHI 0070 §3.21.3; row write_ste_test_abort_to_s2 (hitless, 2)
 TEST(SteUpdateSequence, AbortToS2HitlessTwoSyncs) { transition(true, ste_abort(F), ste_s2(), true, 2, 0); }
-// arch 8.3; row write_ste_test_s2_to_bypass (hitless, 2)
+// IHI 0070 §3.21.3; row write_ste_test_s2_to_bypass (hitless, 2)
 TEST(SteUpdateSequence, S2ToBypassHitlessTwoSyncs) { transition(true, ste_s2(), ste_bypass(F), true, 2, 0); }
-// arch 8.3; row write_ste_test_bypass_to_s2 (hitless, 2)
+// IHI 0070 §3.21.3; row write_ste_test_bypass_to_s2 (hitless, 2)
 TEST(SteUpdateSequence, BypassToS2HitlessTwoSyncs) { transition(true, ste_bypass(F), ste_s2(), true, 2, 0); }
-// arch 8.3; row write_ste_test_s1_to_s2 (hitless, 3)
+// IHI 0070 §3.21.3; row write_ste_test_s1_to_s2 (hitless, 3)
 TEST(SteUpdateSequence, S1ToS2HitlessThreeSyncs) { transition(true, ste_cdtable(F, STE_S1DSS_SSID0), ste_s2(), true, 3, 0); }
-// arch 8.3; row write_ste_test_s2_to_s1 (hitless, 3)
+// IHI 0070 §3.21.3; row write_ste_test_s2_to_s1 (hitless, 3)
 TEST(SteUpdateSequence, S2ToS1HitlessThreeSyncs) { transition(true, ste_s2(), ste_cdtable(F, STE_S1DSS_SSID0), true, 3, 0); }
 
 // ---- CD ------------------------------------------------------------------------------------
 
-// arch 4.4, 8.3; row write_cd_test_s1_clear (empty <-> S1 CD, ASID 1997: non-hitless, 2 syncs each way)
+// IHI 0070 §5.4.2, §3.21.3; row write_cd_test_s1_clear (empty <-> S1 CD, ASID 1997: non-hitless, 2 syncs each way)
 TEST(CdUpdateSequence, ClearAndInstallGoThroughInvalidTwoSyncsEachWay)
 {
 	both_ways(false, Entry{}, cd_s1(1997), false, 2);
 }
-// arch 8.3 (ASID replaced in place while V=1); row write_cd_test_s1_change_asid (hitless, 1 each way)
+// IHI 0070 §3.21.3 (ASID replaced in place while V=1); row write_cd_test_s1_change_asid (hitless, 1 each way)
 TEST(CdUpdateSequence, AsidChangeOnlyHitlessOneSyncEachWay) { both_ways(false, cd_s1(778), cd_s1(1997), true, 1); }
-// arch 8.3 (EPD0 makes the TTB0 fields unused); row write_cd_test_sva_release (hitless, 2 each way)
+// IHI 0070 §3.21.3 (EPD0 makes the TTB0 fields unused); row write_cd_test_sva_release (hitless, 2 each way)
 TEST(CdUpdateSequence, QuiesceToEpd0HitlessTwoSyncsEachWay) { both_ways(false, cd_s1(1997), cd_quiesced(1997), true, 2); }
-// arch 8.3 step 4: another table AND another ASID (words 0 and 1) -> V=0, 3 syncs (as row
+// IHI 0070 §3.21.3.1: another table AND another ASID (words 0 and 1) -> V=0, 3 syncs (as row
 // write_ste_test_non_hitless, for a CD). Derived.
 TEST(CdUpdateSequence, ChangeToAnotherTableIsDisruptiveThreeSyncs)
 {
@@ -212,7 +212,7 @@ TEST(CdUpdateSequence, ChangeToAnotherTableIsDisruptiveThreeSyncs)
 
 // ---- The checker itself must be able to fail ------------------------------------------------
 
-// arch 8.3 (checker self-test): a writer that copies the whole target at once (one sync) breaks
+// IHI 0070 §3.21.3 (checker self-test): a writer that copies the whole target at once (one sync) breaks
 // the rule for a multi-word change; the torn-read check must catch it, so the checks above can fail.
 TEST(SequenceChecker, RejectsOneShotMultiWordRewrite)
 {
@@ -235,7 +235,7 @@ TEST(SequenceChecker, RejectsOneShotMultiWordRewrite)
 	ASSERT_GE(failures.size(), 1) << "the checker accepted a one-shot rewrite of two live words";
 	EXPECT_NE(std::string::npos, std::string(failures.GetTestPartResult(0).message()).find("torn read"));
 }
-// arch 8.3 (checker self-test): an S1 STE with a table pointer that is neither the start's nor the
+// IHI 0070 §3.21.3 (checker self-test): an S1 STE with a table pointer that is neither the start's nor the
 // target's is illegal; the start itself and an invalid (V=0) entry are legal.
 TEST(SequenceChecker, RejectsForeignTablePointer)
 {

@@ -2,13 +2,13 @@
 // interface that wraps smmusim's and, at every CMDQ_PROD write (each command batch: the CFGI+SYNC
 // of one write step), snapshots the live STE and issues DMAs before the batch is released. So the
 // states checked are exactly those the SMMU can see between the driver's syncs, with the
-// configuration cache off (every DMA fetches the memory image, arch 8.1).
+// configuration cache off (every DMA fetches the memory image, IHI 0070 §16.2).
 //   * every STE snapshot, and every torn mix of two consecutive snapshots, is V=0 or the start or
-//     the target in the bits it uses (driver's and the independent used bits, arch 8.3);
+//     the target in the bits it uses (driver's and the independent used bits, IHI 0070 §3.21.3);
 //   * hitless API transitions never show V=0 and their DMAs translate as before or after, with no
-//     C_BAD_STE (arch 8.3); the DMA outcome after the call is the target's.
-// Transitions are API calls (attach/detach, PASID attach/detach), mapped to the rows of
-// ../shared/reference/pasid-series-and-linux.md 6.4 they perform on the STE.
+//     C_BAD_STE (IHI 0070 §3.21.3); the DMA outcome after the call is the target's.
+// Transitions are API calls (attach/detach, PASID attach/detach), mapped to the KUnit cases of Linux's
+// drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c ("row <name>") they perform on the STE.
 #include "seq_check.hpp"
 
 extern "C" {
@@ -33,7 +33,7 @@ Outcome ok(uint64_t pa) { return Outcome{SMMUSIM_DMA_OK, pa, 0}; }
 const Outcome ABORT_SILENT{SMMUSIM_DMA_ABORT, 0, 0};
 const Outcome STREAM_DISABLED{SMMUSIM_DMA_ABORT, 0, EVT_F_STREAM_DISABLED};
 const Outcome BAD_CD{SMMUSIM_DMA_ABORT, 0, EVT_C_BAD_CD};
-const Outcome BAD_SUBSTREAMID{SMMUSIM_DMA_ABORT, 0, EVT_C_BAD_SUBSTREAMID}; // SSID on a bypass STE (arch 6.2)
+const Outcome BAD_SUBSTREAMID{SMMUSIM_DMA_ABORT, 0, EVT_C_BAD_SUBSTREAMID}; // SSID on a bypass STE (IHI 0070 §7.3)
 
 struct DriverSeq : ::testing::Test {
 	smmusim_platform *sim = nullptr;
@@ -174,7 +174,7 @@ struct DriverSeq : ::testing::Test {
 		on_prod = nullptr;
 		Entry target = ste();
 		snaps.push_back(target);
-		// Every snapshot and every torn mix of consecutive snapshots (arch 8.3).
+		// Every snapshot and every torn mix of consecutive snapshots (IHI 0070 §3.21.3).
 		seq::Recorder rec;
 		rec.is_ste = true;
 		rec.start = start;
@@ -195,27 +195,27 @@ struct DriverSeq : ::testing::Test {
 	}
 };
 
-// arch 8.3; row write_ste_test_abort_to_cdtable: iommu_attach_device (paging) on a blocked device
+// IHI 0070 §3.21.3; row write_ste_test_abort_to_cdtable: iommu_attach_device (paging) on a blocked device
 TEST_F(DriverSeq, AttachPagingFromAbortIsHitless)
 {
 	iommu_domain *d = paging(PA_A);
 	EXPECT_GT(observe([&] { ASSERT_EQ(0, iommu_attach_device(smmu, d, m)); }, {{false, 0, ABORT_SILENT, ok(PA_A)}}, true), 0u);
 }
-// arch 8.3; row write_ste_test_cdtable_to_abort: iommu_detach_device of a paging domain
+// IHI 0070 §3.21.3; row write_ste_test_cdtable_to_abort: iommu_detach_device of a paging domain
 TEST_F(DriverSeq, DetachPagingToAbortIsHitless)
 {
 	iommu_domain *d = paging(PA_A);
 	ASSERT_EQ(0, iommu_attach_device(smmu, d, m));
 	observe([&] { iommu_detach_device(smmu, d, m); }, {{false, 0, ok(PA_A), ABORT_SILENT}}, true);
 }
-// arch 8.3; row write_ste_test_abort_to_bypass: iommu_attach_device (identity)
+// IHI 0070 §3.21.3; row write_ste_test_abort_to_bypass: iommu_attach_device (identity)
 TEST_F(DriverSeq, AttachIdentityFromAbortIsHitless)
 {
 	iommu_domain *d = identity();
 	observe([&] { ASSERT_EQ(0, iommu_attach_device(smmu, d, m)); }, {{false, 0, ABORT_SILENT, ok(IOVA)}}, true);
 }
-// arch 8.3, 8.4; row write_ste_test_stebypass_to_s1dssbypass: first PASID on an identity RID
-// (Linux's cd_needs / pasid digest 7.8): no-SSID traffic keeps bypassing throughout
+// IHI 0070 §3.21.3, §3.3.2; row write_ste_test_stebypass_to_s1dssbypass: first PASID on an identity RID
+// (as Linux's arm_smmu_update_ste does it): no-SSID traffic keeps bypassing throughout
 TEST_F(DriverSeq, FirstPasidOnIdentityRidIsHitless)
 {
 	iommu_domain *id = identity(), *p = paging(PA_P);
@@ -223,7 +223,7 @@ TEST_F(DriverSeq, FirstPasidOnIdentityRidIsHitless)
 	observe([&] { ASSERT_EQ(0, iommu_attach_device_pasid(smmu, p, m, 3)); },
 		{{false, 0, ok(IOVA), ok(IOVA)}, {true, 3, BAD_SUBSTREAMID, ok(PA_P)}}, true);
 }
-// arch 8.3, 8.4; row write_ste_test_s1dssbypass_to_stebypass: last PASID detached from an identity
+// IHI 0070 §3.21.3, §3.3.2; row write_ste_test_s1dssbypass_to_stebypass: last PASID detached from an identity
 // RID. No-SSID traffic bypasses throughout; SSID 3 may see its CD cleared (C_BAD_CD) before the
 // STE drops the CD table (C_BAD_SUBSTREAMID).
 TEST_F(DriverSeq, LastPasidOffIdentityRidIsHitless)
@@ -234,7 +234,7 @@ TEST_F(DriverSeq, LastPasidOffIdentityRidIsHitless)
 	observe([&] { iommu_detach_device_pasid(smmu, p, m, 3); },
 		{{false, 0, ok(IOVA), ok(IOVA)}, {true, 3, ok(PA_P), BAD_SUBSTREAMID, &BAD_CD}}, true);
 }
-// arch 4.4, 8.2, 8.4: PASID attach on a paging RID changes only CD 3 (the STE already has the CD
+// IHI 0070 §5.4.2, §3.21, §3.3.2: PASID attach on a paging RID changes only CD 3 (the STE already has the CD
 // table): RID traffic translates throughout, SSID 3 goes from C_BAD_CD to translated
 TEST_F(DriverSeq, PasidOnPagingRidLeavesRidTranslating)
 {
@@ -243,7 +243,7 @@ TEST_F(DriverSeq, PasidOnPagingRidLeavesRidTranslating)
 	observe([&] { ASSERT_EQ(0, iommu_attach_device_pasid(smmu, p, m, 3)); },
 		{{false, 0, ok(PA_A), ok(PA_A)}, {true, 3, BAD_CD, ok(PA_P)}}, true);
 }
-// arch 8.3, 8.4: first PASID on a blocked RID: abort STE -> CD table with S1DSS=terminate
+// IHI 0070 §3.21.3, §3.3.2: first PASID on a blocked RID: abort STE -> CD table with S1DSS=terminate
 // (as row write_ste_test_abort_to_cdtable); no-SSID traffic then gets F_STREAM_DISABLED
 TEST_F(DriverSeq, FirstPasidOnBlockedRidIsHitless)
 {
@@ -251,7 +251,7 @@ TEST_F(DriverSeq, FirstPasidOnBlockedRidIsHitless)
 	observe([&] { ASSERT_EQ(0, iommu_attach_device_pasid(smmu, p, m, 3)); },
 		{{false, 0, ABORT_SILENT, STREAM_DISABLED}, {true, 3, ABORT_SILENT, ok(PA_P)}}, true);
 }
-// arch 8.3, 8.4: paging RID attached while a PASID is live: S1DSS terminate -> SSID0 (word 1 only,
+// IHI 0070 §3.21.3, §3.3.2: paging RID attached while a PASID is live: S1DSS terminate -> SSID0 (word 1 only,
 // as row write_ste_test_cdtable_s1dss_change); SSID 3 translates throughout
 TEST_F(DriverSeq, RidAttachWithLivePasidIsHitless)
 {
@@ -261,11 +261,11 @@ TEST_F(DriverSeq, RidAttachWithLivePasidIsHitless)
 		{{false, 0, STREAM_DISABLED, ok(PA_A)}, {true, 3, ok(PA_P), ok(PA_P)}}, true);
 }
 
-// ---- 12 SubstreamID bits: a 2-level CD table with 64 KB leaves written lazily (arch 4.1, 4.2).
+// ---- 12 SubstreamID bits: a 2-level CD table with 64 KB leaves written lazily (IHI 0070 §3.3.2, §5.3).
 struct DriverSeqTwoLevelCd : DriverSeq {
 	unsigned pasid_bits() const override { return 12; }
 };
-// arch 4.2, 8.2 (L1CD then CFGI_CD Leaf=0), 8.3: first PASID in the second leaf, on an identity
+// IHI 0070 §5.3, §3.21 (L1CD then CFGI_CD Leaf=0), §3.21.3: first PASID in the second leaf, on an identity
 // RID: no-SSID traffic bypasses throughout (row write_ste_test_stebypass_to_s1dssbypass)
 TEST_F(DriverSeqTwoLevelCd, FirstPasidInSecondLeafOnIdentityRidIsHitless)
 {
@@ -274,7 +274,7 @@ TEST_F(DriverSeqTwoLevelCd, FirstPasidInSecondLeafOnIdentityRidIsHitless)
 	observe([&] { ASSERT_EQ(0, iommu_attach_device_pasid(smmu, p, m, 1500)); },
 		{{false, 0, ok(IOVA), ok(IOVA)}, {true, 1500, BAD_SUBSTREAMID, ok(PA_P)}}, true);
 }
-// arch 4.2, 8.2, 8.4: a PASID in a leaf not yet written on a paging RID: C_BAD_SUBSTREAMID (L1CD
+// IHI 0070 §5.3, §3.21, §3.3.2: a PASID in a leaf not yet written on a paging RID: C_BAD_SUBSTREAMID (L1CD
 // invalid) before, C_BAD_CD while the new leaf is valid but the CD not yet, translated after; the
 // RID translates throughout
 TEST_F(DriverSeqTwoLevelCd, PasidInNewLeafOnPagingRidLeavesRidTranslating)

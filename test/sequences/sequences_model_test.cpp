@@ -2,13 +2,14 @@
 // live STE or CD of a simulated SMMU (through smmusim's register interface), with DMAs issued at
 // every intermediate step: after each write step (before its CFGI) and after its CFGI + CMD_SYNC.
 // The configuration cache is switched off (tcu.cfg.entries=0) so every DMA fetches the memory
-// image the driver left, which is what an SMMU may read at any moment (arch 8.1).
+// image the driver left, which is what an SMMU may read at any moment (IHI 0070 §16.2).
 //   hitless:    every DMA translates exactly as with the start or the target entry, and no
-//               C_BAD_STE / C_BAD_CD is ever recorded (arch 8.3);
+//               C_BAD_STE / C_BAD_CD is ever recorded (IHI 0070 §3.21.3);
 //   disruptive: every DMA translates as before/after or aborts with C_BAD_STE / C_BAD_CD (V=0).
-// Sync counts are those of the rows of ../shared/reference/pasid-series-and-linux.md 6.4, adjusted
-// where this model lacks IDR1.ATTR_TYPES_OVR (bypass STEs then have SHCFG=0, RES0; pasid digest
-// 7.9), which removes the SHCFG preparation step. Every state seen at a sync also passes the
+// Sync counts are those of the KUnit cases ("row <name>") of Linux's
+// drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c, adjusted where this model lacks
+// IDR1.ATTR_TYPES_OVR (bypass STEs then have STE.SHCFG=0, RES0: IHI 0070 §5.2), which removes the
+// SHCFG preparation step. Every state seen at a sync also passes the
 // used-bits checks of seq_check.hpp (driver's and the independent reference's).
 #include "seq_check.hpp"
 
@@ -230,7 +231,7 @@ struct ModelSeq : ::testing::Test {
 			ASSERT_EQ(0, smmu_ste_write(smmu, SID_A, to.data()));
 			const smmu_stats &s1 = *smmu_get_stats(smmu);
 			EXPECT_EQ(syncs, s1.entry_syncs - s0.entry_syncs) << "entry_syncs";
-			EXPECT_EQ(syncs, s1.cfgi_ste - s0.cfgi_ste) << "one CFGI_STE per sync (arch 8.2)";
+			EXPECT_EQ(syncs, s1.cfgi_ste - s0.cfgi_ste) << "one CFGI_STE per sync (IHI 0070 §3.21)";
 			EXPECT_EQ(hitless ? 0u : 1u, s1.entry_breaking - s0.entry_breaking);
 			EXPECT_EQ(0, std::memcmp(smmu_ste_ptr(smmu, SID_A), to.data(), 64));
 			expect_outcome(after, "after smmu_ste_write");
@@ -260,58 +261,58 @@ struct ModelSeq : ::testing::Test {
 
 // ---- STE -----------------------------------------------------------------------------------
 
-// arch 3.5, 8.3; row write_ste_test_abort_to_bypass (2 syncs; 1 here: no SHCFG step)
+// IHI 0070 §5.2, §3.21.3; row write_ste_test_abort_to_bypass (2 syncs; 1 here: no SHCFG step)
 TEST_F(ModelSeq, SteAbortToBypassHitless)
 {
 	ste_transition(ste_abort, ste_bypass, ABORT_SILENT, ok(IOVA), true, shcfg_row(2));
 }
-// arch 3.5, 8.3; row write_ste_test_bypass_to_abort (2 syncs; 1 here)
+// IHI 0070 §5.2, §3.21.3; row write_ste_test_bypass_to_abort (2 syncs; 1 here)
 TEST_F(ModelSeq, SteBypassToAbortHitless)
 {
 	ste_transition(ste_bypass, ste_abort, ok(IOVA), ABORT_SILENT, true, shcfg_row(2));
 }
-// arch 8.3; row write_ste_test_abort_to_cdtable (2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_abort_to_cdtable (2 syncs)
 TEST_F(ModelSeq, SteAbortToS1Hitless) { ste_transition(ste_abort, ste_a, ABORT_SILENT, ok(PA_A), true, 2); }
-// arch 8.3; row write_ste_test_cdtable_to_abort (2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_cdtable_to_abort (2 syncs)
 TEST_F(ModelSeq, SteS1ToAbortHitless) { ste_transition(ste_a, ste_abort, ok(PA_A), ABORT_SILENT, true, 2); }
-// arch 8.3; row write_ste_test_bypass_to_cdtable (3 syncs; 2 here)
+// IHI 0070 §3.21.3; row write_ste_test_bypass_to_cdtable (3 syncs; 2 here)
 TEST_F(ModelSeq, SteBypassToS1Hitless) { ste_transition(ste_bypass, ste_a, ok(IOVA), ok(PA_A), true, shcfg_row(3)); }
-// arch 8.3; row write_ste_test_cdtable_to_bypass (3 syncs; 2 here)
+// IHI 0070 §3.21.3; row write_ste_test_cdtable_to_bypass (3 syncs; 2 here)
 TEST_F(ModelSeq, SteS1ToBypassHitless) { ste_transition(ste_a, ste_bypass, ok(PA_A), ok(IOVA), true, shcfg_row(3)); }
-// arch 8.3 step 3 (only S1ContextPtr, word 0, changes): another CD table, hitless in 1 sync. Derived.
+// IHI 0070 §3.21.3 (only S1ContextPtr, word 0, changes): another CD table, hitless in 1 sync. Derived.
 TEST_F(ModelSeq, SteS1ToOtherCdTableHitless) { ste_transition(ste_a, ste_b, ok(PA_A), ok(PA_B), true, 1); }
-// arch 4.1, 8.3: S1CDMax 0 -> 4 on a table whose CD 0 is domain A's (word 0 only): hitless, 1 sync. Derived.
+// IHI 0070 §3.3.2, §3.21.3: S1CDMax 0 -> 4 on a table whose CD 0 is domain A's (word 0 only): hitless, 1 sync. Derived.
 TEST_F(ModelSeq, SteS1CdMaxChangeHitless)
 {
 	ste_transition(ste_mytab(0, STE_S1DSS_SSID0), ste_mytab(4, STE_S1DSS_SSID0), ok(PA_A), ok(PA_A), true, 1);
 }
-// arch 8.3, 8.4; row write_ste_test_cdtable_s1dss_change (1 sync): no-SSID DMA uses CD 0 / bypasses
+// IHI 0070 §3.21.3, §3.3.2; row write_ste_test_cdtable_s1dss_change (1 sync): no-SSID DMA uses CD 0 / bypasses
 TEST_F(ModelSeq, SteS1dssSsid0ToBypassHitless)
 {
 	ste_transition(ste_mytab(4, STE_S1DSS_SSID0), ste_mytab(4, STE_S1DSS_BYPASS), ok(PA_A), ok(IOVA), true, 1);
 }
-// arch 8.3, 8.4; row write_ste_test_cdtable_s1dss_change, other direction (1 sync)
+// IHI 0070 §3.21.3, §3.3.2; row write_ste_test_cdtable_s1dss_change, other direction (1 sync)
 TEST_F(ModelSeq, SteS1dssBypassToSsid0Hitless)
 {
 	ste_transition(ste_mytab(4, STE_S1DSS_BYPASS), ste_mytab(4, STE_S1DSS_SSID0), ok(IOVA), ok(PA_A), true, 1);
 }
-// arch 8.3, 8.4, 6.2 (F_STREAM_DISABLED for no-SSID traffic with S1DSS=terminate): word 1 only, 1 sync. Derived.
+// IHI 0070 §3.21.3, §3.3.2, §7.3 (F_STREAM_DISABLED for no-SSID traffic with S1DSS=terminate): word 1 only, 1 sync. Derived.
 TEST_F(ModelSeq, SteS1dssSsid0ToTerminateHitless)
 {
 	ste_transition(ste_mytab(4, STE_S1DSS_SSID0), ste_mytab(4, STE_S1DSS_TERMINATE), ok(PA_A), ABORT_STREAM_DISABLED,
 		       true, 1);
 }
-// arch 8.3; row write_ste_test_s1dssbypass_to_stebypass (2 syncs: Config, then clean-up of the S1 fields)
+// IHI 0070 §3.21.3; row write_ste_test_s1dssbypass_to_stebypass (2 syncs: Config, then clean-up of the S1 fields)
 TEST_F(ModelSeq, SteS1dssBypassToSteBypassHitless)
 {
 	ste_transition(ste_mytab(4, STE_S1DSS_BYPASS), ste_bypass, ok(IOVA), ok(IOVA), true, 2);
 }
-// arch 8.3; row write_ste_test_stebypass_to_s1dssbypass (2 syncs)
+// IHI 0070 §3.21.3; row write_ste_test_stebypass_to_s1dssbypass (2 syncs)
 TEST_F(ModelSeq, SteBypassToS1dssBypassHitless)
 {
 	ste_transition(ste_bypass, ste_mytab(4, STE_S1DSS_BYPASS), ok(IOVA), ok(IOVA), true, 2);
 }
-// arch 8.3 step 4; row write_ste_test_non_hitless (table AND S1DSS change: V=0, 3 syncs)
+// IHI 0070 §3.21.3.1; row write_ste_test_non_hitless (table AND S1DSS change: V=0, 3 syncs)
 TEST_F(ModelSeq, SteTableAndS1dssChangeDisruptive)
 {
 	ste_transition(ste_a, ste_mytab(4, STE_S1DSS_BYPASS), ok(PA_A), ok(IOVA), false, 3);
@@ -319,7 +320,7 @@ TEST_F(ModelSeq, SteTableAndS1dssChangeDisruptive)
 
 // ---- CD ------------------------------------------------------------------------------------
 
-// arch 4.3, 8.3 (ASID replaced in place while V=1); row write_cd_test_s1_change_asid (1 sync)
+// IHI 0070 §5.4, §3.21.3 (ASID replaced in place while V=1); row write_cd_test_s1_change_asid (1 sync)
 TEST_F(ModelSeq, CdAsidChangeOnlyHitless)
 {
 	Entry to = cd_a;
@@ -327,23 +328,23 @@ TEST_F(ModelSeq, CdAsidChangeOnlyHitless)
 	cd_transition(cd_a, to, ok(PA_A), ok(PA_A), true, 1);
 	cd_transition(to, cd_a, ok(PA_A), ok(PA_A), true, 1);
 }
-// arch 8.3 step 4: CD to another table and ASID (words 0 and 1): V=0, 3 syncs (as row
+// IHI 0070 §3.21.3.1: CD to another table and ASID (words 0 and 1): V=0, 3 syncs (as row
 // write_ste_test_non_hitless, for a CD). Derived.
 TEST_F(ModelSeq, CdToAnotherTableDisruptive) { cd_transition(cd_a, cd_b, ok(PA_A), ok(PA_B), false, 3); }
-// arch 4.4, 8.3; row write_cd_test_s1_clear (S1 -> empty: 2 syncs)
+// IHI 0070 §5.4.2, §3.21.3; row write_cd_test_s1_clear (S1 -> empty: 2 syncs)
 TEST_F(ModelSeq, CdClearDisruptive)
 {
 	Entry empty{};
 	cd_transition(cd_a, empty, ok(PA_A), ABORT_BAD_CD, false, 2);
 }
-// arch 4.4, 8.3; row write_cd_test_s1_clear (empty -> S1: 2 syncs)
+// IHI 0070 §5.4.2, §3.21.3; row write_cd_test_s1_clear (empty -> S1: 2 syncs)
 TEST_F(ModelSeq, CdInstallDisruptive)
 {
 	Entry empty{};
 	cd_transition(empty, cd_a, ABORT_BAD_CD, ok(PA_A), false, 2);
 }
 
-// arch 4.1, 8.2 (CFGI_CD for that SSID), 8.3: ASID change of CD 3, DMAs with SubstreamID 3 (1 sync).
+// IHI 0070 §3.3.2, §3.21 (CFGI_CD for that SSID), §3.21.3: ASID change of CD 3, DMAs with SubstreamID 3 (1 sync).
 // The driver cannot attach PASIDs yet; the CD is driven through smmu_entry_write directly.
 TEST_F(ModelSeq, CdAsidChangeOnSubstreamHitless)
 {
@@ -351,24 +352,24 @@ TEST_F(ModelSeq, CdAsidChangeOnSubstreamHitless)
 	to[0] = SMMU_SET(to[0], CD0_ASID, 0x778);
 	cd_transition(cd_a, to, ok(PA_A), ok(PA_A), true, 1, 3);
 }
-// arch 4.1, 8.3 step 4, 8.4: CD 3 to another table, DMAs with SubstreamID 3 (3 syncs)
+// IHI 0070 §3.3.2, §3.21.3.1: CD 3 to another table, DMAs with SubstreamID 3 (3 syncs)
 TEST_F(ModelSeq, CdToAnotherTableOnSubstreamDisruptive) { cd_transition(cd_a, cd_b, ok(PA_A), ok(PA_B), false, 3, 3); }
 
 // ---- The same with the configuration cache on (model default): stale STEs/CDs may be used until
-// the CFGI of each step, which must still only ever mean the start or the target (arch 8.1, 8.2).
+// the CFGI of each step, which must still only ever mean the start or the target (IHI 0070 §16.2, §3.21).
 struct ModelSeqCached : ModelSeq {
 	bool config_cache() const override { return true; }
 };
-// arch 8.2, 8.3 step 3 (word 0 only): CFGI_STE per step with a cached STE
+// IHI 0070 §3.21, §3.21.3 (word 0 only): CFGI_STE per step with a cached STE
 TEST_F(ModelSeqCached, SteS1ToOtherCdTableHitless) { ste_transition(ste_a, ste_b, ok(PA_A), ok(PA_B), true, 1); }
-// arch 8.2, 8.3; row write_ste_test_cdtable_to_bypass (3 syncs; 2 here) with a cached STE
+// IHI 0070 §3.21, §3.21.3; row write_ste_test_cdtable_to_bypass (3 syncs; 2 here) with a cached STE
 TEST_F(ModelSeqCached, SteS1ToBypassHitless) { ste_transition(ste_a, ste_bypass, ok(PA_A), ok(IOVA), true, shcfg_row(3)); }
-// arch 8.2, 8.3 step 4; row write_ste_test_non_hitless with a cached STE
+// IHI 0070 §3.21, §3.21.3.1; row write_ste_test_non_hitless with a cached STE
 TEST_F(ModelSeqCached, SteTableAndS1dssChangeDisruptive)
 {
 	ste_transition(ste_a, ste_mytab(4, STE_S1DSS_BYPASS), ok(PA_A), ok(IOVA), false, 3);
 }
-// arch 8.2 (CFGI_CD per step), 8.3; row write_cd_test_s1_change_asid with a cached CD
+// IHI 0070 §3.21 (CFGI_CD per step), §3.21.3; row write_cd_test_s1_change_asid with a cached CD
 TEST_F(ModelSeqCached, CdAsidChangeOnlyHitless)
 {
 	Entry to = cd_a;
@@ -376,9 +377,9 @@ TEST_F(ModelSeqCached, CdAsidChangeOnlyHitless)
 	cd_transition(cd_a, to, ok(PA_A), ok(PA_A), true, 1);
 	cd_transition(to, cd_a, ok(PA_A), ok(PA_A), true, 1);
 }
-// arch 8.2, 8.3 step 4: CD to another table with a cached CD (3 syncs)
+// IHI 0070 §3.21, §3.21.3.1: CD to another table with a cached CD (3 syncs)
 TEST_F(ModelSeqCached, CdToAnotherTableDisruptive) { cd_transition(cd_a, cd_b, ok(PA_A), ok(PA_B), false, 3); }
-// arch 4.1, 8.2 (CFGI_CD for SSID 3 only), 8.3 step 4: CD 3 to another table with a cached CD
+// IHI 0070 §3.3.2, §3.21 (CFGI_CD for SSID 3 only), §3.21.3.1: CD 3 to another table with a cached CD
 TEST_F(ModelSeqCached, CdToAnotherTableOnSubstreamDisruptive)
 {
 	cd_transition(cd_a, cd_b, ok(PA_A), ok(PA_B), false, 3, 3);
@@ -388,26 +389,26 @@ struct ModelSeqTwoLevelStreamTable : ModelSeq {
 	bool config_cache() const override { return true; }
 	const char *sidsize() const override { return "16"; }
 };
-// arch 3.1, 8.2 (CFGI_STE leaf per step; the L1STD stays valid), 8.3 step 3: another CD table, 1 sync
+// IHI 0070 §3.3.1, §3.21 (CFGI_STE leaf per step; the L1STD stays valid), §3.21.3: another CD table, 1 sync
 TEST_F(ModelSeqTwoLevelStreamTable, SteS1ToOtherCdTableHitless)
 {
 	ASSERT_TRUE(smmu_strtab_is_2lvl(smmu));
 	ste_transition(ste_a, ste_b, ok(PA_A), ok(PA_B), true, 1);
 }
-// arch 3.1, 8.2, 8.3 step 4; row write_ste_test_non_hitless in a level-2 table (3 syncs)
+// IHI 0070 §3.3.1, §3.21, §3.21.3.1; row write_ste_test_non_hitless in a level-2 table (3 syncs)
 TEST_F(ModelSeqTwoLevelStreamTable, SteTableAndS1dssChangeDisruptive)
 {
 	ASSERT_TRUE(smmu_strtab_is_2lvl(smmu));
 	ste_transition(ste_a, ste_mytab(4, STE_S1DSS_BYPASS), ok(PA_A), ok(IOVA), false, 3);
 }
-// arch 3.1, 8.3; row write_ste_test_bypass_to_cdtable in a level-2 table (3 syncs; 2 here)
+// IHI 0070 §3.3.1, §3.21.3; row write_ste_test_bypass_to_cdtable in a level-2 table (3 syncs; 2 here)
 TEST_F(ModelSeqTwoLevelStreamTable, SteBypassToS1Hitless)
 {
 	ASSERT_TRUE(smmu_strtab_is_2lvl(smmu));
 	ste_transition(ste_bypass, ste_a, ok(IOVA), ok(PA_A), true, shcfg_row(3));
 }
 
-// arch 4.4, 8.2, 8.3; row write_cd_test_s1_clear with a cached CD
+// IHI 0070 §5.4.2, §3.21, §3.21.3; row write_cd_test_s1_clear with a cached CD
 TEST_F(ModelSeqCached, CdClearDisruptive)
 {
 	Entry empty{};

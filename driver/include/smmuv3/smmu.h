@@ -92,7 +92,7 @@ struct smmu_features {
 int smmu_probe(const struct smmu_regif *regif, const struct smmu_options *opts, struct smmu_device **out);
 
 /*
- * Bring-up (architecture section 9): disable (GBPA abort first if it was enabled), CR1/CR2,
+ * Bring-up (IHI 0070 §3.11; the order Linux's arm_smmu_device_reset() uses): disable (GBPA abort first if it was enabled), CR1/CR2,
  * stream table, command queue, CFGI_ALL + TLBI_NSNH_ALL + SYNC, event queue, interrupts off
  * (the driver polls), SMMUEN. Every CR0 step waits for CR0ACK; -ETIMEDOUT on a stuck ack.
  */

@@ -1,10 +1,10 @@
 // Page-size-aware TLB on top of SetAssocCache.
 //
 // gem5 indexed its set-associative TLBs by VA[12+] while storing entries under the page base,
-// so a 2 MB block hit only for the 4 KB sub-page whose set matched (gem5 notes F4). Here an
-// entry of size 2^page_shift lives in set (VA >> page_shift), and the TLB keeps the set of page
-// shifts currently present; a lookup probes once per present page size (as the MMU-600 main
-// TLB does). The number of probes is returned so the caller can turn it into cycles.
+// so a 2 MB block hit only for the 4 KB sub-page whose set matched (src/dev/arm/smmu_v3_caches.cc).
+// Here an entry of size 2^page_shift lives in set (VA >> page_shift), and the TLB keeps the set
+// of page shifts currently present; a lookup probes once per present page size (as the MMU-600
+// main TLB does). The number of probes is returned so the caller can turn it into cycles.
 #pragma once
 
 #include <cstdint>
