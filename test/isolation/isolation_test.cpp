@@ -714,7 +714,7 @@ private:
 #ifdef ISOLATION_PASID
 constexpr unsigned kPasids = 3; // PASID contexts per PASID-capable device
 #else
-constexpr unsigned kPasids = 0; // the driver cannot attach a domain to a PASID: devices only
+constexpr unsigned kPasids = 0; // a driver without iommu_attach_device_pasid: devices only
 #endif
 
 #ifdef ISOLATION_LONG

@@ -178,7 +178,7 @@ TEST(SteUpdateSequence, IdenticalEntryNeedsNoSync)
 }
 
 // Stage 2: the driver has no stage-2 domains, but its used-bits writer handles Config=11x, so the
-// algorithm is checked with a hand-built S2 STE (no end-to-end counterpart: the model has no S2).
+// algorithm is checked with a hand-built S2 STE (no end-to-end counterpart: the driver builds no S2 STE).
 // IHI 0070 §3.21.3; row write_ste_test_s2_to_abort (hitless, 2)
 TEST(SteUpdateSequence, S2ToAbortHitlessTwoSyncs) { transition(true, ste_s2(), ste_abort(F), true, 2, 0); }
 // IHI 0070 §3.21.3; row write_ste_test_abort_to_s2 (hitless, 2)

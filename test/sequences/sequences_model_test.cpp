@@ -345,7 +345,7 @@ TEST_F(ModelSeq, CdInstallDisruptive)
 }
 
 // IHI 0070 §3.3.2, §3.21 (CFGI_CD for that SSID), §3.21.3: ASID change of CD 3, DMAs with SubstreamID 3 (1 sync).
-// The driver cannot attach PASIDs yet; the CD is driven through smmu_entry_write directly.
+// The CD is driven through smmu_entry_write directly (DriverSeq.* covers the driver's PASID attach).
 TEST_F(ModelSeq, CdAsidChangeOnSubstreamHitless)
 {
 	Entry to = cd_a;
