@@ -101,6 +101,60 @@ TEST(Checker, ExplicitPasids)
 		  std::string::npos);
 }
 
+// Thousands of links on one device, detached in a scrambled order: every lookup of a remaining
+// link (pasid=DOM on DMA, a PASID already in use) must still find it, and no detached one.
+TEST(Checker, ManyPasidLinksDetachedInAnyOrder)
+{
+	const int n = 3000;
+	std::string body = "device acc sid=1 pasid-bits=20\n";
+	for (int i = 0; i < n; i++)
+		body += "domain d" + std::to_string(i) + " dma\nattach-pasid acc d" + std::to_string(i) +
+			" pasid=" + std::to_string(1 + i * 37 % 100000) + "\n";
+	std::vector<bool> gone(n);
+	for (int k = 0; k < n / 2; k++) {
+		int i = (int)((k * 7919u) % n);
+		gone[i] = true;
+		body += "detach acc d" + std::to_string(i) + "\n";
+	}
+	for (int i = 0; i < n; i++)
+		if (!gone[i])
+			body += "r acc 0 4 pasid=d" + std::to_string(i) + "\n";
+	std::string path = write_file("many.trace", "smmusim-trace 1\n" + body);
+	char err[512];
+	trace_reader *r = trace_reader_open(path.c_str(), err, sizeof(err));
+	ASSERT_NE(r, nullptr) << err;
+	trace_checker *c = trace_checker_new();
+	trace_record rec;
+	std::vector<int64_t> got, want;
+	while (trace_reader_next(r, &rec) > 0) {
+		ASSERT_EQ(trace_checker_apply(c, &rec, err, sizeof(err)), 0) << err << " at line " << rec.line;
+		if (rec.kind == TRACE_DMA) {
+			uint32_t sid, port;
+			int64_t pasid;
+			trace_checker_dma_target(c, &rec, &sid, &port, &pasid);
+			got.push_back(pasid);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (!gone[i])
+			want.push_back(1 + i * 37 % 100000);
+	EXPECT_EQ(got, want);
+	trace_checker_free(c);
+	trace_reader_close(r);
+	// a detached link's PASID is free again on that device; a remaining one is not
+	int kept = 0, dropped = 0;
+	while (gone[kept])
+		kept++;
+	while (!gone[dropped])
+		dropped++;
+	std::string again = body + "domain x dma\nattach-pasid acc x pasid=" + std::to_string(1 + dropped * 37 % 100000) + "\n";
+	EXPECT_EQ(check(again), "");
+	again = body + "domain x dma\nattach-pasid acc x pasid=" + std::to_string(1 + kept * 37 % 100000) + "\n";
+	EXPECT_NE(check(again).find("is already attached on device"), std::string::npos);
+	EXPECT_NE(check(body + "r acc 0 4 pasid=d" + std::to_string(dropped) + "\n").find("has no PASID"),
+		  std::string::npos);
+}
+
 TEST(Checker, PasidReferenceNeedsAPasid)
 {
 	std::string err = check("device acc sid=1\ndomain a dma\nattach acc a\nr acc 0 4 pasid=a\n");

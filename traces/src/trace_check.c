@@ -84,6 +84,103 @@ static void strmap_free(struct strmap *m)
 	free(m->vals);
 }
 
+/*
+ * A uint64 -> uint64 map (open addressing, linear probing, deletion by backward shift): every
+ * lookup on the per-DMA path (StreamID -> device, device+domain -> PASID) is one or two probes.
+ */
+#define U64MAP_EMPTY UINT64_MAX
+
+struct u64map {
+	uint64_t *keys, *vals;
+	size_t size, used;
+};
+
+static size_t u64_slot(const struct u64map *m, uint64_t k)
+{
+	k *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(k ^ k >> 29) & (m->size - 1);
+}
+
+static bool u64map_get(const struct u64map *m, uint64_t k, uint64_t *v)
+{
+	if (!m->size)
+		return false;
+	for (size_t j = u64_slot(m, k); m->keys[j] != U64MAP_EMPTY; j = (j + 1) & (m->size - 1))
+		if (m->keys[j] == k) {
+			if (v)
+				*v = m->vals[j];
+			return true;
+		}
+	return false;
+}
+
+/* Insert or replace. */
+static bool u64map_put(struct u64map *m, uint64_t k, uint64_t v)
+{
+	if ((m->used + 1) * 2 > m->size) {
+		size_t nsize = m->size ? m->size * 2 : 64;
+		struct u64map n = {malloc(nsize * sizeof(uint64_t)), malloc(nsize * sizeof(uint64_t)), nsize, 0};
+		if (!n.keys || !n.vals) {
+			free(n.keys);
+			free(n.vals);
+			return false;
+		}
+		for (size_t i = 0; i < nsize; i++)
+			n.keys[i] = U64MAP_EMPTY;
+		for (size_t i = 0; i < m->size; i++) {
+			if (m->keys[i] == U64MAP_EMPTY)
+				continue;
+			size_t j = u64_slot(&n, m->keys[i]);
+			while (n.keys[j] != U64MAP_EMPTY)
+				j = (j + 1) & (nsize - 1);
+			n.keys[j] = m->keys[i];
+			n.vals[j] = m->vals[i];
+			n.used++;
+		}
+		free(m->keys);
+		free(m->vals);
+		*m = n;
+	}
+	size_t j = u64_slot(m, k);
+	while (m->keys[j] != U64MAP_EMPTY && m->keys[j] != k)
+		j = (j + 1) & (m->size - 1);
+	if (m->keys[j] == U64MAP_EMPTY)
+		m->used++;
+	m->keys[j] = k;
+	m->vals[j] = v;
+	return true;
+}
+
+static void u64map_del(struct u64map *m, uint64_t k)
+{
+	if (!m->size)
+		return;
+	size_t mask = m->size - 1, j = u64_slot(m, k);
+	while (m->keys[j] != k) {
+		if (m->keys[j] == U64MAP_EMPTY)
+			return;
+		j = (j + 1) & mask;
+	}
+	/* Backward shift: an entry of the cluster moves into the hole if its home slot allows it. */
+	size_t hole = j;
+	for (size_t n = (j + 1) & mask; m->keys[n] != U64MAP_EMPTY; n = (n + 1) & mask) {
+		size_t home = u64_slot(m, m->keys[n]);
+		if (((n - home) & mask) >= ((n - hole) & mask)) {
+			m->keys[hole] = m->keys[n];
+			m->vals[hole] = m->vals[n];
+			hole = n;
+		}
+	}
+	m->keys[hole] = U64MAP_EMPTY;
+	m->used--;
+}
+
+static void u64map_free(struct u64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
 /* ---- State ----------------------------------------------------------------------------------- */
 struct mapping {
 	uint64_t start, end; /* IOVA [start, end) */
@@ -91,11 +188,10 @@ struct mapping {
 
 enum link_kind { LINK_AUX, LINK_PASID };
 
-struct link {
-	int dom;
-	enum link_kind kind;
-	uint32_t pasid;
-};
+/* A link {device, domain, PASID} is in two maps: link_key(dev, dom) and pasid_key(dev, pasid). */
+static uint64_t link_key(int dev, int dom) { return (uint64_t)(uint32_t)dev << 32 | (uint32_t)dom; }
+static uint64_t pasid_key(int dev, uint32_t pasid) { return (uint64_t)(uint32_t)dev << 32 | pasid; }
+static uint64_t link_val(enum link_kind kind, uint32_t pasid) { return (uint64_t)kind << 32 | pasid; }
 
 struct device {
 	char *name;
@@ -103,8 +199,6 @@ struct device {
 	uint32_t nsids, pasid_bits, port;
 	bool aux_enabled;
 	int primary; /* domain index or -1 */
-	struct link *links;
-	size_t nlinks, caplinks;
 };
 
 struct domain {
@@ -117,25 +211,30 @@ struct domain {
 	size_t nmaps, capmaps;
 };
 
-struct sid_entry {
-	uint32_t sid;
-	int dev; /* -1 empty */
-};
-
 struct trace_checker {
 	struct device *devs;
 	size_t ndevs, capdevs;
 	struct domain *doms;
 	size_t ndoms, capdoms;
 	struct strmap dev_names, dom_names;
-	struct sid_entry *sids; /* open addressing */
-	size_t sid_size, sid_used;
+	struct u64map sids;   /* StreamID -> device */
+	struct u64map links;  /* link_key -> link_val */
+	struct u64map pasids; /* pasid_key -> domain */
 	uint8_t *aux_pasids;  /* bitmap: PASIDs held by aux domains */
+	uint32_t aux_low;     /* no aux PASID below this is free (the lowest-free search starts here) */
 	uint8_t *seen_pasids; /* bitmap: PASIDs seen on DMA (statistics) */
 	struct trace_stats stats;
 	/* The reader interns names, so one pointer comparison usually finds the DMA's device. */
 	const char *last_dev_name;
 	int last_dev;
+	/* ... and a domain: interned name pointer -> dom_gen << 32 | index, valid while dom_gen is unchanged */
+	struct u64map dom_ptrs;
+	uint32_t dom_gen;
+	/* What the last DMA record applied resolved to, for trace_checker_dma_target. */
+	const struct trace_record *last_dma;
+	uint64_t last_dma_line;
+	int last_dma_dev;
+	int64_t last_dma_pasid;
 };
 
 trace_checker *trace_checker_new(void)
@@ -150,7 +249,9 @@ trace_checker *trace_checker_new(void)
 		return NULL;
 	}
 	c->aux_pasids[0] = 1; /* PASID 0 is never handed out (Linux reserves it for DMA without PASID) */
+	c->aux_low = 1;
 	c->last_dev = -1;
+	c->dom_gen = 1;
 	return c;
 }
 
@@ -158,10 +259,8 @@ void trace_checker_free(trace_checker *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->ndevs; i++) {
+	for (size_t i = 0; i < c->ndevs; i++)
 		free(c->devs[i].name);
-		free(c->devs[i].links);
-	}
 	for (size_t i = 0; i < c->ndoms; i++) {
 		free(c->doms[i].name);
 		free(c->doms[i].maps);
@@ -170,7 +269,10 @@ void trace_checker_free(trace_checker *c)
 	free(c->doms);
 	strmap_free(&c->dev_names);
 	strmap_free(&c->dom_names);
-	free(c->sids);
+	u64map_free(&c->sids);
+	u64map_free(&c->links);
+	u64map_free(&c->pasids);
+	u64map_free(&c->dom_ptrs);
 	free(c->aux_pasids);
 	free(c->seen_pasids);
 	free(c);
@@ -182,42 +284,8 @@ static void bit_clr(uint8_t *b, uint32_t i) { b[i >> 3] &= (uint8_t)~(1u << (i &
 
 static int sid_lookup(const trace_checker *c, uint32_t sid)
 {
-	if (!c->sid_size)
-		return -1;
-	for (size_t j = (sid * 2654435761u) & (c->sid_size - 1); c->sids[j].dev >= 0; j = (j + 1) & (c->sid_size - 1))
-		if (c->sids[j].sid == sid)
-			return c->sids[j].dev;
-	return -1;
-}
-
-static bool sid_insert(trace_checker *c, uint32_t sid, int dev)
-{
-	if ((c->sid_used + 1) * 2 > c->sid_size) {
-		size_t nsize = c->sid_size ? c->sid_size * 2 : 64;
-		struct sid_entry *n = malloc(nsize * sizeof(*n));
-		if (!n)
-			return false;
-		for (size_t i = 0; i < nsize; i++)
-			n[i].dev = -1;
-		for (size_t i = 0; i < c->sid_size; i++) {
-			if (c->sids[i].dev < 0)
-				continue;
-			size_t j = (c->sids[i].sid * 2654435761u) & (nsize - 1);
-			while (n[j].dev >= 0)
-				j = (j + 1) & (nsize - 1);
-			n[j] = c->sids[i];
-		}
-		free(c->sids);
-		c->sids = n;
-		c->sid_size = nsize;
-	}
-	size_t j = (sid * 2654435761u) & (c->sid_size - 1);
-	while (c->sids[j].dev >= 0)
-		j = (j + 1) & (c->sid_size - 1);
-	c->sids[j].sid = sid;
-	c->sids[j].dev = dev;
-	c->sid_used++;
-	return true;
+	uint64_t dev;
+	return u64map_get(&c->sids, sid, &dev) ? (int)dev : -1;
 }
 
 static int err_out(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -257,9 +325,17 @@ static int find_dev(trace_checker *c, const char *name, char *err, size_t errlen
 
 static int find_dom(trace_checker *c, const char *name, char *err, size_t errlen)
 {
+	uint64_t v;
+	if (u64map_get(&c->dom_ptrs, (uintptr_t)name, &v) && v >> 32 == c->dom_gen) {
+		/* the pointer may have been freed and reused for another name: compare */
+		const struct domain *dm = &c->doms[(uint32_t)v];
+		if (dm->live && strcmp(name, dm->name) == 0)
+			return (int)(uint32_t)v;
+	}
 	int d = strmap_get(&c->dom_names, name);
 	if (d < 0 || !c->doms[d].live)
 		return err_out(err, errlen, "unknown domain \"%s\" (not allocated, or freed)", name);
+	u64map_put(&c->dom_ptrs, (uintptr_t)name, (uint64_t)c->dom_gen << 32 | (uint32_t)d); /* a cache: may fail */
 	return d;
 }
 
@@ -351,28 +427,34 @@ static int do_unmap(trace_checker *c, struct domain *dm, const struct trace_reco
 	return 0;
 }
 
-static struct link *find_link(struct device *dv, int dom)
+/* The link of device dev to domain dom: its kind and PASID. */
+static bool find_link(const trace_checker *c, int dev, int dom, enum link_kind *kind, uint32_t *pasid)
 {
-	for (size_t i = 0; i < dv->nlinks; i++)
-		if (dv->links[i].dom == dom)
-			return &dv->links[i];
-	return NULL;
+	uint64_t v;
+	if (!u64map_get(&c->links, link_key(dev, dom), &v))
+		return false;
+	if (kind)
+		*kind = (enum link_kind)(v >> 32);
+	if (pasid)
+		*pasid = (uint32_t)v;
+	return true;
 }
 
-static int add_link(struct device *dv, int dom, enum link_kind kind, uint32_t pasid)
+static int add_link(trace_checker *c, int dev, int dom, enum link_kind kind, uint32_t pasid)
 {
-	if (!grow((void **)&dv->links, &dv->caplinks, dv->nlinks, sizeof(*dv->links)))
+	if (!u64map_put(&c->links, link_key(dev, dom), link_val(kind, pasid)))
 		return -1;
-	dv->links[dv->nlinks++] = (struct link){dom, kind, pasid};
+	if (!u64map_put(&c->pasids, pasid_key(dev, pasid), (uint64_t)dom)) {
+		u64map_del(&c->links, link_key(dev, dom));
+		return -1;
+	}
 	return 0;
 }
 
-static bool pasid_in_use_on(const struct device *dv, uint32_t pasid)
+static void del_link(trace_checker *c, int dev, int dom, uint32_t pasid)
 {
-	for (size_t i = 0; i < dv->nlinks; i++)
-		if (dv->links[i].pasid == pasid)
-			return true;
-	return false;
+	u64map_del(&c->links, link_key(dev, dom));
+	u64map_del(&c->pasids, pasid_key(dev, pasid));
 }
 
 int64_t trace_checker_domain_pasid(const trace_checker *c, const char *dom)
@@ -411,9 +493,9 @@ static int resolve_dma(trace_checker *c, const struct trace_record *rec, int *de
 		int dom = find_dom(c, rec->u.dma.pasid_dom, err, errlen);
 		if (dom < 0)
 			return -1;
-		struct link *l = find_link(&c->devs[dev], dom);
-		if (l)
-			*pasid = l->pasid;
+		uint32_t p;
+		if (find_link(c, dev, dom, NULL, &p))
+			*pasid = p;
 		else if (c->doms[dom].aux_pasid > 0)
 			*pasid = c->doms[dom].aux_pasid; /* reachable through the parent's CD table */
 		else
@@ -429,7 +511,11 @@ void trace_checker_dma_target(const trace_checker *c, const struct trace_record 
 	char err[8];
 	int dev = -1;
 	*pasid = -1;
-	if (resolve_dma((trace_checker *)c, rec, &dev, pasid, err, sizeof(err)) < 0 || dev < 0) {
+	if (rec == c->last_dma && rec->line == c->last_dma_line) {
+		/* the record trace_checker_apply has just resolved */
+		dev = c->last_dma_dev;
+		*pasid = c->last_dma_pasid;
+	} else if (resolve_dma((trace_checker *)c, rec, &dev, pasid, err, sizeof(err)) < 0 || dev < 0) {
 		*sid = rec->u.dma.sid;
 		*port = 0;
 		return;
@@ -447,6 +533,10 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 		int64_t pasid;
 		if (resolve_dma(c, rec, &dev, &pasid, err, errlen) < 0)
 			return -1;
+		c->last_dma = rec;
+		c->last_dma_line = rec->line;
+		c->last_dma_dev = dev;
+		c->last_dma_pasid = pasid;
 		st->records[TRACE_DMA]++;
 		if (rec->u.dma.write)
 			st->writes++;
@@ -489,7 +579,7 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 		dv->port = rec->u.device.port;
 		dv->primary = -1;
 		for (uint32_t i = 0; i < dv->nsids; i++)
-			if (!sid_insert(c, dv->sids[i], (int)c->ndevs))
+			if (!u64map_put(&c->sids, dv->sids[i], c->ndevs))
 				return err_out(err, errlen, "out of memory");
 		if (!dv->name || !strmap_put(&c->dev_names, name, (int)c->ndevs))
 			return err_out(err, errlen, "out of memory");
@@ -503,6 +593,7 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 			return err_out(err, errlen, "domain \"%s\" allocated twice (free it first)", name);
 		if (!grow((void **)&c->doms, &c->capdoms, c->ndoms, sizeof(*c->doms)))
 			return err_out(err, errlen, "out of memory");
+		c->dom_gen++; /* the name may now mean another domain */
 		struct domain *dm = &c->doms[c->ndoms];
 		memset(dm, 0, sizeof(*dm));
 		dm->name = strdup(name);
@@ -530,7 +621,7 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 			dv->primary = dom;
 			dm->users++;
 		} else if (rec->kind == TRACE_AUX_ATTACH) {
-			if (find_link(dv, dom))
+			if (find_link(c, dev, dom, NULL, NULL))
 				return err_out(err, errlen, "domain \"%s\" is already attached to \"%s\"", dm->name, dv->name);
 			if (dm->aux_pasid < 0) {
 				/* One PASID per aux domain, allocated on its first aux attach, lowest free first
@@ -541,8 +632,9 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 					if (bit_get(c->aux_pasids, p))
 						return err_out(err, errlen, "aux-attach: PASID %u already belongs to another domain", p);
 				} else {
-					for (p = 1; p < PASID_SPACE && bit_get(c->aux_pasids, p); p++)
+					for (p = c->aux_low; p < PASID_SPACE && bit_get(c->aux_pasids, p); p++)
 						;
+					c->aux_low = p;
 					if (p == PASID_SPACE)
 						return err_out(err, errlen, "aux-attach: no free PASID");
 				}
@@ -552,22 +644,22 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 				return err_out(err, errlen, "aux-attach: domain \"%s\" already has PASID %lld, not %u", dm->name,
 					       (long long)dm->aux_pasid, rec->u.link.pasid);
 			}
-			if (add_link(dv, dom, LINK_AUX, (uint32_t)dm->aux_pasid) < 0)
+			if (add_link(c, dev, dom, LINK_AUX, (uint32_t)dm->aux_pasid) < 0)
 				return err_out(err, errlen, "out of memory");
 			dm->users++;
 		} else if (rec->kind == TRACE_ATTACH_PASID) {
-			if (find_link(dv, dom))
+			if (find_link(c, dev, dom, NULL, NULL))
 				return err_out(err, errlen, "domain \"%s\" is already attached to \"%s\"", dm->name, dv->name);
-			if (pasid_in_use_on(dv, rec->u.link.pasid))
+			if (u64map_get(&c->pasids, pasid_key(dev, rec->u.link.pasid), NULL))
 				return err_out(err, errlen, "PASID %u is already attached on device \"%s\"", rec->u.link.pasid,
 					       dv->name);
-			if (add_link(dv, dom, LINK_PASID, rec->u.link.pasid) < 0)
+			if (add_link(c, dev, dom, LINK_PASID, rec->u.link.pasid) < 0)
 				return err_out(err, errlen, "out of memory");
 			dm->users++;
 		} else {
-			struct link *l = find_link(dv, dom);
-			if (l) {
-				*l = dv->links[--dv->nlinks];
+			uint32_t p;
+			if (find_link(c, dev, dom, NULL, &p)) {
+				del_link(c, dev, dom, p);
 			} else if (dv->primary == dom) {
 				dv->primary = -1;
 			} else {
@@ -592,8 +684,11 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 		for (size_t i = 0; i < dm->nmaps; i++)
 			st->mapped_bytes -= dm->maps[i].end - dm->maps[i].start;
 		dm->nmaps = 0;
-		if (dm->aux_pasid > 0)
+		if (dm->aux_pasid > 0) {
 			bit_clr(c->aux_pasids, (uint32_t)dm->aux_pasid);
+			if ((uint32_t)dm->aux_pasid < c->aux_low)
+				c->aux_low = (uint32_t)dm->aux_pasid;
+		}
 		dm->aux_pasid = -1;
 		dm->live = false;
 		break;
