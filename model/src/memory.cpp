@@ -66,16 +66,19 @@ int DmaAllocator::alloc(uint64_t size, uint64_t align, uint64_t &bus)
 		return -ENOMEM;
 	unsigned c = class_of(size, align);
 	uint64_t block = 1ull << c;
-	if (!free_[c].empty()) {
-		bus = free_[c].back();
-		free_[c].pop_back();
-	} else {
-		uint64_t a = (next_ + block - 1) & ~(block - 1);
-		if (a < next_ || a > limit_ || limit_ - a < block)
+	if (free_[c].empty()) {
+		// Blocks under a page are carved from a page of their own class, so small objects (page
+		// table bookkeeping, links) share pages instead of each taking a page between two tables.
+		const uint64_t chunk = block < kChunk ? kChunk : block;
+		uint64_t a = (next_ + chunk - 1) & ~(chunk - 1);
+		if (a < next_ || a > limit_ || limit_ - a < chunk)
 			return -ENOMEM;
-		bus = a;
-		next_ = a + block;
+		next_ = a + chunk;
+		for (uint64_t off = chunk; off > 0; off -= block) // lowest address handed out first
+			free_[c].push_back(a + off - block);
 	}
+	bus = free_[c].back();
+	free_[c].pop_back();
 	mem_->zero(bus, block);
 	if (fail_after_ > 0)
 		fail_after_--;

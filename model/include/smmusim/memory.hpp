@@ -49,8 +49,9 @@ private:
 	uint64_t size_ = 0;
 };
 
-// Power-of-two size classes with one free list each, carved from a bump pointer: O(1) per call,
-// deterministic (same call sequence gives same addresses), blocks naturally aligned to their class.
+// Power-of-two size classes with one free list each, carved from a bump pointer (classes under
+// 4 KiB a page at a time): O(1) per call, deterministic (same call sequence gives same addresses),
+// blocks naturally aligned to their class.
 class DmaAllocator {
 public:
 	void init(Memory *mem, uint64_t base, uint64_t limit);
@@ -64,6 +65,7 @@ public:
 	uint64_t allocations() const { return live_; }
 
 private:
+	static constexpr uint64_t kChunk = 4096;
 	static unsigned class_of(uint64_t size, uint64_t align);
 	Memory *mem_ = nullptr;
 	uint64_t next_ = 0, limit_ = 0, in_use_ = 0, live_ = 0;
