@@ -337,9 +337,12 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 				return false;
 			return (k.kind == CFG_CD && k.index == ssid) || (k.kind == CFG_L1CD && !leaf && l1cd_named(k.index));
 		});
-		tbu_drop([&](const TbuTag &t, const TbuEntry &) {
-			return t.sid == sid && (t.ssid == ssid || (ssid == 0 && t.ssid == kNoSsid));
-		});
+		for (auto &t : tbus_)
+			for (TbuTlb *tlb : {&t->utlb, &t->mtlb})
+				if (tlb->may_hold(sid, ssid) || (ssid == 0 && tlb->may_hold(sid, kNoSsid)))
+					tlb->invalidate_if([&](const TbuTag &k, const TbuEntry &) {
+						return k.sid == sid && (k.ssid == ssid || (ssid == 0 && k.ssid == kNoSsid));
+					});
 		break;
 	case CMD_CFGI_CD_ALL:
 		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) {

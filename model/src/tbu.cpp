@@ -43,10 +43,16 @@ TbuEntry *TbuTlb::insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntr
 	Fill how;
 	TbuTag victim;
 	TbuEntry *stored = cache_.insert(k, tbu_set(k.vpn, sid, ssid), e, &how, &victim);
-	if (how == Fill::Evicted && --count_[victim.page_shift] == 0)
-		present_ &= ~(1ull << victim.page_shift);
-	if (how != Fill::Updated && count_[k.page_shift]++ == 0)
-		present_ |= 1ull << k.page_shift;
+	if (how == Fill::Evicted) {
+		if (--count_[victim.page_shift] == 0)
+			present_ &= ~(1ull << victim.page_shift);
+		--ctx_count_[ctx_bucket(victim.sid, victim.ssid)];
+	}
+	if (how != Fill::Updated) {
+		if (count_[k.page_shift]++ == 0)
+			present_ |= 1ull << k.page_shift;
+		++ctx_count_[ctx_bucket(sid, ssid)];
+	}
 	return stored;
 }
 

@@ -162,15 +162,26 @@ public:
 				return false;
 			if (--count_[t.page_shift] == 0)
 				present_ &= ~(1ull << t.page_shift);
+			--ctx_count_[ctx_bucket(t.sid, t.ssid)];
 			return true;
 		});
 	}
+	// False when no entry of this StreamID and SubstreamID can be cached: a CD invalidation of a
+	// PASID that was never used (every PASID attach issues two) then skips the scan of the TLB.
+	bool may_hold(uint32_t sid, uint32_t ssid) const { return ctx_count_[ctx_bucket(sid, ssid)] != 0; }
 	bool enabled() const { return cache_.enabled(); }
 
 private:
+	static constexpr unsigned kCtxBuckets = 4096;
+	static unsigned ctx_bucket(uint32_t sid, uint32_t ssid)
+	{
+		const uint64_t h = ((uint64_t)sid << 32 | ssid) * 0x9e3779b97f4a7c15ull;
+		return (unsigned)(h >> 52); // 12 bits
+	}
 	SetAssocCache<TbuTag, TbuEntry> cache_;
 	uint32_t count_[64] = {};
 	uint64_t present_ = 0;
+	uint32_t ctx_count_[kCtxBuckets] = {}; // valid entries per (StreamID, SubstreamID) hash bucket
 };
 
 struct Tbu {
