@@ -8,7 +8,6 @@ PACKAGES=(
   libsystemc-dev                  # the SystemC model (2.3.4, C++17, via pkg-config)
   libgtest-dev                    # GoogleTest
   zlib1g-dev                      # trace compression
-  libinih-dev                     # INI configuration files
   gnuplot-nox                     # benchmark plots
   qemu-system-arm                 # the peer test: QEMU's SMMUv3 (qemu-system-aarch64), docs/peer.md
   gcc-aarch64-linux-gnu           # the peer test: the bare-metal AArch64 build of the driver

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "smmusim/cli.h"
+#include <smmusim/bench.h>
 
 int bench_cd_layouts(int argc, char **argv);
 int bench_speed(int argc, char **argv);

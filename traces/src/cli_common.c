@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "cli_common.h"
+#include "smmusim/cli_common.h"
 
 #include <stdlib.h>
 #include <string.h>

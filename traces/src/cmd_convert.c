@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_common.h"
+#include "smmusim/cli_common.h"
 
 #define PAGE 4096ull
 #define LINE_MAX_BYTES 65536

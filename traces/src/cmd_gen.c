@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_common.h"
+#include "smmusim/cli_common.h"
 
 struct gen {
 	trace_writer *w;

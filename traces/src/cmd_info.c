@@ -3,7 +3,7 @@
 #include <getopt.h>
 #include <string.h>
 
-#include "cli_common.h"
+#include "smmusim/cli_common.h"
 
 static void info_usage(FILE *out)
 {

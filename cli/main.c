@@ -1,28 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main() of the `smmusim` executable: the one place that sees every part, kept to a dispatcher so
- * no library depends on it. Subcommands live with their parts (traces/, bench/).
+ * main() of the `smmusim` executable: the one place that sees every part, so it sits above them
+ * all (cli/, docs/architecture.md) and is kept to a dispatcher. Subcommands live with their parts:
+ * gen, convert, info in traces/, replay in replay/, bench in bench/cli/.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "smmusim/cli.h"
+#include <smmusim/bench.h>
+#include <smmusim/cli.h>
+#include <smmusim/replay.h>
 
 #ifndef SMMUSIM_VERSION
 #define SMMUSIM_VERSION "unknown"
-#endif
-
-#ifndef SMMUSIM_HAVE_BENCH
-/* The bench library is not part of this build yet (CMake defines SMMUSIM_HAVE_BENCH when it is). */
-int smmusim_cmd_bench(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "smmusim bench: not built yet (this binary was built without the bench library)\n");
-	return SMMUSIM_EXIT_INPUT;
-}
 #endif
 
 static const struct {
@@ -43,7 +35,7 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`smmusim COMMAND --help` describes a command. Exit status: 0 success, 1 bad usage,\n"
-		     "2 bad input (or a part not built), 3 simulation error.\n");
+		     "2 bad input, 3 simulation error.\n");
 }
 
 /* A summary lost to a full disk or a closed pipe is a failure, not a success with nothing said. */

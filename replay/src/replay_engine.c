@@ -18,7 +18,7 @@
 #include <smmuv3/iommu.h>
 #include <smmuv3/smmu.h>
 
-#include "cli_common.h"
+#include "smmusim/cli_common.h"
 #include "timeline.h"
 
 #define WINDOW 4096           /* outstanding DMA before the replay lets the simulation catch up */

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_common.h"
+#include <smmusim/cli_common.h>
+#include <smmusim/replay.h>
+
 #include "replay_engine.h"
 
 #include <smmusim/smmusim.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by the subcommands (internal to the traces library). */
+/* Helpers shared by the subcommands: those of the traces library and `smmusim replay` (replay/). */
 #ifndef SMMUSIM_CLI_COMMON_H
 #define SMMUSIM_CLI_COMMON_H
 
