@@ -8,12 +8,22 @@
 
 int bench_platform_open(struct bench_platform *p, const char *const *sets, size_t nsets, enum smmu_cd_layout layout)
 {
+	return bench_platform_open_preset(p, NULL, sets, nsets, layout);
+}
+
+int bench_platform_open_preset(struct bench_platform *p, const char *preset, const char *const *sets, size_t nsets,
+			       enum smmu_cd_layout layout)
+{
 	char err[512];
 	memset(p, 0, sizeof(*p));
 	p->cfg = smmusim_config_new();
 	if (!p->cfg) {
 		snprintf(p->err, sizeof(p->err), "out of memory");
 		return SMMUSIM_EXIT_SIM;
+	}
+	if (preset && smmusim_config_preset(p->cfg, preset, err, sizeof(err)) < 0) {
+		snprintf(p->err, sizeof(p->err), "--preset: %s", err);
+		return SMMUSIM_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < nsets; i++) {
 		char kv[256];

@@ -44,7 +44,8 @@ static int functional_set(char *buf, size_t len)
 }
 
 /* ---- child: one measured run ----------------------------------------------------------------- */
-static int child_run(bool miss, bool functional, uint64_t count, const char *result, const char **sets, size_t nsets)
+static int child_run(bool miss, bool functional, uint64_t count, const char *result, const char *preset,
+		     const char **sets, size_t nsets)
 {
 	const char *all[40];
 	size_t n = 0;
@@ -59,7 +60,7 @@ static int child_run(bool miss, bool functional, uint64_t count, const char *res
 		all[n++] = fset;
 	}
 	struct bench_platform pf;
-	int status = bench_platform_open(&pf, all, n, SMMU_CD_LAYOUT_AUTO);
+	int status = bench_platform_open_preset(&pf, preset, all, n, SMMU_CD_LAYOUT_AUTO);
 	if (status) {
 		fprintf(stderr, "smmusim bench speed: %s\n", pf.err);
 		bench_platform_close(&pf);
@@ -150,7 +151,8 @@ static void usage(FILE *out)
 		"      --hit-count N    transactions of the hit-heavy run [4000000]\n"
 		"      --miss-count N   transactions of the miss-heavy run [1000000]\n"
 		"  -r, --repeat R       runs per (workload, mode); the median is reported [3]\n"
-		"  -s, --set KEY=VALUE  model parameter for every run (repeatable)\n"
+		"  -p, --preset NAME    named configuration for every run (\"--preset list\" lists them)\n"
+		"  -s, --set KEY=VALUE  model parameter for every run (repeatable; after --preset)\n"
 		"  -j, --json FILE      write {\"hit_heavy\": {\"timed_tps\", \"functional_tps\", ...}, \"miss_heavy\": ...}\n"
 		"  -h, --help           this help\n");
 }
@@ -179,6 +181,7 @@ int bench_speed(int argc, char **argv)
 					   {"miss-count", required_argument, NULL, 'M'},
 					   {"repeat", required_argument, NULL, 'r'},
 					   {"set", required_argument, NULL, 's'},
+					   {"preset", required_argument, NULL, 'p'},
 					   {"json", required_argument, NULL, 'j'},
 					   {"run", required_argument, NULL, 'R'},
 					   {"mode", required_argument, NULL, 'm'},
@@ -187,13 +190,13 @@ int bench_speed(int argc, char **argv)
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	unsigned long long hit_count = 4000000, miss_count = 1000000, repeat = 3, count = 0;
-	const char *json = NULL, *run = NULL, *mode = "timed", *result = NULL;
+	const char *json = NULL, *run = NULL, *mode = "timed", *result = NULL, *preset = NULL;
 	const char *sets[32];
 	size_t nsets = 0;
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:s:j:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:s:p:j:h", lo, NULL)) != -1) {
 		unsigned long long *dst = NULL;
 		switch (c) {
 		case 'H': dst = &hit_count; break;
@@ -205,6 +208,7 @@ int bench_speed(int argc, char **argv)
 				return bad("--set needs KEY=VALUE, got", optarg);
 			sets[nsets++] = optarg;
 			break;
+		case 'p': preset = optarg; break;
 		case 'j': json = optarg; break;
 		case 'R':
 			if (strcmp(optarg, "hit") && strcmp(optarg, "miss"))
@@ -230,10 +234,22 @@ int bench_speed(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("unexpected argument", argv[optind]);
+	if (preset && !strcmp(preset, "list")) {
+		fputs(smmusim_preset_list(), stdout);
+		return SMMUSIM_EXIT_OK;
+	}
+	if (preset) { /* an unknown name is a usage error here, not in every child */
+		smmusim_config *cfg = smmusim_config_new();
+		char err[256];
+		int rc = cfg ? smmusim_config_preset(cfg, preset, err, sizeof(err)) : -ENOMEM;
+		smmusim_config_free(cfg);
+		if (rc)
+			return bad(rc == -ENOMEM ? "out of memory" : err, preset);
+	}
 	if (run) { /* the child */
 		if (!result || !count)
 			return bad("--run needs --count and --result, got", run);
-		return child_run(!strcmp(run, "miss"), !strcmp(mode, "functional"), count, result, sets, nsets);
+		return child_run(!strcmp(run, "miss"), !strcmp(mode, "functional"), count, result, preset, sets, nsets);
 	}
 	if (repeat > 99)
 		return bad("--repeat must be at most 99, got", "(too many)");
@@ -259,7 +275,7 @@ int bench_speed(int argc, char **argv)
 	for (unsigned long long r = 0; r < repeat; r++)
 		for (int w = 0; w < 2; w++)
 			for (size_t m = 0; m < nmodes; m++, k++) {
-				char **a = calloc(12 + 2 * nsets, sizeof(*a));
+				char **a = calloc(14 + 2 * nsets, sizeof(*a));
 				if (!a)
 					return SMMUSIM_EXIT_SIM;
 				snprintf(paths[k], 64, "%s/%zu.json", dir, k);
@@ -275,6 +291,10 @@ int bench_speed(int argc, char **argv)
 				a[i++] = counts[k];
 				a[i++] = "--result";
 				a[i++] = paths[k];
+				if (preset) {
+					a[i++] = "--preset";
+					a[i++] = (char *)preset;
+				}
 				for (size_t s = 0; s < nsets; s++) {
 					a[i++] = "--set";
 					a[i++] = (char *)sets[s];

@@ -4,6 +4,8 @@
 #include <smmusim/params.hpp>
 #include <smmusim/smmusim.h>
 
+#include "presets.hpp"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -417,6 +419,75 @@ int smmusim_config_load(smmusim_config *cfg, const char *path, char *err, size_t
 	if (!why.empty()) {
 		set_err(err, errlen, std::string(path) + ":" + std::to_string(lineno) + ": " + why);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+namespace {
+std::string preset_summary(const char *text) // the first line, without its "; "
+{
+	std::string first(text, std::strcspn(text, "\n"));
+	size_t b = first.find_first_not_of(";# \t");
+	return b == std::string::npos ? std::string() : trim(first.substr(b));
+}
+} // namespace
+
+size_t smmusim_preset_count(void) { return kSmmuPresetCount; }
+
+const char *smmusim_preset_name(size_t index) { return index < kSmmuPresetCount ? kSmmuPresets[index].name : nullptr; }
+
+const char *smmusim_preset_summary(size_t index)
+{
+	static std::vector<std::string> summaries;
+	if (summaries.empty())
+		for (size_t i = 0; i < kSmmuPresetCount; i++)
+			summaries.push_back(preset_summary(kSmmuPresets[i].text));
+	return index < kSmmuPresetCount ? summaries[index].c_str() : nullptr;
+}
+
+const char *smmusim_preset_list(void)
+{
+	static std::string list;
+	if (list.empty())
+		for (size_t i = 0; i < kSmmuPresetCount; i++) {
+			std::string name = kSmmuPresets[i].name;
+			list += name + std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') + smmusim_preset_summary(i) + "\n";
+		}
+	return list.c_str();
+}
+
+int smmusim_config_preset(smmusim_config *cfg, const char *name, char *err, size_t errlen)
+{
+	if (!cfg || !name) {
+		set_err(err, errlen, "smmusim_config_preset: NULL argument");
+		return -EINVAL;
+	}
+	const SmmuPresetText *p = nullptr;
+	std::string known;
+	for (size_t i = 0; i < kSmmuPresetCount; i++) {
+		known += std::string(i ? ", " : "") + kSmmuPresets[i].name;
+		if (!std::strcmp(kSmmuPresets[i].name, name))
+			p = &kSmmuPresets[i];
+	}
+	if (!p) {
+		set_err(err, errlen, std::string("unknown preset '") + name + "' (presets: " + known + ")");
+		return -EINVAL;
+	}
+	// The same INI syntax as a --config file, line by line; a preset that does not load is a build
+	// defect, and the test of every preset (test/model/config_test.cpp) keeps it from shipping.
+	std::string section, text = p->text;
+	unsigned long lineno = 0;
+	for (size_t pos = 0; pos < text.size();) {
+		size_t nl = text.find('\n', pos);
+		if (nl == std::string::npos)
+			nl = text.size();
+		lineno++;
+		std::string why = ini_line(cfg, text.substr(pos, nl - pos), section);
+		if (!why.empty()) {
+			set_err(err, errlen, std::string("preset ") + name + ":" + std::to_string(lineno) + ": " + why);
+			return -EINVAL;
+		}
+		pos = nl + 1;
 	}
 	return 0;
 }

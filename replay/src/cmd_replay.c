@@ -16,7 +16,8 @@ static void replay_usage(FILE *out)
 	fprintf(out,
 		"usage: smmusim replay [OPTIONS] TRACE\n\n"
 		"Replay TRACE (plain or .gz, \"-\" for stdin) through the reference driver and the SMMUv3 model.\n\n"
-		"  -c, --config FILE      configuration file (INI: [section] key = value)\n"
+		"  -p, --preset NAME      start from a named configuration (\"--preset list\" lists them)\n"
+		"  -c, --config FILE      configuration file (INI: [section] key = value; after --preset)\n"
 		"  -s, --set KEY=VALUE    override one parameter (repeatable; after --config)\n"
 		"  -j, --json FILE        write the statistics as JSON\n"
 		"      --csv FILE         write the statistics as CSV (one header line, one value line)\n"
@@ -40,6 +41,7 @@ int smmusim_cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
+		{"preset", required_argument, 0, 'p'},
 		{"json", required_argument, 0, 'j'},   {"csv", required_argument, 0, 1},
 		{"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
 		{"timeline", required_argument, 0, 2}, {"timeline-limit", required_argument, 0, 3},
@@ -53,8 +55,9 @@ int smmusim_cmd_replay(int argc, char **argv)
 		return SMMUSIM_EXIT_SIM;
 	}
 	optind = 1;
-	while (status == SMMUSIM_EXIT_OK && (c = getopt_long(argc, argv, "c:s:j:qh", opts, NULL)) != -1) {
+	while (status == SMMUSIM_EXIT_OK && (c = getopt_long(argc, argv, "p:c:s:j:qh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'p': o.preset = optarg; break;
 		case 'c': o.config = optarg; break;
 		case 's':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
@@ -88,6 +91,11 @@ int smmusim_cmd_replay(int argc, char **argv)
 		case 'h': replay_usage(stdout); free(sets); return SMMUSIM_EXIT_OK;
 		default: replay_usage(stderr); status = SMMUSIM_EXIT_USAGE;
 		}
+	}
+	if (status == SMMUSIM_EXIT_OK && o.preset && strcmp(o.preset, "list") == 0) {
+		fputs(smmusim_preset_list(), stdout);
+		free(sets);
+		return SMMUSIM_EXIT_OK;
 	}
 	if (status == SMMUSIM_EXIT_OK && optind + 1 != argc) {
 		replay_usage(stderr);

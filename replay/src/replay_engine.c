@@ -634,7 +634,7 @@ static void print_summary(struct replay *r, const struct results *res)
 
 /* ---- Setup ----------------------------------------------------------------------------------- */
 /*
- * Defaults, then --config, then each --set. The trace is not read yet (one pass), so RAM the user
+ * Defaults, then --preset, then --config, then each --set (later wins). The trace is not read yet (one pass), so RAM the user
  * did not size covers every physical address mem.size allows: it is one sparse mapping, and
  * untouched pages cost nothing. A map beyond a user-chosen mem.size is an input error at its line.
  */
@@ -646,6 +646,10 @@ static int build_config(struct replay *r)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "out of memory");
 	char dflt[32];
 	snprintf(dflt, sizeof(dflt), "%s", smmusim_config_get(r->cfg, "mem.size"));
+	if (r->o->preset && smmusim_config_preset(r->cfg, r->o->preset, err, sizeof(err)) < 0) {
+		snprintf(r->err, sizeof(r->err), "smmusim replay: --preset: %s", err);
+		return SMMUSIM_EXIT_USAGE;
+	}
 	if (r->o->config && smmusim_config_load(r->cfg, r->o->config, err, sizeof(err)) < 0) {
 		snprintf(r->err, sizeof(r->err), "%s", err); /* already "FILE:LINE: reason" or "FILE: reason" */
 		return SMMUSIM_EXIT_INPUT;

@@ -9,7 +9,8 @@
 
 struct replay_options {
 	const char *trace;
-	const char *config;      /* INI file or NULL */
+	const char *preset;      /* named preset (configs/NAME.ini, compiled in) or NULL */
+	const char *config;      /* INI file or NULL, applied after the preset */
 	const char **sets;       /* "KEY=VALUE" overrides, applied after the file */
 	size_t nsets;
 	const char *json, *csv;  /* result files or NULL */

@@ -54,6 +54,7 @@ TEST(BenchOptions, BadOptionsRejectedWithOneLine)
 		{"bench speed --repeat 0", 1},
 		{"bench speed --hit-count x", 1},
 		{"bench speed --set nokeyvalue", 1},
+		{"bench speed --preset mmu900", 1},
 		{"bench aggregate", 1},
 		{"bench aggregate --bogus /tmp", 1},
 		{"bench aggregate /nonexistent-dir-for-smmusim", 2},
@@ -67,5 +68,8 @@ TEST(BenchOptions, BadOptionsRejectedWithOneLine)
 	EXPECT_EQ(run("bench --help").status, 0);
 	EXPECT_EQ(run("bench cd-layouts --help").status, 0);
 	EXPECT_EQ(run("bench speed --help").status, 0);
+	CliRun presets = run("bench speed --preset list");
+	EXPECT_EQ(presets.status, 0);
+	EXPECT_NE(presets.out.find("mmu700"), std::string::npos) << presets.out;
 	EXPECT_EQ(run("bench aggregate --help").status, 0);
 }

@@ -1,4 +1,5 @@
 // Configuration registry and INI loading.
+#include <smmusim/params.hpp>
 #include <smmusim/smmusim.h>
 
 #include <gtest/gtest.h>
@@ -127,6 +128,108 @@ TEST_F(Config, SecondCreateFails)
 	EXPECT_EQ(nullptr, smmusim_create(c, err, sizeof err)) << "not even after destroy";
 }
 
+// Keys a preset must set itself (the structure and timing of the hardware), so that no preset
+// silently inherits another's value: every tbu.*, tcu.*, mem.* but the RAM layout, smmu.cmd_*.
+bool hardware_key(const std::string &k)
+{
+	if (k == "mem.size" || k == "mem.dma_base")
+		return false;
+	return !k.compare(0, 4, "tbu.") || !k.compare(0, 4, "tcu.") || !k.compare(0, 4, "mem.") ||
+	       !k.compare(0, 9, "smmu.cmd_") || k == "smmu.ack_delay";
+}
+
+// Another valid value of key k than the one c holds (for a base that differs everywhere).
+std::string other_value(smmusim_config *c, const char *k)
+{
+	std::string v = smmusim_config_get(c, k);
+	if (const char *ch = smmusim_config_choices(k)) {
+		std::string all = ch, first = all.substr(0, all.find('|'));
+		if (first != v)
+			return first;
+		size_t bar = all.find('|');
+		return all.substr(bar + 1, all.find('|', bar + 1) - bar - 1);
+	}
+	char e[256];
+	for (const char *cand : {"1", "2", "3"}) // numbers and booleans ("1" is "on")
+		if (v != cand && smmusim_config_set(c, k, cand, e, sizeof e) == 0) {
+			smmusim_config_set(c, k, v.c_str(), e, sizeof e);
+			return cand;
+		}
+	return v == "0" ? "1" : "0";
+}
+
+TEST_F(Config, PresetsLoadByNameAndSetEveryHardwareKey)
+{
+	ASSERT_GE(smmusim_preset_count(), 3u);
+	for (const char *name : {"mmu600", "mmu700", "embedded"}) {
+		smmusim_config *a = smmusim_config_new(), *b = smmusim_config_new();
+		for (size_t i = 0; i < smmusim_config_count(b); i++) {
+			const char *k = smmusim_config_key(b, i);
+			if (hardware_key(k)) {
+				ASSERT_EQ(0, smmusim_config_set(b, k, other_value(b, k).c_str(), err, sizeof err)) << k << err;
+			}
+		}
+		ASSERT_EQ(0, smmusim_config_preset(a, name, err, sizeof err)) << name << ": " << err;
+		ASSERT_EQ(0, smmusim_config_preset(b, name, err, sizeof err)) << name << ": " << err;
+		for (size_t i = 0; i < smmusim_config_count(a); i++) {
+			const char *k = smmusim_config_key(a, i);
+			if (hardware_key(k)) {
+				EXPECT_STREQ(smmusim_config_get(a, k), smmusim_config_get(b, k)) << name << " does not set " << k;
+			}
+		}
+		smmusim_config_free(a);
+		smmusim_config_free(b);
+	}
+}
+
+TEST_F(Config, PresetsAreConsistentPlatforms)
+{
+	// smmusim_create() elaborates once per process, so run the checks it runs on the parameters
+	// (smmu_params_from_config) for every preset.
+	for (size_t i = 0; i < smmusim_preset_count(); i++) {
+		smmusim_config *a = smmusim_config_new();
+		ASSERT_EQ(0, smmusim_config_preset(a, smmusim_preset_name(i), err, sizeof err)) << err;
+		SmmuParams params{};
+		std::string why;
+		EXPECT_TRUE(smmu_params_from_config(a, params, why)) << smmusim_preset_name(i) << ": " << why;
+		EXPECT_NE(std::string(), smmusim_preset_summary(i)) << smmusim_preset_name(i) << " has no summary line";
+		EXPECT_NE(nullptr, std::strstr(smmusim_preset_list(), smmusim_preset_name(i)));
+		smmusim_config_free(a);
+	}
+	EXPECT_EQ(nullptr, smmusim_preset_name(smmusim_preset_count()));
+}
+
+TEST_F(Config, DefaultConfigurationIsTheMmu600Preset)
+{
+	smmusim_config *p = smmusim_config_new();
+	ASSERT_EQ(0, smmusim_config_preset(p, "mmu600", err, sizeof err)) << err;
+	for (size_t i = 0; i < smmusim_config_count(c); i++) {
+		const char *k = smmusim_config_key(c, i);
+		EXPECT_STREQ(smmusim_config_get(c, k), smmusim_config_get(p, k)) << k;
+	}
+	smmusim_config_free(p);
+}
+
+TEST_F(Config, PresetThenFileThenSetLaterWins)
+{
+	ASSERT_EQ(0, smmusim_config_preset(c, "mmu700", err, sizeof err)) << err;
+	EXPECT_STREQ("512", smmusim_config_get(c, "tcu.cfg.entries"));
+	std::string p = ini("[tcu.cfg]\nentries = 128\n");
+	ASSERT_EQ(0, smmusim_config_load(c, p.c_str(), err, sizeof err)) << err;
+	EXPECT_STREQ("128", smmusim_config_get(c, "tcu.cfg.entries"));
+	EXPECT_STREQ("unified", smmusim_config_get(c, "tcu.walk.layout")) << "the file changes only what it sets";
+	ASSERT_EQ(0, smmusim_config_set(c, "tcu.cfg.entries", "32", err, sizeof err)) << err;
+	EXPECT_STREQ("32", smmusim_config_get(c, "tcu.cfg.entries"));
+}
+
+TEST_F(Config, UnknownPresetListsTheKnownOnes)
+{
+	EXPECT_EQ(-EINVAL, smmusim_config_preset(c, "mmu900", err, sizeof err));
+	EXPECT_NE(nullptr, std::strstr(err, "mmu900")) << err;
+	EXPECT_NE(nullptr, std::strstr(err, "mmu700")) << err;
+	EXPECT_EQ(-EINVAL, smmusim_config_preset(c, nullptr, err, sizeof err));
+}
+
 } // namespace
 
 namespace {
@@ -151,6 +254,38 @@ TEST(ConfigDocs, EveryKeyDocumentedWithItsDefault)
 		EXPECT_NE(std::string::npos, doc.find(row)) << "missing or wrong default in docs/configuration.md: " << row;
 	}
 	smmusim_config_free(c);
+}
+
+// docs/configuration.md, "Presets": one row per structure/timing key with each preset's value.
+TEST(ConfigDocs, PresetTableMatchesTheFiles)
+{
+	const char *src = std::getenv("SMMUSIM_SOURCE_DIR");
+	std::string path = std::string(src ? src : SMMUSIM_SOURCE_DIR_FALLBACK) + "/docs/configuration.md";
+	FILE *f = std::fopen(path.c_str(), "r");
+	ASSERT_NE(nullptr, f) << path;
+	std::string doc;
+	char buf[4096];
+	size_t n;
+	while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+		doc.append(buf, n);
+	std::fclose(f);
+	char err[256];
+	smmusim_config *p[3];
+	const char *names[3] = {"mmu600", "mmu700", "embedded"};
+	for (int i = 0; i < 3; i++) {
+		p[i] = smmusim_config_new();
+		ASSERT_EQ(0, smmusim_config_preset(p[i], names[i], err, sizeof err)) << err;
+	}
+	for (size_t i = 0; i < smmusim_config_count(p[0]); i++) {
+		const char *k = smmusim_config_key(p[0], i);
+		if (!hardware_key(k))
+			continue;
+		std::string row = std::string("| `") + k + "` | " + smmusim_config_get(p[0], k) + " | " +
+				  smmusim_config_get(p[1], k) + " | " + smmusim_config_get(p[2], k) + " | ";
+		EXPECT_NE(std::string::npos, doc.find(row)) << "missing or wrong in the presets table: " << row;
+	}
+	for (auto *c : p)
+		smmusim_config_free(c);
 }
 
 } // namespace

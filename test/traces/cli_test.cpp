@@ -200,6 +200,29 @@ TEST(Replay, DeterministicAndConfigurable)
 	EXPECT_NE(read_file(c).find("\"tbu.mtlb.entries\": \"0\""), std::string::npos);
 }
 
+// Presets by name (compiled in), then --config, then --set: later wins (docs/configuration.md).
+TEST(Replay, PresetThenConfigThenSet)
+{
+	RunResult l = run("replay --preset list");
+	EXPECT_EQ(l.status, 0);
+	for (const char *name : {"mmu600", "mmu700", "embedded"})
+		EXPECT_NE(l.out.find(name), std::string::npos) << l.out;
+	std::string t = examples_dir() + "streaming-dma.trace", j = temp_path("preset.json");
+	ASSERT_EQ(run("replay -q --preset mmu700 --json " + j + " " + t).status, 0);
+	EXPECT_NE(read_file(j).find("\"tcu.cfg.entries\": \"512\""), std::string::npos);
+	std::string ini = write_file("preset.ini", "[tcu.cfg]\nentries = 128\n");
+	ASSERT_EQ(run("replay -q --preset mmu700 --config " + ini + " --json " + j + " " + t).status, 0);
+	EXPECT_NE(read_file(j).find("\"tcu.cfg.entries\": \"128\""), std::string::npos);
+	EXPECT_NE(read_file(j).find("\"tcu.walk.layout\": \"unified\""), std::string::npos);
+	ASSERT_EQ(run("replay -q --set tcu.cfg.entries=32 --preset mmu700 --config " + ini + " --json " + j + " " + t)
+			  .status,
+		  0);
+	EXPECT_NE(read_file(j).find("\"tcu.cfg.entries\": \"32\""), std::string::npos) << "--set wins wherever it is";
+	RunResult bad = run("replay --preset mmu900 " + t);
+	EXPECT_EQ(bad.status, 1);
+	EXPECT_NE(bad.err.find("mmu600"), std::string::npos) << bad.err;
+}
+
 TEST(Replay, BadOptionsAndConfig)
 {
 	std::string t = temp_path("r.trace");

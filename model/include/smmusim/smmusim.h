@@ -39,6 +39,17 @@ size_t smmusim_config_count(const smmusim_config *cfg);
 const char *smmusim_config_key(const smmusim_config *cfg, size_t index);
 /* The accepted values of an enumerated key as "a|b|c", or NULL (unknown or not an enumeration). */
 const char *smmusim_config_choices(const char *key);
+/*
+ * Named presets: the files configs/NAME.ini of the source tree, compiled into the model (the
+ * installed executable needs no source tree). Applying one sets what its file sets, on top of what
+ * cfg holds; a command line applies, later winning: defaults < --preset < --config < --set
+ * (docs/configuration.md, "Presets"). 0, or -EINVAL for an unknown name (the message lists them).
+ */
+int smmusim_config_preset(smmusim_config *cfg, const char *name, char *err, size_t errlen);
+size_t smmusim_preset_count(void);
+const char *smmusim_preset_name(size_t index);    /* NULL past the end */
+const char *smmusim_preset_summary(size_t index); /* the file's first comment line */
+const char *smmusim_preset_list(void);            /* "NAME  SUMMARY\n" per preset (for --preset list) */
 
 /* ---- The platform ----------------------------------------------------------------------------- */
 typedef struct smmusim_platform smmusim_platform;
