@@ -8,12 +8,13 @@
 set(SMMUSIM_LAYER_USES_arch      "")
 set(SMMUSIM_LAYER_USES_driver    "arch")
 set(SMMUSIM_LAYER_USES_model     "arch")
+set(SMMUSIM_LAYER_USES_bringup   "arch;driver;model")
 set(SMMUSIM_LAYER_USES_traces    "arch")
-set(SMMUSIM_LAYER_USES_replay    "arch;driver;model;traces")
-set(SMMUSIM_LAYER_USES_bench     "arch;driver;model;traces;replay")
-set(SMMUSIM_LAYER_USES_cli       "arch;driver;model;traces;replay;bench")
-set(SMMUSIM_LAYER_USES_peer      "arch;driver;model")
-set(SMMUSIM_LAYER_USES_test      "arch;driver;model;traces;replay;bench;cli;peer")
+set(SMMUSIM_LAYER_USES_replay    "arch;driver;model;bringup;traces")
+set(SMMUSIM_LAYER_USES_bench     "arch;driver;model;bringup;traces;replay")
+set(SMMUSIM_LAYER_USES_cli       "arch;driver;model;bringup;traces;replay;bench")
+set(SMMUSIM_LAYER_USES_peer      "arch;driver;model;bringup")
+set(SMMUSIM_LAYER_USES_test      "arch;driver;model;bringup;traces;replay;bench;cli;peer")
 
 define_property(DIRECTORY PROPERTY SMMUSIM_LAYER INHERITED
   BRIEF_DOCS "Layer of the targets defined in this directory and below (cmake/layers.cmake)"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <smmusim/bringup.h>
 #include <smmusim/smmusim.h>
 
 #include "peer.h"
@@ -94,9 +95,11 @@ int main(int argc, char **argv)
 		}
 	}
 	static struct board b;
-	b.sim = smmusim_create(cfg, err, sizeof err);
+	struct smmusim_system sys; /* the platform only: the scenarios probe the driver themselves */
+	int made = smmusim_system_create(&sys, cfg, err, sizeof err);
 	smmusim_config_free(cfg);
-	if (!b.sim) {
+	b.sim = sys.sim;
+	if (made) {
 		fprintf(stderr, "peer-model: %s\n", err);
 		return 1;
 	}
@@ -113,7 +116,7 @@ int main(int argc, char **argv)
 		.puts = out,
 	};
 	int rc = peer_run_group(&plat, argv[1]);
-	smmusim_destroy(b.sim);
+	smmusim_system_down(&sys);
 	if (rc) {
 		fprintf(stderr, "peer-model: unknown group '%s'\n", argv[1]);
 		return 2;

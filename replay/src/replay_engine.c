@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <smmusim/bringup.h>
 #include <smmusim/smmusim.h>
 #include <smmuv3/arch.h>
 #include <smmuv3/iommu.h>
@@ -656,17 +657,13 @@ static int build_config(struct replay *r)
 	}
 	bool mem_size_set = strcmp(smmusim_config_get(r->cfg, "mem.size"), dflt) != 0;
 	for (size_t i = 0; i < r->o->nsets; i++) {
-		char kv[512];
-		snprintf(kv, sizeof(kv), "%s", r->o->sets[i]);
-		char *eq = strchr(kv, '=');
-		*eq = '\0';
-		if (smmusim_config_set(r->cfg, kv, eq + 1, err, sizeof(err)) < 0) {
+		if (smmusim_config_set_pair(r->cfg, r->o->sets[i], err, sizeof(err)) < 0) {
 			char esc[200];
 			trace_escape(esc, sizeof(esc), r->o->sets[i]);
 			snprintf(r->err, sizeof(r->err), "smmusim replay: --set %s: %s", esc, err);
 			return SMMUSIM_EXIT_USAGE;
 		}
-		mem_size_set |= strcmp(kv, "mem.size") == 0;
+		mem_size_set |= strncmp(r->o->sets[i], "mem.size=", 9) == 0;
 	}
 	if (!mem_size_set && smmusim_config_set(r->cfg, "mem.size", REPLAY_MEM_SIZE, err, sizeof(err)) < 0)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "mem.size=%s: %s", REPLAY_MEM_SIZE, err);
@@ -681,32 +678,12 @@ static int build_config(struct replay *r)
 static int bring_up(struct replay *r)
 {
 	char err[512];
-	r->sim = smmusim_create(r->cfg, err, sizeof(err));
-	if (!r->sim)
-		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "cannot build the platform: %s", err);
-	const struct smmu_regif *ri = smmusim_regif(r->sim);
-	uint32_t idr1 = ri->read32(ri->ctx, SMMU_IDR1);
-	unsigned cq = (unsigned)SMMU_GET(idr1, IDR1_CMDQS), eq = (unsigned)SMMU_GET(idr1, IDR1_EVENTQS);
-	struct smmu_options opts = {0};
-	opts.cmdq_log2size = cq < 8 ? cq : 8;
-	opts.evtq_log2size = eq < 7 ? eq : 7;
-	/* Driver policy from the configuration. */
-	const char *st = smmusim_config_get(r->cfg, "st.layout");
-	opts.force_linear_strtab = st && strcmp(st, "linear") == 0;
-	opts.force_2lvl_strtab = st && strcmp(st, "2lvl") == 0;
-	const char *cd = smmusim_config_get(r->cfg, "cd.layout");
-	opts.cd_layout = !cd || strcmp(cd, "auto") == 0 ? SMMU_CD_LAYOUT_AUTO
-			 : strcmp(cd, "linear") == 0  ? SMMU_CD_LAYOUT_LINEAR
-			 : strcmp(cd, "2l-4k") == 0   ? SMMU_CD_LAYOUT_2L_4K
-						      : SMMU_CD_LAYOUT_2L_64K;
-	int rc = smmu_probe(ri, &opts, &r->smmu);
-	if (rc == -EINVAL && opts.cd_layout >= SMMU_CD_LAYOUT_2L_4K)
-		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "smmu_probe: cd.layout=%s needs smmu.cd2l=1", cd);
+	struct smmusim_system sys;
+	int rc = smmusim_system_up(&sys, r->cfg, err, sizeof(err));
+	r->sim = sys.sim;
+	r->smmu = sys.smmu;
 	if (rc)
-		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "smmu_probe: %s", errname(rc));
-	rc = smmu_reset(r->smmu);
-	if (rc)
-		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "smmu_reset: %s", errname(rc));
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "%s", err);
 	r->t0 = smmusim_now(r->sim);
 	if (r->o->timeline) {
 		uint64_t to = r->o->timeline_to > UINT64_MAX - r->t0 ? UINT64_MAX : r->t0 + r->o->timeline_to;
@@ -766,9 +743,7 @@ int replay_run(const struct replay_options *o)
 	if (status && r.err[0])
 		fprintf(stderr, "%s\n", r.err);
 	timeline_discard(r.tl);
-	if (r.smmu)
-		smmu_remove(r.smmu);
-	smmusim_destroy(r.sim);
+	smmusim_system_down(&(struct smmusim_system){.sim = r.sim, .smmu = r.smmu});
 	smmusim_config_free(r.cfg);
 	trace_checker_free(r.chk);
 	free(r.plinks);

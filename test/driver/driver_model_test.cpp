@@ -374,14 +374,11 @@ TEST_F(DriverModel, EventQueueOverflowIsReportedAndAcknowledged)
 
 TEST_F(DriverModel, RefusesAModelItCannotDrive)
 {
+	config = {{"smmu.cmdqs", "6"}};
+	CreateSim();
 	char err[256] = "";
-	smmusim_config *cfg = smmusim_config_new();
-	ASSERT_NE(cfg, nullptr);
-	ASSERT_EQ(smmusim_config_set(cfg, "smmu.cmdqs", "6", err, sizeof err), 0) << err;
-	sim = smmusim_create(cfg, err, sizeof err);
-	smmusim_config_free(cfg);
-	ASSERT_NE(sim, nullptr) << err;
-	EXPECT_EQ(smmu_probe(smmusim_regif(sim), nullptr, &smmu), -ENODEV);
-	EXPECT_EQ(smmu, nullptr);
+	EXPECT_EQ(smmusim_system_probe(&sys, nullptr, nullptr, err, sizeof err), -ENODEV);
+	EXPECT_STREQ(err, "smmu_probe: No such device");
+	EXPECT_EQ(sys.smmu, nullptr);
 	EXPECT_EQ(smmusim_stat(sim, "mem.dma_bytes"), 0u) << "refusal leaked memory";
 }

@@ -22,6 +22,7 @@
 #include "strict_mode.hpp"
 
 extern "C" {
+#include <smmusim/bringup.h>
 #include <smmusim/smmusim.h>
 #include <smmuv3/arch.h>
 #include <smmuv3/iommu.h>
@@ -101,13 +102,7 @@ struct Params {
 class Isolation {
 public:
 	explicit Isolation(const Params &p) : p_(p), seed_(env_u64("SMMUSIM_ISOLATION_SEED", 0x5eed1234)), rng_(seed_) {}
-	~Isolation()
-	{
-		if (smmu_)
-			smmu_remove(smmu_);
-		if (sim_)
-			smmusim_destroy(sim_);
-	}
+	~Isolation() { smmusim_system_down(&sys_); }
 
 	void run()
 	{
@@ -173,6 +168,7 @@ private:
 	Params p_;
 	uint64_t seed_;
 	std::mt19937_64 rng_;
+	smmusim_system sys_{}; // the one bring-up (bringup/); sim_ and smmu_ mirror it
 	smmusim_platform *sim_ = nullptr;
 	smmu_device *smmu_ = nullptr;
 	std::vector<Device> dev_;
@@ -204,11 +200,11 @@ private:
 		set("smmu.strict", test_strict_value()); // a case's model_cfg may override it
 		for (auto &kv : p_.model_cfg)
 			set(kv.first, kv.second);
-		sim_ = smmusim_create(c, err, sizeof err);
+		int rc = smmusim_system_up(&sys_, c, err, sizeof err);
 		smmusim_config_free(c);
-		ASSERT_NE(nullptr, sim_) << err;
-		ASSERT_EQ(0, smmu_probe(smmusim_regif(sim_), nullptr, &smmu_));
-		ASSERT_EQ(0, smmu_reset(smmu_));
+		sim_ = sys_.sim;
+		smmu_ = sys_.smmu;
+		ASSERT_EQ(0, rc) << err;
 		ASSERT_EQ(p_.two_level, smmu_strtab_is_2lvl(smmu_));
 
 		// StreamIDs: spread over several level-2 tables (2-level) or the linear table.

@@ -12,6 +12,7 @@
 #include "seq_check.hpp"
 
 extern "C" {
+#include <smmusim/bringup.h>
 #include <smmusim/smmusim.h>
 #include <smmuv3/arch.h>
 #include <smmuv3/iommu.h>
@@ -36,6 +37,7 @@ const Outcome BAD_CD{SMMUSIM_DMA_ABORT, 0, EVT_C_BAD_CD};
 const Outcome BAD_SUBSTREAMID{SMMUSIM_DMA_ABORT, 0, EVT_C_BAD_SUBSTREAMID}; // SSID on a bypass STE (IHI 0070 §7.3)
 
 struct DriverSeq : ::testing::Test {
+	smmusim_system sys{}; // the one bring-up (bringup/); sim and smmu mirror it
 	smmusim_platform *sim = nullptr;
 	const smmu_regif *inner = nullptr;
 	smmu_regif wrap{};
@@ -77,13 +79,15 @@ struct DriverSeq : ::testing::Test {
 		char err[256];
 		ASSERT_EQ(0, smmusim_config_set(c, "tcu.cfg.entries", "0", err, sizeof err)) << err;
 		ASSERT_EQ(0, smmusim_config_set(c, "smmu.sidsize", "8", err, sizeof err)) << err;
-		sim = smmusim_create(c, err, sizeof err);
+		int rc = smmusim_system_create(&sys, c, err, sizeof err);
 		smmusim_config_free(c);
-		ASSERT_NE(nullptr, sim) << err;
+		sim = sys.sim;
+		ASSERT_EQ(0, rc) << err;
 		inner = smmusim_regif(sim);
 		wrap = smmu_regif{this, r32, w32, r64, w64, alloc, dfree, rmb, wmb, mb, relax, log};
-		ASSERT_EQ(0, smmu_probe(&wrap, nullptr, &smmu));
-		ASSERT_EQ(0, smmu_reset(smmu));
+		rc = smmusim_system_probe(&sys, &wrap, nullptr, err, sizeof err);
+		smmu = sys.smmu;
+		ASSERT_EQ(0, rc) << err;
 		iommu_device_desc desc{};
 		uint32_t sid = SID;
 		desc.sids = &sid;
@@ -95,10 +99,7 @@ struct DriverSeq : ::testing::Test {
 	void TearDown() override
 	{
 		on_prod = nullptr;
-		if (smmu)
-			smmu_remove(smmu);
-		if (sim)
-			smmusim_destroy(sim);
+		smmusim_system_down(&sys);
 	}
 
 	iommu_domain *paging(uint64_t pa)

@@ -14,6 +14,7 @@
 #include "seq_check.hpp"
 
 extern "C" {
+#include <smmusim/bringup.h>
 #include <smmusim/smmusim.h>
 #include <smmuv3/arch.h>
 #include <smmuv3/iommu.h>
@@ -56,6 +57,7 @@ bool matches(const smmusim_dma_result &r, const Outcome &o, uint64_t off)
 }
 
 struct ModelSeq : ::testing::Test {
+	smmusim_system sys{}; // the one bring-up (bringup/); sim and smmu mirror it
 	smmusim_platform *sim = nullptr;
 	const smmu_regif *ri = nullptr;
 	smmu_device *smmu = nullptr;
@@ -81,12 +83,12 @@ struct ModelSeq : ::testing::Test {
 		if (config_cache()) {
 			ASSERT_EQ(0, smmusim_config_set(c, "tcu.cfg.cache_l1", "1", err, sizeof err)) << err;
 		}
-		sim = smmusim_create(c, err, sizeof err);
+		int rc = smmusim_system_up(&sys, c, err, sizeof err);
 		smmusim_config_free(c);
-		ASSERT_NE(nullptr, sim) << err;
+		sim = sys.sim;
+		smmu = sys.smmu;
+		ASSERT_EQ(0, rc) << err;
 		ri = smmusim_regif(sim);
-		ASSERT_EQ(0, smmu_probe(ri, nullptr, &smmu));
-		ASSERT_EQ(0, smmu_reset(smmu));
 		feat = smmu_get_features(smmu);
 		uint32_t sa = SID_A, sb = SID_B;
 		ASSERT_EQ(0, iommu_probe_device(smmu, &sa, 1, &ma));
@@ -110,13 +112,7 @@ struct ModelSeq : ::testing::Test {
 		ASSERT_EQ(0, drain());
 		ASSERT_TRUE(events.empty());
 	}
-	void TearDown() override
-	{
-		if (smmu)
-			smmu_remove(smmu);
-		if (sim)
-			smmusim_destroy(sim);
-	}
+	void TearDown() override { smmusim_system_down(&sys); }
 
 	int drain()
 	{

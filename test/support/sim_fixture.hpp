@@ -15,6 +15,7 @@
 #include <vector>
 
 extern "C" {
+#include <smmusim/bringup.h>
 #include <smmusim/smmusim.h>
 #include <smmuv3/arch.h>
 #include <smmuv3/iommu.h>
@@ -27,6 +28,7 @@ protected:
 	smmu_device *smmu = nullptr;
 	smmu_options opts{};
 	std::vector<std::pair<std::string, std::string>> config; // model parameters to override
+	smmusim_system sys{}; // the one bring-up (bringup/): `sim` and `smmu` mirror it
 
 	// Builds the platform and brings the driver up on the model's own register interface.
 	void Up()
@@ -45,23 +47,20 @@ protected:
 		ASSERT_EQ(smmusim_config_set(cfg, "smmu.strict", test_strict_value(), err, sizeof err), 0) << err;
 		for (auto &kv : config)
 			ASSERT_EQ(smmusim_config_set(cfg, kv.first.c_str(), kv.second.c_str(), err, sizeof err), 0) << err;
-		sim = smmusim_create(cfg, err, sizeof err);
+		int rc = smmusim_system_create(&sys, cfg, err, sizeof err);
 		smmusim_config_free(cfg);
-		ASSERT_NE(sim, nullptr) << err;
+		sim = sys.sim;
+		ASSERT_EQ(rc, 0) << err;
 	}
 	void ProbeDriver(const smmu_regif *regif)
 	{
-		ASSERT_EQ(smmu_probe(regif, &opts, &smmu), 0);
-		ASSERT_EQ(smmu_reset(smmu), 0);
+		char err[256] = "";
+		int rc = smmusim_system_probe(&sys, regif, &opts, err, sizeof err);
+		smmu = sys.smmu;
+		ASSERT_EQ(rc, 0) << err;
 	}
 
-	void TearDown() override
-	{
-		if (smmu)
-			smmu_remove(smmu);
-		if (sim)
-			smmusim_destroy(sim);
-	}
+	void TearDown() override { smmusim_system_down(&sys); }
 
 	// Synchronous DMA of `size` bytes; ssid < 0 means no SubstreamID. `data` (may be NULL)
 	// supplies the bytes written or receives the bytes read; NULL moves a fixed pattern.
