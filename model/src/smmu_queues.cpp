@@ -244,18 +244,22 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		}
 	};
 	switch (op) {
+	// The strict TCU TLB holds stage-1 leaves only (strict.cpp): the stage-1 scopes apply to it.
 	case CMD_TLBI_NSNH_ALL:
 		tbu_drop([](const TbuTag &, const TbuEntry &) { return true; });
 		walk_invalidate_if([](const WalkKey &, const WalkVal &) { return true; });
+		strict_tlb_.invalidate_all();
 		break;
 	case CMD_TLBI_NH_ALL: // stage-1 information of the VMID
 	case CMD_TLBI_S12_VMALL: // everything of the VMID
 		tbu_drop([&](const TbuTag &, const TbuEntry &e) { return e.vmid == vmid && (e.s1 || op == CMD_TLBI_S12_VMALL); });
 		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.vmid == vmid; });
+		strict_tlb_.invalidate_vmid(0, vmid);
 		break;
 	case CMD_TLBI_NH_ASID:
 		tbu_drop([&](const TbuTag &, const TbuEntry &e) { return e.s1 && e.vmid == vmid && !e.global && e.asid == asid; });
 		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.vmid == vmid && k.asid == asid; });
+		strict_tlb_.invalidate_asid(0, vmid, asid);
 		break;
 	case CMD_TLBI_NH_VA:
 	case CMD_TLBI_NH_VAA: {
@@ -267,6 +271,11 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) {
 			return k.vmid == vmid && (any_asid || k.asid == asid) && k.overlaps(addr, len) && table_in_scope(k);
 		});
+		if (strict_tlb_.enabled())
+			strict_tlb_.invalidate_if([&](const TlbTag &t, const TlbEntry &) {
+				return t.vmid == vmid && (any_asid || t.global || t.asid == asid) && Tlb::overlaps(t, addr, len) &&
+				       leaf_in_scope(t.page_shift);
+			});
 		break;
 	}
 	case CMD_TLBI_S2_IPA:

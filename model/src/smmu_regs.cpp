@@ -28,6 +28,7 @@ const char *const kStatNames[ST_COUNT] = {
 	"mem.cycles.l1std", "mem.cycles.ste", "mem.cycles.l1cd", "mem.cycles.cd", "mem.cycles.pte.l0", "mem.cycles.pte.l1",
 	"mem.cycles.pte.l2", "mem.cycles.pte.l3", "mem.cycles.s2pte",
 	"strict.res0", "strict.prefetches", "strict.tlb_overlaps", "strict.tlb_conflicts",
+	"strict.tlb_hits",
 };
 
 const char *event_name(unsigned type)
@@ -68,8 +69,9 @@ Tbu::Tbu(const Params &p, uint64_t seed)
 }
 
 Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
-    : sc_module(name), p_(p), mem_(mem),
-      cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100)
+    : sc_module(name),
+      strict_tlb_(p.strict ? p.mtlb_entries : 0, p.mtlb_ways, replacement_from_string(p.mtlb_policy), p.seed + 400, true),
+      p_(p), mem_(mem), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100)
 {
 	if (p.walk_per_level) {
 		const unsigned entries[3] = {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries};

@@ -141,4 +141,31 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid)
 	strict_cache(CFG_CD, sid, cdidx, cd);
 }
 
+// The TCU TLB (IHI 0070 §3.17): a stage-1 leaf cached under (VMID, ASID, VA) answers any later
+// translation with that tag, whichever StreamID, SubstreamID or CD led to it. A driver that
+// reuses an ASID, or points a CD at other tables under the same ASID, without TLBI + SYNC
+// gets the old translation, as on hardware (§3.17 note: an ASID is free only after the TLBI of
+// its entries). Looked up with the walk caches (timed as a walk-cache hit, no descriptor read).
+bool Smmu::strict_tlb_lookup(Xlate &x, S1Leaf &leaf)
+{
+	const TlbLookup r = strict_tlb_.lookup(0, x.fill.vmid, leaf.asid, x.t.addr);
+	if (!r.entry)
+		return false;
+	stats.c[ST_STRICT_TLB_HITS]++;
+	x.path.walk = true;
+	leaf.d = leaf.eff = r.entry->attrs; // the leaf with its table restrictions folded in
+	leaf.oa = r.entry->out_base;
+	leaf.shift = r.entry->page_shift;
+	leaf.level = r.entry->level;
+	return true;
+}
+
+// A valid leaf enters the TCU TLB whether or not the access it was walked for is permitted (a
+// permission fault is checked on every use); faulting walks leave nothing.
+void Smmu::strict_tlb_insert(const Xlate &x, const S1Leaf &leaf)
+{
+	strict_tlb_.insert(0, x.fill.vmid, leaf.asid, !SMMU_GET(leaf.d, PTE_NG), x.t.addr, leaf.shift, leaf.oa, leaf.eff,
+			   (uint8_t)leaf.level);
+}
+
 } // namespace smmusim

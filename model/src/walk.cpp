@@ -144,6 +144,8 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	uint64_t acc = 0; // table restrictions accumulated from the levels above
 	const uint64_t table_attr_mask = SMMU_MASK(PTE_PXNTABLE) | SMMU_MASK(PTE_UXNTABLE) | SMMU_MASK(PTE_APTABLE0) |
 					 SMMU_MASK(PTE_APTABLE1);
+	if (p_.strict && strict_tlb_lookup(x, leaf))
+		return true;
 	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc);
 	stats.c[ST_WALKS]++;
 	x.path.ptw = true;
@@ -169,6 +171,8 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 			leaf.oa = st.addr;
 			leaf.shift = w.shift(level);
 			leaf.level = level;
+			if (p_.strict)
+				strict_tlb_insert(x, leaf);
 			return true;
 		}
 		if (!had)

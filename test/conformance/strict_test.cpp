@@ -261,3 +261,66 @@ TEST(Strict, UnknownSubstreamIdIsSeeded) { unknown_ssid(true); }
 TEST(Strict, LenientUnknownSubstreamIdIsZero) { unknown_ssid(false); }
 
 } // namespace
+
+namespace {
+
+// IHI 0070 §3.17: cached translations are tagged by VMID and ASID, and are architecturally
+// separate from the configuration that located them, so CFGI_* need not remove them. A driver
+// that gives an ASID to new tables (a reused ASID, or a CD pointed at other tables) without
+// TLBI + SYNC gets the old translation. Stream 1 caches VA 0x1000 under ASID 5; then stream 1's
+// CD gets new tables under the same ASID, with CFGI_CD + CFGI_STE but no TLBI. The walk caches
+// (also ASID-tagged, in both modes) are off, so only the TLBs can remember the old translation.
+void asid_reuse(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}, {"tcu.walk.layout", "unified"}, {"tcu.walk.entries", "0"}});
+	s.boot();
+	const uint64_t old_ttb = s.s1_stream(1, 5);
+	s.map(old_ttb, 0x1000, DATA + 0x1000);
+	ASSERT_EQ(DATA + 0x1000, s.dma(1, 0x1000).pa);
+	const uint64_t new_ttb = s.new_table();
+	s.map(new_ttb, 0x1000, DATA + 0x5000);
+	s.cd(CDTAB + 64 * 1, Sim::cd0(5), new_ttb);
+	s.cmd(op(CMD_CFGI_CD) | SMMU_PREP(CMD0_SID, 1), SMMU_PREP(CMD1_LEAF, 1));
+	s.cfgi_ste(1);
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(strict ? DATA + 0x1000 : DATA + 0x5000, s.dma(1, 0x1000).pa)
+		<< "strict: the ASID-5 translation outlives configuration invalidation";
+	// Another stream whose CD has ASID 5 shares the translation (ASIDs are one namespace per VMID).
+	const uint64_t other_ttb = s.s1_stream(2, 5);
+	s.map(other_ttb, 0x1000, DATA + 0x7000);
+	EXPECT_EQ(strict ? DATA + 0x1000 : DATA + 0x7000, s.dma(2, 0x1000).pa);
+	// A third ASID never matches.
+	const uint64_t third_ttb = s.s1_stream(3, 6);
+	s.map(third_ttb, 0x1000, DATA + 0x8000);
+	EXPECT_EQ(DATA + 0x8000, s.dma(3, 0x1000).pa);
+	s.cmd(op(CMD_TLBI_NH_ASID) | SMMU_PREP(CMD0_ASID, 5));
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(DATA + 0x5000, s.dma(1, 0x1000).pa) << "TLBI_NH_ASID removes it";
+	EXPECT_EQ(strict, s.stat("strict.tlb_hits") > 0);
+}
+TEST(Strict, TlbTaggedByAsidSurvivesCfgi) { asid_reuse(true); }
+TEST(Strict, LenientCfgiDropsTheTlbEntriesOfTheStream) { asid_reuse(false); }
+
+// The TCU TLB obeys the exact TLBI scopes: NH_VA of one page of the ASID, TTL of a level-3
+// leaf, removes it; NH_VA of another ASID does not.
+TEST(Strict, TcuTlbHonoursTlbiVaScope)
+{
+	Sim s({{"smmu.strict", "1"}});
+	s.boot();
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x1000, DATA + 0x1000);
+	ASSERT_EQ(DATA + 0x1000, s.dma(1, 0x1000).pa);
+	s.m64(s.pte_addr(ttb, 0x1000, 3), (DATA + 0x3000) | PTE_RW | 3);
+	s.cfgi_ste(1); // drops the TBU's entries of the stream; the TCU TLB stays
+	ASSERT_TRUE(s.sync());
+	ASSERT_EQ(DATA + 0x1000, s.dma(1, 0x1000).pa);
+	s.cmd(op(CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_ASID, 6), SMMU_PREP(CMD1_ADDR, 1) | SMMU_PREP(CMD1_LEAF, 1));
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(DATA + 0x1000, s.dma(1, 0x1000).pa) << "another ASID's TLBI";
+	s.cmd(op(CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_ASID, 5),
+	      SMMU_PREP(CMD1_ADDR, 1) | SMMU_PREP(CMD1_LEAF, 1) | SMMU_PREP(CMD1_TLBI_TG, 1) | SMMU_PREP(CMD1_TLBI_TTL, 3));
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(DATA + 0x3000, s.dma(1, 0x1000).pa);
+}
+
+} // namespace

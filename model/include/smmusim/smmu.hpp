@@ -55,8 +55,9 @@ enum StatId : unsigned {
 	ST_MEM_BUSY, ST_MEM_STALL_CYCLES, ST_MEM_DATA_READS, ST_MEM_DATA_WRITES, ST_MEM_DATA_BYTES,
 	ST_CY_L1STD, ST_CY_STE, ST_CY_L1CD, ST_CY_CD, ST_CY_PTE0, ST_CY_PTE1, ST_CY_PTE2, ST_CY_PTE3, ST_CY_S2PTE,
 	// Strict mode (docs/model.md): RES0 fields software set, structures the prefetcher cached,
-	// TLB fills that overlapped a live entry of another size, and lookups that found such a pair.
-	ST_STRICT_RES0, ST_STRICT_PREFETCHES, ST_STRICT_OVERLAPS, ST_STRICT_CONFLICTS,
+	// TLB fills that overlapped a live entry of another size, lookups that found such a pair, and
+	// translations answered by the TCU TLB of ASID/VMID-tagged leaves.
+	ST_STRICT_RES0, ST_STRICT_PREFETCHES, ST_STRICT_OVERLAPS, ST_STRICT_CONFLICTS, ST_STRICT_TLB_HITS,
 	ST_COUNT
 };
 extern const char *const kStatNames[ST_COUNT];
@@ -372,6 +373,12 @@ private:
 		bool ssv = false;
 		uint64_t va = 0;
 	};
+	// The TCU TLB of stage-1 leaves, tagged as IHI 0070 §3.17 tags cached translations (VMID,
+	// ASID unless global, VA): configuration invalidation leaves it alone, only TLBI removes its
+	// entries. Disabled (no entries) unless strict.
+	Tlb strict_tlb_;
+	bool strict_tlb_lookup(Xlate &x, S1Leaf &leaf);
+	void strict_tlb_insert(const Xlate &x, const S1Leaf &leaf);
 	static constexpr unsigned kRecent = 16;
 	RecentCtx recent_[kRecent];
 	unsigned recent_n_ = 0;
