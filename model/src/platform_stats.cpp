@@ -121,6 +121,7 @@ int smmusim_stats_json(const smmusim_platform *sim, FILE *out)
 	std::fprintf(out, ",\n  \"tbu.slots.occupancy_mean\": %.3f", (double)st.c[ST_TBU_SLOT_BUSY] / cyc);
 	std::fprintf(out, ",\n  \"tcu.xlate.slots.occupancy_mean\": %.3f", (double)st.c[ST_TCU_SLOT_BUSY] / cyc);
 	std::fprintf(out, ",\n  \"tcu.ptw.slots.occupancy_mean\": %.3f", (double)st.c[ST_PTW_SLOT_BUSY] / cyc);
+	std::fprintf(out, ",\n  \"tcu.ctw.slots.occupancy_mean\": %.3f", (double)st.c[ST_CTW_SLOT_BUSY] / cyc);
 	hist_json(out, "latency", st.latency);
 	hist_json(out, "xlate.latency", st.xlate);
 	// Histogram: [upper bound (exclusive), count] for every non-empty power-of-two bucket.
@@ -175,6 +176,8 @@ int smmusim_stats_text(const smmusim_platform *sim, FILE *out)
 		     (double)st.c[ST_TCU_SLOT_BUSY] / cyc, c(ST_TCU_SLOT_MAX), c(ST_TCU_SLOT_STALLS), c(ST_TCU_SLOT_STALL_CYCLES));
 	std::fprintf(out, "walk slots             %llu walks, mean %.2f busy, max %llu, %llu stalls / %llu cycles\n", c(ST_WALKS),
 		     (double)st.c[ST_PTW_SLOT_BUSY] / cyc, c(ST_PTW_SLOT_MAX), c(ST_PTW_SLOT_STALLS), c(ST_PTW_SLOT_STALL_CYCLES));
+	std::fprintf(out, "config walk slots      %llu walks, mean %.2f busy, max %llu, %llu stalls / %llu cycles\n", c(ST_CTW_WALKS),
+		     (double)st.c[ST_CTW_SLOT_BUSY] / cyc, c(ST_CTW_SLOT_MAX), c(ST_CTW_SLOT_STALLS), c(ST_CTW_SLOT_STALL_CYCLES));
 	std::fprintf(out, "stalls                 links %llu, cfg lookups %llu, walk lookups %llu, fill hazards %llu (%llu cycles)\n",
 		     c(ST_LINK_STALL_CYCLES), c(ST_CFG_STALL_CYCLES), c(ST_WALK_STALL_CYCLES), c(ST_HAZARD_WAITS), c(ST_HAZARD_CYCLES));
 	static const char *const kinds[] = {"L1STD", "STE", "L1CD", "CD", "PTE L0", "PTE L1", "PTE L2", "PTE L3", "S2 PTE"};

@@ -21,6 +21,7 @@ const char *const kStatNames[ST_COUNT] = {
 	"tbu.requests", "tbu.merged", "tbu.slots.stalls", "tbu.slots.stall_cycles", "tbu.slots.busy_cycles", "tbu.slots.max",
 	"tcu.xlate.slots.stalls", "tcu.xlate.slots.stall_cycles", "tcu.xlate.slots.busy_cycles", "tcu.xlate.slots.max",
 	"tcu.ptw.slots.stalls", "tcu.ptw.slots.stall_cycles", "tcu.ptw.slots.busy_cycles", "tcu.ptw.slots.max",
+	"tcu.ctw.slots.stalls", "tcu.ctw.slots.stall_cycles", "tcu.ctw.slots.busy_cycles", "tcu.ctw.slots.max", "tcu.ctw.walks",
 	"tcu.cfg.stall_cycles", "tcu.walk.stall_cycles", "tcu.link.stall_cycles", "tcu.hazard.waits", "tcu.hazard.cycles",
 	"tcu.walk.s1l0.lookups", "tcu.walk.s1l0.misses", "tcu.walk.s1l1.lookups", "tcu.walk.s1l1.misses",
 	"tcu.walk.s1l2.lookups", "tcu.walk.s1l2.misses",
@@ -104,6 +105,7 @@ Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
 	timed_ = p.timed;
 	tcu_slots_.init(p.tcu_xlate_slots);
 	ptw_slots_.init(p.ptw_slots);
+	ctw_slots_.init(p.ctw_slots ? p.ctw_slots : 1); // 0: no limit, the pool is not used (Smmu::timing)
 	cfg_pipe_.init(p.cfg_slots);
 	walk_pipe_.init(p.walk_slots);
 	for (unsigned k = 0; k < RD_KINDS; k++)

@@ -59,8 +59,18 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 				stats.c[ST_CY_L1STD + kind] += end - c;
 				read_end[k] = c = end;
 			};
-			for (; i < first; i++)
-				read(i);
+			if (first) { // configuration reads: under a configuration-walk slot when they are limited
+				stats.c[ST_CTW_WALKS]++;
+				if (p_.ctw_slots) {
+					unsigned cs;
+					const uint64_t cfg_start = c = ctw_slots_.acquire(c, cs);
+					for (; i < first; i++)
+						read(i);
+					ctw_slots_.release(cs, cfg_start, c);
+				}
+				for (; i < first; i++)
+					read(i);
+			}
 			if (path.walk) {
 				c = walk_pipe_.pass(c, p_.walk_latency);
 				if (path.walk_ready > c) { // the table descriptor it hit is still being read
@@ -115,6 +125,7 @@ void Smmu::sync_stats()
 	put(ST_TBU_SLOT_STALLS, tbu);
 	put(ST_TCU_SLOT_STALLS, tcu_slots_.st);
 	put(ST_PTW_SLOT_STALLS, ptw_slots_.st);
+	put(ST_CTW_SLOT_STALLS, ctw_slots_.st);
 	stats.c[ST_CFG_STALL_CYCLES] = cfg_pipe_.st.stall_cycles;
 	stats.c[ST_WALK_STALL_CYCLES] = walk_pipe_.st.stall_cycles;
 	stats.c[ST_LINK_STALL_CYCLES] = link_in_.wait_cycles + link_out_.wait_cycles;

@@ -363,6 +363,52 @@ TEST(Hazards, WalkSlotsHoldOnlyWalks)
 	EXPECT_EQ(99u, s.stat("tcu.ptw.slots.stall_cycles"));
 }
 
+// Configuration-walk slots (tcu.ctw.slots): a configuration fetch (here STE + CD, or one STE)
+// holds one from its first configuration read to its last; a second stream's fetch waits.
+static std::vector<smmusim_dma_result> two_config_misses(uint64_t &T, Sim &s)
+{
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.ste(2, Sim::ste0_cfg(STE_CONFIG_BYPASS));
+	T = s.now() + 10;
+	struct smmusim_dma a = req(1, 0x1000, 0), b = req(2, 0x1000, 1);
+	EXPECT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	EXPECT_EQ(0, smmusim_dma_submit(s.sim, &b, T, 1));
+	return run_all(s, 2);
+}
+
+TEST(Hazards, ConfigWalkSlotsHoldConfigurationFetches)
+{
+	Sim s({{"tcu.ctw.slots", "1"}});
+	uint64_t T = 0;
+	auto r = two_config_misses(T, s);
+	// a: link T+4 -> T+12, cfg T+15, CTW slot: STE T+15 -> T+115, CD -> T+215 (slot free), walk
+	// lookup T+219, 4 PTEs -> T+619, back T+627, data T+727.
+	EXPECT_EQ(T + U + M + LT + C + 2 * R + W + 4 * R + LB + R, r[0].done_cycle);
+	// b (bypass STE): link T+5 -> T+13, cfg T+16, waits for the slot until T+215, STE -> T+315,
+	// back T+323, data T+423.
+	EXPECT_EQ(T + 215 + R + LB + R, r[1].done_cycle);
+	EXPECT_EQ(1u, s.stat("tcu.ctw.slots.stalls"));
+	EXPECT_EQ(215u - 16, s.stat("tcu.ctw.slots.stall_cycles"));
+	EXPECT_EQ(2 * R + R, s.stat("tcu.ctw.slots.busy_cycles"));
+	EXPECT_EQ(1u, s.stat("tcu.ctw.slots.max"));
+	EXPECT_EQ(2u, s.stat("tcu.ctw.walks"));
+}
+
+// b's STE read starts at its configuration lookup, T+16: back T+124, data T+224.
+static void config_walks_do_not_wait(const char *slots)
+{
+	Sim s({{"tcu.ctw.slots", slots}});
+	uint64_t T = 0;
+	auto r = two_config_misses(T, s);
+	EXPECT_EQ(T + 1 + U + M + LT + C + R + LB + R, r[1].done_cycle) << slots; // 1: a had the link first
+	EXPECT_EQ(0u, s.stat("tcu.ctw.slots.stall_cycles")) << slots;
+}
+
+TEST(Hazards, ConfigWalkSlotsTwoDoNotWait) { config_walks_do_not_wait("2"); }
+TEST(Hazards, ConfigWalkSlotsZeroIsNoLimit) { config_walks_do_not_wait("0"); }
+
 TEST(Hazards, TcuSlotsHoldEveryTranslation)
 {
 	Sim s({{"tcu.xlate.slots", "1"}});

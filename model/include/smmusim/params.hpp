@@ -53,6 +53,7 @@ struct SmmuParams {
 	unsigned walk_l0_entries, walk_l1_entries, walk_l2_entries;
 	std::string walk_policy;
 	unsigned tcu_xlate_slots, ptw_slots;
+	unsigned ctw_slots; // configuration walks at once; 0 = no limit
 	uint64_t seed;
 
 	// Driver policy read by the replay tool (the model ignores them).
