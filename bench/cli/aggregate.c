@@ -17,17 +17,22 @@
 
 extern char **environ;
 
-/* Deterministic columns of summary.csv, in order. */
+/* Deterministic columns of summary.csv, in order ("settings" is made of the "set.KEY" fields). */
 static const char *const cols[] = {
 	"id", "layout", "pasids", "alloc", "access", "cfg_entries", "cache_l1", "dmas", "seed", "window", "clock_mhz",
+	"hot", "zipf", "pages", "devices", "tbus", "churn", "interval", "preset", "settings_hash", "settings",
 	"scatter_stride", "domains", "stream_table_bytes", "cd_l1_bytes", "cd_leaf_bytes", "cd_table_bytes",
 	"cd_table_peak_bytes", "page_table_bytes", "table_bytes", "transactions", "faults", "mem.reads.l1cd",
-	"mem.reads.cd", "mem.reads.ste", "mem.reads.l1std", "tcu.cfg.lookups", "tcu.cfg.misses", "tcu.cfg.l1_lookups",
-	"tcu.cfg.l1_misses", "cfg_hit_rate", "tbu.mtlb.misses", "tcu.walks", "latency_mean", "latency_p50",
-	"latency_p99", "latency_max", "dma_cycles", "throughput_per_us"};
+	"mem.reads.cd", "mem.reads.ste", "mem.reads.l1std", "mem.reads.pte.l0", "mem.reads.pte.l1", "mem.reads.pte.l2",
+	"mem.reads.pte.l3", "tcu.cfg.lookups", "tcu.cfg.misses", "tcu.cfg.l1_lookups", "tcu.cfg.l1_misses",
+	"cfg_hit_rate", "tcu.walk.lookups", "tcu.walk.hits", "walk_hit_rate", "tbu.mtlb.misses", "tcu.walks",
+	"xlate_latency_mean", "xlate_latency_p50", "xlate_latency_p99", "xlate_latency_max", "latency_mean",
+	"latency_p50", "latency_p99", "latency_max", "binds", "bind_cycles_mean", "bind_cycles_max",
+	"unbind_cycles_mean", "unbind_cycles_max", "dma_cycles", "offered_per_us", "throughput_per_us"};
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
 static const char *const layouts[] = {"linear", "2l-4k", "2l-64k"};
+static const char *const allocs[] = {"dense", "scattered", "strided"};
 
 static int rank(const char *v, const char *const *names, int n)
 {
@@ -43,10 +48,34 @@ static unsigned long long num(const struct bench_kv *kv, const char *k)
 	return v ? strtoull(v, NULL, 10) : 0;
 }
 
+static double dbl(const struct bench_kv *kv, const char *k)
+{
+	const char *v = bench_kv_get(kv, k);
+	return v ? strtod(v, NULL) : 0.0;
+}
+
+/* The "set.KEY" fields as "KEY=VALUE KEY=VALUE" (the result file lists them in registry order). */
+static void settings_of(const struct bench_kv *kv, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < kv->n; i++)
+		if (!strncmp(kv->key[i], "set.", 4)) {
+			int w = snprintf(buf + used, len - used, "%s%s=%s", used ? " " : "", kv->key[i] + 4, kv->val[i]);
+			if (w < 0 || (size_t)w >= len - used)
+				break;
+			used += (size_t)w;
+		}
+}
+
+/* Point fields in sort order after layout, allocation and access. */
+static const char *const sort_nums[] = {"cfg_entries", "cache_l1", "dmas", "seed", "hot", "zipf", "pages", "devices",
+					"tbus", "churn", "interval", "window", "pasids"};
+
 static int cmp_kv(const void *a, const void *b)
 {
 	const struct bench_kv *x = *(struct bench_kv *const *)a, *y = *(struct bench_kv *const *)b;
-	static const char *const allocs[] = {"dense", "scattered", "strided"}, *const acc[] = {"random", "stream", "burst"};
+	static const char *const acc[] = {"random", "stream", "burst"};
 	int d;
 	if ((d = rank(bench_kv_get(x, "layout"), layouts, 3) - rank(bench_kv_get(y, "layout"), layouts, 3)))
 		return d;
@@ -54,12 +83,16 @@ static int cmp_kv(const void *a, const void *b)
 		return d;
 	if ((d = rank(bench_kv_get(x, "access"), acc, 3) - rank(bench_kv_get(y, "access"), acc, 3)))
 		return d;
-	static const char *const nums[] = {"cfg_entries", "cache_l1", "dmas", "seed", "pasids"};
-	for (int i = 0; i < 5; i++) {
-		unsigned long long p = num(x, nums[i]), q = num(y, nums[i]);
+	for (size_t i = 0; i < sizeof(sort_nums) / sizeof(sort_nums[0]); i++) {
+		unsigned long long p = num(x, sort_nums[i]), q = num(y, sort_nums[i]);
 		if (p != q)
 			return p < q ? -1 : 1;
 	}
+	char sx[1024], sy[1024];
+	settings_of(x, sx, sizeof(sx));
+	settings_of(y, sy, sizeof(sy));
+	if ((d = strcmp(sx, sy)))
+		return d;
 	return strcmp(bench_kv_get(x, "id"), bench_kv_get(y, "id"));
 }
 
@@ -67,28 +100,12 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: smmusim bench aggregate [--no-plots] DIR\n\n"
 		     "Merge the cd-layouts result files in DIR (ID.json, from --point or --shard runs) into\n"
-		     "DIR/summary.csv, DIR/summary.json and DIR/summary.md, and plot (gnuplot, SVG and PNG)\n"
-		     "DIR/cd-footprint.* and DIR/cd-latency.*: CD-table bytes and mean translation latency\n"
-		     "against live PASIDs, one line per layout and allocation pattern (random access,\n"
-		     "64-entry configuration cache without L1 descriptors).\n");
-}
-
-static bool is_plot_base(const struct bench_kv *kv)
-{
-	const char *acc = bench_kv_get(kv, "access");
-	return acc && !strcmp(acc, "random") && num(kv, "cfg_entries") == 64 && num(kv, "cache_l1") == 0;
-}
-
-static int run_gnuplot(const char *script)
-{
-	char *av[] = {"gnuplot", (char *)script, NULL};
-	pid_t pid;
-	if (posix_spawnp(&pid, "gnuplot", NULL, NULL, av, environ) != 0)
-		return -1;
-	int ws;
-	if (waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws))
-		return -1;
-	return WEXITSTATUS(ws);
+		     "DIR/summary.csv, DIR/summary.json and DIR/summary.md, and plot (gnuplot, SVG and PNG):\n"
+		     "cd-footprint (CD-table bytes against live PASIDs), cd-latency (translation latency\n"
+		     "against live PASIDs), cd-tradeoff (footprint against translation latency), each for\n"
+		     "random access and a 64-entry configuration cache without L1 descriptors, a line per\n"
+		     "layout and allocation; and cd-axis-DIM, translation latency against every dimension\n"
+		     "that the points sweep (workload, cache size, each --axis configuration key).\n");
 }
 
 static void human_bytes(char *buf, size_t len, unsigned long long b)
@@ -101,73 +118,69 @@ static void human_bytes(char *buf, size_t len, unsigned long long b)
 		snprintf(buf, len, "%llu B", b);
 }
 
-/* One gnuplot "plot" command: a line per layout and allocation pattern, data column `col`. */
-static void plot_lines(FILE *g, const char *dir, int col)
+/* The workload of a point in a few words: what differs from the defaults. */
+static void workload_words(const struct bench_kv *kv, char *buf, size_t len)
 {
-	static const char *const allocs[] = {"dense", "scattered", "strided"};
-	fprintf(g, "plot ");
-	for (int l = 0; l < 3; l++)
-		for (int a = 0; a < 3; a++)
-			fprintf(g, "%s'%s/plot-%s-%s.dat' using 1:%d with linespoints lc %d dt %d pt %d title '%s, %s'",
-				l || a ? ", " : "", dir, layouts[l], allocs[a], col, l + 1, a ? a + 1 : 1, 7 + 2 * a,
-				layouts[l], allocs[a]);
+	size_t used = 0;
+	static const char *const f[] = {"hot", "pages", "devices", "tbus", "churn", "interval"};
+	static const unsigned long long dflt[] = {0, 16, 1, 1, 0, 0};
+	buf[0] = '\0';
+	for (size_t i = 0; i < 6; i++)
+		if (num(kv, f[i]) != dflt[i])
+			used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s=%llu", used ? " " : "", f[i],
+						 num(kv, f[i]));
+	if (num(kv, "zipf") && used < len)
+		used += (size_t)snprintf(buf + used, len - used, "%szipf", used ? " " : "");
+	if (!used)
+		snprintf(buf, len, "-");
 }
 
-static int plots(const char *dir, struct bench_kv **v, size_t n)
+static void md_header(FILE *md)
 {
-	static const char *const allocs[] = {"dense", "scattered", "strided"};
-	char path[4200];
-	bool any = false;
-	for (int l = 0; l < 3; l++)
-		for (int a = 0; a < 3; a++) {
-			snprintf(path, sizeof(path), "%s/plot-%s-%s.dat", dir, layouts[l], allocs[a]);
-			FILE *f = fopen(path, "w");
-			if (!f)
-				return -1;
-			fprintf(f, "# pasids cd_table_bytes latency_mean latency_p99 table_bytes\n");
-			for (size_t i = 0; i < n; i++)
-				if (is_plot_base(v[i]) && !strcmp(bench_kv_get(v[i], "layout"), layouts[l]) &&
-				    !strcmp(bench_kv_get(v[i], "alloc"), allocs[a])) {
-					fprintf(f, "%s %s %s %s %s\n", bench_kv_get(v[i], "pasids"),
-						bench_kv_get(v[i], "cd_table_bytes"), bench_kv_get(v[i], "latency_mean"),
-						bench_kv_get(v[i], "latency_p99"), bench_kv_get(v[i], "table_bytes"));
-					any = true;
-				}
-			fclose(f);
+	fprintf(md, "| layout | PASIDs | alloc | access | cfg entries | L1 cached | workload | settings | CD table | "
+		    "xlate mean | xlate p50 | xlate p99 | DMA mean | cfg hit | walk hit | STE/tx | L1CD/tx | CD/tx | "
+		    "PTE/tx | bind / unbind cycles | offered / achieved tx/us |\n"
+		    "|---|--:|---|---|--:|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+}
+
+/* One row: translation latency first; throughput only in an open loop (in a closed loop it is the
+ * window over the latency). */
+static void md_row(FILE *md, const struct bench_kv *kv)
+{
+	char cd[32], wl[160], st[1024], binds[64] = "-", tput[64] = "-";
+	human_bytes(cd, sizeof(cd), num(kv, "cd_table_bytes"));
+	workload_words(kv, wl, sizeof(wl));
+	settings_of(kv, st, sizeof(st));
+	double tx = dbl(kv, "transactions");
+	tx = tx > 0 ? tx : 1;
+	double pte = dbl(kv, "mem.reads.pte.l0") + dbl(kv, "mem.reads.pte.l1") + dbl(kv, "mem.reads.pte.l2") +
+		     dbl(kv, "mem.reads.pte.l3");
+	if (num(kv, "binds"))
+		snprintf(binds, sizeof(binds), "%.1f / %.1f", dbl(kv, "bind_cycles_mean"), dbl(kv, "unbind_cycles_mean"));
+	if (num(kv, "interval"))
+		snprintf(tput, sizeof(tput), "%.1f / %.1f", dbl(kv, "offered_per_us"), dbl(kv, "throughput_per_us"));
+	fprintf(md, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %s | %s | %.1f | %.1f %% | %.1f %% | %.3f | %.3f | "
+		    "%.3f | %.3f | %s | %s |\n",
+		bench_kv_get(kv, "layout"), bench_kv_get(kv, "pasids"), bench_kv_get(kv, "alloc"), bench_kv_get(kv, "access"),
+		bench_kv_get(kv, "cfg_entries"), num(kv, "cache_l1") ? "yes" : "no", wl, st[0] ? st : "-", cd,
+		dbl(kv, "xlate_latency_mean"), bench_kv_get(kv, "xlate_latency_p50"), bench_kv_get(kv, "xlate_latency_p99"),
+		dbl(kv, "latency_mean"), 100.0 * dbl(kv, "cfg_hit_rate"), 100.0 * dbl(kv, "walk_hit_rate"),
+		dbl(kv, "mem.reads.ste") / tx, dbl(kv, "mem.reads.l1cd") / tx, dbl(kv, "mem.reads.cd") / tx, pte / tx, binds,
+		tput);
+}
+
+static void csv_row(FILE *csv, const struct bench_kv *kv)
+{
+	for (size_t c = 0; c < NCOLS; c++) {
+		char st[1024];
+		const char *val = bench_kv_get(kv, cols[c]);
+		if (!strcmp(cols[c], "settings")) {
+			settings_of(kv, st, sizeof(st));
+			val = st;
 		}
-	if (!any)
-		return 0;
-	snprintf(path, sizeof(path), "%s/plot.gp", dir);
-	FILE *g = fopen(path, "w");
-	if (!g)
-		return -1;
-	fprintf(g, "# generated by smmusim bench aggregate\n"
-		   "set logscale x 2\nset format x '2^{%%L}'\nset grid\nset key bottom right font ',9'\n"
-		   "set xlabel 'live PASIDs'\n");
-	static const char *const term[2][2] = {{"svg size 720,420 dynamic font 'sans,11'", "svg"},
-					       {"pngcairo size 720,420 font 'sans,10'", "png"}};
-	for (int t = 0; t < 2; t++) {
-		fprintf(g, "set terminal %s\n", term[t][0]);
-		fprintf(g, "set output '%s/cd-footprint.%s'\nset logscale y 2\nset format y '2^{%%L}'\n"
-			   "set ylabel 'CD table bytes (L1 + leaves)'\nset title 'CD-table footprint (S1CDMax = 20)'\n",
-			dir, term[t][1]);
-		plot_lines(g, dir, 2); /* footprint */
-		fprintf(g, "\nset output '%s/cd-latency.%s'\nunset logscale y\nset format y '%%g'\nset yrange [0:*]\n"
-			   "set ylabel 'mean translation latency (cycles)'\n"
-			   "set title 'Mean latency, random PASID per access, 64-entry config cache'\n",
-			dir, term[t][1]);
-		plot_lines(g, dir, 3); /* mean latency */
-		fprintf(g, "\nunset yrange\n");
+		fprintf(csv, "%s%s", c ? "," : "", val ? val : "");
 	}
-	fclose(g);
-	int rc = run_gnuplot(path);
-	if (rc < 0) {
-		fprintf(stderr, "smmusim bench aggregate: warning: gnuplot not found, no plots (script %s)\n", path);
-		return 0;
-	}
-	if (rc)
-		fprintf(stderr, "smmusim bench aggregate: warning: gnuplot failed (exit %d) on %s\n", rc, path);
-	return 0;
+	fprintf(csv, "\n");
 }
 
 int bench_aggregate(int argc, char **argv)
@@ -215,7 +228,7 @@ int bench_aggregate(int argc, char **argv)
 			continue;
 		}
 		const char *id = bench_kv_get(kv, "id");
-		if (!id || strncmp(e->d_name, id, len - 5) || strlen(id) != len - 5 || !bench_kv_get(kv, "throughput_per_us")) {
+		if (!id || strncmp(e->d_name, id, len - 5) || strlen(id) != len - 5 || !bench_kv_get(kv, "xlate_latency_mean")) {
 			fprintf(stderr, "%s: not a cd-layouts result file (ID.json with every field)\n", path);
 			free(kv);
 			status = SMMUSIM_EXIT_INPUT;
@@ -261,15 +274,9 @@ int bench_aggregate(int argc, char **argv)
 			fprintf(csv, "%s%s", c ? "," : "", cols[c]);
 		fprintf(csv, "\n");
 		fprintf(js, "[\n");
-		fprintf(md, "| layout | PASIDs | alloc | access | cfg entries | L1 cached | stream table | CD L1 | CD leaves | "
-			    "page tables | L1CD reads | CD reads | cfg hit rate | mean lat | p99 lat | tx/us |\n"
-			    "|---|--:|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+		md_header(md);
 		for (size_t i = 0; i < n; i++) {
-			for (size_t c = 0; c < NCOLS; c++) {
-				const char *val = bench_kv_get(v[i], cols[c]);
-				fprintf(csv, "%s%s", c ? "," : "", val ? val : "");
-			}
-			fprintf(csv, "\n");
+			csv_row(csv, v[i]);
 			fprintf(js, "  {");
 			for (size_t k = 0; k < v[i]->n; k++) {
 				if (v[i]->str[k])
@@ -278,18 +285,7 @@ int bench_aggregate(int argc, char **argv)
 					fprintf(js, "%s\"%s\": %s", k ? ", " : "", v[i]->key[k], v[i]->val[k]);
 			}
 			fprintf(js, "}%s\n", i + 1 < n ? "," : "");
-			char st[32], l1[32], lv[32], pt[32];
-			human_bytes(st, sizeof(st), num(v[i], "stream_table_bytes"));
-			human_bytes(l1, sizeof(l1), num(v[i], "cd_l1_bytes"));
-			human_bytes(lv, sizeof(lv), num(v[i], "cd_leaf_bytes"));
-			human_bytes(pt, sizeof(pt), num(v[i], "page_table_bytes"));
-			fprintf(md, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f %% | %.1f | %s | %.1f |\n",
-				bench_kv_get(v[i], "layout"), bench_kv_get(v[i], "pasids"), bench_kv_get(v[i], "alloc"),
-				bench_kv_get(v[i], "access"), bench_kv_get(v[i], "cfg_entries"),
-				num(v[i], "cache_l1") ? "yes" : "no", st, l1, lv, pt, bench_kv_get(v[i], "mem.reads.l1cd"),
-				bench_kv_get(v[i], "mem.reads.cd"), 100.0 * strtod(bench_kv_get(v[i], "cfg_hit_rate"), NULL),
-				strtod(bench_kv_get(v[i], "latency_mean"), NULL), bench_kv_get(v[i], "latency_p99"),
-				strtod(bench_kv_get(v[i], "throughput_per_us"), NULL));
+			md_row(md, v[i]);
 		}
 		fprintf(js, "]\n");
 	}
@@ -299,13 +295,13 @@ int bench_aggregate(int argc, char **argv)
 		status = SMMUSIM_EXIT_INPUT;
 	if (md && fclose(md) != 0)
 		status = SMMUSIM_EXIT_INPUT;
-	if (!status && !no_plots && plots(dir, v, n) != 0) {
+	char names[2048] = "";
+	if (!status && !no_plots && bench_cd_plots(dir, v, n, names, sizeof(names)) != 0) {
 		fprintf(stderr, "smmusim bench aggregate: %s: cannot write the plot data\n", dir);
 		status = SMMUSIM_EXIT_INPUT;
 	}
 	if (!status)
-		printf("%s: %zu points -> summary.csv, summary.json, summary.md%s\n", dir, n,
-		       no_plots ? "" : ", cd-footprint.{svg,png}, cd-latency.{svg,png}");
+		printf("%s: %zu points -> summary.csv, summary.json, summary.md%s\n", dir, n, names);
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);

@@ -23,7 +23,7 @@ size_t bench_spawn_all(char ***argvs, size_t n, unsigned jobs, int *status, bool
 double bench_seconds(void);
 
 /* ---- flat JSON result files: one "key": value per line -------------------------------------- */
-#define BENCH_MAX_KEYS 96
+#define BENCH_MAX_KEYS 160
 struct bench_kv {
 	size_t n;
 	char key[BENCH_MAX_KEYS][48];
@@ -32,5 +32,9 @@ struct bench_kv {
 };
 int bench_kv_read(const char *path, struct bench_kv *kv); /* 0 or -errno / -EINVAL */
 const char *bench_kv_get(const struct bench_kv *kv, const char *key);
+
+/* The plots of a cd-layouts result directory (plots.c): writes DIR/plot.gp and runs gnuplot; the
+ * plot names go into names (", NAME.{svg,png}" each). 0, or -1 if the script cannot be written. */
+int bench_cd_plots(const char *dir, struct bench_kv **v, size_t n, char *names, size_t len);
 
 #endif

@@ -6,6 +6,8 @@
 
 #include <smmusim/bringup.h>
 
+#include "settings.h"
+
 int bench_platform_open(struct bench_platform *p, const char *const *sets, size_t nsets, enum smmu_cd_layout layout)
 {
 	return bench_platform_open_preset(p, NULL, sets, nsets, layout);
@@ -14,23 +16,18 @@ int bench_platform_open(struct bench_platform *p, const char *const *sets, size_
 int bench_platform_open_preset(struct bench_platform *p, const char *preset, const char *const *sets, size_t nsets,
 			       enum smmu_cd_layout layout)
 {
-	char err[512];
+	/* the one configuration path of the benchmarks: defaults < preset < --set (settings.c) */
+	struct bench_settings s = {.preset = preset, .sets = (const char **)sets, .nsets = nsets};
+	smmusim_config *cfg;
 	memset(p, 0, sizeof(*p));
-	p->cfg = smmusim_config_new();
-	if (!p->cfg) {
-		snprintf(p->err, sizeof(p->err), "out of memory");
-		return SMMUSIM_EXIT_SIM;
-	}
-	if (preset && smmusim_config_preset(p->cfg, preset, err, sizeof(err)) < 0) {
-		snprintf(p->err, sizeof(p->err), "--preset: %s", err);
-		return SMMUSIM_EXIT_USAGE;
-	}
-	for (size_t i = 0; i < nsets; i++) {
-		if (smmusim_config_set_pair(p->cfg, sets[i], err, sizeof(err)) < 0) {
-			snprintf(p->err, sizeof(p->err), "--set %s: %s", sets[i], err);
-			return SMMUSIM_EXIT_USAGE;
-		}
-	}
+	int rc = bench_config_build(&s, NULL, 0, &cfg, p->err, sizeof(p->err));
+	return rc ? rc : bench_platform_open_cfg(p, cfg, layout);
+}
+
+int bench_platform_open_cfg(struct bench_platform *p, smmusim_config *cfg, enum smmu_cd_layout layout)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = cfg;
 	struct smmusim_system sys;
 	struct smmu_options opts;
 	smmusim_driver_options(p->cfg, &opts);

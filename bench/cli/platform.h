@@ -20,6 +20,8 @@ int bench_platform_open(struct bench_platform *p, const char *const *sets, size_
 /* The same from a named preset (NULL: the defaults), then the "KEY=VALUE" strings. */
 int bench_platform_open_preset(struct bench_platform *p, const char *preset, const char *const *sets, size_t nsets,
 			       enum smmu_cd_layout layout);
+/* The same from a configuration the caller built; the platform owns (and frees) cfg. */
+int bench_platform_open_cfg(struct bench_platform *p, smmusim_config *cfg, enum smmu_cd_layout layout);
 void bench_platform_close(struct bench_platform *p);
 uint64_t bench_stat(const struct bench_platform *p, const char *name);
 

@@ -12,12 +12,14 @@ using namespace smmusim;
 
 namespace {
 
-// Distribution figures by suffix: mean (rounded down), p50, p90, p99, max, count.
+// Distribution figures by suffix: mean (rounded down), sum (for an exact mean), p50, p90, p99, max, count.
 bool hist_stat(const LatencyHist &h, const char *suffix, uint64_t &v)
 {
 	static const struct { const char *n; unsigned permille; } q[] = {{"p50", 500}, {"p90", 900}, {"p99", 990}};
 	if (!std::strcmp(suffix, "mean"))
 		v = h.count() ? h.sum() / h.count() : 0;
+	else if (!std::strcmp(suffix, "sum"))
+		v = h.sum();
 	else if (!std::strcmp(suffix, "max"))
 		v = h.max();
 	else if (!std::strcmp(suffix, "count"))

@@ -189,3 +189,179 @@ TEST(BenchSpeed, WritesTheJsonReport)
 	EXPECT_GT(mm, 2500u);
 	std::system(("rm -rf " + dir).c_str());
 }
+
+// Runs one point (with extra options) into dir and returns its result fields.
+static std::map<std::string, std::string> point(const std::string &dir, const std::string &id, const std::string &extra = "")
+{
+	CliRun r = run("bench cd-layouts --point " + id + " --out " + dir + extra);
+	EXPECT_EQ(r.status, 0) << id << ": " << r.err;
+	return result(dir + "/" + id + ".json");
+}
+
+static double d(std::map<std::string, std::string> &m, const char *k)
+{
+	EXPECT_TRUE(m.count(k)) << k;
+	return std::stod(m[k]);
+}
+
+// The main metric is the translation alone: a DMA adds its data read (docs/timing.md) on top.
+TEST(BenchMetrics, TranslationLatencyBesideDmaLatency)
+{
+	std::string dir = tmpdir();
+	auto m = point(dir, "2l-4k_n256_dense_random_cfg64_l1off_d2000_w16_s1");
+	EXPECT_GT(d(m, "xlate_latency_mean"), 0.0);
+	EXPECT_GT(d(m, "latency_mean"), d(m, "xlate_latency_mean") + 50);
+	EXPECT_LE(d(m, "xlate_latency_p50"), d(m, "xlate_latency_p99"));
+	EXPECT_LT(d(m, "xlate_latency_p99"), d(m, "latency_p99"));
+	EXPECT_GT(d(m, "walk_hit_rate"), 0.0);
+	EXPECT_LE(d(m, "walk_hit_rate"), 1.0);
+	EXPECT_EQ(d(m, "offered_per_us"), 0.0); // closed loop
+	std::system(("rm -rf " + dir).c_str());
+}
+
+// --set, --config and the axis values reach the model and the result file: a slower configuration
+// cache lengthens translations, and the file names the setting and its hash.
+TEST(BenchWhatIf, SettingsReachEveryPoint)
+{
+	std::string dir = tmpdir();
+	CliRun l = run("bench cd-layouts --list --quick --filter linear_n256_dense_random_cfg64_l1off_d2000_w16_ "
+		       "--dmas 2000 --set tcu.cfg.latency=40");
+	ASSERT_EQ(l.status, 0) << l.err;
+	std::string id = l.out.substr(0, l.out.find(' '));
+	ASSERT_NE(id.find("_x"), std::string::npos) << id;
+	auto slow = point(dir, id, " --set tcu.cfg.latency=40");
+	auto base = point(dir, "linear_n256_dense_random_cfg64_l1off_d2000_w16_s1");
+	EXPECT_EQ(slow["set.tcu.cfg.latency"], "40");
+	EXPECT_EQ(slow["settings_hash"], id.substr(id.find("_x") + 2, 8));
+	EXPECT_EQ(base.count("set.tcu.cfg.latency"), 0u);
+	EXPECT_EQ(base["settings_hash"], "00000000");
+	EXPECT_GT(d(slow, "xlate_latency_mean"), d(base, "xlate_latency_mean") + 20);
+	// the same point from a configuration file: the same bytes
+	std::ofstream(dir + "/c.ini") << "[tcu.cfg]\nlatency = 40\n";
+	std::string other = tmpdir();
+	point(other, id, " --config " + dir + "/c.ini");
+	EXPECT_EQ(without_host(slurp(dir + "/" + id + ".json")), without_host(slurp(other + "/" + id + ".json")));
+	// settings that are not those of the ID are refused, not run under the wrong name
+	CliRun wrong = run("bench cd-layouts --point " + id + " --out " + dir + " --set tcu.cfg.latency=41");
+	EXPECT_EQ(wrong.status, 1);
+	EXPECT_NE(wrong.err.find("hash"), std::string::npos) << wrong.err;
+	CliRun none = run("bench cd-layouts --point " + id + " --out " + dir);
+	EXPECT_EQ(none.status, 1);
+	// an unsharded run with an axis runs every value and aggregates the settings into the summary
+	CliRun ax = run("bench cd-layouts --quick --dmas 500 --filter linear_n16_dense_random_cfg64_l1off_d500_w16_ --no-aggregate "
+			"--axis tcu.cfg.latency=3,40 --out " + other);
+	ASSERT_EQ(ax.status, 0) << ax.err;
+	ASSERT_EQ(run("bench aggregate --no-plots " + other).status, 0);
+	std::string csv = slurp(other + "/summary.csv");
+	EXPECT_NE(csv.find(",tcu.cfg.latency=40,"), std::string::npos) << csv;
+	std::system(("rm -rf " + dir + " " + other).c_str());
+}
+
+// The workload's dimensions, each against the default point it departs from.
+TEST(BenchWorkload, HotSetAndZipfConcentrateTheTraffic)
+{
+	std::string dir = tmpdir();
+	auto all = point(dir, "2l-4k_n1024_dense_random_cfg64_l1off_d3000_w16_s1");
+	auto hot4 = point(dir, "2l-4k_n1024_dense_random_cfg64_l1off_d3000_w16_h4_s1");
+	auto zipf = point(dir, "2l-4k_n1024_dense_random_cfg64_l1off_d3000_w16_zipf_s1");
+	// 4 busy PASIDs of 1024 bound: their CDs stay cached, so almost no CD is read
+	EXPECT_LT(d(hot4, "mem.reads.cd"), 50.0);
+	EXPECT_GT(d(all, "mem.reads.cd"), 1000.0);
+	EXPECT_LT(d(hot4, "xlate_latency_mean"), d(all, "xlate_latency_mean") / 4);
+	// Zipf lies in between: its head is cached, its tail is not
+	EXPECT_GT(d(zipf, "mem.reads.cd"), d(hot4, "mem.reads.cd"));
+	EXPECT_LT(d(zipf, "mem.reads.cd"), d(all, "mem.reads.cd"));
+	// the footprint is that of the 1024 bound PASIDs in each
+	EXPECT_EQ(hot4["cd_table_bytes"], all["cd_table_bytes"]);
+	std::system(("rm -rf " + dir).c_str());
+}
+
+TEST(BenchWorkload, WorkingSetPerPasid)
+{
+	std::string dir = tmpdir();
+	auto small = point(dir, "linear_n16_dense_stream_cfg64_l1off_d3000_w16_pg1_s1");
+	auto big = point(dir, "linear_n16_dense_stream_cfg64_l1off_d3000_w16_pg256_s1");
+	// one page per PASID stays in the TLBs; 256 pages each are a new page every 64 accesses of a PASID
+	EXPECT_LE(d(small, "tbu.mtlb.misses"), 16.0);
+	EXPECT_GT(d(big, "tbu.mtlb.misses"), 40.0);
+	EXPECT_EQ(d(big, "page_table_bytes"), 16.0 * (1 + 1 + 1 + 1) * 4096); // 16 domains of 1 MiB: 4 table pages
+	std::system(("rm -rf " + dir).c_str());
+}
+
+TEST(BenchWorkload, DevicesOnSharedOrSeparateTbus)
+{
+	std::string dir = tmpdir();
+	auto one = point(dir, "linear_n64_dense_random_cfg64_l1off_d3000_w16_s1");
+	auto shared = point(dir, "linear_n64_dense_random_cfg64_l1off_d3000_w16_dev2_s1");
+	auto separate = point(dir, "linear_n64_dense_random_cfg64_l1off_d3000_w16_dev2_tbu2_s1");
+	for (auto *m : {&one, &shared, &separate})
+		EXPECT_EQ((*m)["transactions"], "3000");
+	// two devices: two STEs, the same PASIDs' CDs twice (a CD table each)
+	EXPECT_EQ(d(shared, "cd_table_bytes"), 2 * d(one, "cd_table_bytes"));
+	// two windows of 16 on one TBU's 16 translation slots queue more than on a TBU each
+	EXPECT_GT(d(shared, "xlate_latency_mean"), d(separate, "xlate_latency_mean"));
+	EXPECT_NE(shared["xlate_latency_mean"], one["xlate_latency_mean"]);
+	std::system(("rm -rf " + dir).c_str());
+}
+
+TEST(BenchWorkload, ChurnBindsWhileTrafficRuns)
+{
+	std::string dir = tmpdir();
+	auto calm = point(dir, "2l-4k_n64_dense_random_cfg64_l1off_d2000_w16_s1");
+	auto churn = point(dir, "2l-4k_n64_dense_random_cfg64_l1off_d2000_w16_ch10_s1");
+	EXPECT_EQ(calm["binds"], "0");
+	EXPECT_EQ(churn["binds"], "20"); // one per 100 DMAs
+	EXPECT_GT(d(churn, "bind_cycles_mean"), 0.0);
+	EXPECT_GT(d(churn, "unbind_cycles_mean"), 0.0);
+	EXPECT_GT(d(churn, "cmdq.commands"), 20.0); // each bind and unbind invalidates and syncs
+	EXPECT_EQ(calm["cmdq.commands"], "0");
+	EXPECT_EQ(churn["transactions"], "2000");
+	std::system(("rm -rf " + dir).c_str());
+}
+
+TEST(BenchWorkload, OpenLoopOfferedLoad)
+{
+	std::string dir = tmpdir();
+	auto light = point(dir, "linear_n16_dense_random_cfg64_l1off_d2000_o200_s1");
+	auto heavy = point(dir, "linear_n256_dense_random_cfg64_l1off_d2000_o8_s1");
+	EXPECT_DOUBLE_EQ(d(light, "offered_per_us"), 5.0);
+	// below capacity the device gets what it offers (within the randomness of Poisson arrivals)
+	EXPECT_NEAR(d(light, "throughput_per_us"), 5.0, 0.6);
+	// beyond capacity the queue grows: latency far above the closed loop's
+	auto closed = point(dir, "linear_n256_dense_random_cfg64_l1off_d2000_w16_s1");
+	EXPECT_LT(d(heavy, "throughput_per_us"), d(heavy, "offered_per_us"));
+	EXPECT_GT(d(heavy, "xlate_latency_mean"), 2 * d(closed, "xlate_latency_mean"));
+	std::system(("rm -rf " + dir).c_str());
+}
+
+// Plots, from hand-written result files: layouts whose lines coincide are drawn once with both
+// names, distinct ones apart; a swept dimension and a swept configuration key each get a plot.
+TEST(BenchAggregate, PlotsNameCoincidingLayoutsAndEverySweptAxis)
+{
+	std::string dir = tmpdir();
+	auto file = [&](const std::string &layout, unsigned n, double lat, const std::string &extra, const std::string &tag) {
+		std::string id = layout + "_n" + std::to_string(n) + tag;
+		std::ofstream(dir + "/" + id + ".json")
+			<< "{\n  \"id\": \"" << id << "\",\n  \"layout\": \"" << layout << "\",\n  \"pasids\": " << n
+			<< ",\n  \"alloc\": \"dense\",\n  \"access\": \"random\",\n  \"cfg_entries\": 64,\n  \"cache_l1\": 0,\n"
+			<< "  \"pages\": 16,\n  \"devices\": 1,\n  \"tbus\": 1,\n" << extra
+			<< "  \"cd_table_bytes\": " << n * 64 << ",\n  \"xlate_latency_mean\": " << lat << "\n}\n";
+	};
+	for (unsigned n : {16u, 256u}) {
+		file("linear", n, n * 0.5, "", "");
+		file("2l-4k", n, n * 0.7, "", "");
+		file("2l-64k", n, n * 0.7 * 1.001, "", ""); // within 0.2 %: the same line
+		for (unsigned h : {1u, 4u})
+			file("linear", n, h * 1.0, "  \"hot\": " + std::to_string(h) + ",\n", "_h" + std::to_string(h));
+		file("linear", n, n * 0.9, "  \"set.tcu.cfg.latency\": \"9\",\n", "_x1");
+	}
+	CliRun r = run("bench aggregate " + dir);
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::string gp = slurp(dir + "/plot.gp");
+	EXPECT_NE(gp.find("title '2l-4k = 2l-64k' noenhanced"), std::string::npos) << gp;
+	EXPECT_NE(gp.find("title 'linear' noenhanced"), std::string::npos) << gp;
+	for (const char *p : {"cd-footprint.svg", "cd-latency.svg", "cd-tradeoff.svg", "cd-axis-hot.svg", "cd-axis-tcu.cfg.latency.svg"})
+		EXPECT_NE(gp.find(p), std::string::npos) << p;
+	EXPECT_EQ(gp.find("cd-axis-churn"), std::string::npos); // nothing swept there
+	std::system(("rm -rf " + dir).c_str());
+}

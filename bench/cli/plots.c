@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmusim bench aggregate: the plots of a cd-layouts result directory (gnuplot, SVG + PNG).
+ *   cd-footprint  CD-table bytes against live PASIDs, a line per layout and allocation;
+ *   cd-latency    translation-only latency (mean) against live PASIDs, the same lines;
+ *   cd-tradeoff   footprint against translation latency, a point per (layout, allocation, N);
+ *   cd-axis-DIM   translation latency against each dimension swept (workload, configuration cache,
+ *                 every configuration key of --axis), a line per combination of the others.
+ * Lines whose every point agrees within 0.2 % are drawn once, titled "A = B".
+ */
+#include <math.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <smmusim/smmusim.h>
+
+#include "bench.h"
+
+extern char **environ;
+
+#define MAX_SERIES 64
+#define MAX_PTS 64
+#define MAX_CATS 32
+
+struct series {
+	char key[512];    /* the other dimensions' values */
+	char title[200];
+	double x[MAX_PTS], y[MAX_PTS];
+	size_t n;
+	bool merged;      /* drawn by an earlier, identical series */
+};
+
+struct plot {
+	char name[80], title[160], xlabel[120], ylabel[80];
+	bool logx, logy, points_only;
+	char cats[MAX_CATS][64]; /* categorical x: the values in order of appearance */
+	size_t ncats;
+	struct series s[MAX_SERIES];
+	size_t ns;
+};
+
+static const char *get(const struct bench_kv *kv, const char *k)
+{
+	const char *v = bench_kv_get(kv, k);
+	return v ? v : "";
+}
+
+static double num(const struct bench_kv *kv, const char *k)
+{
+	return strtod(get(kv, k), NULL);
+}
+
+/* The fields a point is made of, in ID order; "settings" stands for every set.KEY. */
+static const char *const dims[] = {"layout", "pasids", "alloc", "access", "cfg_entries", "cache_l1", "dmas", "seed",
+				   "window", "clock_mhz", "hot", "zipf", "pages", "devices", "tbus", "churn", "interval"};
+#define NDIMS (sizeof(dims) / sizeof(dims[0]))
+
+static bool workload_default(const struct bench_kv *kv)
+{
+	return num(kv, "hot") == 0 && num(kv, "zipf") == 0 && num(kv, "pages") == 16 && num(kv, "devices") == 1 &&
+	       num(kv, "tbus") == 1 && num(kv, "churn") == 0 && num(kv, "interval") == 0;
+}
+
+/* The key of a point without the dimensions in `skip` (space-separated names) and the set.KEY `skipset`. */
+static void key_of(const struct bench_kv *kv, const char *skip, const char *skipset, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < NDIMS; i++) {
+		char pat[40];
+		snprintf(pat, sizeof(pat), " %s ", dims[i]);
+		if (strstr(skip, pat))
+			continue;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s=%s ", dims[i], get(kv, dims[i]));
+	}
+	for (size_t i = 0; i < kv->n && used < len; i++)
+		if (!strncmp(kv->key[i], "set.", 4) && (!skipset || strcmp(kv->key[i] + 4, skipset)))
+			used += (size_t)snprintf(buf + used, len - used, "%s=%s ", kv->key[i] + 4, kv->val[i]);
+}
+
+static void add_point(struct plot *pl, const char *key, double x, double y)
+{
+	size_t i = 0;
+	while (i < pl->ns && strcmp(pl->s[i].key, key))
+		i++;
+	if (i == pl->ns) {
+		if (pl->ns == MAX_SERIES)
+			return;
+		memset(&pl->s[i], 0, sizeof(pl->s[i]));
+		snprintf(pl->s[i].key, sizeof(pl->s[i].key), "%s", key);
+		pl->ns++;
+	}
+	struct series *s = &pl->s[i];
+	if (s->n < MAX_PTS) {
+		s->x[s->n] = x;
+		s->y[s->n++] = y;
+	}
+}
+
+/* Titles: the words of the key that not every series shares ("layout=linear" shown as "linear"). */
+static void titles(struct plot *pl)
+{
+	for (size_t i = 0; i < pl->ns; i++) {
+		char buf[512], *save = NULL, *t = pl->s[i].title;
+		size_t used = 0;
+		snprintf(buf, sizeof(buf), "%s", pl->s[i].key);
+		for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			char pat[200];
+			snprintf(pat, sizeof(pat), "%s ", w);
+			bool shared = true;
+			for (size_t j = 0; j < pl->ns && shared; j++)
+				shared = strstr(pl->s[j].key, pat) != NULL;
+			if (shared && strncmp(w, "layout=", 7))
+				continue;
+			const char *shown = !strncmp(w, "layout=", 7) || !strncmp(w, "alloc=", 6) ? strchr(w, '=') + 1 : w;
+			int n = snprintf(t + used, sizeof(pl->s[i].title) - used, "%s%s", used ? ", " : "", shown);
+			if (n > 0 && (size_t)n < sizeof(pl->s[i].title) - used)
+				used += (size_t)n;
+		}
+	}
+}
+
+static bool same_series(const struct series *a, const struct series *b)
+{
+	if (a->n != b->n || !a->n)
+		return false;
+	for (size_t k = 0; k < a->n; k++)
+		if (a->x[k] != b->x[k] || fabs(a->y[k] - b->y[k]) > 0.002 * fmax(fabs(a->y[k]), 1.0))
+			return false;
+	return true;
+}
+
+/* Identical lines drawn once: the first keeps them all in its title. */
+static void merge(struct plot *pl)
+{
+	for (size_t i = 0; i < pl->ns; i++)
+		for (size_t j = i + 1; j < pl->ns; j++)
+			if (!pl->s[i].merged && !pl->s[j].merged && same_series(&pl->s[i], &pl->s[j])) {
+				size_t l = strlen(pl->s[i].title);
+				snprintf(pl->s[i].title + l, sizeof(pl->s[i].title) - l, " = %s", pl->s[j].title);
+				pl->s[j].merged = true;
+			}
+}
+
+static int cmp_x(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Data files and the gnuplot commands of one plot (for both terminals). Returns the lines drawn. */
+static size_t emit(FILE *g, const char *dir, struct plot *pl, const char *ext)
+{
+	size_t drawn = 0;
+	titles(pl);
+	for (size_t i = 0; i < pl->ns; i++) { /* sort each line by x */
+		double xy[MAX_PTS][2];
+		for (size_t k = 0; k < pl->s[i].n; k++) {
+			xy[k][0] = pl->s[i].x[k];
+			xy[k][1] = pl->s[i].y[k];
+		}
+		qsort(xy, pl->s[i].n, sizeof(xy[0]), cmp_x);
+		for (size_t k = 0; k < pl->s[i].n; k++) {
+			pl->s[i].x[k] = xy[k][0];
+			pl->s[i].y[k] = xy[k][1];
+		}
+	}
+	merge(pl);
+	fprintf(g, "set output '%s/%s.%s'\nset title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", dir, pl->name, ext,
+		pl->title, pl->xlabel, pl->ylabel);
+	fprintf(g, pl->logx ? "set logscale x 2\nset format x '2^{%%L}'\n" : "unset logscale x\nset format x '%%g'\n");
+	fprintf(g, pl->logy ? "set logscale y 2\nset format y '2^{%%L}'\nset yrange [*:*]\n"
+			    : "unset logscale y\nset format y '%%g'\nset yrange [0:*]\n");
+	if (pl->ncats) {
+		fprintf(g, "set xtics (");
+		for (size_t c = 0; c < pl->ncats; c++)
+			fprintf(g, "%s'%s' %zu", c ? ", " : "", pl->cats[c], c);
+		fprintf(g, ")\nset xrange [-0.5:%zu.5]\n", pl->ncats - 1);
+	} else {
+		fprintf(g, "set xtics autofreq\nset xrange [*:*]\n");
+	}
+	fprintf(g, "plot ");
+	for (size_t i = 0; i < pl->ns; i++) {
+		if (pl->s[i].merged)
+			continue;
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/plot-%s-%zu.dat", dir, pl->name, i);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			continue;
+		fprintf(f, "# %s\n", pl->s[i].title);
+		for (size_t k = 0; k < pl->s[i].n; k++)
+			fprintf(f, "%.17g %.6f\n", pl->s[i].x[k], pl->s[i].y[k]);
+		fclose(f);
+		static const char *const rgb[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+						  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+		fprintf(g, "%s'%s' using 1:2 with %s lc rgb '%s' dt %zu pt %zu title '%s' noenhanced", drawn ? ", " : "",
+			path, pl->points_only ? "points" : "linespoints", rgb[drawn % 10], drawn % 5 + 1, 4 + 2 * (drawn % 6),
+			pl->s[i].title);
+		drawn++;
+	}
+	fprintf(g, "\nunset xtics\nset xtics\n");
+	return drawn;
+}
+
+static void init(struct plot *pl, const char *name, const char *title, const char *xlabel, const char *ylabel)
+{
+	memset(pl, 0, sizeof(*pl));
+	snprintf(pl->name, sizeof(pl->name), "%s", name);
+	snprintf(pl->title, sizeof(pl->title), "%s", title);
+	snprintf(pl->xlabel, sizeof(pl->xlabel), "%s", xlabel);
+	snprintf(pl->ylabel, sizeof(pl->ylabel), "%s", ylabel);
+}
+
+/* The base points of the PASID-count plots: random access, 64 entries, L1 not cached, default workload,
+ * and the settings of the first such point (a sweep with axes plots its first combination). */
+static bool is_base(const struct bench_kv *kv, const char *settings)
+{
+	char s[1024] = "";
+	key_of(kv, " layout pasids alloc access cfg_entries cache_l1 dmas seed window clock_mhz hot zipf pages devices tbus churn interval ", NULL, s, sizeof(s));
+	return !strcmp(get(kv, "access"), "random") && num(kv, "cfg_entries") == 64 && num(kv, "cache_l1") == 0 &&
+	       workload_default(kv) && !strcmp(s, settings);
+}
+
+static void pasid_plots(struct plot *fp, struct plot *lat, struct plot *tr, struct bench_kv **v, size_t n)
+{
+	char base[1024] = "";
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(get(v[i], "access"), "random") && workload_default(v[i])) {
+			key_of(v[i], " layout pasids alloc access cfg_entries cache_l1 dmas seed window clock_mhz hot zipf pages devices tbus churn interval ", NULL, base, sizeof(base));
+			break;
+		}
+	init(fp, "cd-footprint", "CD-table footprint (S1CDMax = 20)", "live PASIDs", "CD table bytes (L1 + leaves)");
+	init(lat, "cd-latency", "Translation latency, random PASID per access, 64-entry config cache", "live PASIDs",
+	     "mean translation latency (cycles)");
+	init(tr, "cd-tradeoff", "Footprint against translation latency (random access, 64-entry config cache)",
+	     "CD table bytes (L1 + leaves)", "mean translation latency (cycles)");
+	fp->logx = fp->logy = lat->logx = tr->logx = true;
+	tr->points_only = true;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_base(v[i], base))
+			continue;
+		char key[160];
+		snprintf(key, sizeof(key), "layout=%s alloc=%s ", get(v[i], "layout"), get(v[i], "alloc"));
+		add_point(fp, key, num(v[i], "pasids"), num(v[i], "cd_table_bytes"));
+		add_point(lat, key, num(v[i], "pasids"), num(v[i], "xlate_latency_mean"));
+		add_point(tr, key, num(v[i], "cd_table_bytes"), num(v[i], "xlate_latency_mean"));
+	}
+}
+
+/* x of a point on a workload dimension, NAN if the point is not on that plot. */
+static double dim_x(const struct bench_kv *kv, const char *dim)
+{
+	if (!strcmp(dim, "hot"))
+		return num(kv, "zipf") ? NAN : num(kv, "hot") ? num(kv, "hot") : num(kv, "pasids");
+	if (!strcmp(dim, "interval"))
+		return num(kv, "interval") ? num(kv, "offered_per_us") : NAN;
+	return num(kv, dim);
+}
+
+/* One plot per point dimension that some line sweeps (at least two values). */
+static void dim_plot(struct plot *pl, const char *dim, struct bench_kv **v, size_t n)
+{
+	static const struct { const char *dim, *skip, *xlabel; bool logx; } d[] = {
+		{"hot", " hot ", "hot PASIDs (traffic spread evenly over them; all live ones at the right end)", true},
+		{"pages", " pages ", "4 KiB pages per PASID (working set)", true},
+		{"devices", " devices tbus ", "devices (the same PASIDs each)", false},
+		{"churn", " churn ", "bind/unbind cycles per 1000 DMAs", false},
+		{"interval", " interval ", "offered load (DMAs per microsecond, open loop)", false},
+		{"window", " window ", "outstanding DMAs per device (closed loop)", true},
+		{"cfg_entries", " cfg_entries ", "configuration cache entries", true},
+		{"pasids", " pasids ", "live PASIDs", true},
+	};
+	size_t k = 0;
+	while (strcmp(d[k].dim, dim))
+		k++;
+	char title[160];
+	snprintf(title, sizeof(title), "Translation latency against %s", dim);
+	init(pl, "", title, d[k].xlabel, "mean translation latency (cycles)");
+	snprintf(pl->name, sizeof(pl->name), "cd-axis-%s", dim);
+	pl->logx = d[k].logx;
+	for (size_t i = 0; i < n; i++) {
+		double x = dim_x(v[i], dim);
+		if (isnan(x))
+			continue;
+		char key[512];
+		key_of(v[i], d[k].skip, NULL, key, sizeof(key));
+		if (!strcmp(dim, "devices")) {
+			size_t l = strlen(key);
+			unsigned dev = (unsigned)num(v[i], "devices"), tb = (unsigned)num(v[i], "tbus");
+			snprintf(key + l, sizeof(key) - l, "%s ", tb == 1 ? "one-TBU" : tb == dev ? "a-TBU-each" : "some-TBUs");
+		}
+		add_point(pl, key, x, num(v[i], "xlate_latency_mean"));
+	}
+}
+
+/* One plot per configuration key some points set (--set/--axis), against its value. */
+static void set_plot(struct plot *pl, const char *key, struct bench_kv **v, size_t n)
+{
+	char title[160], setkey[80];
+	snprintf(title, sizeof(title), "Translation latency against %s", key);
+	init(pl, "", title, key, "mean translation latency (cycles)");
+	snprintf(pl->name, sizeof(pl->name), "cd-axis-%s", key);
+	snprintf(setkey, sizeof(setkey), "set.%s", key);
+	smmusim_config *def = smmusim_config_new();
+	const char *dv = def ? smmusim_config_get(def, key) : NULL;
+	bool numeric = true;
+	for (size_t i = 0; i < n; i++) {
+		const char *val = bench_kv_get(v[i], setkey);
+		if (!val)
+			val = dv ? dv : "";
+		char *end;
+		strtod(val, &end);
+		numeric &= *val && !*end;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *val = bench_kv_get(v[i], setkey);
+		if (!val)
+			val = dv ? dv : "";
+		double x = strtod(val, NULL);
+		if (!numeric) {
+			size_t c = 0;
+			while (c < pl->ncats && strcmp(pl->cats[c], val))
+				c++;
+			if (c == pl->ncats && c < MAX_CATS)
+				snprintf(pl->cats[pl->ncats++], sizeof(pl->cats[0]), "%s", val);
+			x = (double)c;
+		}
+		char k[512];
+		key_of(v[i], " ", key, k, sizeof(k));
+		add_point(pl, k, x, num(v[i], "xlate_latency_mean"));
+	}
+	smmusim_config_free(def);
+	double lo = INFINITY, hi = 0;
+	for (size_t i = 0; numeric && i < pl->ns; i++)
+		for (size_t j = 0; j < pl->s[i].n; j++) {
+			lo = fmin(lo, pl->s[i].x[j]);
+			hi = fmax(hi, pl->s[i].x[j]);
+		}
+	pl->logx = numeric && lo > 0 && hi / lo >= 16;
+}
+
+/* Keep the lines with at least two points; true if any is left. */
+static bool swept(struct plot *pl)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < pl->ns; i++)
+		if (pl->s[i].n >= 2)
+			pl->s[k++] = pl->s[i];
+	pl->ns = k;
+	return k > 0;
+}
+
+static int run_gnuplot(const char *script)
+{
+	char *av[] = {"gnuplot", (char *)script, NULL};
+	pid_t pid;
+	if (posix_spawnp(&pid, "gnuplot", NULL, NULL, av, environ) != 0)
+		return -1;
+	int ws;
+	if (waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws))
+		return -1;
+	return WEXITSTATUS(ws);
+}
+
+/* The configuration keys set in some result file (set.KEY), each once. */
+static size_t set_keys(struct bench_kv **v, size_t n, char (*keys)[64], size_t max)
+{
+	size_t nk = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < v[i]->n; j++) {
+			if (strncmp(v[i]->key[j], "set.", 4))
+				continue;
+			size_t k = 0;
+			while (k < nk && strcmp(keys[k], v[i]->key[j] + 4))
+				k++;
+			if (k == nk && nk < max)
+				snprintf(keys[nk++], 64, "%s", v[i]->key[j] + 4);
+		}
+	return nk;
+}
+
+int bench_cd_plots(const char *dir, struct bench_kv **v, size_t n, char *names, size_t len)
+{
+	static const char *const dimnames[] = {"hot", "pages", "devices", "churn", "interval", "window", "cfg_entries"};
+	enum { NPLOTS = 40 };
+	struct plot *pl = calloc(NPLOTS, sizeof(*pl));
+	char path[4200], keys[16][64];
+	size_t np = 3, used = 0;
+	if (!pl)
+		return -1;
+	pasid_plots(&pl[0], &pl[1], &pl[2], v, n);
+	for (size_t d = 0; d < sizeof(dimnames) / sizeof(dimnames[0]); d++) {
+		dim_plot(&pl[np], dimnames[d], v, n);
+		np += swept(&pl[np]);
+	}
+	size_t nk = set_keys(v, n, keys, 16);
+	for (size_t k = 0; k < nk && np < NPLOTS; k++) {
+		set_plot(&pl[np], keys[k], v, n);
+		np += swept(&pl[np]);
+	}
+	snprintf(path, sizeof(path), "%s/plot.gp", dir);
+	FILE *g = fopen(path, "w");
+	if (!g) {
+		free(pl);
+		return -1;
+	}
+	fprintf(g, "# generated by smmusim bench aggregate\nset grid\nset key outside right top font ',8'\n");
+	static const char *const term[2][2] = {{"svg size 1000,480 dynamic font 'sans,11'", "svg"},
+					       {"pngcairo size 1000,480 font 'sans,10'", "png"}};
+	names[0] = '\0';
+	for (int t = 0; t < 2; t++) {
+		fprintf(g, "set terminal %s\n", term[t][0]);
+		for (size_t i = 0; i < np; i++) {
+			struct plot copy = pl[i]; /* emit() rewrites the titles: each terminal from the same state */
+			if (!copy.ns || !emit(g, dir, &copy, term[t][1]))
+				continue;
+			if (t == 0) {
+				int w = snprintf(names + used, len - used, ", %s.{svg,png}", pl[i].name);
+				if (w > 0 && (size_t)w < len - used)
+					used += (size_t)w;
+			}
+		}
+	}
+	fclose(g);
+	free(pl);
+	int rc = run_gnuplot(path);
+	if (rc < 0)
+		fprintf(stderr, "smmusim bench aggregate: warning: gnuplot not found, no plots (script %s)\n", path);
+	else if (rc)
+		fprintf(stderr, "smmusim bench aggregate: warning: gnuplot failed (exit %d) on %s\n", rc, path);
+	return 0;
+}
