@@ -302,18 +302,18 @@ static void sweep_workload(const struct opts *o, struct list *l, unsigned lay)
 	static const uint32_t hot_full[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 1024}, hot_quick[] = {1, 4, 16, 64};
 	const uint32_t hn = o->quick ? 1024 : 4096, *hots = o->quick ? hot_quick : hot_full;
 	for (size_t i = 0; i < (o->quick ? 4u : 10u); i++) { /* D: H hot of N live */
-		struct point p = pt(o, lay, hn, A_DENSE, X_RANDOM, 64, false);
+		struct point p = pt(o, lay, hn, A_DENSE, X_RANDOM, o->base.cfg_entries, o->base.cache_l1);
 		p.hot = hots[i];
 		add(o, l, p);
 		p.cache_l1 = true;
 		p.cfg_entries = 1024;
 		add(o, l, p);
 	}
-	struct point z = pt(o, lay, hn, A_DENSE, X_RANDOM, 64, false);
+	struct point z = pt(o, lay, hn, A_DENSE, X_RANDOM, o->base.cfg_entries, o->base.cache_l1);
 	z.zipf = true;
 	add(o, l, z);
 	for (uint32_t pg = 1; pg <= 256; pg *= 16) { /* E: working set per PASID */
-		struct point p = pt(o, lay, 256, A_DENSE, X_RANDOM, 64, false);
+		struct point p = pt(o, lay, 256, A_DENSE, X_RANDOM, o->base.cfg_entries, o->base.cache_l1);
 		p.pages = pg;
 		add(o, l, p);
 		p.access = X_STREAM;
@@ -321,27 +321,29 @@ static void sweep_workload(const struct opts *o, struct list *l, unsigned lay)
 	}
 	static const unsigned dt[][2] = {{2, 1}, {2, 2}, {4, 1}, {4, 4}};
 	for (size_t i = 0; i < (o->quick ? 2u : 4u); i++) { /* F: devices x TBUs */
-		struct point p = pt(o, lay, 256, A_DENSE, X_RANDOM, 64, false);
+		struct point p = pt(o, lay, 256, A_DENSE, X_RANDOM, o->base.cfg_entries, o->base.cache_l1);
 		p.devices = dt[i][0];
 		p.tbus = dt[i][1];
 		add(o, l, p);
 	}
 	for (uint32_t ch = 1; ch <= 10; ch *= 10) { /* G: churn */
-		struct point p = pt(o, lay, o->quick ? 256 : 1024, A_DENSE, X_RANDOM, 64, false);
+		struct point p = pt(o, lay, o->quick ? 256 : 1024, A_DENSE, X_RANDOM, o->base.cfg_entries, o->base.cache_l1);
 		p.churn = ch;
 		add(o, l, p);
 	}
 	static const uint32_t iv[] = {64, 16, 32, 24}; /* below and beyond the closed loop's rate */
 	for (size_t i = 0; i < (o->quick ? 2u : 4u); i++) { /* H: open loop */
-		struct point p = pt(o, lay, o->quick ? 256 : 1024, A_DENSE, X_RANDOM, 64, false);
+		struct point p = pt(o, lay, o->quick ? 256 : 1024, A_DENSE, X_RANDOM, o->base.cfg_entries, o->base.cache_l1);
 		p.interval = iv[i];
 		add(o, l, p);
 	}
 }
 
 /*
+ * The configuration cache of the base points is the configuration's (64 entries without L1
+ * descriptors by default, MMU-600-like; a preset or file may say otherwise).
  * A: footprint and latency against the PASID count: every layout x N x {dense, scattered, strided},
- *    random access, 64-entry configuration cache without L1 descriptors (MMU-600-like).
+ *    random access, the base configuration cache.
  * B: access patterns: stream and burst at two N.
  * C: configuration cache: 1024 entries, and L1 descriptors cached, at two N.
  * D-H: hot PASIDs, working set, devices x TBUs, churn, open loop (sweep_workload).
@@ -356,14 +358,14 @@ static void sweep(const struct opts *o, struct list *l)
 		for (size_t i = 0; i < nn; i++)
 			for (unsigned a = A_DENSE; a < A_COUNT; a++)
 				if (!(a != A_DENSE && ns[i] > CD_MAX_PASID / 2))
-					add(o, l, pt(o, lay, ns[i], a, X_RANDOM, 64, false));
+					add(o, l, pt(o, lay, ns[i], a, X_RANDOM, o->base.cfg_entries, o->base.cache_l1));
 	for (unsigned lay = 0; lay < L_COUNT; lay++)
 		for (size_t i = 0; i < nb; i++)
 			for (unsigned x = X_STREAM; x <= X_BURST; x++)
-				add(o, l, pt(o, lay, b_n[i], A_DENSE, x, 64, false));
+				add(o, l, pt(o, lay, b_n[i], A_DENSE, x, o->base.cfg_entries, o->base.cache_l1));
 	for (unsigned lay = 0; lay < L_COUNT; lay++)
 		for (size_t i = 0; i < nb; i++) {
-			add(o, l, pt(o, lay, c_n[i], A_DENSE, X_RANDOM, 64, true));
+			add(o, l, pt(o, lay, c_n[i], A_DENSE, X_RANDOM, o->base.cfg_entries, true));
 			add(o, l, pt(o, lay, c_n[i], A_DENSE, X_RANDOM, 1024, false));
 			add(o, l, pt(o, lay, c_n[i], A_DENSE, X_RANDOM, 1024, true));
 		}
@@ -396,6 +398,9 @@ static int expand(const struct opts *o, const struct list *base, struct list *ou
 			return rc;
 		char diff[4096];
 		bench_config_diff(cfg, cd_point_keys, diff, sizeof(diff), &t.xhash);
+		const char *tc = smmusim_config_get(cfg, "tbu.count");
+		uint64_t tbus = 1;
+		smmusim_parse_u64(tc, strlen(tc), SMMUSIM_NUM_SUFFIX, &tbus);
 		smmusim_config_free(cfg);
 		for (size_t i = 0; i < base->n; i++) {
 			struct point p = base->v[i];
@@ -408,7 +413,7 @@ static int expand(const struct opts *o, const struct list *base, struct list *ou
 			p.naxis_sets = t.naxis_sets;
 			p.xhash = t.xhash;
 			const char *why = point_invalid(&p);
-			if (why && o->naxes) /* an axis value that does not fit this sub-sweep: left out */
+			if ((why && o->naxes) || p.tbus > tbus) /* a value that does not fit the sub-sweep: left out */
 				continue;
 			if (why) {
 				cd_point_id(&p);
@@ -709,6 +714,25 @@ static int run_shard(const struct opts *o, const struct point *const *sel, size_
 	return SMMUSIM_EXIT_OK;
 }
 
+/* The base points' configuration cache: that of the preset, file and --set (point dimensions of
+ * --set are applied to every point afterwards anyway). */
+static int base_cache(struct opts *o, char *err, size_t errlen)
+{
+	smmusim_config *cfg;
+	int rc = bench_config_build(&o->s, NULL, 0, &cfg, err, errlen);
+	if (rc)
+		return rc;
+	const char *e = smmusim_config_get(cfg, "tcu.cfg.entries"), *l1 = smmusim_config_get(cfg, "tcu.cfg.cache_l1");
+	uint64_t v = 64;
+	smmusim_parse_u64(e, strlen(e), SMMUSIM_NUM_SUFFIX, &v);
+	o->base.cfg_entries = (uint32_t)(v <= 65536 ? v : 65536);
+	o->base.cache_l1 = false;
+	if (!parse_bool(l1, &o->base.cache_l1))
+		o->base.cache_l1 = false;
+	smmusim_config_free(cfg);
+	return 0;
+}
+
 static int run_one(const struct opts *o)
 {
 	struct point p;
@@ -735,6 +759,14 @@ int bench_cd_layouts(int argc, char **argv)
 		o.base.dmas = o.quick ? 4096 : 65536;
 	struct list base = {0}, all = {0};
 	char err[700];
+	if (o.s.preset && !strcmp(o.s.preset, "list")) {
+		fputs(smmusim_preset_list(), stdout);
+		return SMMUSIM_EXIT_OK;
+	}
+	if ((rc = base_cache(&o, err, sizeof(err)))) {
+		fprintf(stderr, "smmusim bench cd-layouts: %s\n", err);
+		return rc;
+	}
 	sweep(&o, &base);
 	rc = base.oom ? SMMUSIM_EXIT_SIM : expand(&o, &base, &all, err, sizeof(err));
 	free(base.v);

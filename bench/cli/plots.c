@@ -214,33 +214,61 @@ static void init(struct plot *pl, const char *name, const char *title, const cha
 	snprintf(pl->ylabel, sizeof(pl->ylabel), "%s", ylabel);
 }
 
-/* The base points of the PASID-count plots: random access, 64 entries, L1 not cached, default workload,
- * and the settings of the first such point (a sweep with axes plots its first combination). */
-static bool is_base(const struct bench_kv *kv, const char *settings)
+#define ALL_DIMS " layout pasids alloc access cfg_entries cache_l1 dmas seed window clock_mhz hot zipf pages devices tbus churn interval "
+
+/* The base points of the PASID-count plots: random access, default workload, the configuration
+ * cache most of those points have, and the settings of the first of them (a sweep with axes plots
+ * its first combination). */
+struct base {
+	char settings[1024];
+	double cfg, l1;
+};
+
+static bool is_base(const struct bench_kv *kv, const struct base *b)
 {
 	char s[1024] = "";
-	key_of(kv, " layout pasids alloc access cfg_entries cache_l1 dmas seed window clock_mhz hot zipf pages devices tbus churn interval ", NULL, s, sizeof(s));
-	return !strcmp(get(kv, "access"), "random") && num(kv, "cfg_entries") == 64 && num(kv, "cache_l1") == 0 &&
-	       workload_default(kv) && !strcmp(s, settings);
+	key_of(kv, ALL_DIMS, NULL, s, sizeof(s));
+	return !strcmp(get(kv, "access"), "random") && num(kv, "cfg_entries") == b->cfg && num(kv, "cache_l1") == b->l1 &&
+	       workload_default(kv) && !strcmp(s, b->settings);
+}
+
+static void find_base(struct bench_kv **v, size_t n, struct base *b)
+{
+	size_t best = 0;
+	memset(b, 0, sizeof(*b));
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(get(v[i], "access"), "random") || !workload_default(v[i]))
+			continue;
+		size_t count = 0;
+		for (size_t j = 0; j < n; j++)
+			count += !strcmp(get(v[j], "access"), "random") && workload_default(v[j]) &&
+				 num(v[j], "cfg_entries") == num(v[i], "cfg_entries") &&
+				 num(v[j], "cache_l1") == num(v[i], "cache_l1");
+		if (count > best) {
+			best = count;
+			b->cfg = num(v[i], "cfg_entries");
+			b->l1 = num(v[i], "cache_l1");
+			key_of(v[i], ALL_DIMS, NULL, b->settings, sizeof(b->settings));
+		}
+	}
 }
 
 static void pasid_plots(struct plot *fp, struct plot *lat, struct plot *tr, struct bench_kv **v, size_t n)
 {
-	char base[1024] = "";
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(get(v[i], "access"), "random") && workload_default(v[i])) {
-			key_of(v[i], " layout pasids alloc access cfg_entries cache_l1 dmas seed window clock_mhz hot zipf pages devices tbus churn interval ", NULL, base, sizeof(base));
-			break;
-		}
+	struct base base;
+	char t1[160], t2[160];
+	find_base(v, n, &base);
+	snprintf(t1, sizeof(t1), "Translation latency, random PASID per access, %.0f-entry config cache%s", base.cfg,
+		 base.l1 ? " with L1" : "");
+	snprintf(t2, sizeof(t2), "Footprint against translation latency (random access, %.0f-entry config cache%s)",
+		 base.cfg, base.l1 ? " with L1" : "");
 	init(fp, "cd-footprint", "CD-table footprint (S1CDMax = 20)", "live PASIDs", "CD table bytes (L1 + leaves)");
-	init(lat, "cd-latency", "Translation latency, random PASID per access, 64-entry config cache", "live PASIDs",
-	     "mean translation latency (cycles)");
-	init(tr, "cd-tradeoff", "Footprint against translation latency (random access, 64-entry config cache)",
-	     "CD table bytes (L1 + leaves)", "mean translation latency (cycles)");
+	init(lat, "cd-latency", t1, "live PASIDs", "mean translation latency (cycles)");
+	init(tr, "cd-tradeoff", t2, "CD table bytes (L1 + leaves)", "mean translation latency (cycles)");
 	fp->logx = fp->logy = lat->logx = tr->logx = true;
 	tr->points_only = true;
 	for (size_t i = 0; i < n; i++) {
-		if (!is_base(v[i], base))
+		if (!is_base(v[i], &base))
 			continue;
 		char key[160];
 		snprintf(key, sizeof(key), "layout=%s alloc=%s ", get(v[i], "layout"), get(v[i], "alloc"));

@@ -110,6 +110,17 @@ TEST(BenchWhatIf, SettingsHashedIntoTheId)
 	// point dimensions given with --set move the point, not the hash
 	EXPECT_EQ(first_id(" --quick --filter _n16_dense_random_cfg256 --set tcu.cfg.entries=256"),
 		  "linear_n16_dense_random_cfg256_l1off_d4096_w16_s1");
+	// a preset is settings like any other: the default one is no setting, another one a hash, and
+	// the base points take its configuration cache (mmu700: 512 entries)
+	EXPECT_EQ(first_id(f + " --preset mmu600"), plain);
+	std::string p700 = first_id(" --quick --filter linear_n16_dense_random --preset mmu700");
+	EXPECT_EQ(p700.substr(0, p700.find("_x")), "linear_n16_dense_random_cfg512_l1off_d4096_w16") << p700;
+	// a one-TBU preset leaves out the points that need more TBUs
+	CliRun emb = run("bench cd-layouts --list --quick --preset embedded");
+	ASSERT_EQ(emb.status, 0) << emb.err;
+	EXPECT_EQ(emb.out.find("_tbu2_"), std::string::npos);
+	EXPECT_NE(emb.out.find("_dev2_"), std::string::npos);
+	EXPECT_EQ(run("bench cd-layouts --list --quick --preset nosuch").status, 1);
 	CliRun bad = run("bench cd-layouts --list --quick --config " + dir + "/missing.ini");
 	EXPECT_EQ(bad.status, 2);
 	EXPECT_NE(bad.err.find("missing.ini"), std::string::npos) << bad.err;

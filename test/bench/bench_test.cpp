@@ -247,6 +247,14 @@ TEST(BenchWhatIf, SettingsReachEveryPoint)
 	EXPECT_NE(wrong.err.find("hash"), std::string::npos) << wrong.err;
 	CliRun none = run("bench cd-layouts --point " + id + " --out " + dir);
 	EXPECT_EQ(none.status, 1);
+	// a preset's settings reach the point and its result file
+	CliRun p7 = run("bench cd-layouts --list --quick --dmas 500 --filter linear_n16_dense_random_cfg512_l1off_d500_w16_ --preset mmu700");
+	ASSERT_EQ(p7.status, 0) << p7.err;
+	std::string id7 = p7.out.substr(0, p7.out.find(' '));
+	auto m7 = point(other, id7, " --preset mmu700");
+	EXPECT_EQ(m7["preset"], "mmu700");
+	EXPECT_EQ(m7["set.tcu.walk.layout"], "unified");
+	EXPECT_EQ(m7["cfg_entries"], "512");
 	// an unsharded run with an axis runs every value and aggregates the settings into the summary
 	CliRun ax = run("bench cd-layouts --quick --dmas 500 --filter linear_n16_dense_random_cfg64_l1off_d500_w16_ --no-aggregate "
 			"--axis tcu.cfg.latency=3,40 --out " + other);
