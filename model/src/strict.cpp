@@ -27,17 +27,20 @@ void Smmu::strict_prefetch()
 	const unsigned log2size = std::min((unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_LOG2SIZE), p_.sidsize);
 	uint32_t sid, ssid;
 	bool ssv;
-	if (recent_n_ && ((r >> 2) & 1u)) { // the context of a recent transaction
+	Prefetch at;
+	if (recent_n_ && ((r >> 2) & 1u)) { // the context of a recent transaction, near its address
 		const RecentCtx &c = recent_[(r >> 8) % std::min<unsigned>(recent_n_, kRecent)];
 		sid = c.sid;
 		ssv = c.ssv;
 		ssid = c.ssid;
-	} else { // any StreamID of the table, SubstreamID 0..63 or none
+		at.follow = true;
+		at.va = c.va + (((r >> 56) & 15u) - 8ull) * 4096; // a page among its neighbours
+	} else { // any StreamID of the table, SubstreamID 0..63 or none, any mapped page
 		sid = log2size >= 32 ? (uint32_t)(r >> 16) : (uint32_t)((r >> 16) & ((1ull << log2size) - 1));
 		ssv = (r >> 3) & 1u;
 		ssid = (uint32_t)((r >> 4) & 63u);
 	}
-	strict_prefetch_cfg(sid, ssv, ssid);
+	strict_prefetch_cfg(sid, ssv, ssid, at);
 }
 
 // Read one structure and cache it, unless an entry is already cached (a cached copy, stale or
@@ -75,7 +78,7 @@ void Smmu::strict_cache(CfgKind kind, uint32_t sid, uint32_t index, const CfgVal
 	stats.c[ST_STRICT_PREFETCHES]++;
 }
 
-void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid)
+void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch at)
 {
 	const uint64_t st_base = strtab_base_ & SMMU_MASK(STRTAB_BASE_ADDR);
 	const unsigned log2size = std::min((unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_LOG2SIZE), p_.sidsize);
@@ -139,6 +142,74 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid)
 	if (!strict_fetch(CFG_CD, sid, cdidx, cd_pa, CD_DWORDS, cd) || cd_illegal(cd, ste))
 		return;
 	strict_cache(CFG_CD, sid, cdidx, cd);
+	if (!SMMU_GET(cd.dw[0], CD0_EPD0))
+		strict_prefetch_walk(ste_vmid(p_, ste), cd, at);
+}
+
+// Walk the TTB0 tables of a live CD for one VA and cache what a walk finds: table descriptors in
+// the walk caches, a valid leaf in the TCU TLB (IHI 0070 §3.21: any valid translation reachable
+// from live configuration may be cached at any time). Without a VA to follow, each level follows
+// the first valid descriptor from a seeded index, so any page the tables map may be prefetched.
+// Cached entries are used as a walk would use them and never refreshed; a fault caches nothing.
+void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at)
+{
+	uint64_t ttb;
+	const WalkGeom w = s1_geometry(cd, 0, (unsigned)oas_mask_bits_, ttb);
+	const unsigned ia = w.start_bits + w.shift(w.start);
+	uint64_t va = at.follow ? at.va : 0, table = w.base(ttb), acc = 0;
+	if (va >> ia)
+		return; // not a TTB0 address
+	const uint16_t asid = cd_asid(p_, cd);
+	const bool had = p_.had && SMMU_GET(cd.dw[1], CD1_HAD0);
+	for (unsigned level = w.start; level <= 3; level++) {
+		if (!at.follow && !strict_pick_entry(w, level, table, va))
+			return;
+		const WalkKey k = make_walk_key(0, 1, vmid, asid, (uint8_t)level, w.shift(level), va);
+		if (level < 3 && walk_cache(level).enabled()) {
+			if (const WalkVal *v = walk_cache(level).peek(k, k.set_index())) {
+				table = v->table;
+				acc = v->acc;
+				continue;
+			}
+		}
+		WalkStep st;
+		const uint64_t dpa = w.desc_addr(table, va, level);
+		if ((dpa >> oas_mask_bits_) || !mem_.read64(dpa, st.d) || decode_desc(w, level, st))
+			return;
+		if (!st.table) {
+			if (!strict_tlb_.lookup(0, vmid, asid, va).entry)
+				strict_tlb_.insert(0, vmid, asid, !SMMU_GET(st.d, PTE_NG), va, w.shift(level), st.addr,
+						   fold_table_attrs(st.d, acc), (uint8_t)level);
+			stats.c[ST_STRICT_PREFETCHES]++;
+			return;
+		}
+		if (!had)
+			acc |= st.d & kTableAttrMask;
+		WalkVal v;
+		v.table = st.addr;
+		v.acc = acc;
+		if (level < 3 && walk_cache(level).enabled())
+			walk_cache(level).insert(k, k.set_index(), v);
+		table = st.addr;
+	}
+}
+
+// The VA bits of `level` for a walk with no VA to follow: the index of the first valid descriptor
+// of the table from a seeded start. False if the table has none (or cannot be read).
+bool Smmu::strict_pick_entry(const WalkGeom &w, unsigned level, uint64_t table, uint64_t &va)
+{
+	const uint64_t n = 1ull << (level == w.start ? w.start_bits : w.stride);
+	uint64_t idx = strict_rng_.next() & (n - 1);
+	for (uint64_t i = 0; i < n; i++, idx = (idx + 1) & (n - 1)) {
+		uint64_t d;
+		if ((table >> oas_mask_bits_) || !mem_.read64(table + idx * 8, d))
+			return false;
+		if (SMMU_GET(d, PTE_VALID)) {
+			va |= idx << w.shift(level);
+			return true;
+		}
+	}
+	return false;
 }
 
 // The TCU TLB (IHI 0070 §3.17): a stage-1 leaf cached under (VMID, ASID, VA) answers any later

@@ -156,7 +156,7 @@ bool Smmu::find_ste(Xlate &x)
 	if (x.config & STE_CONFIG_S2_EN)
 		x.s2 = s2_config(ste);
 	// TLB entries carry STE.S2VMID when the SMMU has stage 2 (also for stage-1-only STEs).
-	x.fill.vmid = p_.s2p ? (uint16_t)(SMMU_GET(ste.dw[2], STE2_S2VMID) & SMMU_ID_MASK(SMMU_VMID_BITS(p_.vmid16))) : 0;
+	x.fill.vmid = ste_vmid(p_, ste);
 	return true;
 }
 

@@ -19,6 +19,11 @@ uint8_t Smmu::walk_step(const WalkGeom &w, unsigned level, uint64_t dpa, unsigne
 {
 	if (!read_desc(dpa, out.d, stat, path))
 		return EVT_F_WALK_EABT;
+	return decode_desc(w, level, out);
+}
+
+uint8_t decode_desc(const WalkGeom &w, unsigned level, WalkStep &out)
+{
 	const uint64_t d = out.d;
 	if (!SMMU_GET(d, PTE_VALID))
 		return EVT_F_TRANSLATION;
@@ -123,8 +128,7 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	leaf.cd_r = SMMU_GET(d0, CD0_R);
 	leaf.wxn = SMMU_GET(d0, CD0_WXN);
 	leaf.pan = SMMU_GET(d0, CD0_PAN);
-	leaf.asid = (uint16_t)(SMMU_GET(d0, CD0_ASID) & SMMU_ID_MASK(SMMU_ASID_BITS(p_.asid16)));
-	const unsigned ips = std::min(smmu_oas_bits((unsigned)SMMU_GET(d0, CD0_IPS)), (unsigned)oas_mask_bits_);
+	leaf.asid = cd_asid(p_, cd);
 	const uint64_t va = t.addr;
 	const unsigned sel = (unsigned)SMMU_GET(va, VA_TTBSEL);
 	const bool tbi = sel ? SMMU_GET(d0, CD0_TBI1) : SMMU_GET(d0, CD0_TBI0);
@@ -134,16 +138,11 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	const uint64_t range_mask = SMMU_MASK_(63, 64 - txsz) & ~(tbi ? SMMU_MASK(VA_TOP_BYTE) : 0);
 	if ((va & range_mask) != (sel ? range_mask : 0))
 		return s1_fault(x, leaf, EVT_F_TRANSLATION);
-	const unsigned g = sel ? tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)) : tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0));
 	const bool had = p_.had && (sel ? SMMU_GET(cd.dw[2], CD2_HAD1) : SMMU_GET(cd.dw[1], CD1_HAD0));
-	const unsigned ia = 64 - txsz, stride = g - 3;
-	const unsigned levels = (ia - g + stride - 1) / stride;
-	const WalkGeom w(g, ia, 4 - levels, ips, SMMU_GET(d0, CD0_AFFD));
-	const uint64_t ttb = sel ? SMMU_ADDR(cd.dw[2], CD2_TTB1) : SMMU_ADDR(cd.dw[1], CD1_TTB0);
+	uint64_t ttb;
+	const WalkGeom w = s1_geometry(cd, sel, (unsigned)oas_mask_bits_, ttb);
 	uint64_t table = w.base(ttb);
 	uint64_t acc = 0; // table restrictions accumulated from the levels above
-	const uint64_t table_attr_mask = SMMU_MASK(PTE_PXNTABLE) | SMMU_MASK(PTE_UXNTABLE) | SMMU_MASK(PTE_APTABLE0) |
-					 SMMU_MASK(PTE_APTABLE1);
 	if (p_.strict && strict_tlb_lookup(x, leaf))
 		return true;
 	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc);
@@ -176,7 +175,7 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 			return true;
 		}
 		if (!had)
-			acc |= st.d & table_attr_mask;
+			acc |= st.d & kTableAttrMask;
 		WalkKey k = make_walk_key(0, 1, x.fill.vmid, leaf.asid, (uint8_t)level, w.shift(level), va);
 		WalkVal v;
 		v.table = st.addr;

@@ -156,6 +156,36 @@ struct WalkStep {
 	uint64_t d = 0, addr = 0;
 	bool table = false;
 };
+// Decode the descriptor out.d read at `level` (walk.cpp): 0, or the fault it gives.
+uint8_t decode_desc(const WalkGeom &w, unsigned level, WalkStep &out);
+
+// The stage-1 walk through a CD's TTB0 (sel 0) or TTB1 (sel 1): its geometry and table base;
+// the output size is CD.IPS limited by the OAS.
+inline WalkGeom s1_geometry(const CfgVal &cd, unsigned sel, unsigned oas_bits, uint64_t &ttb)
+{
+	const uint64_t d0 = cd.dw[0];
+	const unsigned txsz = (unsigned)(sel ? SMMU_GET(d0, CD0_T1SZ) : SMMU_GET(d0, CD0_T0SZ));
+	const unsigned g = sel ? tg1_shift((unsigned)SMMU_GET(d0, CD0_TG1)) : tg0_shift((unsigned)SMMU_GET(d0, CD0_TG0));
+	const unsigned ips = std::min(smmu_oas_bits((unsigned)SMMU_GET(d0, CD0_IPS)), oas_bits);
+	const unsigned ia = 64 - txsz, stride = g - 3;
+	const unsigned levels = (ia - g + stride - 1) / stride;
+	ttb = sel ? SMMU_ADDR(cd.dw[2], CD2_TTB1) : SMMU_ADDR(cd.dw[1], CD1_TTB0);
+	return WalkGeom(g, ia, 4 - levels, ips, SMMU_GET(d0, CD0_AFFD));
+}
+
+// The ASID a CD tags its translations with, and the VMID an STE gives them (STE.S2VMID when the
+// SMMU has stage 2, also for stage-1-only STEs: IHI 0070 §3.17).
+inline uint16_t cd_asid(const Params &p, const CfgVal &cd)
+{
+	return (uint16_t)(SMMU_GET(cd.dw[0], CD0_ASID) & SMMU_ID_MASK(SMMU_ASID_BITS(p.asid16)));
+}
+inline uint16_t ste_vmid(const Params &p, const CfgVal &ste)
+{
+	return p.s2p ? (uint16_t)(SMMU_GET(ste.dw[2], STE2_S2VMID) & SMMU_ID_MASK(SMMU_VMID_BITS(p.vmid16))) : 0;
+}
+// The table restrictions a table descriptor passes to the levels below it (APTable, XNTable).
+inline constexpr uint64_t kTableAttrMask =
+	SMMU_MASK(PTE_PXNTABLE) | SMMU_MASK(PTE_UXNTABLE) | SMMU_MASK(PTE_APTABLE0) | SMMU_MASK(PTE_APTABLE1);
 
 // A stage-2 translation's result.
 struct S2Out {

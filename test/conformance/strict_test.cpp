@@ -324,3 +324,48 @@ TEST(Strict, TcuTlbHonoursTlbiVaScope)
 }
 
 } // namespace
+
+namespace {
+
+// The prefetcher also walks the page tables of live CDs (IHI 0070 §3.21): a page no DMA used is
+// cached, so unmapping it without TLBI leaves it reachable.
+void prefetched_page(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot(2); // four StreamIDs, so the prefetcher finds StreamID 1 quickly
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x4000, DATA + 0x4000);
+	for (int i = 0; i < 64; i++)
+		ASSERT_TRUE(s.sync()); // register writes and commands: the prefetcher's moments
+	s.m64(s.pte_addr(ttb, 0x4000, 3), 0); // unmapped without TLBI: a driver bug
+	if (strict)
+		EXPECT_EQ(DATA + 0x4000, s.dma(1, 0x4000).pa) << "the prefetched leaf is used";
+	else
+		EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, 0x4000).event);
+}
+TEST(Strict, PrefetcherWalksPageTables) { prefetched_page(true); }
+TEST(Strict, LenientCachesPagesOnlyOnUse) { prefetched_page(false); }
+
+// ... and table descriptors: replacing a level-3 table no DMA walked, with only a leaf TLBI
+// (Leaf = 1) after it, keeps the old table in use.
+void prefetched_table(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot(2);
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x4000, DATA + 0x4000);
+	for (int i = 0; i < 64; i++)
+		ASSERT_TRUE(s.sync());
+	const uint64_t l3 = s.new_table();
+	s.m64(l3 + 8 * 4, (DATA + 0x8000) | PTE_RW | 3);
+	s.m64(s.pte_addr(ttb, 0x4000, 3), (DATA + 0xC000) | PTE_RW | 3); // the old table changes too
+	s.m64(s.pte_addr(ttb, 0x4000, 2), l3 | 3);
+	s.cmd(op(CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_ASID, 5), SMMU_PREP(CMD1_ADDR, 4) | SMMU_PREP(CMD1_LEAF, 1));
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(strict ? DATA + 0xC000 : DATA + 0x8000, s.dma(1, 0x4000).pa)
+		<< "strict: the prefetched level-2 table descriptor still leads to the old table";
+}
+TEST(Strict, PrefetcherCachesTableDescriptors) { prefetched_table(true); }
+TEST(Strict, LenientCachesTableDescriptorsOnlyOnUse) { prefetched_table(false); }
+
+} // namespace

@@ -366,7 +366,13 @@ private:
 	// ---- strict mode (strict.cpp; docs/model.md "Strict mode")
 	void strict_prefetch(); // at a seeded subset of the model's entry points
 	void strict_note_transaction(const Txn &t);
-	void strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid);
+	struct Prefetch {
+		bool follow = false; // walk for va; otherwise follow valid descriptors from seeded indices
+		uint64_t va = 0;
+	};
+	void strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch at);
+	void strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at);
+	bool strict_pick_entry(const WalkGeom &w, unsigned level, uint64_t table, uint64_t &va);
 	bool strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out);
 	void strict_cache(CfgKind kind, uint32_t sid, uint32_t index, const CfgVal &v);
 	struct RecentCtx {
