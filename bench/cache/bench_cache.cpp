@@ -1,4 +1,4 @@
-// Lookups per second of the generic cache and the TLB, per replacement policy, for a hit-heavy
+// Lookups per second of the generic cache and the TBU TLB, per replacement policy, for a hit-heavy
 // stream (working set fits) and a miss-heavy stream (working set 16x the capacity, every miss
 // fills). Usage: bench-cache [lookups]  (default 20M per row).
 #include <chrono>
@@ -51,21 +51,30 @@ double run_cache(Replacement pol, const std::vector<uint64_t> &s, size_t total, 
 
 double run_tlb(Replacement pol, const std::vector<uint64_t> &s, size_t total, double *hit_rate)
 {
-	Tlb t(2048, 4, pol, 42);
+	TbuTlb t(2048, 4, pol, 42); // the TBU main TLB's structure (tbu.mtlb)
 	// Two page sizes present, as with a mix of 4 KB pages and 2 MB blocks: two probes per miss.
-	t.insert(0, 0, 1, false, uint64_t{1} << 40, 21, uint64_t{1} << 40, 0, 2);
+	TbuEntry block;
+	block.out_base = uint64_t{1} << 40;
+	block.page_shift = 21;
+	t.insert(1, 0, uint64_t{1} << 40, block);
+	TbuEntry page;
+	page.page_shift = 12;
+	uint64_t hits = 0;
 	const auto t0 = std::chrono::steady_clock::now();
 	uint64_t sink = 0;
 	for (size_t i = 0; i < total; ++i) {
 		const uint64_t va = s[i & (s.size() - 1)] << 12;
-		const TlbLookup r = t.lookup(0, 0, 1, va);
-		if (r.entry)
-			sink += r.entry->translate(va);
-		else
-			t.insert(0, 0, 1, false, va, 12, va, 0, 3);
+		unsigned probes;
+		if (const TbuEntry *e = t.lookup(1, 0, va, probes)) {
+			sink += e->out_base + probes;
+			hits++;
+		} else {
+			page.out_base = va;
+			t.insert(1, 0, va, page);
+		}
 	}
 	const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-	*hit_rate = double(t.stats().hits) / double(t.stats().lookups);
+	*hit_rate = double(hits) / double(total);
 	if (sink == 1)
 		std::puts("");
 	return double(total) / secs;

@@ -149,15 +149,6 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 	}
 }
 
-// Does the 2^shift region at vpn overlap [addr, addr+len)? len 0 = the single address.
-static bool overlaps(uint64_t vpn, unsigned shift, uint64_t addr, uint64_t len)
-{
-	TlbTag t;
-	t.vpn = vpn;
-	t.page_shift = (uint8_t)shift;
-	return Tlb::overlaps(t, addr, len);
-}
-
 // Granule shift and walk level of a leaf covering 2^page_shift bytes: with 64-bit descriptors
 // (no DS) each (granule, level) pair gives a distinct size, so a non-nested TLB entry remembers
 // both through its page size. False for a size no single walk produces (a nested entry).
@@ -266,7 +257,7 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		const bool any_asid = op == CMD_TLBI_NH_VAA;
 		tbu_drop([&](const TbuTag &tag, const TbuEntry &e) {
 			return e.s1 && e.vmid == vmid && (any_asid || e.global || e.asid == asid) &&
-			       overlaps(tag.vpn, tag.page_shift, addr, len) && (e.s2 || leaf_in_scope(e.page_shift));
+			       region_overlaps(tag.vpn, tag.page_shift, addr, len) && (e.s2 || leaf_in_scope(e.page_shift));
 		});
 		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) {
 			return k.vmid == vmid && (any_asid || k.asid == asid) && k.overlaps(addr, len) && table_in_scope(k);
@@ -282,7 +273,7 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		// Stage-2-only entries (their input address is the IPA). Combined stage 1+2 entries need
 		// not be removed (software follows with NH_ALL/S12_VMALL); stage-2 walks are not cached.
 		tbu_drop([&](const TbuTag &tag, const TbuEntry &e) {
-			return !e.s1 && e.s2 && e.vmid == vmid && overlaps(tag.vpn, tag.page_shift, addr, len) &&
+			return !e.s1 && e.s2 && e.vmid == vmid && region_overlaps(tag.vpn, tag.page_shift, addr, len) &&
 			       leaf_in_scope(e.page_shift);
 		});
 		break;

@@ -5,57 +5,6 @@
 
 namespace smmusim {
 
-// ---- TBU TLB -----------------------------------------------------------------------------------
-
-static uint64_t tbu_set(uint64_t vpn, uint32_t sid, uint32_t ssid)
-{
-	return vpn ^ set_hash((uint64_t)sid << 32 | ssid);
-}
-
-const TbuEntry *TbuTlb::lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes)
-{
-	probes = 0;
-	uint64_t shifts = present_;
-	while (shifts) {
-		const unsigned shift = (unsigned)__builtin_ctzll(shifts);
-		shifts &= shifts - 1;
-		TbuTag k;
-		k.vpn = va >> shift;
-		k.sid = sid;
-		k.ssid = ssid;
-		k.page_shift = (uint8_t)shift;
-		probes++;
-		if (const TbuEntry *e = cache_.lookup(k, tbu_set(k.vpn, sid, ssid)))
-			return e;
-	}
-	return nullptr;
-}
-
-TbuEntry *TbuTlb::insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
-{
-	if (!cache_.enabled())
-		return nullptr;
-	TbuTag k;
-	k.vpn = va >> e.page_shift;
-	k.sid = sid;
-	k.ssid = ssid;
-	k.page_shift = e.page_shift;
-	Fill how;
-	TbuTag victim;
-	TbuEntry *stored = cache_.insert(k, tbu_set(k.vpn, sid, ssid), e, &how, &victim);
-	if (how == Fill::Evicted) {
-		if (--count_[victim.page_shift] == 0)
-			present_ &= ~(1ull << victim.page_shift);
-		--ctx_count_[ctx_bucket(victim.sid, victim.ssid)];
-	}
-	if (how != Fill::Updated) {
-		if (count_[k.page_shift]++ == 0)
-			present_ |= 1ull << k.page_shift;
-		++ctx_count_[ctx_bucket(sid, ssid)];
-	}
-	return stored;
-}
-
 // ---- Translation entry: SMMUEN and the TLB lookup ------------------------------------------------
 
 // Where every translation starts (IHI 0070 §3.3): with SMMUEN=0 the global bypass; otherwise the

@@ -197,6 +197,9 @@ TEST(WalkKey, KeysTagByLevelAndOverlap)
 	EXPECT_FALSE(a == c);
 	EXPECT_TRUE(a.overlaps(0x5F'F000, 0x1000));
 	EXPECT_FALSE(a.overlaps(0x60'0000, 0x1000));
+	EXPECT_TRUE(a.overlaps(0x3F'F000, 0x1001)) << "the range's last byte is inside";
+	EXPECT_FALSE(a.overlaps(0x3F'F000, 0x1000));
+	EXPECT_TRUE(a.overlaps(0x5F'F000, ~uint64_t{0})) << "a range that wraps reaches the top";
 	smmusim::SetAssocCache<smmusim::WalkKey, uint64_t> wc(16, 4, Replacement::RoundRobin);
 	wc.insert(a, a.set_index(), 0x1234'5000);
 	ASSERT_NE(wc.lookup(b, b.set_index()), nullptr);

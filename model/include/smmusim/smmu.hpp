@@ -108,36 +108,6 @@ struct CfgVal {
 	uint64_t ready = 0; // cycle the fill completes (a hit before it waits: fill hazard)
 };
 
-// TBU TLB tag: the TBU identifies a translation context by StreamID/SubstreamID (it does not
-// know ASIDs); the ASID/VMID/global tags live in the entry so TLBI can find them.
-struct TbuTag {
-	uint64_t vpn = 0;
-	uint32_t sid = 0, ssid = 0; // ssid = ~0u for "no SubstreamID"
-	uint8_t page_shift = 12;
-	bool operator==(const TbuTag &o) const noexcept
-	{
-		return vpn == o.vpn && sid == o.sid && ssid == o.ssid && page_shift == o.page_shift;
-	}
-};
-struct TbuEntry {
-	uint64_t out_base = 0;
-	uint16_t asid = 0, vmid = 0;
-	bool global = false;
-	uint8_t level = 3, page_shift = 12;
-	// Everything a hit needs without the TCU: which incoming accesses are allowed (bit
-	// priv*4 + instr*2 + write, after the STE overrides), the STE overrides for the event
-	// record, and the CD fault configuration (A, R) for a permission fault.
-	uint8_t perm_ok = 0xFF, privcfg = 0, instcfg = 0;
-	bool fault_a = true, fault_r = true;
-	bool s1 = true, s2 = false; // which stages the entry combines (for TLBI_S2_IPA / NH_*)
-	// With stage 2: the accesses stage 1 alone allows (a hit denied only by stage 2 is a stage-2
-	// fault), the IPA of the page, and STE.S2R.
-	uint8_t perm_s1 = 0xFF;
-	bool s2_record = true;
-	uint64_t ipa_base = 0;
-	uint64_t ready = 0; // cycle the translation reaches the TBU (a hit before it is a merged miss)
-};
-
 // Decoded stage-2 configuration of an STE (Config 11x, IDR0.S2P=1).
 struct S2Cfg {
 	bool on = false, affd = false, record = false;
@@ -150,41 +120,6 @@ struct S2Out;
 struct S1Leaf;
 struct WalkGeom;
 struct WalkStep;
-
-// Micro TLB or main TLB of one TBU: a SetAssocCache, probed once per page size present.
-class TbuTlb {
-public:
-	TbuTlb(uint32_t entries, uint32_t ways, Replacement pol, uint64_t seed) : cache_(entries, ways, pol, seed) {}
-	const TbuEntry *lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes);
-	TbuEntry *insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e);
-	template <class Pred> size_t invalidate_if(Pred &&p)
-	{
-		return cache_.invalidate_if([&](const TbuTag &t, const TbuEntry &e) {
-			if (!p(t, e))
-				return false;
-			if (--count_[t.page_shift] == 0)
-				present_ &= ~(1ull << t.page_shift);
-			--ctx_count_[ctx_bucket(t.sid, t.ssid)];
-			return true;
-		});
-	}
-	// False when no entry of this StreamID and SubstreamID can be cached: a CD invalidation of a
-	// PASID that was never used (every PASID attach issues two) then skips the scan of the TLB.
-	bool may_hold(uint32_t sid, uint32_t ssid) const { return ctx_count_[ctx_bucket(sid, ssid)] != 0; }
-	bool enabled() const { return cache_.enabled(); }
-
-private:
-	static constexpr unsigned kCtxBuckets = 4096;
-	static unsigned ctx_bucket(uint32_t sid, uint32_t ssid)
-	{
-		const uint64_t h = ((uint64_t)sid << 32 | ssid) * 0x9e3779b97f4a7c15ull;
-		return (unsigned)(h >> 52); // 12 bits
-	}
-	SetAssocCache<TbuTag, TbuEntry> cache_;
-	uint32_t count_[64] = {};
-	uint64_t present_ = 0;
-	uint32_t ctx_count_[kCtxBuckets] = {}; // valid entries per (StreamID, SubstreamID) hash bucket
-};
 
 struct Tbu {
 	TbuTlb utlb, mtlb;

@@ -1,10 +1,8 @@
-// Page-size-aware TLB on top of SetAssocCache.
-//
-// gem5 indexed its set-associative TLBs by VA[12+] while storing entries under the page base,
-// so a 2 MB block hit only for the 4 KB sub-page whose set matched (src/dev/arm/smmu_v3_caches.cc).
-// Here an entry of size 2^page_shift lives in set (VA >> page_shift), and the TLB keeps the set
-// of page shifts currently present; a lookup probes once per present page size (as the MMU-600
-// main TLB does). The number of probes is returned so the caller can turn it into cycles.
+// The page-size-aware TLBs on SetAssocCache: Tlb, tagged by regime, VMID and ASID as a TCU TLB is
+// (the strict model's TCU TLB), and TbuTlb, tagged by StreamID and SubstreamID as a TBU is (every
+// TBU's micro and main TLB); and the key of the TCU's walk caches. Both TLBs keep the page sizes
+// present with one PageShifts. Header-only and free of SystemC, so the unit tests and bench-cache
+// use the structures the model uses.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +12,38 @@
 #include "smmusim/cache.hpp"
 
 namespace smmusim {
+
+// Does the 2^shift region numbered vpn overlap [addr, addr+len)? len 0 = the single address.
+inline bool region_overlaps(uint64_t vpn, unsigned shift, uint64_t addr, uint64_t len) noexcept
+{
+	const uint64_t base = vpn << shift;
+	const uint64_t last = base + ((uint64_t{1} << shift) - 1);
+	const uint64_t end = len == 0 ? addr : (addr + (len - 1) < addr ? ~uint64_t{0} : addr + (len - 1));
+	return addr <= last && end >= base;
+}
+
+// Entries per page shift and the mask of the shifts present: a TLB probes once per present shift,
+// so both TLBs keep this exact through every fill, eviction and invalidation.
+class PageShifts {
+public:
+	void add(unsigned shift) noexcept
+	{
+		if (count_[shift]++ == 0)
+			mask_ |= uint64_t{1} << shift;
+	}
+	void drop(unsigned shift) noexcept
+	{
+		if (--count_[shift] == 0)
+			mask_ &= ~(uint64_t{1} << shift);
+	}
+	void clear() noexcept { *this = PageShifts{}; }
+	uint64_t mask() const noexcept { return mask_; }
+	uint32_t count(unsigned shift) const noexcept { return shift < 64 ? count_[shift] : 0; }
+
+private:
+	uint32_t count_[64] = {};
+	uint64_t mask_ = 0;
+};
 
 // Translation regime ("StreamWorld"). Values are opaque to the TLB; these are the usual ones.
 enum class StreamWorld : uint8_t { NS_EL1 = 0, NS_EL2 = 1, NS_EL2_E2H = 2, Secure = 3, EL3 = 4 };
@@ -75,7 +105,7 @@ public:
 	{
 		TlbLookup r;
 		++stats_.lookups;
-		uint64_t shifts = present_;
+		uint64_t shifts = all_.mask();
 		while (shifts) {
 			const unsigned shift = static_cast<unsigned>(__builtin_ctzll(shifts));
 			shifts &= shifts - 1;
@@ -93,7 +123,7 @@ public:
 				++r.probes;
 				e = cache_.lookup_if(set_ng, match);
 			}
-			if (!e && set_ng != set_g && (present_g_ & bit)) {
+			if (!e && set_ng != set_g && (global_.mask() & bit)) {
 				++r.probes;
 				e = cache_.lookup_if(set_g, match);
 			}
@@ -150,11 +180,9 @@ public:
 	{
 		const size_t n = cache_.valid_count();
 		cache_.invalidate_all();
-		for (auto &c : count_)
-			c = 0;
-		for (auto &c : gcount_)
-			c = 0;
-		present_ = present_g_ = present_ng_ = 0;
+		all_.clear();
+		global_.clear();
+		present_ng_ = 0;
 		return n;
 	}
 	size_t invalidate_regime(uint8_t regime)
@@ -209,20 +237,17 @@ public:
 	// True if [addr, addr+len) (len 0 = the single address) overlaps the entry's page.
 	static bool overlaps(const TlbTag &t, uint64_t addr, uint64_t len) noexcept
 	{
-		const uint64_t base = t.vpn << t.page_shift;
-		const uint64_t last = base + ((uint64_t{1} << t.page_shift) - 1);
-		const uint64_t end = len == 0 ? addr : (addr + (len - 1) < addr ? ~uint64_t{0} : addr + (len - 1));
-		return addr <= last && end >= base;
+		return region_overlaps(t.vpn, t.page_shift, addr, len);
 	}
 
 	// --- state --------------------------------------------------------------------------------
 	// Bit n set when at least one entry of page size 2^n is cached.
-	uint64_t present_page_shifts() const noexcept { return present_; }
+	uint64_t present_page_shifts() const noexcept { return all_.mask(); }
 	unsigned present_page_sizes() const noexcept
 	{
-		return static_cast<unsigned>(__builtin_popcountll(present_));
+		return static_cast<unsigned>(__builtin_popcountll(all_.mask()));
 	}
-	uint32_t count_of_shift(unsigned shift) const noexcept { return shift < 64 ? count_[shift] : 0; }
+	uint32_t count_of_shift(unsigned shift) const noexcept { return all_.count(shift); }
 	const TlbStats &stats() const noexcept { return stats_; }
 	void reset_stats() noexcept
 	{
@@ -262,30 +287,22 @@ private:
 	}
 	void add(unsigned shift, bool global) noexcept
 	{
-		const uint64_t bit = uint64_t{1} << shift;
-		if (count_[shift]++ == 0)
-			present_ |= bit;
-		if (global) {
-			if (gcount_[shift]++ == 0)
-				present_g_ |= bit;
-		}
+		all_.add(shift);
+		if (global)
+			global_.add(shift);
 		refresh_ng(shift);
 	}
 	void drop(unsigned shift, bool global) noexcept
 	{
-		const uint64_t bit = uint64_t{1} << shift;
-		if (--count_[shift] == 0)
-			present_ &= ~bit;
-		if (global) {
-			if (--gcount_[shift] == 0)
-				present_g_ &= ~bit;
-		}
+		all_.drop(shift);
+		if (global)
+			global_.drop(shift);
 		refresh_ng(shift);
 	}
 	void refresh_ng(unsigned shift) noexcept
 	{
 		const uint64_t bit = uint64_t{1} << shift;
-		if (count_[shift] > gcount_[shift])
+		if (all_.count(shift) > global_.count(shift))
 			present_ng_ |= bit;
 		else
 			present_ng_ &= ~bit;
@@ -293,19 +310,129 @@ private:
 
 	SetAssocCache<TlbTag, TlbEntry> cache_;
 	bool hash_context_ = false;
-	uint32_t count_[64] = {};  // entries per page shift
-	uint32_t gcount_[64] = {}; // global entries per page shift
-	uint64_t present_ = 0;	   // shifts with any entry
-	uint64_t present_g_ = 0;   // shifts with a global entry
-	uint64_t present_ng_ = 0;  // shifts with a non-global entry
+	PageShifts all_, global_; // every entry; global entries
+	uint64_t present_ng_ = 0; // shifts with a non-global entry
 	TlbStats stats_;
+};
+
+// TBU TLB tag: the TBU identifies a translation context by StreamID/SubstreamID (it does not
+// know ASIDs); the ASID/VMID/global tags live in the entry so TLBI can find them.
+struct TbuTag {
+	uint64_t vpn = 0;
+	uint32_t sid = 0, ssid = 0; // ssid = ~0u for "no SubstreamID"
+	uint8_t page_shift = 12;
+	bool operator==(const TbuTag &o) const noexcept
+	{
+		return vpn == o.vpn && sid == o.sid && ssid == o.ssid && page_shift == o.page_shift;
+	}
+};
+struct TbuEntry {
+	uint64_t out_base = 0;
+	uint16_t asid = 0, vmid = 0;
+	bool global = false;
+	uint8_t level = 3, page_shift = 12;
+	// Everything a hit needs without the TCU: which incoming accesses are allowed (bit
+	// priv*4 + instr*2 + write, after the STE overrides), the STE overrides for the event
+	// record, and the CD fault configuration (A, R) for a permission fault.
+	uint8_t perm_ok = 0xFF, privcfg = 0, instcfg = 0;
+	bool fault_a = true, fault_r = true;
+	bool s1 = true, s2 = false; // which stages the entry combines (for TLBI_S2_IPA / NH_*)
+	// With stage 2: the accesses stage 1 alone allows (a hit denied only by stage 2 is a stage-2
+	// fault), the IPA of the page, and STE.S2R.
+	uint8_t perm_s1 = 0xFF;
+	bool s2_record = true;
+	uint64_t ipa_base = 0;
+	uint64_t ready = 0; // cycle the translation reaches the TBU (a hit before it is a merged miss)
+};
+
+// Micro TLB or main TLB of one TBU: a SetAssocCache, probed once per page size present.
+// An entry of 2^page_shift bytes lives in set (VA >> page_shift) (mixed with its context), so a
+// block hits from every page inside it; the TLB counts entries per page shift and probes only the
+// sizes present, as a main TLB makes one read per active page size.
+class TbuTlb {
+public:
+	TbuTlb(uint32_t entries, uint32_t ways, Replacement pol, uint64_t seed) : cache_(entries, ways, pol, seed) {}
+	// Probes each present page size, smallest first; the first match wins. `probes` (one per
+	// present page size looked at) is what the caller turns into cycles.
+	const TbuEntry *lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes)
+	{
+		probes = 0;
+		uint64_t shifts = shifts_.mask();
+		while (shifts) {
+			const unsigned shift = (unsigned)__builtin_ctzll(shifts);
+			shifts &= shifts - 1;
+			TbuTag k;
+			k.vpn = va >> shift;
+			k.sid = sid;
+			k.ssid = ssid;
+			k.page_shift = (uint8_t)shift;
+			probes++;
+			if (const TbuEntry *e = cache_.lookup(k, set_of(k.vpn, sid, ssid)))
+				return e;
+		}
+		return nullptr;
+	}
+	// Fills the translation of the 2^e.page_shift region containing va; nullptr when disabled.
+	TbuEntry *insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
+	{
+		if (!cache_.enabled())
+			return nullptr;
+		TbuTag k;
+		k.vpn = va >> e.page_shift;
+		k.sid = sid;
+		k.ssid = ssid;
+		k.page_shift = e.page_shift;
+		Fill how;
+		TbuTag victim;
+		TbuEntry *stored = cache_.insert(k, set_of(k.vpn, sid, ssid), e, &how, &victim);
+		if (how == Fill::Evicted) {
+			shifts_.drop(victim.page_shift);
+			--ctx_count_[ctx_bucket(victim.sid, victim.ssid)];
+		}
+		if (how != Fill::Updated) {
+			shifts_.add(k.page_shift);
+			++ctx_count_[ctx_bucket(sid, ssid)];
+		}
+		return stored;
+	}
+	template <class Pred> size_t invalidate_if(Pred &&p)
+	{
+		return cache_.invalidate_if([&](const TbuTag &t, const TbuEntry &e) {
+			if (!p(t, e))
+				return false;
+			shifts_.drop(t.page_shift);
+			--ctx_count_[ctx_bucket(t.sid, t.ssid)];
+			return true;
+		});
+	}
+	// False when no entry of this StreamID and SubstreamID can be cached: a CD invalidation of a
+	// PASID that was never used (every PASID attach issues two) then skips the scan of the TLB.
+	bool may_hold(uint32_t sid, uint32_t ssid) const { return ctx_count_[ctx_bucket(sid, ssid)] != 0; }
+	bool enabled() const { return cache_.enabled(); }
+	// Bit n set while an entry of page size 2^n is cached (one probe each).
+	uint64_t present_page_shifts() const { return shifts_.mask(); }
+	const SetAssocCache<TbuTag, TbuEntry> &cache() const { return cache_; }
+	// The set index of a context's page: the VPN, so that neighbouring pages use neighbouring
+	// sets, XORed with a hash of the StreamID and SubstreamID.
+	static uint64_t set_of(uint64_t vpn, uint32_t sid, uint32_t ssid) { return vpn ^ set_hash((uint64_t)sid << 32 | ssid); }
+
+private:
+	static constexpr unsigned kCtxBuckets = 4096;
+	static unsigned ctx_bucket(uint32_t sid, uint32_t ssid)
+	{
+		const uint64_t h = ((uint64_t)sid << 32 | ssid) * 0x9e3779b97f4a7c15ull;
+		return (unsigned)(h >> 52); // 12 bits
+	}
+	SetAssocCache<TbuTag, TbuEntry> cache_;
+	PageShifts shifts_;
+	uint32_t ctx_count_[kCtxBuckets] = {}; // valid entries per (StreamID, SubstreamID) hash bucket
 };
 
 // --- walk-cache keying ----------------------------------------------------------------------
 // A walk-cache entry caches the table descriptor (next-level table address) or leaf reached at
 // `level` for the VA bits above that level's input shift. The model keeps one SetAssocCache per
-// stage/level (MMU-600) or one unified cache (MMU-700); this helper gives both the same key and
-// set index so invalidation by ASID/VMID/VA is uniform.
+// level or one unified cache (tcu.walk.layout); this key gives both the same tag and set index so
+// invalidation by ASID/VMID/VA is uniform.
 struct WalkKey {
 	uint64_t va_tag = 0; // VA >> level_shift (the VA bits the level resolves and above)
 	uint16_t vmid = 0;
@@ -329,10 +456,7 @@ struct WalkKey {
 	// True if the region this key covers overlaps [addr, addr+len) (len 0 = one address).
 	bool overlaps(uint64_t addr, uint64_t len) const noexcept
 	{
-		TlbTag t;
-		t.vpn = va_tag;
-		t.page_shift = level_shift;
-		return Tlb::overlaps(t, addr, len);
+		return region_overlaps(va_tag, level_shift, addr, len);
 	}
 };
 

@@ -1,0 +1,102 @@
+// The TBU's page-size-aware TLB (every TBU's micro and main TLB): a block hits from every page
+// inside it, one probe per page size present, the page-size set and the per-context counts stay
+// exact through eviction, update and invalidation.
+#include <gtest/gtest.h>
+
+#include "smmusim/tlb.hpp"
+
+using smmusim::Replacement;
+using smmusim::TbuEntry;
+using smmusim::TbuTlb;
+
+namespace {
+constexpr uint8_t k4K = 12, k2M = 21, k1G = 30;
+
+TbuEntry entry(uint64_t out_base, uint8_t page_shift, uint8_t level = 3)
+{
+	TbuEntry e;
+	e.out_base = out_base;
+	e.page_shift = page_shift;
+	e.level = level;
+	return e;
+}
+} // namespace
+
+TEST(TbuTlb, TwoMegabyteBlockHitsFromEverySubPage)
+{
+	TbuTlb t(2048, 4, Replacement::Random, 1); // 512 sets
+	const uint64_t va = 0x4000'0000, pa = 0x8'8000'0000;
+	ASSERT_NE(t.insert(3, 7, va, entry(pa, k2M, 2)), nullptr);
+	// A lookup indexed by the 4 KB page number would use another set than the block's.
+	const uint64_t inside = va + 0x1F'5000;
+	ASSERT_NE(t.cache().set_of(TbuTlb::set_of(inside >> k4K, 3, 7)), t.cache().set_of(TbuTlb::set_of(inside >> k2M, 3, 7)));
+	for (uint64_t off = 0; off < (1u << k2M); off += 0x1000) {
+		unsigned probes = 9;
+		const TbuEntry *e = t.lookup(3, 7, va + off + 0x18, probes);
+		ASSERT_NE(e, nullptr) << std::hex << off;
+		EXPECT_EQ(e->out_base, pa);
+		EXPECT_EQ(e->level, 2);
+		EXPECT_EQ(probes, 1u);
+	}
+	unsigned probes;
+	EXPECT_EQ(t.lookup(3, 7, va + (1u << k2M), probes), nullptr);
+	EXPECT_EQ(t.lookup(3, 7, va - 1, probes), nullptr);
+	EXPECT_EQ(t.lookup(3, 8, va, probes), nullptr) << "another SubstreamID";
+	EXPECT_EQ(t.lookup(4, 7, va, probes), nullptr) << "another StreamID";
+}
+
+TEST(TbuTlb, ProbesOncePerPresentPageSize)
+{
+	TbuTlb t(256, 4, Replacement::LRU, 1);
+	unsigned probes = 9;
+	EXPECT_EQ(t.lookup(1, 0, 0x1000, probes), nullptr);
+	EXPECT_EQ(probes, 0u) << "nothing cached, nothing probed";
+	t.insert(1, 0, 0x1000, entry(0x9000, k4K));
+	t.insert(1, 0, 0x4000'0000, entry(0x4000'0000, k1G, 1));
+	t.insert(1, 0, 0x20'0000, entry(0x20'0000, k2M, 2));
+	EXPECT_EQ(t.present_page_shifts(), (1ull << 12) | (1ull << 21) | (1ull << 30));
+	ASSERT_NE(t.lookup(1, 0, 0x1234, probes), nullptr);
+	EXPECT_EQ(probes, 1u) << "4 KB probed first and hits";
+	ASSERT_NE(t.lookup(1, 0, 0x20'1234, probes), nullptr);
+	EXPECT_EQ(probes, 2u) << "4 KB miss, 2 MB hit";
+	ASSERT_NE(t.lookup(1, 0, 0x4100'0000, probes), nullptr);
+	EXPECT_EQ(probes, 3u) << "1 GB hit";
+	EXPECT_EQ(t.lookup(1, 0, 0x9000'0000, probes), nullptr);
+	EXPECT_EQ(probes, 3u);
+	// Removing the only 1 GB entry removes a probe.
+	EXPECT_EQ(t.invalidate_if([](const smmusim::TbuTag &k, const TbuEntry &) { return k.page_shift == k1G; }), 1u);
+	EXPECT_EQ(t.present_page_shifts(), (1ull << 12) | (1ull << 21));
+	EXPECT_EQ(t.lookup(1, 0, 0x9000'0000, probes), nullptr);
+	EXPECT_EQ(probes, 2u);
+}
+
+TEST(TbuTlb, EvictionAndUpdateKeepThePageSizesAndContextsExact)
+{
+	TbuTlb t(1, 1, Replacement::LRU, 1);
+	t.insert(1, 5, 0x20'0000, entry(0, k2M, 2));
+	EXPECT_EQ(t.present_page_shifts(), 1ull << 21);
+	EXPECT_TRUE(t.may_hold(1, 5));
+	t.insert(2, 6, 0x1000, entry(0, k4K)); // evicts the block
+	EXPECT_EQ(t.present_page_shifts(), 1ull << 12);
+	EXPECT_FALSE(t.may_hold(1, 5)) << "the evicted entry's context is gone";
+	EXPECT_TRUE(t.may_hold(2, 6));
+	t.insert(2, 6, 0x1000, entry(0x5000, k4K)); // same key: an update, not a second entry
+	unsigned probes;
+	ASSERT_NE(t.lookup(2, 6, 0x1004, probes), nullptr);
+	EXPECT_EQ(t.lookup(2, 6, 0x1004, probes)->out_base, 0x5000u);
+	EXPECT_EQ(t.invalidate_if([](const smmusim::TbuTag &, const TbuEntry &) { return true; }), 1u)
+		<< "the update left one entry";
+	EXPECT_EQ(t.present_page_shifts(), 0u);
+	EXPECT_FALSE(t.may_hold(2, 6));
+}
+
+TEST(TbuTlb, DisabledHoldsNothing)
+{
+	TbuTlb off(0, 4, Replacement::PLRU, 1);
+	EXPECT_FALSE(off.enabled());
+	EXPECT_EQ(off.insert(1, 0, 0, entry(0, k4K)), nullptr);
+	unsigned probes = 9;
+	EXPECT_EQ(off.lookup(1, 0, 0, probes), nullptr);
+	EXPECT_EQ(probes, 0u);
+}
+
