@@ -12,6 +12,8 @@ PACKAGES=(
   qemu-system-arm                 # the peer test: QEMU's SMMUv3 (qemu-system-aarch64), docs/peer.md
   gcc-aarch64-linux-gnu           # the peer test: the bare-metal AArch64 build of the driver
   binutils-aarch64-linux-gnu      #   (its nm checks the driver's external symbols)
+  slurm-wlm munge                 # the cluster test: a one-node Slurm runs sweep shards (docs/benchmarks.md)
+  parallel                        # the cluster test: the same with GNU parallel
 )
 
 missing=()
