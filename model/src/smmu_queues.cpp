@@ -249,7 +249,9 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		break;
 	case CMD_TLBI_NH_ASID:
 		tbu_drop([&](const TbuTag &, const TbuEntry &e) { return e.s1 && e.vmid == vmid && !e.global && e.asid == asid; });
-		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.vmid == vmid && k.asid == asid; });
+		walk_invalidate_if([&](const WalkKey &k, const WalkVal &v) { // not global leaves (nG = 0)
+			return k.vmid == vmid && k.asid == asid && !(v.leaf() && !SMMU_GET(v.leaf_desc, PTE_NG));
+		});
 		strict_tlb_.invalidate_asid(0, vmid, asid);
 		break;
 	case CMD_TLBI_NH_VA:
@@ -259,8 +261,10 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 			return e.s1 && e.vmid == vmid && (any_asid || e.global || e.asid == asid) &&
 			       region_overlaps(tag.vpn, tag.page_shift, addr, len) && (e.s2 || leaf_in_scope(e.page_shift));
 		});
-		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) {
-			return k.vmid == vmid && (any_asid || k.asid == asid) && k.overlaps(addr, len) && table_in_scope(k);
+		walk_invalidate_if([&](const WalkKey &k, const WalkVal &v) {
+			const bool global_leaf = v.leaf() && !SMMU_GET(v.leaf_desc, PTE_NG);
+			return k.vmid == vmid && (any_asid || global_leaf || k.asid == asid) && k.overlaps(addr, len) &&
+			       (v.leaf() ? leaf_in_scope(k.level_shift) : table_in_scope(k));
 		});
 		if (strict_tlb_.enabled())
 			strict_tlb_.invalidate_if([&](const TlbTag &t, const TlbEntry &) {

@@ -25,6 +25,7 @@ const char *const kStatNames[ST_COUNT] = {
 	"tcu.cfg.stall_cycles", "tcu.walk.stall_cycles", "tcu.link.stall_cycles", "tcu.hazard.waits", "tcu.hazard.cycles",
 	"tcu.walk.s1l0.lookups", "tcu.walk.s1l0.misses", "tcu.walk.s1l1.lookups", "tcu.walk.s1l1.misses",
 	"tcu.walk.s1l2.lookups", "tcu.walk.s1l2.misses",
+	"tcu.walk.s1l3.lookups", "tcu.walk.s1l3.misses", "tcu.walk.leaf_hits",
 	"mem.channel.busy_cycles", "mem.channel.stall_cycles", "mem.data.reads", "mem.data.writes", "mem.data.bytes",
 	"mem.cycles.l1std", "mem.cycles.ste", "mem.cycles.l1cd", "mem.cycles.cd", "mem.cycles.pte.l0", "mem.cycles.pte.l1",
 	"mem.cycles.pte.l2", "mem.cycles.pte.l3", "mem.cycles.s2pte",
@@ -75,8 +76,8 @@ Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
       p_(p), mem_(mem), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100)
 {
 	if (p.walk_per_level) {
-		const unsigned entries[3] = {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries};
-		for (unsigned l = 0; l < 3; l++)
+		const unsigned entries[4] = {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries, p.walk_l3_entries};
+		for (unsigned l = 0; l < 4; l++)
 			walk_.emplace_back(new WalkCache(entries[l], entries[l] ? std::min(p.walk_ways, entries[l]) : 0,
 							 replacement_from_string(p.walk_policy), p.seed + 200 + l));
 	} else {

@@ -167,6 +167,8 @@ void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at)
 		const WalkKey k = make_walk_key(0, 1, vmid, asid, (uint8_t)level, w.shift(level), va);
 		if (level < 3 && walk_cache(level).enabled()) {
 			if (const WalkVal *v = walk_cache(level).peek(k, k.set_index())) {
+				if (v->leaf())
+					return; // a cached block: nothing below it to prefetch
 				table = v->table;
 				acc = v->acc;
 				continue;

@@ -92,29 +92,44 @@ bool Smmu::s1_fault(Xlate &x, const S1Leaf &cfg, uint8_t type)
 		     cfg.cd_a ? XLATE_ABORT : XLATE_RAZWI);
 }
 
-// One walk-cache lookup probes every level in parallel; the deepest table entry wins (the levels
-// above it count as probed only in the per-level statistics of MMU-600's PMU style: a level is
-// counted when it was looked up, down to the hit). Returns the level the walk continues at, with
-// the table and the accumulated table attributes of a hit.
-unsigned Smmu::walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc)
+// One walk-cache lookup probes every level in parallel; the deepest entry wins (the levels above
+// it count as probed only in the per-level statistics of MMU-600's PMU style: a level is counted
+// when it was looked up, down to the hit). An entry holds the descriptor found at its level: a
+// table (the walk continues one level down) or a leaf, a page or block (the walk is over; its
+// descriptor is returned in leaf_desc). Returns the level the walk continues at (a leaf: its
+// own level), with the table or output address and the accumulated table attributes of a hit.
+unsigned Smmu::walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc,
+				 uint64_t &leaf_desc)
 {
 	x.path.walk = walk_enabled();
 	if (!x.path.walk)
 		return w.start;
 	stats.c[ST_WALK_LOOKUPS]++;
-	for (int l = 2; l >= (int)w.start; l--) {
+	for (int l = 3; l >= (int)w.start; l--) {
 		WalkKey k = make_walk_key(0, 1, x.fill.vmid, asid, (uint8_t)l, w.shift((unsigned)l), x.t.addr);
 		stats.c[ST_WALK_L0_LOOKUPS + 2 * l]++;
 		if (const WalkVal *v = walk_cache((unsigned)l).lookup(k, k.set_index())) {
 			table = v->table;
 			acc = v->acc;
+			leaf_desc = v->leaf_desc;
 			x.path.walk_ready = v->ready;
 			stats.c[ST_WALK_HITS]++;
-			return (unsigned)l + 1;
+			stats.c[ST_WALK_LEAF_HITS] += v->leaf();
+			return v->leaf() ? (unsigned)l : (unsigned)l + 1;
 		}
 		stats.c[ST_WALK_L0_MISSES + 2 * l]++;
 	}
 	return w.start;
+}
+
+// The walk's result as an S1Leaf: from the leaf descriptor d at `level` with output address oa.
+static void s1_leaf_from(S1Leaf &leaf, const WalkGeom &w, unsigned level, uint64_t d, uint64_t oa, uint64_t acc)
+{
+	leaf.d = d;
+	leaf.eff = fold_table_attrs(d, acc);
+	leaf.oa = oa;
+	leaf.shift = w.shift(level);
+	leaf.level = level;
 }
 
 // The stage-1 walk of the transaction's VA with x.cd (TTB0 or TTB1 by VA[55]); false if the
@@ -145,10 +160,16 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	uint64_t acc = 0; // table restrictions accumulated from the levels above
 	if (p_.strict && strict_tlb_lookup(x, leaf))
 		return true;
-	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc);
+	uint64_t leaf_desc = 0;
+	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc, leaf_desc);
+	x.path.walk_first = x.path.nreads;
+	if (leaf_desc) { // a leaf entry: no descriptor read; a nested output still walks stage 2
+		s1_leaf_from(leaf, w, level, leaf_desc, table, acc);
+		x.path.ptw = x.s2.on;
+		return true;
+	}
 	stats.c[ST_WALKS]++;
 	x.path.ptw = true;
-	x.path.walk_first = x.path.nreads;
 	for (;; level++) {
 		uint64_t dpa = w.desc_addr(table, va, level);
 		if (x.s2.on) { // nested: the tables live in IPA space (faults here are CLASS=TT)
@@ -164,24 +185,23 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 					   SMMU_PREP_ADDR(EVT3_FETCHADDR, dpa));
 		if (f)
 			return s1_fault(x, leaf, f);
-		if (!st.table) {
-			leaf.d = st.d;
-			leaf.eff = fold_table_attrs(st.d, acc);
-			leaf.oa = st.addr;
-			leaf.shift = w.shift(level);
-			leaf.level = level;
-			if (p_.strict)
-				strict_tlb_insert(x, leaf);
-			return true;
-		}
-		if (!had)
+		if (st.table && !had)
 			acc |= st.d & kTableAttrMask;
+		// The walk cache of this level keeps the descriptor, a table or a leaf (IHI 0070 §3.17:
+		// leaves and tables may be cached; the TLBI scopes in smmu_queues.cpp remove both).
 		WalkKey k = make_walk_key(0, 1, x.fill.vmid, leaf.asid, (uint8_t)level, w.shift(level), va);
 		WalkVal v;
 		v.table = st.addr;
 		v.acc = acc;
+		v.leaf_desc = st.table ? 0 : st.d;
 		if (WalkVal *stored = walk_cache(level).insert(k, k.set_index(), v))
 			x.path.fill(&stored->ready, x.path.last_read());
+		if (!st.table) {
+			s1_leaf_from(leaf, w, level, st.d, st.addr, acc);
+			if (p_.strict)
+				strict_tlb_insert(x, leaf);
+			return true;
+		}
 		table = st.addr;
 	}
 }

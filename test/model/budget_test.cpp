@@ -62,6 +62,55 @@ TEST_F(Budget, WalkCacheHitS1L0)
 	EXPECT_EQ(1u, s.stat("tcu.walk.s1l0.lookups") - s.stat("tcu.walk.s1l0.misses"));
 }
 
+// Leaf entries in the walk caches (tcu.walk.l3.entries; blocks in their level's cache): with no
+// TBU TLBs every access goes to the TCU, and a second access to a walked page reads no descriptor.
+struct NoTbuTlbs {
+	Sim s;
+	uint64_t ttb = 0;
+	explicit NoTbuTlbs(const char *l3 = "256") : s({{"tbu.utlb.entries", "0"}, {"tbu.mtlb.entries", "0"}, {"tcu.walk.l3.entries", l3}})
+	{
+		s.boot();
+		ttb = s.s1_stream(1, 1);
+		s.map(ttb, 0x1000, DATA);
+		s.map(ttb, 0x40000000, 0x40000000, PTE_RW, 2); // a 2 MB block at level 2
+		s.dma(1, 0x1000);
+		s.dma(1, 0x40000000);
+	}
+};
+
+TEST(BudgetRow, WalkCacheLeafHitS1L3)
+{
+	NoTbuTlbs t;
+	EXPECT_EQ(LT + C + W + LB + R, lat(t.s.dma(1, 0x1000))) << "no descriptor read, no walk slot";
+	EXPECT_EQ(1u, t.s.stat("tcu.walk.leaf_hits"));
+	EXPECT_EQ(2u, t.s.stat("tcu.walks")) << "the hit is not a walk";
+}
+
+TEST(BudgetRow, WalkCacheLeafHitBlockS1L2)
+{
+	NoTbuTlbs t;
+	EXPECT_EQ(LT + C + W + LB + R, lat(t.s.dma(1, 0x40000000 + 0x1234 * 8)));
+	EXPECT_EQ(1u, t.s.stat("tcu.walk.leaf_hits"));
+}
+
+TEST(BudgetRow, WalkCacheLeafLevelOff)
+{
+	NoTbuTlbs t("0");
+	EXPECT_EQ(LT + C + W + R + LB + R, lat(t.s.dma(1, 0x1000))) << "level-2 table hit: the level-3 PTE is read";
+	EXPECT_EQ(LT + C + W + LB + R, lat(t.s.dma(1, 0x40000000))) << "a block lives in the level-2 cache";
+}
+
+TEST(BudgetRow, WalkCacheLeafInvalidatedByLeafTlbi)
+{
+	// TLBI_NH_VA Leaf=1 removes the cached leaf and keeps the level-2 table: one PTE read again.
+	NoTbuTlbs t;
+	t.s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_TLBI_NH_VA) | SMMU_PREP(CMD0_ASID, 1),
+		SMMU_PREP(CMD1_LEAF, 1) | SMMU_PREP(CMD1_ADDR, 0x1000 >> 12));
+	ASSERT_TRUE(t.s.sync());
+	EXPECT_EQ(LT + C + W + R + LB + R, lat(t.s.dma(1, 0x1000)));
+	EXPECT_EQ(LT + C + W + LB + R, lat(t.s.dma(1, 0x40000000))) << "another VA's leaf stays";
+}
+
 TEST_F(Budget, FullWalkConfigHit)
 {
 	s.dma(1, 0x1000);

@@ -108,7 +108,7 @@ TEST(TimingConfig, FormulaFollowsParameters)
 TEST(TimingConfig, DisabledCachesCostNothing)
 {
 	Sim s({{"tbu.utlb.entries", "0"}, {"tbu.mtlb.entries", "0"}, {"tcu.walk.l0.entries", "0"},
-	       {"tcu.walk.l1.entries", "0"}, {"tcu.walk.l2.entries", "0"}});
+	       {"tcu.walk.l1.entries", "0"}, {"tcu.walk.l2.entries", "0"}, {"tcu.walk.l3.entries", "0"}});
 	s.boot();
 	uint64_t ttb = s.s1_stream(1, 1);
 	s.map(ttb, 0x1000, DATA);

@@ -50,7 +50,7 @@ struct SmmuParams {
 	std::string cfg_policy;
 	unsigned walk_entries, walk_ways, walk_latency, walk_slots;
 	bool walk_per_level;
-	unsigned walk_l0_entries, walk_l1_entries, walk_l2_entries;
+	unsigned walk_l0_entries, walk_l1_entries, walk_l2_entries, walk_l3_entries;
 	std::string walk_policy;
 	unsigned tcu_xlate_slots, ptw_slots;
 	unsigned ctw_slots; // configuration walks at once; 0 = no limit

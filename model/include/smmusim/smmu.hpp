@@ -53,6 +53,7 @@ enum StatId : unsigned {
 	ST_CTW_SLOT_STALLS, ST_CTW_SLOT_STALL_CYCLES, ST_CTW_SLOT_BUSY, ST_CTW_SLOT_MAX, ST_CTW_WALKS,
 	ST_CFG_STALL_CYCLES, ST_WALK_STALL_CYCLES, ST_LINK_STALL_CYCLES, ST_HAZARD_WAITS, ST_HAZARD_CYCLES,
 	ST_WALK_L0_LOOKUPS, ST_WALK_L0_MISSES, ST_WALK_L1_LOOKUPS, ST_WALK_L1_MISSES, ST_WALK_L2_LOOKUPS, ST_WALK_L2_MISSES,
+	ST_WALK_L3_LOOKUPS, ST_WALK_L3_MISSES, ST_WALK_LEAF_HITS,
 	ST_MEM_BUSY, ST_MEM_STALL_CYCLES, ST_MEM_DATA_READS, ST_MEM_DATA_WRITES, ST_MEM_DATA_BYTES,
 	ST_CY_L1STD, ST_CY_STE, ST_CY_L1CD, ST_CY_CD, ST_CY_PTE0, ST_CY_PTE1, ST_CY_PTE2, ST_CY_PTE3, ST_CY_S2PTE,
 	// Strict mode (docs/model.md): RES0 fields software set, structures the prefetcher cached,
@@ -128,9 +129,11 @@ struct Tbu {
 };
 
 struct WalkVal {
-	uint64_t table = 0; // next-level table address
+	uint64_t table = 0; // next-level table address, or a leaf's output address (IPA when nested)
 	uint64_t acc = 0;   // accumulated APTable/XNTable/PXNTable bits (descriptor positions)
 	uint64_t ready = 0; // cycle the descriptor read completes (fill hazard)
+	uint64_t leaf_desc = 0; // a leaf (page or block) entry: its descriptor; 0 = a table entry
+	bool leaf() const { return leaf_desc != 0; } // a valid leaf descriptor is never 0
 };
 
 // Where the transaction went, recorded by the functional evaluation and replayed by the timing
@@ -286,7 +289,8 @@ private:
 	uint8_t walk_step(const WalkGeom &w, unsigned level, uint64_t dpa, unsigned stat, Path &path,
 			  WalkStep &out);
 	bool s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out);
-	unsigned walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc);
+	unsigned walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc,
+				   uint64_t &leaf_desc);
 	bool s1_walk(Xlate &x, S1Leaf &leaf);
 	bool s1_fault(Xlate &x, const S1Leaf &cfg, uint8_t type);
 	// Completion cycles of a transaction from its path and the resources' free times.
