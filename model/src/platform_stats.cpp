@@ -171,9 +171,10 @@ int smmusim_stats_text(const smmusim_platform *sim, FILE *out)
 	std::fprintf(out, "config cache           %llu lookups, %llu misses (%.1f %% hits); L1 %llu lookups, %llu misses\n",
 		     c(ST_CFG_LOOKUPS), c(ST_CFG_MISSES), rate(st.c[ST_CFG_LOOKUPS], st.c[ST_CFG_MISSES]), c(ST_CFG_L1_LOOKUPS),
 		     c(ST_CFG_L1_MISSES));
-	std::fprintf(out, "walk cache             %llu lookups, %llu hits; S1L0 %llu/%llu S1L1 %llu/%llu S1L2 %llu/%llu (lookups/misses)\n",
-		     c(ST_WALK_LOOKUPS), c(ST_WALK_HITS), c(ST_WALK_L0_LOOKUPS), c(ST_WALK_L0_MISSES), c(ST_WALK_L1_LOOKUPS),
-		     c(ST_WALK_L1_MISSES), c(ST_WALK_L2_LOOKUPS), c(ST_WALK_L2_MISSES));
+	std::fprintf(out, "walk cache             %llu lookups, %llu hits (%llu leaves); S1L0 %llu/%llu S1L1 %llu/%llu S1L2 %llu/%llu S1L3 %llu/%llu (lookups/misses)\n",
+		     c(ST_WALK_LOOKUPS), c(ST_WALK_HITS), c(ST_WALK_LEAF_HITS), c(ST_WALK_L0_LOOKUPS), c(ST_WALK_L0_MISSES),
+		     c(ST_WALK_L1_LOOKUPS), c(ST_WALK_L1_MISSES), c(ST_WALK_L2_LOOKUPS), c(ST_WALK_L2_MISSES),
+		     c(ST_WALK_L3_LOOKUPS), c(ST_WALK_L3_MISSES));
 	std::fprintf(out, "TCU slots              mean %.2f busy, max %llu, %llu stalls / %llu cycles\n",
 		     (double)st.c[ST_TCU_SLOT_BUSY] / cyc, c(ST_TCU_SLOT_MAX), c(ST_TCU_SLOT_STALLS), c(ST_TCU_SLOT_STALL_CYCLES));
 	std::fprintf(out, "walk slots             %llu walks, mean %.2f busy, max %llu, %llu stalls / %llu cycles\n", c(ST_WALKS),
