@@ -16,8 +16,9 @@ using namespace smmusim;
 
 // Debian's libsystemc.so exports main(), which calls sc_main(); the library cannot link without
 // this symbol (extern "C", as SystemC declares it). Our executables (tests, tools) bring their own
-// main(), so this is never called.
-extern "C" int sc_main(int, char **) { return 0; }
+// main(), so this is never called. Weak: a SystemC platform built on the TLM component
+// (smmusim/smmuv3_tlm.hpp) brings its own sc_main, which wins.
+extern "C" __attribute__((weak)) int sc_main(int, char **) { return 0; }
 
 static_assert(unsigned(XLATE_OK) == SMMUSIM_DMA_OK && unsigned(XLATE_ABORT) == SMMUSIM_DMA_ABORT &&
 		      unsigned(XLATE_RAZWI) == SMMUSIM_DMA_RAZWI,

@@ -1,6 +1,8 @@
-// The platform's statistics through the C API (smmusim.h): one counter by name, every counter as
-// JSON, and the human-readable report. All deterministic (no host-time figures).
+// The engine's statistics (stats_report.hpp), shared by the C API (smmusim.h) and the TLM-2.0
+// component: one counter by name, every counter as JSON, and the human-readable report. All
+// deterministic (no host-time figures).
 #include "platform.hpp"
+#include "stats_report.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -62,22 +64,14 @@ void streams_json(FILE *out, const char *name, const TopN &t, bool ssid)
 
 } // namespace
 
-extern "C" {
+namespace smmusim {
 
-uint64_t smmusim_stat(const smmusim_platform *sim, const char *name)
+uint64_t engine_stat(Smmu &smmu, const char *name)
 {
-	if (!sim || !name)
-		return 0;
-	sim->smmu->sync_stats();
-	const Stats &st = sim->smmu->stats;
+	smmu.sync_stats();
+	const Stats &st = smmu.stats;
 	if (!std::strcmp(name, "cycles"))
-		return sim->now();
-	if (!std::strcmp(name, "dma.outstanding"))
-		return sim->outstanding();
-	if (!std::strcmp(name, "mem.dma_bytes"))
-		return sim->alloc.bytes_in_use();
-	if (!std::strcmp(name, "mem.dma_allocations"))
-		return sim->alloc.allocations();
+		return smmu.now();
 	for (unsigned i = 0; i < ST_COUNT; i++)
 		if (!std::strcmp(name, kStatNames[i]))
 			return st.c[i];
@@ -104,20 +98,19 @@ uint64_t smmusim_stat(const smmusim_platform *sim, const char *name)
 	return 0;
 }
 
-int smmusim_stats_json(const smmusim_platform *sim, FILE *out)
+int engine_stats_json(Smmu &smmu, FILE *out, const uint64_t *dma_bytes)
 {
-	if (!sim || !out)
-		return -EINVAL;
-	sim->smmu->sync_stats();
-	const Stats &st = sim->smmu->stats;
-	const uint64_t now = sim->now();
+	smmu.sync_stats();
+	const Stats &st = smmu.stats;
+	const uint64_t now = smmu.now();
 	std::fprintf(out, "{\n  \"cycles\": %llu", (unsigned long long)now);
 	for (unsigned i = 0; i < ST_COUNT; i++)
 		std::fprintf(out, ",\n  \"%s\": %llu", kStatNames[i], (unsigned long long)st.c[i]);
 	for (unsigned t = 0; t < 256; t++)
 		if (const char *n = event_name(t))
 			std::fprintf(out, ",\n  \"events.%s\": %llu", n, (unsigned long long)st.events[t]);
-	std::fprintf(out, ",\n  \"mem.dma_bytes\": %llu", (unsigned long long)sim->alloc.bytes_in_use());
+	if (dma_bytes)
+		std::fprintf(out, ",\n  \"mem.dma_bytes\": %llu", (unsigned long long)*dma_bytes);
 	// Mean slot occupancy = busy slot-cycles / cycles (Little's law).
 	const double cyc = now ? (double)now : 1.0;
 	std::fprintf(out, ",\n  \"tbu.slots.occupancy_mean\": %.3f", (double)st.c[ST_TBU_SLOT_BUSY] / cyc);
@@ -146,13 +139,11 @@ int smmusim_stats_json(const smmusim_platform *sim, FILE *out)
 }
 
 // Human-readable report: the counters grouped by unit, with hit rates and the distributions.
-int smmusim_stats_text(const smmusim_platform *sim, FILE *out)
+int engine_stats_text(Smmu &smmu, FILE *out)
 {
-	if (!sim || !out)
-		return -EINVAL;
-	sim->smmu->sync_stats();
-	const Stats &st = sim->smmu->stats;
-	const uint64_t now = sim->now();
+	smmu.sync_stats();
+	const Stats &st = smmu.stats;
+	const uint64_t now = smmu.now();
 	const auto c = [&](StatId i) { return (unsigned long long)st.c[i]; };
 	auto rate = [](uint64_t lookups, uint64_t misses) {
 		return lookups ? 100.0 * (double)(lookups - misses) / (double)lookups : 0.0;
@@ -235,6 +226,38 @@ int smmusim_stats_text(const smmusim_platform *sim, FILE *out)
 			     (unsigned long long)e.transactions, (unsigned long long)e.misses, (unsigned long long)e.faults);
 	}
 	return std::ferror(out) ? -EIO : 0;
+}
+
+} // namespace smmusim
+
+extern "C" {
+
+uint64_t smmusim_stat(const smmusim_platform *sim, const char *name)
+{
+	if (!sim || !name)
+		return 0;
+	if (!std::strcmp(name, "dma.outstanding"))
+		return sim->outstanding();
+	if (!std::strcmp(name, "mem.dma_bytes"))
+		return sim->alloc.bytes_in_use();
+	if (!std::strcmp(name, "mem.dma_allocations"))
+		return sim->alloc.allocations();
+	return engine_stat(*sim->smmu, name);
+}
+
+int smmusim_stats_json(const smmusim_platform *sim, FILE *out)
+{
+	if (!sim || !out)
+		return -EINVAL;
+	const uint64_t dma_bytes = sim->alloc.bytes_in_use();
+	return engine_stats_json(*sim->smmu, out, &dma_bytes);
+}
+
+int smmusim_stats_text(const smmusim_platform *sim, FILE *out)
+{
+	if (!sim || !out)
+		return -EINVAL;
+	return engine_stats_text(*sim->smmu, out);
 }
 
 } // extern "C"

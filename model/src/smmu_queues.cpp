@@ -74,7 +74,7 @@ void Smmu::cmdq_method()
 	const unsigned qs = cmdq_log2();
 	const uint64_t addr = SMMU_ADDR(cmdq_base_, Q_BASE_ADDR) + (uint64_t)(cmdq_cons_ & ((1u << qs) - 1)) * CMD_SIZE;
 	// IHI 0070 §3.4.3: queue and MSI addresses above the OAS are truncated to it, not aborted.
-	cmd_fetch_abort_ = !mem_.read(oas_truncate(addr), cmd_, CMD_SIZE);
+	cmd_fetch_abort_ = !mem_read(oas_truncate(addr), cmd_, CMD_SIZE);
 	const unsigned cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
 	cmd_inflight_ = true;
 	cmd_done_at_ = t + cost;
@@ -124,11 +124,13 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 		if (cs == 3)
 			return CERROR_ILL;
 		stats.c[ST_CMD_SYNC]++;
+		if (cs == CMD_SYNC_CS_IRQ) // the wired CMD_SYNC interrupt (IHI 0070 §3.18), seen after CONS moves
+			pulse(Irq::CmdSync);
 		if (cs == CMD_SYNC_CS_IRQ && p_.msi) {
 			const uint64_t addr = SMMU_ADDR(cmd[1], CMD1_SYNC_MSIADDR);
 			if (addr) {
 				const uint32_t data = (uint32_t)SMMU_GET(cmd[0], CMD0_SYNC_MSIDATA);
-				if (!mem_.write(oas_truncate(addr), &data, 4))
+				if (!mem_write(oas_truncate(addr), &data, 4))
 					raise_gerror(4); // MSI_CMDQ_ABT_ERR; the SYNC still completes
 				else
 					stats.c[ST_CMD_SYNC_MSI]++;
@@ -380,7 +382,7 @@ bool Smmu::record_event(const uint64_t ev[4])
 		return false;
 	}
 	const uint64_t addr = SMMU_ADDR(eventq_base_, Q_BASE_ADDR) + (uint64_t)(prod & ((1u << qs) - 1)) * EVT_SIZE;
-	if (!mem_.write(oas_truncate(addr), ev, EVT_SIZE)) {
+	if (!mem_write(oas_truncate(addr), ev, EVT_SIZE)) {
 		raise_gerror(2); // EVENTQ_ABT_ERR; PROD does not move past the failed entry
 		stats.c[ST_EVENTQ_ABT]++;
 		return false;
@@ -389,6 +391,7 @@ bool Smmu::record_event(const uint64_t ev[4])
 	stats.c[ST_EVENTS_RECORDED]++;
 	if (prod == cons && SMMU_GET(irq_ctrlack_, IRQ_CTRL_EVENTQ_IRQEN)) { // empty -> non-empty edge
 		stats.c[ST_IRQ_EVENTQ]++;
+		pulse(Irq::EventQ);
 		send_msi(eventq_irq_cfg0_, eventq_irq_cfg1_, 5);
 	}
 	return true;

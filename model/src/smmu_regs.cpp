@@ -73,8 +73,22 @@ Tbu::Tbu(const Params &p, uint64_t seed)
 Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
     : sc_module(name),
       strict_tlb_(p.strict ? p.mtlb_entries : 0, p.mtlb_ways, replacement_from_string(p.mtlb_policy), p.seed + 400, true),
-      p_(p), mem_(mem), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100)
+      p_(p), ram_(&mem), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100)
 {
+	init();
+}
+
+Smmu::Smmu(sc_module_name name, const Params &p, MemPort &port)
+    : sc_module(name),
+      strict_tlb_(p.strict ? p.mtlb_entries : 0, p.mtlb_ways, replacement_from_string(p.mtlb_policy), p.seed + 400, true),
+      p_(p), port_(&port), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100)
+{
+	init();
+}
+
+void Smmu::init()
+{
+	const Params &p = p_;
 	if (p.walk_per_level) {
 		const unsigned entries[4] = {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries, p.walk_l3_entries};
 		for (unsigned l = 0; l < 4; l++)
@@ -142,7 +156,7 @@ void Smmu::send_msi(uint64_t cfg0, uint32_t data, unsigned abort_bit)
 	const uint64_t addr = SMMU_ADDR(cfg0, IRQ_CFG0_ADDR);
 	if (!p_.msi || !addr)
 		return;
-	if (!mem_.write(oas_truncate(addr), &data, 4)) // above the OAS: truncated (IHI 0070 §3.4.3)
+	if (!mem_write(oas_truncate(addr), &data, 4)) // above the OAS: truncated (IHI 0070 §3.4.3)
 		raise_gerror(abort_bit);
 }
 
@@ -154,6 +168,7 @@ void Smmu::raise_gerror(unsigned bit)
 	// The GERROR interrupt fires on activation, except for MSI_GERROR_ABT_ERR itself.
 	if (bit != 7 && SMMU_GET(irq_ctrlack_, IRQ_CTRL_GERROR_IRQEN)) {
 		stats.c[ST_IRQ_GERROR]++;
+		pulse(Irq::Gerror);
 		send_msi(gerror_irq_cfg0_, gerror_irq_cfg1_, 7);
 	}
 }

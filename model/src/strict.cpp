@@ -56,7 +56,7 @@ bool Smmu::strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa,
 		out = *v;
 		return true;
 	}
-	if ((pa >> oas_mask_bits_) || !mem_.read(pa, out.dw, dwords * 8))
+	if ((pa >> oas_mask_bits_) || !mem_read(pa, out.dw, dwords * 8))
 		return false;
 	return true;
 }
@@ -176,7 +176,7 @@ void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at)
 		}
 		WalkStep st;
 		const uint64_t dpa = w.desc_addr(table, va, level);
-		if ((dpa >> oas_mask_bits_) || !mem_.read64(dpa, st.d) || decode_desc(w, level, st))
+		if ((dpa >> oas_mask_bits_) || !mem_read(dpa, &st.d, 8) || decode_desc(w, level, st))
 			return;
 		if (!st.table) {
 			if (!strict_tlb_.lookup(0, vmid, asid, va).entry)
@@ -204,7 +204,7 @@ bool Smmu::strict_pick_entry(const WalkGeom &w, unsigned level, uint64_t table, 
 	uint64_t idx = strict_rng_.next() & (n - 1);
 	for (uint64_t i = 0; i < n; i++, idx = (idx + 1) & (n - 1)) {
 		uint64_t d;
-		if ((table >> oas_mask_bits_) || !mem_.read64(table + idx * 8, d))
+		if ((table >> oas_mask_bits_) || !mem_read(table + idx * 8, &d, 8))
 			return false;
 		if (SMMU_GET(d, PTE_VALID)) {
 			va |= idx << w.shift(level);

@@ -66,7 +66,7 @@ FetchResult Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t add
 	}
 	x.path.read(shape.read);
 	stats.c[shape.stat]++;
-	if ((fetch_pa >> oas_mask_bits_) || !mem_.read(fetch_pa, out.dw, shape.dwords * 8))
+	if ((fetch_pa >> oas_mask_bits_) || !mem_read(fetch_pa, out.dw, shape.dwords * 8))
 		return FETCH_ABORT;
 	if (cached) {
 		out.ready = 0;

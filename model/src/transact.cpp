@@ -141,15 +141,16 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	pev_ = timed_ ? &pev : nullptr;
 	translate(t, o, path);
 	pev_ = nullptr;
-	if (o.status == XLATE_OK) {
-		if (!mem_.in_range(o.pa, t.size)) {
+	if (o.status == XLATE_OK && ram_) { // with a MemPort, the caller performs the data access
+		const Memory &ram = *ram_;
+		if (!ram.in_range(o.pa, t.size)) {
 			o.status = XLATE_ABORT; // the output address is not backed by RAM: bus abort
 			path.data = false;
 		} else if (data) {
 			if (t.write)
-				std::memcpy(mem_.ptr(o.pa), data, t.size);
+				std::memcpy(ram.ptr(o.pa), data, t.size);
 			else
-				std::memcpy(data, mem_.ptr(o.pa), t.size);
+				std::memcpy(data, ram.ptr(o.pa), t.size);
 		}
 	} else if (o.status == XLATE_RAZWI && data && !t.write) {
 		std::memset(data, 0, t.size);
@@ -179,6 +180,14 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	stats.streams.add(t.sid, miss, faulted);
 	if (t.ssv)
 		stats.substreams.add(SMMU_PREP(SIDSSID_SID, t.sid) | SMMU_PREP(SIDSSID_SSID, t.ssid), miss, faulted);
+}
+
+// The downstream access of a translated transaction failed (TLM component): it is an abort, as
+// an output address outside the C API's memory is.
+void Smmu::data_abort()
+{
+	stats.c[ST_DMA_OK]--;
+	stats.c[ST_DMA_ABORT]++;
 }
 
 } // namespace smmusim

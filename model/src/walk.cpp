@@ -8,7 +8,7 @@ bool Smmu::read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path)
 {
 	path.read((uint8_t)(stat - ST_RD_L1STD));
 	stats.c[stat]++;
-	return (pa >> oas_mask_bits_) == 0 && mem_.read64(pa, v);
+	return (pa >> oas_mask_bits_) == 0 && mem_read(pa, &v, 8);
 }
 
 // One level of a walk: read the descriptor at dpa (counted as `stat`) and decode it. Returns 0

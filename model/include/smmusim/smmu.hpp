@@ -12,6 +12,7 @@
 #include <smmuv3/arch.h>
 #include <smmusim/cache.hpp>
 #include <smmusim/memory.hpp>
+#include <smmusim/memport.hpp>
 #include <smmusim/params.hpp>
 #include <smmusim/timing.hpp>
 #include <smmusim/tlb.hpp>
@@ -183,7 +184,14 @@ struct PendingEvent {
 class Smmu : public sc_core::sc_module {
 public:
 	SC_HAS_PROCESS(Smmu);
+	// The C API's platform: tables, queues and DMA data all in the model's own Memory.
 	Smmu(sc_core::sc_module_name name, const Params &p, Memory &mem);
+	// The TLM-2.0 component: the SMMU's own accesses through `port`; transact() then performs no
+	// data access (its caller forwards the translated access) and takes the output address as
+	// backed; data_abort() corrects the statistics when the downstream access fails.
+	Smmu(sc_core::sc_module_name name, const Params &p, MemPort &port);
+	void data_abort();
+	void set_irq_sink(IrqSink *sink) { irq_sink_ = sink; }
 
 	// Register interface (offsets from the SMMU base; page 1 at 0x10000).
 	uint32_t read32(uint32_t off);
@@ -330,8 +338,23 @@ private:
 	unsigned recent_n_ = 0;
 	SplitMix64 strict_rng_{1};
 
+	void init();
 	const Params p_;
-	Memory &mem_;
+	// Exactly one of ram_ (the C API: read inline, no virtual call on the per-walk path) and
+	// port_ (the TLM component) serves the SMMU's own accesses.
+	Memory *ram_ = nullptr;
+	MemPort *port_ = nullptr;
+	bool mem_read(uint64_t pa, void *buf, size_t len) { return ram_ ? ram_->read(pa, buf, len) : port_->read(pa, buf, len); }
+	bool mem_write(uint64_t pa, const void *buf, size_t len)
+	{
+		return ram_ ? ram_->write(pa, buf, len) : port_->write(pa, buf, len);
+	}
+	IrqSink *irq_sink_ = nullptr;
+	void pulse(Irq which)
+	{
+		if (irq_sink_)
+			irq_sink_->irq(which);
+	}
 	uint64_t oas_mask_bits_ = 48;
 	uint64_t oas_truncate(uint64_t a) const { return oas_mask_bits_ >= 64 ? a : a & ((1ull << oas_mask_bits_) - 1); }
 	std::vector<std::unique_ptr<Tbu>> tbus_;
