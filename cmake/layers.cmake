@@ -14,7 +14,8 @@ set(SMMUSIM_LAYER_USES_replay    "arch;driver;model;bringup;traces")
 set(SMMUSIM_LAYER_USES_bench     "arch;driver;model;bringup;traces;replay")
 set(SMMUSIM_LAYER_USES_cli       "arch;driver;model;bringup;traces;replay;bench")
 set(SMMUSIM_LAYER_USES_peer      "arch;driver;model;bringup")
-set(SMMUSIM_LAYER_USES_test      "arch;driver;model;bringup;traces;replay;bench;cli;peer")
+set(SMMUSIM_LAYER_USES_examples  "arch;driver;model;bringup;traces")
+set(SMMUSIM_LAYER_USES_test      "arch;driver;model;bringup;traces;replay;bench;cli;peer;examples")
 
 define_property(DIRECTORY PROPERTY SMMUSIM_LAYER INHERITED
   BRIEF_DOCS "Layer of the targets defined in this directory and below (cmake/layers.cmake)"
