@@ -14,6 +14,7 @@
 extern "C" {
 #include <smmusim/cli_common.h> // a C header without C++ guards
 }
+#include <smmusim/bringup.h>
 
 #include <cerrno>
 #include <chrono>
@@ -35,10 +36,10 @@ struct Cpu : sc_module {
 	tlm_utils::simple_initiator_socket<Cpu> mmio;
 	sc_in<bool> eventq_irq, gerror_irq, cmdsync_irq;
 
-	Cpu(sc_module_name name, Ram &ram, smmusim::Smmuv3Tlm &smmu, std::vector<DmaMaster *> masters, Traffic &t,
-	    const char *trace, bool stats)
-	    : sc_module(name), mmio("mmio"), smmu_(smmu), masters_(std::move(masters)), traffic_(t), trace_(trace),
-	      stats_(stats), port_(mmio, ram, smmu.params())
+	Cpu(sc_module_name name, Ram &ram, smmusim::Smmuv3Tlm &smmu, const smmusim_config *cfg,
+	    std::vector<DmaMaster *> masters, Traffic &t, const char *trace, bool stats)
+	    : sc_module(name), mmio("mmio"), smmu_(smmu), cfg_(cfg), masters_(std::move(masters)), traffic_(t),
+	      trace_(trace), stats_(stats), port_(mmio, ram, smmu.params())
 	{
 		SC_THREAD(run);
 		set_stack_size(16 << 20); // the driver and the trace reader run on this thread's stack
@@ -73,6 +74,7 @@ private:
 	void report(double seconds);
 
 	smmusim::Smmuv3Tlm &smmu_;
+	const smmusim_config *cfg_;
 	std::vector<DmaMaster *> masters_;
 	Traffic &traffic_;
 	const char *trace_;
@@ -87,16 +89,13 @@ private:
 	std::map<std::pair<std::string, std::string>, uint32_t> pasids_; // (device, domain) -> PASID
 };
 
-// The driver's bring-up with `smmusim replay`'s queue sizes and default table layouts.
+// The driver's bring-up with the options the configuration asks for (smmusim/bringup.h, as
+// `smmusim replay`): probe on the register socket, then reset.
 bool Cpu::bring_up()
 {
 	const smmu_regif *ri = port_.regif();
-	const uint32_t idr1 = ri->read32(ri->ctx, SMMU_IDR1);
-	const unsigned cq = (unsigned)SMMU_GET(idr1, IDR1_CMDQS), eq = (unsigned)SMMU_GET(idr1, IDR1_EVENTQS);
-	smmu_options opts{};
-	opts.cmdq_log2size = cq < 8 ? cq : 8;
-	opts.evtq_log2size = eq < 7 ? eq : 7;
-	opts.cd_layout = SMMU_CD_LAYOUT_AUTO;
+	smmu_options opts;
+	smmusim_driver_options(cfg_, &opts);
 	int rc = smmu_probe(ri, &opts, &dev_);
 	if (!rc)
 		rc = smmu_reset(dev_);
@@ -350,7 +349,6 @@ int sc_main(int argc, char **argv)
 		return SMMUSIM_EXIT_SIM;
 	}
 	smmusim::Smmuv3Tlm smmu("smmu", cfg);
-	smmusim_config_free(cfg);
 	if (smmu.tbu.size() < 2) {
 		std::fprintf(stderr, "tlm-platform: two DMA masters need tbu.count >= 2\n");
 		return SMMUSIM_EXIT_SIM;
@@ -358,7 +356,7 @@ int sc_main(int argc, char **argv)
 	Ram ram("ram", smmu.params().mem_size);
 	Traffic traffic;
 	DmaMaster m0("dma0", traffic), m1("dma1", traffic);
-	Cpu cpu("cpu", ram, smmu, {&m0, &m1}, traffic, trace, stats);
+	Cpu cpu("cpu", ram, smmu, cfg, {&m0, &m1}, traffic, trace, stats);
 	sc_signal<bool> irq[3];
 	cpu.mmio.bind(smmu.regs);
 	m0.socket.bind(smmu.tbu[0]);
@@ -372,5 +370,6 @@ int sc_main(int argc, char **argv)
 	cpu.gerror_irq(irq[1]);
 	cpu.cmdsync_irq(irq[2]);
 	sc_start();
+	smmusim_config_free(cfg);
 	return cpu.status;
 }

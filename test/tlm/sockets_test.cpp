@@ -248,4 +248,65 @@ TEST(TlmSockets, TranslationAbortAndRefusedOutputAddressThroughTheDriver)
 	});
 }
 
+// An approximately-timed initiator: nb_transport_fw(BEGIN_REQ) on a TBU socket is served by the
+// simple target socket's conversion to b_transport; BEGIN_RESP arrives at the completion cycle the
+// engine computed, as the LT delay says.
+struct AtInitiator : sc_module {
+	SC_HAS_PROCESS(AtInitiator);
+	tlm_utils::simple_initiator_socket<AtInitiator> socket;
+	sc_time resp_at = SC_ZERO_TIME;
+	bool resp_ok = false;
+	sc_event got_resp;
+
+	explicit AtInitiator(sc_module_name n) : sc_module(n), socket("socket")
+	{
+		socket.register_nb_transport_bw(this, &AtInitiator::nb_transport_bw);
+	}
+	tlm_sync_enum nb_transport_bw(tlm_generic_payload &gp, tlm_phase &phase, sc_time &t)
+	{
+		EXPECT_EQ(phase, BEGIN_RESP);
+		resp_at = sc_time_stamp() + t;
+		resp_ok = gp.is_response_ok();
+		got_resp.notify(t);
+		phase = END_RESP;
+		return TLM_COMPLETED;
+	}
+};
+
+TEST(TlmSockets, ApproximatelyTimedInitiatorGetsTheResponseAtTheCompletionCycle)
+{
+	setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+	auto *b = new Bench("bench");
+	auto *at = new AtInitiator("at");
+	at->socket.bind(b->smmu.tbu[2]);
+	b->body = [at](Bench &bench) {
+		uint32_t w = 0x600DF00D, r = 0;
+		smmusim::SmmuAttrs a;
+		a.sid = 4;
+		tlm_generic_payload gp;
+		gp.set_command(TLM_WRITE_COMMAND);
+		gp.set_address(0x7000);
+		gp.set_data_ptr(reinterpret_cast<unsigned char *>(&w));
+		gp.set_data_length(4);
+		gp.set_streaming_width(4);
+		gp.set_response_status(TLM_INCOMPLETE_RESPONSE);
+		gp.set_extension(&a);
+		tlm_phase phase = BEGIN_REQ;
+		sc_time t = SC_ZERO_TIME;
+		const uint64_t start = example::cycles();
+		EXPECT_EQ(at->socket->nb_transport_fw(gp, phase, t), TLM_ACCEPTED);
+		wait(at->got_resp);
+		gp.clear_extension(&a);
+		EXPECT_TRUE(at->resp_ok);
+		EXPECT_EQ(a.issue_cycle, start);
+		EXPECT_GT(a.done_cycle, a.issue_cycle);
+		EXPECT_EQ(at->resp_at, (double)a.done_cycle * example::kCycle);
+		ASSERT_TRUE(bench.ram.mem.read(0x7000, &r, 4));
+		EXPECT_EQ(r, w) << "a disabled SMMU bypasses";
+		EXPECT_EQ(bench.smmu.stat("dma.transactions"), 1u);
+	};
+	sc_start();
+	EXPECT_EQ(sc_get_status(), SC_STOPPED) << "the test body did not finish";
+}
+
 } // namespace
