@@ -247,7 +247,7 @@ static void record(struct run *r, const struct smmusim_dma_result *res)
 		r->lat[lat]++;
 	else
 		r->lat_over++;
-	if (res->status != SMMUSIM_DMA_OK)
+	if (res->event) /* a fault raised its event (recorded or suppressed): the model's dma.faults */
 		r->faults++;
 	if (res->done_cycle > r->last_done)
 		r->last_done = res->done_cycle;

@@ -203,7 +203,7 @@ TEST(Timeline, ParsesNestsAndMatchesTheReport)
 		SCOPED_TRACE(name);
 		TimelineRun r = replay_with_timeline(example(name));
 		expect_nesting(r);
-		size_t dma = 0, faulted = 0, recorded_events = 0, with_ssid = 0, driver = 0;
+		size_t dma = 0, terminated = 0, recorded_events = 0, with_ssid = 0, driver = 0;
 		for (const Json *e : r.events) {
 			if (str(e, "ph") == "X" && str(e, "cat") == "dma") {
 				dma++;
@@ -211,7 +211,7 @@ TEST(Timeline, ParsesNestsAndMatchesTheReport)
 				ASSERT_TRUE(a);
 				EXPECT_NE(str(a, "sid"), "");
 				EXPECT_NE(str(a, "addr"), "");
-				faulted += str(a, "status") != "ok";
+				terminated += str(a, "status") != "ok";
 				with_ssid += a->get("ssid") != nullptr;
 			}
 			if (str(e, "ph") == "i" && str(e, "cat") == "event")
@@ -219,7 +219,7 @@ TEST(Timeline, ParsesNestsAndMatchesTheReport)
 			driver += str(e, "ph") == "X" && str(e, "cat") == "driver";
 		}
 		EXPECT_EQ(dma, (size_t)num(&r.report, "transactions"));
-		EXPECT_EQ(faulted, (size_t)num(&r.report, "faults"));
+		EXPECT_EQ(terminated, (size_t)(num(r.report.get("status"), "abort") + num(r.report.get("status"), "razwi")));
 		size_t reported_events = 0;
 		for (const auto &kv : r.report.get("events")->obj)
 			reported_events += (size_t)kv.second.num;
