@@ -20,7 +20,7 @@
 
 extern char **environ;
 
-#define MAX_SERIES 64
+#define MAX_SERIES 1024
 #define MAX_PTS 64
 #define MAX_CATS 32
 
@@ -150,8 +150,8 @@ static int cmp_x(const void *a, const void *b)
 	return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
-/* Data files and the gnuplot commands of one plot (for both terminals). Returns the lines drawn. */
-static size_t emit(FILE *g, const char *dir, struct plot *pl, const char *ext)
+/* Titles, each line sorted by x, identical lines merged, and the data files. Returns the lines to draw. */
+static size_t prepare(const char *dir, struct plot *pl)
 {
 	size_t drawn = 0;
 	titles(pl);
@@ -168,8 +168,29 @@ static size_t emit(FILE *g, const char *dir, struct plot *pl, const char *ext)
 		}
 	}
 	merge(pl);
-	fprintf(g, "set output '%s/%s.%s'\nset title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n", dir, pl->name, ext,
-		pl->title, pl->xlabel, pl->ylabel);
+	for (size_t i = 0; i < pl->ns; i++) {
+		if (pl->s[i].merged)
+			continue;
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/plot-%s-%zu.dat", dir, pl->name, i);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			return 0;
+		fprintf(f, "# %s\n", pl->s[i].title);
+		for (size_t k = 0; k < pl->s[i].n; k++)
+			fprintf(f, "%.17g %.6f\n", pl->s[i].x[k], pl->s[i].y[k]);
+		fclose(f);
+		drawn++;
+	}
+	return drawn;
+}
+
+/* The gnuplot commands of one prepared plot, for one terminal. */
+static void commands(FILE *g, const char *dir, const struct plot *pl, const char *ext)
+{
+	size_t drawn = 0;
+	fprintf(g, "set output '%s/%s.%s'\nset title '%s' noenhanced\nset xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n",
+		dir, pl->name, ext, pl->title, pl->xlabel, pl->ylabel);
 	fprintf(g, pl->logx ? "set logscale x 2\nset format x '2^{%%L}'\n" : "unset logscale x\nset format x '%%g'\n");
 	fprintf(g, pl->logy ? "set logscale y 2\nset format y '2^{%%L}'\nset yrange [*:*]\n"
 			    : "unset logscale y\nset format y '%%g'\nset yrange [0:*]\n");
@@ -185,24 +206,14 @@ static size_t emit(FILE *g, const char *dir, struct plot *pl, const char *ext)
 	for (size_t i = 0; i < pl->ns; i++) {
 		if (pl->s[i].merged)
 			continue;
-		char path[4200];
-		snprintf(path, sizeof(path), "%s/plot-%s-%zu.dat", dir, pl->name, i);
-		FILE *f = fopen(path, "w");
-		if (!f)
-			continue;
-		fprintf(f, "# %s\n", pl->s[i].title);
-		for (size_t k = 0; k < pl->s[i].n; k++)
-			fprintf(f, "%.17g %.6f\n", pl->s[i].x[k], pl->s[i].y[k]);
-		fclose(f);
 		static const char *const rgb[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 						  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-		fprintf(g, "%s'%s' using 1:2 with %s lc rgb '%s' dt %zu pt %zu title '%s' noenhanced", drawn ? ", " : "",
-			path, pl->points_only ? "points" : "linespoints", rgb[drawn % 10], drawn % 5 + 1, 4 + 2 * (drawn % 6),
-			pl->s[i].title);
+		fprintf(g, "%s'%s/plot-%s-%zu.dat' using 1:2 with %s lc rgb '%s' dt %zu pt %zu title '%s' noenhanced",
+			drawn ? ", " : "", dir, pl->name, i, pl->points_only ? "points" : "linespoints", rgb[drawn % 10],
+			drawn % 5 + 1, 4 + 2 * (drawn % 6), pl->s[i].title);
 		drawn++;
 	}
 	fprintf(g, "\nunset xtics\nset xtics\n");
-	return drawn;
 }
 
 static void init(struct plot *pl, const char *name, const char *title, const char *xlabel, const char *ylabel)
@@ -253,28 +264,33 @@ static void find_base(struct bench_kv **v, size_t n, struct base *b)
 	}
 }
 
-static void pasid_plots(struct plot *fp, struct plot *lat, struct plot *tr, struct bench_kv **v, size_t n)
+/* which: 0 footprint, 1 latency, 2 footprint against latency, each against the base points. */
+static void pasid_plot(struct plot *pl, int which, struct bench_kv **v, size_t n)
 {
 	struct base base;
-	char t1[160], t2[160];
+	char t[160];
 	find_base(v, n, &base);
-	snprintf(t1, sizeof(t1), "Translation latency, random PASID per access, %.0f-entry config cache%s", base.cfg,
-		 base.l1 ? " with L1" : "");
-	snprintf(t2, sizeof(t2), "Footprint against translation latency (random access, %.0f-entry config cache%s)",
-		 base.cfg, base.l1 ? " with L1" : "");
-	init(fp, "cd-footprint", "CD-table footprint (S1CDMax = 20)", "live PASIDs", "CD table bytes (L1 + leaves)");
-	init(lat, "cd-latency", t1, "live PASIDs", "mean translation latency (cycles)");
-	init(tr, "cd-tradeoff", t2, "CD table bytes (L1 + leaves)", "mean translation latency (cycles)");
-	fp->logx = fp->logy = lat->logx = tr->logx = true;
-	tr->points_only = true;
+	if (which == 0) {
+		init(pl, "cd-footprint", "CD-table footprint (S1CDMax = 20)", "live PASIDs", "CD table bytes (L1 + leaves)");
+		pl->logy = true;
+	} else if (which == 1) {
+		snprintf(t, sizeof(t), "Translation latency, random PASID per access, %.0f-entry config cache%s", base.cfg,
+			 base.l1 ? " with L1" : "");
+		init(pl, "cd-latency", t, "live PASIDs", "mean translation latency (cycles)");
+	} else {
+		snprintf(t, sizeof(t), "Footprint against translation latency (random access, %.0f-entry config cache%s)",
+			 base.cfg, base.l1 ? " with L1" : "");
+		init(pl, "cd-tradeoff", t, "CD table bytes (L1 + leaves)", "mean translation latency (cycles)");
+		pl->points_only = true;
+	}
+	pl->logx = true;
 	for (size_t i = 0; i < n; i++) {
 		if (!is_base(v[i], &base))
 			continue;
 		char key[160];
 		snprintf(key, sizeof(key), "layout=%s alloc=%s ", get(v[i], "layout"), get(v[i], "alloc"));
-		add_point(fp, key, num(v[i], "pasids"), num(v[i], "cd_table_bytes"));
-		add_point(lat, key, num(v[i], "pasids"), num(v[i], "xlate_latency_mean"));
-		add_point(tr, key, num(v[i], "cd_table_bytes"), num(v[i], "xlate_latency_mean"));
+		double bytes = num(v[i], "cd_table_bytes"), lat = num(v[i], "xlate_latency_mean");
+		add_point(pl, key, which == 2 ? bytes : num(v[i], "pasids"), which == 0 ? bytes : lat);
 	}
 }
 
@@ -410,27 +426,30 @@ static size_t set_keys(struct bench_kv **v, size_t n, char (*keys)[64], size_t m
 	return nk;
 }
 
-int bench_cd_plots(const char *dir, struct bench_kv **v, size_t n, char *names, size_t len)
+/* Plot number i of the directory's plots into *pl; false past the last. */
+static bool build(size_t i, struct plot *pl, struct bench_kv **v, size_t n, char (*keys)[64], size_t nk)
 {
 	static const char *const dimnames[] = {"hot", "pages", "devices", "churn", "interval", "window", "cfg_entries"};
-	enum { NPLOTS = 40 };
-	struct plot *pl = calloc(NPLOTS, sizeof(*pl));
+	enum { NDIMS_PLOTTED = sizeof(dimnames) / sizeof(dimnames[0]) };
+	if (i < 3) {
+		pasid_plot(pl, (int)i, v, n);
+	} else if (i < 3 + NDIMS_PLOTTED) {
+		dim_plot(pl, dimnames[i - 3], v, n);
+	} else if (i < 3 + NDIMS_PLOTTED + nk) {
+		set_plot(pl, keys[i - 3 - NDIMS_PLOTTED], v, n);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+int bench_cd_plots(const char *dir, struct bench_kv **v, size_t n, char *names, size_t len)
+{
+	struct plot *pl = malloc(sizeof(*pl));
 	char path[4200], keys[16][64];
-	size_t np = 3, used = 0;
-	if (!pl)
-		return -1;
-	pasid_plots(&pl[0], &pl[1], &pl[2], v, n);
-	for (size_t d = 0; d < sizeof(dimnames) / sizeof(dimnames[0]); d++) {
-		dim_plot(&pl[np], dimnames[d], v, n);
-		np += swept(&pl[np]);
-	}
-	size_t nk = set_keys(v, n, keys, 16);
-	for (size_t k = 0; k < nk && np < NPLOTS; k++) {
-		set_plot(&pl[np], keys[k], v, n);
-		np += swept(&pl[np]);
-	}
+	size_t used = 0, nk = set_keys(v, n, keys, 16);
 	snprintf(path, sizeof(path), "%s/plot.gp", dir);
-	FILE *g = fopen(path, "w");
+	FILE *g = pl ? fopen(path, "w") : NULL;
 	if (!g) {
 		free(pl);
 		return -1;
@@ -439,18 +458,16 @@ int bench_cd_plots(const char *dir, struct bench_kv **v, size_t n, char *names, 
 	static const char *const term[2][2] = {{"svg size 1000,480 dynamic font 'sans,11'", "svg"},
 					       {"pngcairo size 1000,480 font 'sans,10'", "png"}};
 	names[0] = '\0';
-	for (int t = 0; t < 2; t++) {
-		fprintf(g, "set terminal %s\n", term[t][0]);
-		for (size_t i = 0; i < np; i++) {
-			struct plot copy = pl[i]; /* emit() rewrites the titles: each terminal from the same state */
-			if (!copy.ns || !emit(g, dir, &copy, term[t][1]))
-				continue;
-			if (t == 0) {
-				int w = snprintf(names + used, len - used, ", %s.{svg,png}", pl[i].name);
-				if (w > 0 && (size_t)w < len - used)
-					used += (size_t)w;
-			}
+	for (size_t i = 0; build(i, pl, v, n, keys, nk); i++) {
+		if (!swept(pl) || !prepare(dir, pl))
+			continue;
+		for (int t = 0; t < 2; t++) {
+			fprintf(g, "set terminal %s\n", term[t][0]);
+			commands(g, dir, pl, term[t][1]);
 		}
+		int w = snprintf(names + used, len - used, ", %s.{svg,png}", pl->name);
+		if (w > 0 && (size_t)w < len - used)
+			used += (size_t)w;
 	}
 	fclose(g);
 	free(pl);

@@ -363,9 +363,15 @@ TEST(BenchAggregate, PlotsNameCoincidingLayoutsAndEverySweptAxis)
 			file("linear", n, h * 1.0, "  \"hot\": " + std::to_string(h) + ",\n", "_h" + std::to_string(h));
 		file("linear", n, n * 0.9, "  \"set.tcu.cfg.latency\": \"9\",\n", "_x1");
 	}
+	// many lines of one point each (other PASID counts, sorted first) crowd no swept line out
+	for (unsigned n = 1000; n < 1100; n++)
+		file("linear", n, 1.0, "  \"pages\": 17,\n", "_pg17");
+	for (unsigned h : {1u, 4u})
+		file("2l-4k", 16, h * 2.0, "  \"hot\": " + std::to_string(h) + ",\n", "_h" + std::to_string(h));
 	CliRun r = run("bench aggregate " + dir);
 	ASSERT_EQ(r.status, 0) << r.err;
 	std::string gp = slurp(dir + "/plot.gp");
+	EXPECT_NE(gp.find("title '2l-4k, pasids=16' noenhanced"), std::string::npos) << gp;
 	EXPECT_NE(gp.find("title '2l-4k = 2l-64k' noenhanced"), std::string::npos) << gp;
 	EXPECT_NE(gp.find("title 'linear' noenhanced"), std::string::npos) << gp;
 	for (const char *p : {"cd-footprint.svg", "cd-latency.svg", "cd-tradeoff.svg", "cd-axis-hot.svg", "cd-axis-tcu.cfg.latency.svg"})
