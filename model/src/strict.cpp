@@ -166,23 +166,23 @@ void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at)
 			return;
 		const WalkKey k = make_walk_key(0, 1, vmid, asid, (uint8_t)level, w.shift(level), va);
 		if (level < 3 && walk_cache(level).enabled()) {
-			if (const WalkVal *v = walk_cache(level).peek(k, k.set_index())) {
-				if (v->leaf())
-					return; // a cached block: nothing below it to prefetch
+			const WalkVal *v = walk_cache(level).peek(k, k.set_index());
+			if (v && !v->leaf()) {
 				table = v->table;
 				acc = v->acc;
 				continue;
 			}
+			// A cached block: nothing below it to prefetch, except that with BBML = 0 the walk
+			// may miss it (a lookup is never required to hit) and find a table that replaced it.
+			if (v && p_.bbml != 0)
+				return;
 		}
 		WalkStep st;
 		const uint64_t dpa = w.desc_addr(table, va, level);
 		if ((dpa >> oas_mask_bits_) || !mem_read(dpa, &st.d, 8) || decode_desc(w, level, st))
 			return;
 		if (!st.table) {
-			if (!strict_tlb_.lookup(0, vmid, asid, va).entry)
-				strict_tlb_.insert(0, vmid, asid, !SMMU_GET(st.d, PTE_NG), va, w.shift(level), st.addr,
-						   fold_table_attrs(st.d, acc), (uint8_t)level);
-			stats.c[ST_STRICT_PREFETCHES]++;
+			strict_prefetch_leaf(vmid, asid, va, w.shift(level), st, acc, level);
 			return;
 		}
 		if (!had)
@@ -194,6 +194,25 @@ void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at)
 			walk_cache(level).insert(k, k.set_index(), v);
 		table = st.addr;
 	}
+}
+
+// A leaf the prefetcher found enters the TCU TLB unless a translation of va is cached, except that
+// with BBML = 0 a page (of a table that replaced a block without break-before-make) enters beside
+// the cached block: IHI 0070 §3.21.1 allows both to be held, so a lookup may find the two
+// (strict_tlb_lookup).
+void Smmu::strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift, const WalkStep &st,
+				uint64_t acc, unsigned level)
+{
+	const TlbEntry *cached = strict_tlb_.lookup(0, vmid, asid, va).entry;
+	if (cached && (p_.bbml != 0 || cached->page_shift <= shift))
+		return;
+	if (cached) {
+		stats.c[ST_STRICT_OVERLAPS]++;
+		strict_overlaps_ = true;
+	}
+	strict_tlb_.insert(0, vmid, asid, !SMMU_GET(st.d, PTE_NG), va, shift, st.addr, fold_table_attrs(st.d, acc),
+			   (uint8_t)level);
+	stats.c[ST_STRICT_PREFETCHES]++;
 }
 
 // The VA bits of `level` for a walk with no VA to follow: the index of the first valid descriptor
@@ -219,18 +238,44 @@ bool Smmu::strict_pick_entry(const WalkGeom &w, unsigned level, uint64_t table, 
 // reuses an ASID, or points a CD at other tables under the same ASID, without TLBI + SYNC
 // gets the old translation, as on hardware (§3.17 note: an ASID is free only after the TLBI of
 // its entries). Looked up with the walk caches (timed as a walk-cache hit, no descriptor read).
-bool Smmu::strict_tlb_lookup(Xlate &x, S1Leaf &leaf)
+int Smmu::strict_tlb_lookup(Xlate &x, S1Leaf &leaf)
 {
 	const TlbLookup r = strict_tlb_.lookup(0, x.fill.vmid, leaf.asid, x.t.addr);
 	if (!r.entry)
-		return false;
+		return 0;
 	stats.c[ST_STRICT_TLB_HITS]++;
 	x.path.walk = true;
-	leaf.d = leaf.eff = r.entry->attrs; // the leaf with its table restrictions folded in
-	leaf.oa = r.entry->out_base;
-	leaf.shift = r.entry->page_shift;
-	leaf.level = r.entry->level;
-	return true;
+	const TlbEntry *e = r.entry;
+	if (strict_overlaps_) {
+		// IHI 0070 §3.21.1 with BBML = 0: a lookup that matches a block and a page of the table
+		// that replaced it either uses one of them or reports F_TLB_CONFLICT; the seed chooses.
+		const TlbEntry *other = strict_tlb_other(x.fill.vmid, leaf.asid, x.t.addr, e->page_shift);
+		if (other) {
+			stats.c[ST_STRICT_CONFLICTS]++;
+			if (strict_rng_.next() & 1u) {
+				abort_event(x, EVT_F_TLB_CONFLICT, x.acc_bits, x.t.addr, 0);
+				return 2;
+			}
+			e = other; // the old block
+		}
+	}
+	leaf.d = leaf.eff = e->attrs; // the leaf with its table restrictions folded in
+	leaf.oa = e->out_base;
+	leaf.shift = e->page_shift;
+	leaf.level = e->level;
+	return 1;
+}
+
+// Another TCU TLB entry, of a size other than `shift`, matching the lookup (nullptr if none).
+const TlbEntry *Smmu::strict_tlb_other(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift) const
+{
+	const TlbEntry *found = nullptr;
+	strict_tlb_.cache().for_each([&](const TlbTag &t, const TlbEntry &e) {
+		if (!found && t.page_shift != shift && t.regime == 0 && t.vmid == vmid && (t.global || t.asid == asid) &&
+		    t.vpn == va >> t.page_shift)
+			found = &e;
+	});
+	return found;
 }
 
 // A valid leaf enters the TCU TLB whether or not the access it was walked for is permitted (a

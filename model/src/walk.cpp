@@ -158,8 +158,10 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	const WalkGeom w = s1_geometry(cd, sel, (unsigned)oas_mask_bits_, ttb);
 	uint64_t table = w.base(ttb);
 	uint64_t acc = 0; // table restrictions accumulated from the levels above
-	if (p_.strict && strict_tlb_lookup(x, leaf))
-		return true;
+	if (p_.strict) {
+		if (const int hit = strict_tlb_lookup(x, leaf))
+			return hit == 1;
+	}
 	uint64_t leaf_desc = 0;
 	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc, leaf_desc);
 	x.path.walk_first = x.path.nreads;

@@ -331,7 +331,11 @@ private:
 	// ASID unless global, VA): configuration invalidation leaves it alone, only TLBI removes its
 	// entries. Disabled (no entries) unless strict.
 	Tlb strict_tlb_;
-	bool strict_tlb_lookup(Xlate &x, S1Leaf &leaf);
+	int strict_tlb_lookup(Xlate &x, S1Leaf &leaf); // 0 miss, 1 hit, 2 ended (F_TLB_CONFLICT)
+	const TlbEntry *strict_tlb_other(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift) const;
+	void strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift, const WalkStep &st,
+				  uint64_t acc, unsigned level);
+	bool strict_overlaps_ = false; // a block and a page of one address were both cached (BBML = 0)
 	void strict_tlb_insert(const Xlate &x, const S1Leaf &leaf);
 	static constexpr unsigned kRecent = 16;
 	RecentCtx recent_[kRecent];
