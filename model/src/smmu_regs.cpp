@@ -8,31 +8,6 @@ using namespace sc_core;
 
 namespace smmusim {
 
-const char *const kStatNames[ST_COUNT] = {
-	"dma.transactions", "dma.ok", "dma.abort", "dma.razwi", "dma.faults", "dma.bypass",
-	"events.recorded", "events.not_recorded", "events.eventq_disabled", "events.overflow", "events.eventq_abort",
-	"cmdq.commands", "cmdq.errors", "cmdq.sync", "cmdq.sync_msi", "cmdq.sync_sev", "cmdq.cfgi", "cmdq.tlbi",
-	"tbu.utlb.lookups", "tbu.utlb.misses", "tbu.mtlb.lookups", "tbu.mtlb.misses", "tbu.mtlb.probes",
-	"tcu.cfg.lookups", "tcu.cfg.misses", "tcu.cfg.l1_lookups", "tcu.cfg.l1_misses",
-	"tcu.walk.lookups", "tcu.walk.hits", "tcu.walks",
-	"mem.reads.l1std", "mem.reads.ste", "mem.reads.l1cd", "mem.reads.cd", "mem.reads.pte.l0", "mem.reads.pte.l1",
-	"mem.reads.pte.l2", "mem.reads.pte.l3", "mem.reads.s2pte",
-	"latency.total", "latency.max", "irq.eventq", "irq.gerror",
-	"tbu.requests", "tbu.merged", "tbu.slots.stalls", "tbu.slots.stall_cycles", "tbu.slots.busy_cycles", "tbu.slots.max",
-	"tcu.xlate.slots.stalls", "tcu.xlate.slots.stall_cycles", "tcu.xlate.slots.busy_cycles", "tcu.xlate.slots.max",
-	"tcu.ptw.slots.stalls", "tcu.ptw.slots.stall_cycles", "tcu.ptw.slots.busy_cycles", "tcu.ptw.slots.max",
-	"tcu.ctw.slots.stalls", "tcu.ctw.slots.stall_cycles", "tcu.ctw.slots.busy_cycles", "tcu.ctw.slots.max", "tcu.ctw.walks",
-	"tcu.cfg.stall_cycles", "tcu.walk.stall_cycles", "tcu.link.stall_cycles", "tcu.hazard.waits", "tcu.hazard.cycles",
-	"tcu.walk.s1l0.lookups", "tcu.walk.s1l0.misses", "tcu.walk.s1l1.lookups", "tcu.walk.s1l1.misses",
-	"tcu.walk.s1l2.lookups", "tcu.walk.s1l2.misses",
-	"tcu.walk.s1l3.lookups", "tcu.walk.s1l3.misses", "tcu.walk.leaf_hits",
-	"mem.channel.busy_cycles", "mem.channel.stall_cycles", "mem.data.reads", "mem.data.writes", "mem.data.bytes",
-	"mem.cycles.l1std", "mem.cycles.ste", "mem.cycles.l1cd", "mem.cycles.cd", "mem.cycles.pte.l0", "mem.cycles.pte.l1",
-	"mem.cycles.pte.l2", "mem.cycles.pte.l3", "mem.cycles.s2pte",
-	"strict.res0", "strict.prefetches", "strict.tlb_overlaps", "strict.tlb_conflicts",
-	"strict.tlb_hits",
-};
-
 const char *event_name(unsigned type)
 {
 	switch (type) {

@@ -347,6 +347,39 @@ TEST(Hazards, MissesToOnePageMerge)
 		<< "one walk";
 }
 
+// The most fills one translation records (Path::kMaxFills): L1STD, STE, L1CD and CD into the
+// configuration cache, four walk-cache levels, then the main and micro TLB. The TLB fills come
+// last, so a second miss to the page merges only if none was dropped.
+TEST(Hazards, WorstCaseFillsStillMerge)
+{
+	Sim s({{"tcu.cfg.cache_l1", "1"}});
+	s.boot(20, STRTAB_FMT_2LVL, 8);
+	const uint64_t l2 = 0x2000000, leaf = 0xA00000;
+	s.m64(STRTAB + 8 * 5, l2 | SMMU_PREP(L1STD_SPAN, 9));
+	const uint64_t ttb = s.new_table();
+	s.map(ttb, 0x1000, DATA);
+	s.ste(3, Sim::ste0_s1(CDTAB, 16, STE_S1FMT_4K_L2), SMMU_PREP(STE1_S1DSS, STE_S1DSS_SSID0), l2);
+	s.m64(CDTAB + 8 * 3, leaf | SMMU_PREP(L1CD_V, 1));
+	s.cd(leaf + 64 * 5, Sim::cd0(7), ttb);
+	const uint32_t sid = (5u << 8) | 3u, ssid = (3u << 6) | 5u;
+	const uint64_t T = s.now() + 10;
+	struct smmusim_dma a = req(sid, 0x1000, 0), b = req(sid, 0x1040, 0);
+	a.ssv = b.ssv = true;
+	a.ssid = b.ssid = ssid;
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &a, T, 0));
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &b, T + 1, 1));
+	auto r = run_all(s, 2);
+	ASSERT_EQ(2u, r.size());
+	EXPECT_EQ(1u, s.stat("mem.reads.l1std") + s.stat("mem.reads.ste") + s.stat("mem.reads.l1cd") +
+			      s.stat("mem.reads.cd") - 3)
+		<< "each configuration structure read once";
+	EXPECT_EQ(4u, s.stat("mem.reads.pte.l0") + s.stat("mem.reads.pte.l1") + s.stat("mem.reads.pte.l2") +
+			      s.stat("mem.reads.pte.l3"));
+	EXPECT_EQ(1u, s.stat("tbu.merged"));
+	// b waits for a's TLB fill, then its data beat follows a's on the channel.
+	EXPECT_EQ(r[0].done_cycle + 1, r[1].done_cycle);
+}
+
 TEST(Hazards, HitUnderMiss)
 {
 	Sim s;

@@ -19,6 +19,7 @@
 
 #include <systemc>
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -38,32 +39,142 @@ struct DmaResult {
 	uint64_t issue_cycle = 0, done_cycle = 0, tag = 0;
 };
 
+// Every statistics counter, once: X(enumerator, "name"). The StatId enum, the name table (the
+// names smmusim_stat() and the reports use) and its compile-time checks all come from this list,
+// so an id and its name cannot drift apart.
+#define SMMUSIM_STATS(X) \
+	X(ST_DMA_TRANSACTIONS, "dma.transactions") \
+	X(ST_DMA_OK, "dma.ok") \
+	X(ST_DMA_ABORT, "dma.abort") \
+	X(ST_DMA_RAZWI, "dma.razwi") \
+	X(ST_DMA_FAULTS, "dma.faults") \
+	X(ST_DMA_BYPASS, "dma.bypass") \
+	X(ST_EVENTS_RECORDED, "events.recorded") \
+	X(ST_EVENTS_NOT_RECORDED, "events.not_recorded") \
+	X(ST_EVENTS_DISABLED, "events.eventq_disabled") \
+	X(ST_EVENTS_OVERFLOW, "events.overflow") \
+	X(ST_EVENTQ_ABT, "events.eventq_abort") \
+	X(ST_CMDS, "cmdq.commands") \
+	X(ST_CMD_ERRORS, "cmdq.errors") \
+	X(ST_CMD_SYNC, "cmdq.sync") \
+	X(ST_CMD_SYNC_MSI, "cmdq.sync_msi") \
+	X(ST_CMD_SYNC_SEV, "cmdq.sync_sev") \
+	X(ST_CMD_CFGI, "cmdq.cfgi") \
+	X(ST_CMD_TLBI, "cmdq.tlbi") \
+	X(ST_UTLB_LOOKUPS, "tbu.utlb.lookups") \
+	X(ST_UTLB_MISSES, "tbu.utlb.misses") \
+	X(ST_MTLB_LOOKUPS, "tbu.mtlb.lookups") \
+	X(ST_MTLB_MISSES, "tbu.mtlb.misses") \
+	X(ST_MTLB_PROBES, "tbu.mtlb.probes") \
+	X(ST_CFG_LOOKUPS, "tcu.cfg.lookups") \
+	X(ST_CFG_MISSES, "tcu.cfg.misses") \
+	X(ST_CFG_L1_LOOKUPS, "tcu.cfg.l1_lookups") \
+	X(ST_CFG_L1_MISSES, "tcu.cfg.l1_misses") \
+	X(ST_WALK_LOOKUPS, "tcu.walk.lookups") \
+	X(ST_WALK_HITS, "tcu.walk.hits") \
+	X(ST_WALKS, "tcu.walks") \
+	X(ST_RD_L1STD, "mem.reads.l1std") \
+	X(ST_RD_STE, "mem.reads.ste") \
+	X(ST_RD_L1CD, "mem.reads.l1cd") \
+	X(ST_RD_CD, "mem.reads.cd") \
+	X(ST_RD_PTE0, "mem.reads.pte.l0") \
+	X(ST_RD_PTE1, "mem.reads.pte.l1") \
+	X(ST_RD_PTE2, "mem.reads.pte.l2") \
+	X(ST_RD_PTE3, "mem.reads.pte.l3") \
+	X(ST_RD_S2PTE, "mem.reads.s2pte") \
+	X(ST_LAT_TOTAL, "latency.total") \
+	X(ST_LAT_MAX, "latency.max") \
+	X(ST_IRQ_EVENTQ, "irq.eventq") \
+	X(ST_IRQ_GERROR, "irq.gerror") \
+	/* Timing (docs/timing.md). Slot and channel figures are refreshed by Smmu::sync_stats(). */ \
+	X(ST_TBU_REQUESTS, "tbu.requests") \
+	X(ST_TBU_MERGED, "tbu.merged") \
+	X(ST_TBU_SLOT_STALLS, "tbu.slots.stalls") \
+	X(ST_TBU_SLOT_STALL_CYCLES, "tbu.slots.stall_cycles") \
+	X(ST_TBU_SLOT_BUSY, "tbu.slots.busy_cycles") \
+	X(ST_TBU_SLOT_MAX, "tbu.slots.max") \
+	X(ST_TCU_SLOT_STALLS, "tcu.xlate.slots.stalls") \
+	X(ST_TCU_SLOT_STALL_CYCLES, "tcu.xlate.slots.stall_cycles") \
+	X(ST_TCU_SLOT_BUSY, "tcu.xlate.slots.busy_cycles") \
+	X(ST_TCU_SLOT_MAX, "tcu.xlate.slots.max") \
+	X(ST_PTW_SLOT_STALLS, "tcu.ptw.slots.stalls") \
+	X(ST_PTW_SLOT_STALL_CYCLES, "tcu.ptw.slots.stall_cycles") \
+	X(ST_PTW_SLOT_BUSY, "tcu.ptw.slots.busy_cycles") \
+	X(ST_PTW_SLOT_MAX, "tcu.ptw.slots.max") \
+	X(ST_CTW_SLOT_STALLS, "tcu.ctw.slots.stalls") \
+	X(ST_CTW_SLOT_STALL_CYCLES, "tcu.ctw.slots.stall_cycles") \
+	X(ST_CTW_SLOT_BUSY, "tcu.ctw.slots.busy_cycles") \
+	X(ST_CTW_SLOT_MAX, "tcu.ctw.slots.max") \
+	X(ST_CTW_WALKS, "tcu.ctw.walks") \
+	X(ST_CFG_STALL_CYCLES, "tcu.cfg.stall_cycles") \
+	X(ST_WALK_STALL_CYCLES, "tcu.walk.stall_cycles") \
+	X(ST_LINK_STALL_CYCLES, "tcu.link.stall_cycles") \
+	X(ST_HAZARD_WAITS, "tcu.hazard.waits") \
+	X(ST_HAZARD_CYCLES, "tcu.hazard.cycles") \
+	X(ST_WALK_L0_LOOKUPS, "tcu.walk.s1l0.lookups") \
+	X(ST_WALK_L0_MISSES, "tcu.walk.s1l0.misses") \
+	X(ST_WALK_L1_LOOKUPS, "tcu.walk.s1l1.lookups") \
+	X(ST_WALK_L1_MISSES, "tcu.walk.s1l1.misses") \
+	X(ST_WALK_L2_LOOKUPS, "tcu.walk.s1l2.lookups") \
+	X(ST_WALK_L2_MISSES, "tcu.walk.s1l2.misses") \
+	X(ST_WALK_L3_LOOKUPS, "tcu.walk.s1l3.lookups") \
+	X(ST_WALK_L3_MISSES, "tcu.walk.s1l3.misses") \
+	X(ST_WALK_LEAF_HITS, "tcu.walk.leaf_hits") \
+	X(ST_MEM_BUSY, "mem.channel.busy_cycles") \
+	X(ST_MEM_STALL_CYCLES, "mem.channel.stall_cycles") \
+	X(ST_MEM_DATA_READS, "mem.data.reads") \
+	X(ST_MEM_DATA_WRITES, "mem.data.writes") \
+	X(ST_MEM_DATA_BYTES, "mem.data.bytes") \
+	X(ST_CY_L1STD, "mem.cycles.l1std") \
+	X(ST_CY_STE, "mem.cycles.ste") \
+	X(ST_CY_L1CD, "mem.cycles.l1cd") \
+	X(ST_CY_CD, "mem.cycles.cd") \
+	X(ST_CY_PTE0, "mem.cycles.pte.l0") \
+	X(ST_CY_PTE1, "mem.cycles.pte.l1") \
+	X(ST_CY_PTE2, "mem.cycles.pte.l2") \
+	X(ST_CY_PTE3, "mem.cycles.pte.l3") \
+	X(ST_CY_S2PTE, "mem.cycles.s2pte") \
+	/* Strict mode (docs/model.md): RES0 fields software set, structures the prefetcher cached, */ \
+	/* TLB fills that overlapped a live entry of another size, lookups that found such a pair, and */ \
+	/* translations answered by the TCU TLB of ASID/VMID-tagged leaves. */ \
+	X(ST_STRICT_RES0, "strict.res0") \
+	X(ST_STRICT_PREFETCHES, "strict.prefetches") \
+	X(ST_STRICT_OVERLAPS, "strict.tlb_overlaps") \
+	X(ST_STRICT_CONFLICTS, "strict.tlb_conflicts") \
+	X(ST_STRICT_TLB_HITS, "strict.tlb_hits")
+
 enum StatId : unsigned {
-	ST_DMA_TRANSACTIONS, ST_DMA_OK, ST_DMA_ABORT, ST_DMA_RAZWI, ST_DMA_FAULTS, ST_DMA_BYPASS,
-	ST_EVENTS_RECORDED, ST_EVENTS_NOT_RECORDED, ST_EVENTS_DISABLED, ST_EVENTS_OVERFLOW, ST_EVENTQ_ABT,
-	ST_CMDS, ST_CMD_ERRORS, ST_CMD_SYNC, ST_CMD_SYNC_MSI, ST_CMD_SYNC_SEV, ST_CMD_CFGI, ST_CMD_TLBI,
-	ST_UTLB_LOOKUPS, ST_UTLB_MISSES, ST_MTLB_LOOKUPS, ST_MTLB_MISSES, ST_MTLB_PROBES,
-	ST_CFG_LOOKUPS, ST_CFG_MISSES, ST_CFG_L1_LOOKUPS, ST_CFG_L1_MISSES,
-	ST_WALK_LOOKUPS, ST_WALK_HITS, ST_WALKS,
-	ST_RD_L1STD, ST_RD_STE, ST_RD_L1CD, ST_RD_CD, ST_RD_PTE0, ST_RD_PTE1, ST_RD_PTE2, ST_RD_PTE3, ST_RD_S2PTE,
-	ST_LAT_TOTAL, ST_LAT_MAX, ST_IRQ_EVENTQ, ST_IRQ_GERROR,
-	// Timing (docs/timing.md). Slot and channel figures are refreshed by Smmu::sync_stats().
-	ST_TBU_REQUESTS, ST_TBU_MERGED, ST_TBU_SLOT_STALLS, ST_TBU_SLOT_STALL_CYCLES, ST_TBU_SLOT_BUSY, ST_TBU_SLOT_MAX,
-	ST_TCU_SLOT_STALLS, ST_TCU_SLOT_STALL_CYCLES, ST_TCU_SLOT_BUSY, ST_TCU_SLOT_MAX,
-	ST_PTW_SLOT_STALLS, ST_PTW_SLOT_STALL_CYCLES, ST_PTW_SLOT_BUSY, ST_PTW_SLOT_MAX,
-	ST_CTW_SLOT_STALLS, ST_CTW_SLOT_STALL_CYCLES, ST_CTW_SLOT_BUSY, ST_CTW_SLOT_MAX, ST_CTW_WALKS,
-	ST_CFG_STALL_CYCLES, ST_WALK_STALL_CYCLES, ST_LINK_STALL_CYCLES, ST_HAZARD_WAITS, ST_HAZARD_CYCLES,
-	ST_WALK_L0_LOOKUPS, ST_WALK_L0_MISSES, ST_WALK_L1_LOOKUPS, ST_WALK_L1_MISSES, ST_WALK_L2_LOOKUPS, ST_WALK_L2_MISSES,
-	ST_WALK_L3_LOOKUPS, ST_WALK_L3_MISSES, ST_WALK_LEAF_HITS,
-	ST_MEM_BUSY, ST_MEM_STALL_CYCLES, ST_MEM_DATA_READS, ST_MEM_DATA_WRITES, ST_MEM_DATA_BYTES,
-	ST_CY_L1STD, ST_CY_STE, ST_CY_L1CD, ST_CY_CD, ST_CY_PTE0, ST_CY_PTE1, ST_CY_PTE2, ST_CY_PTE3, ST_CY_S2PTE,
-	// Strict mode (docs/model.md): RES0 fields software set, structures the prefetcher cached,
-	// TLB fills that overlapped a live entry of another size, lookups that found such a pair, and
-	// translations answered by the TCU TLB of ASID/VMID-tagged leaves.
-	ST_STRICT_RES0, ST_STRICT_PREFETCHES, ST_STRICT_OVERLAPS, ST_STRICT_CONFLICTS, ST_STRICT_TLB_HITS,
+#define SMMUSIM_STAT_ID(id, name) id,
+	SMMUSIM_STATS(SMMUSIM_STAT_ID)
+#undef SMMUSIM_STAT_ID
 	ST_COUNT
 };
-extern const char *const kStatNames[ST_COUNT];
+inline constexpr const char *kStatNames[] = {
+#define SMMUSIM_STAT_NAME(id, name) name,
+	SMMUSIM_STATS(SMMUSIM_STAT_NAME)
+#undef SMMUSIM_STAT_NAME
+};
+static_assert(sizeof(kStatNames) / sizeof(kStatNames[0]) == ST_COUNT, "one name per StatId");
+namespace detail {
+constexpr bool stat_name_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		++a, ++b;
+	return *a == *b;
+}
+constexpr bool stat_names_distinct()
+{
+	for (unsigned i = 0; i < ST_COUNT; i++) {
+		if (!kStatNames[i][0])
+			return false;
+		for (unsigned j = i + 1; j < ST_COUNT; j++)
+			if (stat_name_eq(kStatNames[i], kStatNames[j]))
+				return false;
+	}
+	return true;
+}
+} // namespace detail
+static_assert(detail::stat_names_distinct(), "statistics names are non-empty and distinct");
 const char *event_name(unsigned type); // "F_TRANSLATION", ... or nullptr
 
 struct Stats {
@@ -104,7 +215,7 @@ struct CfgKey {
 		return ((x % sets) ^ set_hash((x / sets) << 40 ^ (uint64_t)sid << 8 ^ kind)) % sets;
 	}
 };
-enum CfgKind : uint8_t { CFG_STE = 0, CFG_CD = 1, CFG_L1STD = 2, CFG_L1CD = 3 };
+enum CfgKind : uint8_t { CFG_STE = 0, CFG_CD = 1, CFG_L1STD = 2, CFG_L1CD = 3, CFG_KINDS };
 struct CfgVal {
 	uint64_t dw[8] = {};
 	uint64_t ready = 0; // cycle the fill completes (a hit before it waits: fill hazard)
@@ -141,7 +252,13 @@ struct WalkVal {
 // (Smmu::timing): which lookups it made, which descriptors it read in which order, which cache
 // entries it hit while their fill was still in flight, and which entries it filled.
 struct Path {
-	static constexpr unsigned kMaxReads = 48, kMaxFills = 8;
+	static constexpr unsigned kMaxReads = 48;
+	// The most cache fills one translation records, by construction: each configuration structure
+	// once into the configuration cache (L1STD, STE, L1CD, CD), one walk-cache entry per stage-1
+	// level it reads (a leaf is cached too; without DS a walk has at most the four levels 0..3, one
+	// read kind each), then the main and the micro TLB. The stage-2 walk fills nothing. A dropped
+	// fill would leave its entry ready at once, so the TLB fills, recorded last, must always fit.
+	static constexpr unsigned kMaxFills = CFG_KINDS + (RD_PTE3 - RD_PTE0 + 1) + 2;
 	static constexpr uint8_t kAtResponse = 0xFF; // fill completes when the response reaches the TBU
 	bool tcu = false;      // went to the TCU (TBU TLB miss)
 	bool walk = false;     // looked up the walk cache
@@ -168,6 +285,7 @@ struct Path {
 	}
 	void fill(uint64_t *ready, uint8_t at)
 	{
+		assert(nfills < kMaxFills && "Path::kMaxFills is below a translation's fills");
 		if (ready && nfills < kMaxFills)
 			fills[nfills++] = Fill{ready, at};
 	}
