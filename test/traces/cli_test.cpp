@@ -1,6 +1,7 @@
 // The smmusim command line: help, version, exit statuses, gen determinism, info, replay's status.
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <regex>
 
 #include "helpers.h"
@@ -52,6 +53,49 @@ TEST(Cli, GenPasidUsesEveryAuxDomain)
 	RunResult r = run("info " + out);
 	EXPECT_EQ(r.status, 0) << r.err;
 	EXPECT_NE(r.out.find("5000 DMA with a PASID, 16 distinct PASIDs"), std::string::npos) << r.out;
+}
+
+// The workload shapes of bench cd-layouts as a trace: several devices bound to the same PASIDs on
+// their own TBUs, a hot set, Zipf, churn; info counts the (device, PASID) pairs on DMA and bound.
+TEST(Cli, GenPasidWorkloadShapes)
+{
+	std::string out = temp_path("shape.trace");
+	ASSERT_EQ(run("gen -p pasid -n 3000 --pasids 64 --devices 2 --tbus 2 --hot 4 --churn 10 -o " + out).status, 0);
+	RunResult r = run("info " + out);
+	ASSERT_EQ(r.status, 0) << r.err;
+	// 4 hot PASIDs used by both devices; 64 PASIDs bound on each, one more while a spare is bound
+	EXPECT_NE(r.out.find("3000 DMA with a PASID, 4 distinct PASIDs, 8 (device, PASID) pairs"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("bound:     129 (device, PASID) pairs at peak, 128 at the end"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("acc1             sid=0x1 pasid-bits=20 port=1"), std::string::npos) << r.out;
+	ReadResult t = read_trace(out);
+	ASSERT_EQ(t.error, "");
+	size_t binds = 0, unbinds = 0, dev0 = 0, dma = 0;
+	for (const trace_record &rec : t.records) {
+		bool spare = (rec.kind == TRACE_AUX_ATTACH || rec.kind == TRACE_DETACH) && !std::strcmp(rec.u.link.dom, "spare");
+		binds += spare && rec.kind == TRACE_AUX_ATTACH;
+		unbinds += spare && rec.kind == TRACE_DETACH;
+		if (rec.kind == TRACE_DMA) {
+			dma++;
+			dev0 += !std::strcmp(rec.u.dma.dev, "acc0");
+		}
+	}
+	EXPECT_EQ(binds, 29u); // one per 100 DMAs after the first 100
+	EXPECT_EQ(unbinds, 29u);
+	EXPECT_EQ(dev0 * 2, dma); // round robin over the devices
+	// Zipf: the first PASID takes far more DMA than the last
+	std::string z = temp_path("zipf.trace");
+	ASSERT_EQ(run("gen -p pasid -n 20000 --pasids 64 --zipf -o " + z).status, 0);
+	std::map<std::string, size_t> per;
+	std::string text = read_file(z);
+	for (size_t at = text.find(" pasid=aux"); at != std::string::npos; at = text.find(" pasid=aux", at + 1))
+		per[text.substr(at + 7, text.find('\n', at) - at - 7)]++;
+	EXPECT_GT(per["aux1"], 10 * per["aux64"] + 10);
+	EXPECT_GT(per["aux64"], 0u);
+	// the shapes replay
+	EXPECT_EQ(run("replay -q " + out).status, 0);
+	for (const char *bad : {"--devices 0", "--devices 2 --tbus 3", "--hot 65", "--hot 2 --zipf", "--churn 1001"})
+		EXPECT_EQ(run(std::string("gen -p pasid --pasids 64 -n 10 ") + bad).status, 1) << bad;
+	EXPECT_EQ(run("gen -p random --hot 2 -n 10").status, 1);
 }
 
 TEST(Cli, GenRejectsBadOptions)

@@ -10,7 +10,11 @@ struct gen {
 	trace_writer *w;
 	uint64_t rng;
 	uint64_t count, size, footprint, stride, pasids, pasid_bits, interval, write_pct, iova, pa;
+	uint64_t devices, tbus, hot, churn; /* pasid pattern: the workload shapes of bench cd-layouts */
+	bool zipf;
 	char (*aux_names)[24];
+	char (*dev_names)[24];
+	double *zipf_cdf;
 	bool failed;
 };
 
@@ -103,17 +107,68 @@ static void setup_simple(struct gen *g, const char *dev, const char *dom, uint32
 	emit_map(g, dom, g->iova, pa, g->footprint);
 }
 
+/*
+ * The PASID device(s): `devices` devices (StreamIDs sid, sid+1, .., device d on port (port + d) mod
+ * tbus when tbus > 1), each with substreams and aux domains; aux domain k (PASID k+1) is attached to
+ * every device, as one address space bound to several devices; a spare domain for churn.
+ */
 static void setup_pasid(struct gen *g, const char *dev, uint32_t sid, uint32_t port, uint64_t pa)
 {
-	emit_device(g, dev, sid, (uint32_t)g->pasid_bits, port);
-	emit_domain(g, "parent");
-	emit_link(g, TRACE_ATTACH, dev, "parent");
-	emit_link(g, TRACE_ENABLE_AUX, dev, NULL);
+	for (uint64_t d = 0; d < g->devices; d++) {
+		if (g->devices == 1)
+			snprintf(g->dev_names[d], sizeof(g->dev_names[d]), "%s", dev);
+		else
+			snprintf(g->dev_names[d], sizeof(g->dev_names[d]), "%s%llu", dev, (unsigned long long)d);
+		emit_device(g, g->dev_names[d], sid + (uint32_t)d, (uint32_t)g->pasid_bits,
+			    g->tbus > 1 ? (uint32_t)((port + d) % g->tbus) : port);
+		if (d == 0)
+			emit_domain(g, "parent");
+		emit_link(g, TRACE_ATTACH, g->dev_names[d], "parent");
+		emit_link(g, TRACE_ENABLE_AUX, g->dev_names[d], NULL);
+	}
 	for (uint64_t k = 0; k < g->pasids; k++) {
 		snprintf(g->aux_names[k], sizeof(g->aux_names[k]), "aux%llu", (unsigned long long)k + 1);
 		emit_domain(g, g->aux_names[k]);
-		emit_link(g, TRACE_AUX_ATTACH, dev, g->aux_names[k]);
+		for (uint64_t d = 0; d < g->devices; d++)
+			emit_link(g, TRACE_AUX_ATTACH, g->dev_names[d], g->aux_names[k]);
 		emit_map(g, g->aux_names[k], g->iova, pa + k * g->footprint, g->footprint);
+	}
+	if (g->churn)
+		emit_domain(g, "spare");
+}
+
+/* The aux domain (PASID) of a DMA: uniform over the PASIDs, over the hot ones, or Zipf (s = 1). */
+static uint64_t pick_pasid(struct gen *g)
+{
+	uint64_t x = next_rand(g);
+	if (g->zipf) {
+		double u = (double)(x >> 11) * (1.0 / 9007199254740992.0);
+		uint64_t lo = 0, hi = g->pasids - 1;
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo) / 2;
+			if (g->zipf_cdf[mid] > u)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		return lo;
+	}
+	if (g->hot) /* H hot PASIDs spread evenly over the N, as in bench cd-layouts */
+		return (x % g->hot) * g->pasids / g->hot;
+	return x % g->pasids;
+}
+
+/* The pasid pattern's DMA records, round robin over the devices, with churn between them. */
+static void pasid_dmas(struct gen *g)
+{
+	for (uint64_t i = 0; i < g->count && !g->failed; i++) {
+		if (g->churn && i && i % (1000 / g->churn) == 0) {
+			/* bind and unbind a spare PASID on the first device while the traffic runs */
+			emit_link(g, TRACE_AUX_ATTACH, g->dev_names[0], "spare");
+			emit_link(g, TRACE_DETACH, g->dev_names[0], "spare");
+		}
+		uint64_t k = pick_pasid(g);
+		emit_dma(g, g->dev_names[i % g->devices], g->iova + offset_for(g, P_RANDOM, i), g->aux_names[k]);
 	}
 }
 
@@ -132,6 +187,11 @@ static void gen_usage(FILE *out)
 		"      --stride BYTES     address step of the strided pattern [4096]\n"
 		"      --pasids N         aux domains (PASIDs) for pasid and mix [8]\n"
 		"      --pasid-bits N     SubstreamID width of the PASID device [20]\n"
+		"      --devices D        pasid: D devices (acc0..), each bound to every PASID [1]\n"
+		"      --tbus T           pasid: spread the devices over T TBUs (master ports) [1]\n"
+		"      --hot H            pasid: only H of the PASIDs (spread evenly) get DMA [0: all]\n"
+		"      --zipf             pasid: the k-th PASID gets DMA with probability ~ 1/k\n"
+		"      --churn R          pasid: R bind/unbind cycles of a spare PASID per 1000 DMAs [0]\n"
 		"      --interval CYCLES  cycles between DMA issues, 0 = as soon as possible [4]\n"
 		"      --writes PERCENT   share of writes [30]\n"
 		"      --iova ADDR        first IOVA of each domain [0x10000000]\n"
@@ -149,10 +209,14 @@ int smmusim_cmd_gen(int argc, char **argv)
 		{"pasids", required_argument, 0, 4},    {"pasid-bits", required_argument, 0, 5},
 		{"interval", required_argument, 0, 6},  {"writes", required_argument, 0, 7},
 		{"iova", required_argument, 0, 8},      {"pa", required_argument, 0, 9},
+		{"devices", required_argument, 0, 11},  {"tbus", required_argument, 0, 12},
+		{"hot", required_argument, 0, 13},      {"zipf", no_argument, 0, 14},
+		{"churn", required_argument, 0, 15},
 		{"output", required_argument, 0, 'o'},  {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct gen g = {.count = 100000, .size = 64, .footprint = 1 << 20, .stride = 4096, .pasids = 8,
-			.pasid_bits = 20, .interval = 4, .write_pct = 30, .iova = 0x10000000, .pa = 0x80000000};
+			.pasid_bits = 20, .interval = 4, .write_pct = 30, .iova = 0x10000000, .pa = 0x80000000,
+			.devices = 1, .tbus = 1};
 	uint64_t seed = 1;
 	const char *out = "-", *pattern_name = "stream";
 	int c;
@@ -172,6 +236,11 @@ int smmusim_cmd_gen(int argc, char **argv)
 		case 7: ok = cli_u64("gen", "--writes", optarg, &g.write_pct); break;
 		case 8: ok = cli_u64("gen", "--iova", optarg, &g.iova); break;
 		case 9: ok = cli_u64("gen", "--pa", optarg, &g.pa); break;
+		case 11: ok = cli_u64("gen", "--devices", optarg, &g.devices); break;
+		case 12: ok = cli_u64("gen", "--tbus", optarg, &g.tbus); break;
+		case 13: ok = cli_u64("gen", "--hot", optarg, &g.hot); break;
+		case 14: g.zipf = true; break;
+		case 15: ok = cli_u64("gen", "--churn", optarg, &g.churn); break;
 		case 'o': out = optarg; break;
 		case 'h': gen_usage(stdout); return SMMUSIM_EXIT_OK;
 		default: gen_usage(stderr); return SMMUSIM_EXIT_USAGE;
@@ -202,6 +271,12 @@ int smmusim_cmd_gen(int argc, char **argv)
 	else if ((p == P_PASID || p == P_MIX) && (g.pasids == 0 || g.pasid_bits == 0 || g.pasid_bits > 20 ||
 						  g.pasids >= (1ull << g.pasid_bits)))
 		bad = "--pasids must be 1..2^pasid-bits - 1, and --pasid-bits 1..20";
+	else if (p != P_PASID && (g.devices != 1 || g.tbus != 1 || g.hot || g.zipf || g.churn))
+		bad = "--devices, --tbus, --hot, --zipf and --churn are for --pattern pasid";
+	else if (!g.devices || g.devices > 64 || !g.tbus || g.tbus > g.devices)
+		bad = "--devices must be 1..64 and --tbus 1..--devices";
+	else if (g.hot > g.pasids || (g.hot && g.zipf) || g.churn > 1000 || (g.churn && g.pasids + 1 >= (1ull << g.pasid_bits)))
+		bad = "--hot is at most --pasids and excludes --zipf; --churn is at most 1000 and needs a spare PASID";
 	if (bad) {
 		fprintf(stderr, "smmusim gen: %s\n", bad);
 		return SMMUSIM_EXIT_USAGE;
@@ -213,14 +288,30 @@ int smmusim_cmd_gen(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return SMMUSIM_EXIT_INPUT;
 	}
-	char header[256];
+	char header[512];
 	snprintf(header, sizeof(header),
 		 "smmusim gen --pattern %s --count %llu --seed %llu --size %llu --footprint %llu --interval %llu",
 		 pattern_names[p], (unsigned long long)g.count, (unsigned long long)seed, (unsigned long long)g.size,
 		 (unsigned long long)g.footprint, (unsigned long long)g.interval);
+	if (p == P_PASID && (g.devices > 1 || g.tbus > 1 || g.hot || g.zipf || g.churn))
+		snprintf(header + strlen(header), sizeof(header) - strlen(header),
+			 " --pasids %llu --devices %llu --tbus %llu --hot %llu%s --churn %llu", (unsigned long long)g.pasids,
+			 (unsigned long long)g.devices, (unsigned long long)g.tbus, (unsigned long long)g.hot,
+			 g.zipf ? " --zipf" : "", (unsigned long long)g.churn);
 	trace_writer_comment(g.w, header);
 	g.aux_names = calloc(g.pasids ? g.pasids : 1, sizeof(*g.aux_names));
-	if (!g.aux_names) {
+	g.dev_names = calloc(g.devices, sizeof(*g.dev_names));
+	g.zipf_cdf = g.zipf ? malloc(g.pasids * sizeof(*g.zipf_cdf)) : NULL;
+	if (g.zipf_cdf) {
+		double sum = 0;
+		for (uint64_t k = 0; k < g.pasids; k++)
+			g.zipf_cdf[k] = (sum += 1.0 / (double)(k + 1));
+		for (uint64_t k = 0; k < g.pasids; k++)
+			g.zipf_cdf[k] /= sum;
+	}
+	if (!g.aux_names || !g.dev_names || (g.zipf && !g.zipf_cdf)) {
+		free(g.dev_names);
+		free(g.zipf_cdf);
 		fprintf(stderr, "smmusim gen: out of memory\n");
 		trace_writer_discard(g.w);
 		return SMMUSIM_EXIT_SIM;
@@ -239,11 +330,10 @@ int smmusim_cmd_gen(int argc, char **argv)
 		setup_simple(&g, "dev0", "dom0", 0x0, g.pa);
 	}
 	uint64_t stream_i = 0;
-	for (uint64_t i = 0; i < g.count && !g.failed; i++) {
-		if (p == P_PASID) {
-			uint64_t k = next_rand(&g) % g.pasids;
-			emit_dma(&g, "acc", g.iova + offset_for(&g, P_RANDOM, i), g.aux_names[k]);
-		} else if (p == P_MIX) {
+	if (p == P_PASID)
+		pasid_dmas(&g);
+	for (uint64_t i = 0; p != P_PASID && i < g.count && !g.failed; i++) {
+		if (p == P_MIX) {
 			switch (next_rand(&g) % 3) {
 			case 0: emit_dma(&g, "nic", g.iova + offset_for(&g, P_STREAM, stream_i++), NULL); break;
 			case 1: emit_dma(&g, "gpu", g.iova + offset_for(&g, P_RANDOM, i), NULL); break;
@@ -257,6 +347,8 @@ int smmusim_cmd_gen(int argc, char **argv)
 		}
 	}
 	free(g.aux_names);
+	free(g.dev_names);
+	free(g.zipf_cdf);
 	if (g.failed) {
 		trace_writer_discard(g.w);
 		fprintf(stderr, "smmusim gen: %s: write failed\n", out);

@@ -9,7 +9,8 @@ static void info_usage(FILE *out)
 {
 	fprintf(out, "usage: smmusim info [--help] TRACE\n\n"
 		     "Read TRACE (plain or .gz, \"-\" for stdin) to the end, check every record, and print\n"
-		     "the format version, record counts by kind, devices, PASIDs and duration.\n"
+		     "the format version, record counts by kind, devices, PASIDs, (device, PASID) pairs on DMA\n"
+		     "and bound, and duration.\n"
 		     "Exit status 0 if the trace is valid, 2 with \"FILE:LINE: reason\" otherwise.\n");
 }
 
@@ -56,8 +57,11 @@ int smmusim_cmd_info(int argc, char **argv)
 	printf("\n");
 	printf("dma:       %llu reads, %llu writes, %llu bytes\n", (unsigned long long)st->reads,
 	       (unsigned long long)st->writes, (unsigned long long)st->dma_bytes);
-	printf("pasids:    %llu DMA with a PASID, %llu distinct PASIDs\n", (unsigned long long)st->pasid_dma,
-	       (unsigned long long)st->distinct_pasids);
+	printf("pasids:    %llu DMA with a PASID, %llu distinct PASIDs, %llu (device, PASID) pairs\n",
+	       (unsigned long long)st->pasid_dma, (unsigned long long)st->distinct_pasids,
+	       (unsigned long long)st->dma_pairs);
+	printf("bound:     %llu (device, PASID) pairs at peak, %llu at the end\n",
+	       (unsigned long long)st->peak_bound_pairs, (unsigned long long)st->bound_pairs);
 	if (st->records[TRACE_DMA])
 		printf("duration:  %llu cycles (DMA issued from cycle %llu to %llu)\n",
 		       (unsigned long long)(st->last_dma_time - st->first_dma_time),

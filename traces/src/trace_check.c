@@ -223,6 +223,7 @@ struct trace_checker {
 	uint8_t *aux_pasids;  /* bitmap: PASIDs held by aux domains */
 	uint32_t aux_low;     /* no aux PASID below this is free (the lowest-free search starts here) */
 	uint8_t *seen_pasids; /* bitmap: PASIDs seen on DMA (statistics) */
+	struct u64map seen_pairs; /* pasid_key of the (device, PASID) pairs seen on DMA (statistics) */
 	struct trace_stats stats;
 	/* The reader interns names, so one pointer comparison usually finds the DMA's device. */
 	const char *last_dev_name;
@@ -272,6 +273,7 @@ void trace_checker_free(trace_checker *c)
 	u64map_free(&c->sids);
 	u64map_free(&c->links);
 	u64map_free(&c->pasids);
+	u64map_free(&c->seen_pairs);
 	u64map_free(&c->dom_ptrs);
 	free(c->aux_pasids);
 	free(c->seen_pasids);
@@ -448,6 +450,10 @@ static int add_link(trace_checker *c, int dev, int dom, enum link_kind kind, uin
 		u64map_del(&c->links, link_key(dev, dom));
 		return -1;
 	}
+	/* every (device, PASID) link is one entry of c->pasids: bound pairs for the statistics */
+	c->stats.bound_pairs = c->pasids.used;
+	if (c->stats.bound_pairs > c->stats.peak_bound_pairs)
+		c->stats.peak_bound_pairs = c->stats.bound_pairs;
 	return 0;
 }
 
@@ -455,6 +461,7 @@ static void del_link(trace_checker *c, int dev, int dom, uint32_t pasid)
 {
 	u64map_del(&c->links, link_key(dev, dom));
 	u64map_del(&c->pasids, pasid_key(dev, pasid));
+	c->stats.bound_pairs = c->pasids.used;
 }
 
 int64_t trace_checker_domain_pasid(const trace_checker *c, const char *dom)
@@ -552,6 +559,12 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 			if (!bit_get(c->seen_pasids, (uint32_t)pasid)) {
 				bit_set(c->seen_pasids, (uint32_t)pasid);
 				st->distinct_pasids++;
+			}
+			uint64_t pair = pasid_key(dev, (uint32_t)pasid);
+			if (!u64map_get(&c->seen_pairs, pair, NULL)) {
+				if (!u64map_put(&c->seen_pairs, pair, 1))
+					return err_out(err, errlen, "out of memory");
+				st->dma_pairs++;
 			}
 		}
 		return 0;

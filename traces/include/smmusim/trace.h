@@ -193,6 +193,8 @@ struct trace_stats {
 	uint64_t first_dma_time, last_dma_time, last_time;
 	uint64_t pasid_dma;        /* DMA records that carry a PASID */
 	uint64_t distinct_pasids;  /* distinct PASID values seen on DMA (up to 65536 tracked) */
+	uint64_t dma_pairs;        /* distinct (device, PASID) pairs seen on DMA */
+	uint64_t bound_pairs, peak_bound_pairs; /* (device, PASID) links (aux-attach, attach-pasid): now, at most */
 	uint64_t peak_mapped_bytes, mapped_bytes;
 	uint64_t max_pa_end;       /* highest physical address any map reaches (exclusive) */
 };
