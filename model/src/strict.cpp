@@ -6,6 +6,8 @@
 // no transaction used before the change. Nothing here runs with strict mode off.
 #include "xlate.hpp"
 
+#include <cstdio>
+
 namespace smmusim {
 
 void Smmu::strict_note_transaction(const Txn &t)
@@ -284,6 +286,34 @@ void Smmu::strict_tlb_insert(const Xlate &x, const S1Leaf &leaf)
 {
 	strict_tlb_.insert(0, x.fill.vmid, leaf.asid, !SMMU_GET(leaf.d, PTE_NG), x.t.addr, leaf.shift, leaf.oa, leaf.eff,
 			   (uint8_t)leaf.level);
+}
+
+// RES0 fields of an STE or CD that software set (IHI 0070 §5.2, §5.4; the masks in arch.h): the
+// SMMU ignores them, strict mode reports each structure once (by address): strict.res0 counts it,
+// smmu.log prints it. Never an error.
+void Smmu::strict_res0_structure(CfgKind kind, uint64_t pa, const CfgVal &v)
+{
+	uint64_t m[8];
+	if (kind == CFG_STE) {
+		const uint64_t ste[8] = {STE_RES0_DW0, STE_RES0_DW1, STE_RES0_DW2, STE_RES0_DW3, STE_RES0_DW4,
+					 STE_RES0_DW5_7, STE_RES0_DW5_7, STE_RES0_DW5_7};
+		std::copy(ste, ste + 8, m);
+	} else {
+		const uint64_t ttb = CD_RES0_TTB | (p_.had ? 0 : SMMU_MASK(CD1_HAD0));
+		const uint64_t cd[8] = {0, ttb, ttb, 0, 0, CD_RES0_DW5, CD_RES0_DW6_7, CD_RES0_DW6_7};
+		std::copy(cd, cd + 8, m);
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		if (!(v.dw[i] & m[i]))
+			continue;
+		if (!strict_res0_seen_.insert(pa | kind).second)
+			return; // reported before
+		stats.c[ST_STRICT_RES0]++;
+		if (p_.log)
+			std::fprintf(stderr, "smmusim: strict: software set RES0 bits of the %s at 0x%llx: dword %u 0x%016llx\n",
+				     kind == CFG_STE ? "STE" : "CD", (unsigned long long)pa, i, (unsigned long long)v.dw[i]);
+		return;
+	}
 }
 
 } // namespace smmusim

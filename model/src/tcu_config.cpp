@@ -68,6 +68,8 @@ FetchResult Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t add
 	stats.c[shape.stat]++;
 	if ((fetch_pa >> oas_mask_bits_) || !mem_read(fetch_pa, out.dw, shape.dwords * 8))
 		return FETCH_ABORT;
+	if (p_.strict && !l1)
+		strict_res0_structure(kind, fetch_pa, out);
 	if (cached) {
 		out.ready = 0;
 		if (CfgVal *v = cfg_cache_.insert(k, k.set_index(cfg_cache_.sets()), out))

@@ -415,3 +415,28 @@ TEST(Strict, BlockAndTableWithoutBbmConflictSeed2) { block_table_conflict("0", "
 TEST(Strict, BbmlTwoNeverHoldsBlockAndPage) { block_table_conflict("2", "1"); }
 
 } // namespace
+
+namespace {
+
+// RES0 fields of an STE and a CD written by software (IHI 0070 §5.2, §5.4): ignored, and in strict
+// mode reported once per structure (strict.res0), never an error.
+void res0_structures(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot();
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x1000, DATA + 0x1000);
+	s.m64(STRTAB + 64 * 1, s.m64(STRTAB + 64 * 1) | SMMU_MASK_(57, 57)); // STE dw0 [58:56]
+	s.m64(STRTAB + 64 * 1 + 8 * 7, 1);                                    // STE dw7
+	s.m64(CDTAB + 64 * 1 + 8, s.m64(CDTAB + 64 * 1 + 8) | SMMU_MASK_(56, 56)); // CD dw1 [57:56]
+	EXPECT_EQ(DATA + 0x1000, s.dma(1, 0x1000).pa) << "RES0 bits change nothing";
+	EXPECT_EQ(strict ? 2u : 0u, s.stat("strict.res0")) << "the STE and the CD, once each";
+	s.cfgi_ste(1);
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, 0x2000).event) << "STE and CD fetched again";
+	EXPECT_EQ(strict ? 2u : 0u, s.stat("strict.res0")) << "reported once per structure";
+}
+TEST(Strict, Res0FieldsOfSteAndCdAreReportedOnce) { res0_structures(true); }
+TEST(Strict, LenientDoesNotCheckRes0OfStructures) { res0_structures(false); }
+
+} // namespace

@@ -316,6 +316,17 @@
 #define STE2_S2S 57, 57
 #define STE2_S2R 58, 58
 #define STE3_S2TTB 55, 4
+/* Bits software must write as zero in a Non-secure STE of an SMMUv3.1 without HYP, PBHA, FWB,
+ * MPAM, Secure stage 2, VMS, DPT, RME or later features (IHI 0070 §5.2): dw0 [58:56]; dw1
+ * S2HWU [11:8], S1PIE/S2FWB/S1MPAM [26:24], [43:41], STRW [31:30] (RES0 without IDR0.HYP); dw2
+ * [63:59]; dw3 [3:0] and [63:56]; dw4 [63:16]; dw5..dw7. (SW_RESERVED and the IMPLEMENTATION
+ * DEFINED fields are not RES0.) Strict mode reports them (docs/model.md). */
+#define STE_RES0_DW0 SMMU_MASK_(58, 56)
+#define STE_RES0_DW1 (SMMU_MASK_(11, 8) | SMMU_MASK_(26, 24) | SMMU_MASK_(31, 30) | SMMU_MASK_(43, 41))
+#define STE_RES0_DW2 SMMU_MASK_(63, 59)
+#define STE_RES0_DW3 (SMMU_MASK_(3, 0) | SMMU_MASK_(63, 56))
+#define STE_RES0_DW4 SMMU_MASK_(63, 16)
+#define STE_RES0_DW5_7 (~0ULL)
 
 /* ---- Context descriptors (IHI 0070 §5.3 L1CD, §5.4 CD) -------------------------------------- */
 #define CD_SIZE 64u
@@ -367,6 +378,12 @@
 #define CD2_HAD1 1, 1 /* CD bit 129: the same for TTB1 */
 #define CD2_TTB1 55, 4
 #define CD3_MAIR 63, 0
+/* The same for a CD (IHI 0070 §5.4): dw1/dw2 [3:2] (E0PD, HAFT/AIE) and [63:56] (PnCH/DS, EPAN/PIE,
+ * HWU), HADx without IDR3.HAD; dw5 [63:32] (MPAM and above); dw6, dw7. NSCFGx, AMAIR and the
+ * IMPLEMENTATION DEFINED dw5 [31:0] are not checked. */
+#define CD_RES0_TTB (SMMU_MASK_(3, 2) | SMMU_MASK_(63, 56))
+#define CD_RES0_DW5 SMMU_MASK_(63, 32)
+#define CD_RES0_DW6_7 (~0ULL)
 
 /* Walk/fetch cacheability encodings shared by CD.IRx/ORx, STE.S1CIR/S1COR. */
 #define SMMU_WALK_NC 0u

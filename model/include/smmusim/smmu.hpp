@@ -22,6 +22,7 @@
 #include <cassert>
 #include <cstdint>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 namespace smmusim {
@@ -453,6 +454,8 @@ private:
 	const TlbEntry *strict_tlb_other(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift) const;
 	void strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift, const WalkStep &st,
 				  uint64_t acc, unsigned level);
+	void strict_res0_structure(CfgKind kind, uint64_t pa, const CfgVal &v);
+	std::unordered_set<uint64_t> strict_res0_seen_; // STEs and CDs (address | kind) reported
 	bool strict_overlaps_ = false; // a block and a page of one address were both cached (BBML = 0)
 	void strict_tlb_insert(const Xlate &x, const S1Leaf &leaf);
 	static constexpr unsigned kRecent = 16;
