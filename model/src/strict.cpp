@@ -316,4 +316,19 @@ void Smmu::strict_res0_structure(CfgKind kind, uint64_t pa, const CfgVal &v)
 	}
 }
 
+// Fields IHI 0070 §7.3 calls UNKNOWN get seeded values (the SubstreamID of a record with SSV = 0 is
+// filled by Smmu::fault): the IPA of a stage-1 F_TRANSLATION, F_ADDR_SIZE, F_ACCESS or F_PERMISSION
+// (§7.3.13-§7.3.16) and of an F_TLB_CONFLICT with S2 = 0 (§7.3.17), within the OAS (the bits above
+// are RES0); TTRnW of an F_PERMISSION whose CLASS is not TT (§7.3.16).
+void Smmu::strict_unknown_fields(uint64_t ev[4])
+{
+	const unsigned type = (unsigned)SMMU_GET(ev[0], EVT0_TYPE);
+	const bool ipa_field = type == EVT_F_TRANSLATION || type == EVT_F_ADDR_SIZE || type == EVT_F_ACCESS ||
+			       type == EVT_F_PERMISSION || type == EVT_F_TLB_CONFLICT;
+	if (ipa_field && !SMMU_GET(ev[1], EVT1_S2))
+		ev[3] = SMMU_PREP_ADDR(EVT3_IPA, oas_truncate(strict_rng_.next()));
+	if (type == EVT_F_PERMISSION && SMMU_GET(ev[1], EVT1_CLASS) != EVT_CLASS_TT)
+		ev[1] = (ev[1] & ~SMMU_MASK(EVT1_TTRNW)) | SMMU_PREP(EVT1_TTRNW, strict_rng_.next());
+}
+
 } // namespace smmusim

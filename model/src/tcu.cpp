@@ -28,6 +28,8 @@ bool Smmu::fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t 
 	ev[1] = dw1;
 	ev[2] = dw2;
 	ev[3] = dw3;
+	if (p_.strict)
+		strict_unknown_fields(ev);
 	o.status = status;
 	o.event = type;
 	o.recorded = false;

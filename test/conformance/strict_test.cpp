@@ -440,3 +440,31 @@ TEST(Strict, Res0FieldsOfSteAndCdAreReportedOnce) { res0_structures(true); }
 TEST(Strict, LenientDoesNotCheckRes0OfStructures) { res0_structures(false); }
 
 } // namespace
+
+namespace {
+
+// IHI 0070 §7.3.13, §7.3.16: the IPA of a stage-1 fault and TTRnW outside CLASS = TT are UNKNOWN;
+// strict mode fills them from the seed.
+void unknown_ipa(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot();
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x1000, DATA + 0x1000, PTE_RW | SMMU_PREP(PTE_AP2, 1)); // read-only
+	ASSERT_EQ(EVT_F_TRANSLATION, s.dma(1, 0x7000).event);
+	ASSERT_EQ(EVT_F_PERMISSION, s.dma(1, 0x1000, true).event);
+	uint64_t ev[4], ev2[4];
+	ASSERT_TRUE(s.pop_event(ev));
+	ASSERT_TRUE(s.pop_event(ev2));
+	EXPECT_EQ(0u, SMMU_GET(ev[1], EVT1_S2));
+	EXPECT_EQ(strict, ev[3] != 0) << "IPA of a stage-1 F_TRANSLATION";
+	EXPECT_EQ(0u, ev[3] & ~SMMU_MASK(EVT3_IPA)) << "only the IPA field";
+	EXPECT_EQ(strict, ev2[3] != 0) << "IPA of a stage-1 F_PERMISSION";
+	if (!strict) {
+		EXPECT_EQ(0u, SMMU_GET(ev2[1], EVT1_TTRNW));
+	}
+}
+TEST(Strict, UnknownIpaOfStageOneFaultIsSeeded) { unknown_ipa(true); }
+TEST(Strict, LenientUnknownIpaIsZero) { unknown_ipa(false); }
+
+} // namespace

@@ -455,6 +455,7 @@ private:
 	void strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift, const WalkStep &st,
 				  uint64_t acc, unsigned level);
 	void strict_res0_structure(CfgKind kind, uint64_t pa, const CfgVal &v);
+	void strict_unknown_fields(uint64_t ev[4]);
 	std::unordered_set<uint64_t> strict_res0_seen_; // STEs and CDs (address | kind) reported
 	bool strict_overlaps_ = false; // a block and a page of one address were both cached (BBML = 0)
 	void strict_tlb_insert(const Xlate &x, const S1Leaf &leaf);
