@@ -1,6 +1,6 @@
 # Installation (docs/install.md): `cmake --install <build> --prefix <dir>` puts the headers, the
 # libraries, the `smmusim` executable, a CMake package (find_package(smmusim): imported targets
-# smmusim::arch, ::driver, ::ioasid, ::model, ::traces, ::tlm) and pkg-config files in place.
+# smmusim::arch, ::driver, ::ioasid, ::model, ::bringup, ::traces, ::tlm) and pkg-config files in place.
 # Included once at the end of the top-level CMakeLists.txt, after every part defined its targets.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -14,6 +14,7 @@ set(_smmusim_exported
   smmuv3_driver:driver
   smmusim_model_headers:model_headers
   smmusim_model:model
+  smmusim_bringup:bringup
   smmusim_traces:traces)
 if(TARGET smmusim_tlm)
   list(APPEND _smmusim_exported smmusim_tlm:tlm)
@@ -34,7 +35,7 @@ install(TARGETS ${_smmusim_targets} EXPORT smmusimTargets
 install(TARGETS smmusim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Public headers: every part's include/ directory, merged under <prefix>/include.
-foreach(dir arch/include driver/include driver/ioasid/include model/include traces/include)
+foreach(dir arch/include driver/include driver/ioasid/include model/include bringup/include traces/include)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
           FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
 endforeach()

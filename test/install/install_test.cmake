@@ -22,7 +22,8 @@ set(prefix ${WORK}/prefix)
 run("cmake --install" ${CMAKE_COMMAND} --install ${BUILD} --prefix ${prefix})
 foreach(f bin/smmusim include/smmusim/smmusim.h include/smmuv3/smmu.h include/smmuv3/regif.h
           include/smmuv3/ioasid.h include/smmusim/trace.h lib/libsmmusim_model.a lib/libsmmuv3_driver.a
-          lib/libsmmuv3_ioasid.a lib/libsmmusim_traces.a lib/cmake/smmusim/smmusimConfig.cmake
+          lib/libsmmuv3_ioasid.a lib/libsmmusim_traces.a
+          lib/libsmmusim_bringup.a include/smmusim/bringup.h lib/libsmmusim_tlm.a include/smmusim/smmuv3_tlm.hpp lib/cmake/smmusim/smmusimConfig.cmake
           lib/cmake/smmusim/smmusimConfigVersion.cmake lib/pkgconfig/smmusim.pc lib/pkgconfig/smmuv3-driver.pc)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "not installed: ${f}")
