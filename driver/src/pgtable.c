@@ -225,7 +225,7 @@ static size_t tlbi_range_cmds(const struct iommu_domain *d, uint64_t start, uint
 
 	while (pages && n < max) {
 		unsigned scale = smmu_ffs64(pages);
-		uint64_t num = (pages >> scale) & 31u; /* odd, so never 0 */
+		uint64_t num = (pages >> scale) & SMMU_FIELD_MAX(CMD0_TLBI_NUM); /* odd, so never 0 */
 		struct smmu_cmd c = smmu_cmd_tlbi_nh_va(d->asid, start, leaf);
 
 		if (num == 1 && scale == 0 && !ttl) {
@@ -366,7 +366,7 @@ int smmu_tlbi_range(struct smmu_device *smmu, struct iommu_domain *d, uint64_t i
 
 	if (!smmu->enabled)
 		return 0;
-	if (smmu->feat.ril && pages < (1ULL << 31)) { /* SCALE has 5 bits */
+	if (smmu->feat.ril && pages < (1ULL << CMD_TLBI_RANGE_SCALE_LIMIT)) {
 		n = tlbi_range_cmds(d, iova, pages, leaf, ttl, cmds, SMMU_TLBI_MAX_PAGES);
 	} else if (pages <= SMMU_TLBI_MAX_PAGES) {
 		for (uint64_t i = 0; i < pages; i++)

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+using smmusim::SmmuParams;
+
 namespace {
 
 enum class Type { U64, BOOL, ENUM };
@@ -521,7 +523,7 @@ const char *smmusim_config_choices(const char *key)
 
 } // extern "C"
 
-bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::string &err)
+bool smmusim::smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::string &err)
 {
 	smmusim_config defaults;
 	if (!cfg) {

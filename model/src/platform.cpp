@@ -36,7 +36,7 @@ Txn to_txn(const struct smmusim_dma &d)
 	t.port = d.port;
 	t.sid = d.sid;
 	t.ssv = d.ssv;
-	t.ssid = d.ssv ? (d.ssid & 0xFFFFFu) : 0;
+	t.ssid = d.ssv ? (d.ssid & SMMU_ID_MASK(SMMU_MAX_SSID_BITS)) : 0;
 	t.addr = d.addr;
 	t.size = d.size;
 	t.write = d.write;
@@ -59,7 +59,9 @@ void to_result(const DmaResult &r, smmusim_dma_result &out)
 
 bool valid(const smmusim_platform &m, const struct smmusim_dma &d)
 {
-	return d.port < m.p.tbu_count && d.size >= 1 && d.size <= 4096 && (d.addr & 0xFFFu) + d.size <= 4096;
+	// one access never crosses a 4 KB boundary (as a PCIe request does not): one page, one translation
+	constexpr uint64_t page = 1ull << SMMU_GRANULE_4K;
+	return d.port < m.p.tbu_count && d.size >= 1 && d.size <= page && (d.addr & (page - 1)) + d.size <= page;
 }
 
 // ---- The register interface (regif.h) on this platform -----------------------------------------

@@ -189,9 +189,9 @@ TEST_F(Config, PresetsAreConsistentPlatforms)
 	for (size_t i = 0; i < smmusim_preset_count(); i++) {
 		smmusim_config *a = smmusim_config_new();
 		ASSERT_EQ(0, smmusim_config_preset(a, smmusim_preset_name(i), err, sizeof err)) << err;
-		SmmuParams params{};
+		smmusim::SmmuParams params{};
 		std::string why;
-		EXPECT_TRUE(smmu_params_from_config(a, params, why)) << smmusim_preset_name(i) << ": " << why;
+		EXPECT_TRUE(smmusim::smmu_params_from_config(a, params, why)) << smmusim_preset_name(i) << ": " << why;
 		EXPECT_NE(std::string(), smmusim_preset_summary(i)) << smmusim_preset_name(i) << " has no summary line";
 		EXPECT_NE(nullptr, std::strstr(smmusim_preset_list(), smmusim_preset_name(i)));
 		smmusim_config_free(a);

@@ -29,6 +29,8 @@
 /* Replace a field inside a word. */
 #define SMMU_SET_(v, x, hi, lo) (((uint64_t)(v) & ~SMMU_MASK_(hi, lo)) | SMMU_PREP_(x, hi, lo))
 #define SMMU_SET(v, f, x) SMMU_SET_(v, x, f)
+/* The largest value field f holds (all its bits set). */
+#define SMMU_FIELD_MAX(f) SMMU_GET_(~0ULL, f)
 /*
  * Address fields (base registers, table pointers, TTBs, PTE_OA, EVT3_IPA/FETCHADDR, CMD1_ADDR) hold
  * the address bits [hi:lo] in place: SMMU_ADDR(word, FIELD) is the address the field holds (the bits
@@ -430,6 +432,8 @@ static inline unsigned smmu_oas_bits(unsigned enc)
 #define CMD0_ASID 63, 48
 #define CMD0_TLBI_NUM 16, 12
 #define CMD0_TLBI_SCALE 25, 20
+/* Range TLBI (IDR3.RIL): one command covers (NUM + 1) << SCALE pages; the driver uses SCALE < 31. */
+#define CMD_TLBI_RANGE_SCALE_LIMIT 31u
 #define CMD0_ATC_GLOBAL 9, 9
 #define CMD0_SYNC_CS 13, 12
 #define CMD0_SYNC_MSH 23, 22

@@ -8,6 +8,8 @@
 
 struct smmusim_config;
 
+namespace smmusim {
+
 struct SmmuParams {
 	// No defaults here on purpose: the registry in src/config.cpp is the one place that knows them,
 	// and smmu_params_from_config() sets every field (a value-initialised SmmuParams{} is all zero).
@@ -62,5 +64,7 @@ struct SmmuParams {
 
 // Fill p from cfg (NULL = defaults); false with a message for a value the model cannot honour.
 bool smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, std::string &err);
+
+} // namespace smmusim
 
 #endif

@@ -27,9 +27,10 @@
 
 namespace smmusim {
 
-using Params = ::SmmuParams;
+using Params = SmmuParams;
 
-// Transaction outcome (values equal enum smmusim_dma_status; smmusim.h cannot be included here).
+// Transaction outcome: the values of enum smmusim_dma_status (smmusim.h), to which platform.cpp
+// converts it; checked there at compile time.
 enum : uint8_t { XLATE_OK = 0, XLATE_ABORT = 1, XLATE_RAZWI = 2 };
 
 struct DmaResult {
