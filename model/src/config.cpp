@@ -105,11 +105,24 @@ const ParamDef kParams[] = {
 	 SET(p.mem_size = as_u64(v))},
 	{"mem.dma_base", Type::U64, "1G", nullptr, 0, U64MAX, "first bus address of the regif DMA allocator",
 	 SET(p.dma_base = as_u64(v))},
-	{"mem.latency", Type::U64, "100", nullptr, 0, 1000000, "cycles of one memory read (table fetch or data)",
+	{"mem.latency", Type::U64, "100", nullptr, 0, 1000000,
+	 "cycles from the last beat of a descriptor or table read to its completion (system-cache miss)",
 	 SET(p.mem_latency = (unsigned)as_u64(v))},
+	{"mem.data_latency", Type::U64, "100", nullptr, 0, 1000000,
+	 "cycles from the last beat of the DMA data access to its completion (system-cache miss)",
+	 SET(p.mem_data_latency = (unsigned)as_u64(v))},
 	{"mem.bytes_per_cycle", Type::U64, "64", nullptr, 1, 4096,
 	 "bytes the shared memory channel moves per cycle (walks and DMA data)",
 	 SET(p.mem_bytes_per_cycle = (unsigned)as_u64(v))},
+	{"mem.slc.size", Type::U64, "0", nullptr, 0, 1ull << 30,
+	 "bytes of the system-level cache in front of the memory channel (64-byte lines), 0 = none",
+	 SET(p.slc_size = as_u64(v))},
+	{"mem.slc.ways", Type::U64, "16", nullptr, 0, 1024, "system-level cache ways (0 = fully associative)",
+	 SET(p.slc_ways = (unsigned)as_u64(v))},
+	{"mem.slc.latency", Type::U64, "30", nullptr, 0, 1000000, "cycles of a system-level cache hit (no channel use)",
+	 SET(p.slc_latency = (unsigned)as_u64(v))},
+	{"mem.slc.data", Type::BOOL, "0", nullptr, 0, 1, "DMA data also goes through the system-level cache",
+	 SET(p.slc_data = as_bool(v))},
 	{"tbu.count", Type::U64, "4", nullptr, 1, 256, "TBUs, one per master port",
 	 SET(p.tbu_count = (unsigned)as_u64(v))},
 	{"tbu.utlb.entries", Type::U64, "32", nullptr, 0, 65536, "micro-TLB entries (fully associative), 0 = off",
@@ -573,6 +586,10 @@ bool smmusim::smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, 
 	if ((p.mtlb_entries && p.mtlb_ways > p.mtlb_entries) || (p.cfg_entries && p.cfg_ways > p.cfg_entries) ||
 	    (p.walk_entries && p.walk_ways > p.walk_entries)) {
 		err = "a cache cannot have more ways than entries (tbu.mtlb, tcu.cfg, tcu.walk)";
+		return false;
+	}
+	if (p.slc_size % 64 || (p.slc_ways && p.slc_size && (p.slc_size / 64) % p.slc_ways)) {
+		err = "mem.slc.size must be a multiple of 64 bytes times mem.slc.ways";
 		return false;
 	}
 	if (p.mtlb_ways && p.mtlb_entries % p.mtlb_ways) {

@@ -64,7 +64,7 @@ FetchResult Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t add
 			return FETCH_FAULTED;
 		fetch_pa = s2.pa;
 	}
-	x.path.read(shape.read);
+	x.path.read(shape.read, slc_access(fetch_pa, ST_SLC_L1STD + shape.read));
 	stats.c[shape.stat]++;
 	if ((fetch_pa >> oas_mask_bits_) || !mem_read(fetch_pa, out.dw, shape.dwords * 8))
 		return FETCH_ABORT;

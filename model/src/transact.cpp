@@ -7,14 +7,30 @@
 
 namespace smmusim {
 
-// One access on the shared memory channel (table walks and DMA data contend here): it holds the
-// channel ceil(bytes / mem.bytes_per_cycle) cycles from the first free cycle at or after t, and
-// completes mem.latency cycles after its last beat. Returns the completion cycle.
-uint64_t Smmu::mem_access(uint64_t t, unsigned bytes)
+// One memory access. A system-level cache hit completes mem.slc.latency cycles after t and does
+// not use the channel. Otherwise it goes on the shared memory channel (table walks and DMA data
+// contend here): it holds the channel ceil(bytes / mem.bytes_per_cycle) cycles from the first free
+// cycle at or after t, and completes `latency` cycles after its last beat. Returns the completion.
+uint64_t Smmu::mem_access(uint64_t t, unsigned bytes, bool slc_hit, unsigned latency)
 {
+	if (slc_hit)
+		return t + p_.slc_latency;
 	const uint64_t occ = std::max<uint64_t>(1, (bytes + p_.mem_bytes_per_cycle - 1) / p_.mem_bytes_per_cycle);
 	const uint64_t start = channel_.reserve(t, occ);
-	return start + occ - 1 + p_.mem_latency;
+	return start + occ - 1 + latency;
+}
+
+bool Smmu::slc_access(uint64_t pa, unsigned hit_stat)
+{
+	if (!slc_.enabled())
+		return false;
+	const SlcLine k{pa >> 6};
+	if (slc_.lookup(k, k.line)) {
+		stats.c[hit_stat]++;
+		return true;
+	}
+	slc_.insert(k, k.line, 0);
+	return false;
 }
 
 // The timing of one transaction (docs/timing.md): replays its path through the resources in
@@ -55,7 +71,8 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 			unsigned i = 0;
 			auto read = [&](unsigned k) {
 				const uint8_t kind = path.reads[k];
-				const uint64_t end = mem_access(c, read_bytes_[kind]);
+				const bool hit = (path.slc_hits >> k) & 1;
+				const uint64_t end = mem_access(c, read_bytes_[kind], hit, p_.mem_latency);
 				stats.c[ST_CY_L1STD + kind] += end - c;
 				read_end[k] = c = end;
 			};
@@ -102,7 +119,9 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 	if (path.data) {
 		stats.c[t.write ? ST_MEM_DATA_WRITES : ST_MEM_DATA_READS]++;
 		stats.c[ST_MEM_DATA_BYTES] += t.size;
-		c = mem_access(c, t.size);
+		const uint64_t start = c;
+		c = mem_access(c, t.size, path.data_slc_hit, p_.mem_data_latency);
+		stats.c[ST_CY_DATA] += c - start;
 	}
 	out.done = c;
 }
@@ -155,6 +174,8 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	} else if (o.status == XLATE_RAZWI && data && !t.write) {
 		std::memset(data, 0, t.size);
 	}
+	if (p_.slc_data && path.data) // looked up by its first line (docs/timing.md)
+		path.data_slc_hit = slc_access(o.pa, ST_SLC_DATA);
 	Times tm;
 	tm.xlate = tm.detect = tm.done = t.issue;
 	if (timed_)

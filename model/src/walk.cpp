@@ -6,7 +6,7 @@ namespace smmusim {
 
 bool Smmu::read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path)
 {
-	path.read((uint8_t)(stat - ST_RD_L1STD));
+	path.read((uint8_t)(stat - ST_RD_L1STD), slc_access(pa, stat - ST_RD_L1STD + ST_SLC_L1STD));
 	stats.c[stat]++;
 	return (pa >> oas_mask_bits_) == 0 && mem_read(pa, &v, 8);
 }

@@ -156,6 +156,52 @@ TEST(BudgetRow, MainTlbHitSecondPageSize)
 	EXPECT_EQ(U + M + 1 + R, lat(s.dma(1, 0x40000000))) << "one extra probe per page size";
 }
 
+// ---- the system-level cache (mem.slc.*) and the data latency --------------------------------------
+
+constexpr uint64_t S = 30; // mem.slc.latency default
+
+TEST(BudgetRow, SystemCacheHitOnPteLine)
+{
+	// Page 2's level-3 PTE shares a 64-byte line with page 1's: after page 1's walk it hits.
+	Sim s({{"mem.slc.size", "1M"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	EXPECT_EQ(U + M + LT + C + W + 6 * R + LB + R, lat(s.dma(1, 0x1000))) << "cold: every line misses";
+	EXPECT_EQ(U + M + LT + C + W + S + LB + R, lat(s.dma(1, 0x2000)));
+	EXPECT_EQ(1u, s.stat("mem.slc.hits.pte.l3"));
+	EXPECT_EQ(S, s.stat("mem.cycles.pte.l3") - R);
+	EXPECT_EQ(0u, s.stat("mem.slc.hits.data")) << "data bypasses it by default";
+}
+
+TEST(BudgetRow, SystemCacheHitsConfigurationReads)
+{
+	// No configuration cache: the second translation re-reads STE and CD, both from the SLC.
+	Sim s({{"mem.slc.size", "1M"}, {"tcu.cfg.entries", "0"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	s.dma(1, 0x1000);
+	EXPECT_EQ(U + M + LT + C + S + S + W + S + LB + R, lat(s.dma(1, 0x2000)));
+	EXPECT_EQ(1u, s.stat("mem.slc.hits.ste"));
+	EXPECT_EQ(1u, s.stat("mem.slc.hits.cd"));
+}
+
+TEST(BudgetRow, SystemCacheForDataAndDataLatency)
+{
+	// mem.slc.data: the second access to a data line hits; mem.data_latency times a data miss.
+	Sim s({{"mem.slc.size", "1M"}, {"mem.slc.data", "1"}, {"mem.data_latency", "50"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	EXPECT_EQ(U + M + LT + C + W + 6 * R + LB + 50, lat(s.dma(1, 0x1000)));
+	EXPECT_EQ(U + S, lat(s.dma(1, 0x1004))) << "micro-TLB hit, data line in the SLC";
+	EXPECT_EQ(1u, s.stat("mem.slc.hits.data"));
+	EXPECT_EQ(50 + S, s.stat("mem.cycles.data"));
+}
+
 // ---- configuration-cache misses per stream-table and CD layout ---------------------------------
 
 // 2-level stream table (split 8): StreamIDs a = 5<<8|3 and b = 5<<8|4 share one L1STD.
@@ -254,14 +300,15 @@ TEST(BudgetRow, ConfigMissTwoLevelCd64kL1Cached) { two_level_cd_cached(STE_S1FMT
 
 TEST(BudgetRow, ParametersAddUp)
 {
-	Sim s({{"mem.latency", "10"}, {"tbu.utlb.latency", "2"}, {"tbu.mtlb.latency", "5"}, {"tbu.link.to_tcu", "3"},
-	       {"tbu.link.to_tbu", "4"}, {"tcu.cfg.latency", "6"}, {"tcu.walk.latency", "7"}, {"mem.bytes_per_cycle", "16"}});
+	Sim s({{"mem.latency", "10"}, {"mem.data_latency", "11"}, {"tbu.utlb.latency", "2"}, {"tbu.mtlb.latency", "5"},
+	       {"tbu.link.to_tcu", "3"}, {"tbu.link.to_tbu", "4"}, {"tcu.cfg.latency", "6"}, {"tcu.walk.latency", "7"},
+	       {"mem.bytes_per_cycle", "16"}});
 	s.boot();
 	uint64_t ttb = s.s1_stream(1, 1);
 	s.map(ttb, 0x1000, DATA);
 	// STE and CD are 64-byte reads: 4 beats at 16 B/cycle, so 10 + 3 cycles each; PTEs 8 bytes.
-	EXPECT_EQ(2u + 5 + 3 + 6 + 2 * (10 + 3) + 7 + 4 * 10 + 4 + 10, lat(s.dma(1, 0x1000)));
-	EXPECT_EQ(2u + 10 + 3, lat(s.dma(1, 0x1000, false, nullptr, 64))) << "64-byte data access: 4 beats";
+	EXPECT_EQ(2u + 5 + 3 + 6 + 2 * (10 + 3) + 7 + 4 * 10 + 4 + 11, lat(s.dma(1, 0x1000)));
+	EXPECT_EQ(2u + 11 + 3, lat(s.dma(1, 0x1000, false, nullptr, 64))) << "64-byte data access: 4 beats";
 }
 
 // ---- structural hazards --------------------------------------------------------------------------

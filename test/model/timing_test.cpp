@@ -96,13 +96,13 @@ TEST(TimingConfig, ExtraMainTlbProbePerPageSize)
 
 TEST(TimingConfig, FormulaFollowsParameters)
 {
-	Sim s({{"mem.latency", "10"}, {"tbu.utlb.latency", "2"}, {"tbu.mtlb.latency", "5"}, {"tbu.link.to_tcu", "3"},
+	Sim s({{"mem.latency", "10"}, {"mem.data_latency", "11"}, {"tbu.utlb.latency", "2"}, {"tbu.mtlb.latency", "5"}, {"tbu.link.to_tcu", "3"},
 	       {"tbu.link.to_tbu", "4"}, {"tcu.cfg.latency", "6"}, {"tcu.walk.latency", "7"}});
 	s.boot();
 	uint64_t ttb = s.s1_stream(1, 1);
 	s.map(ttb, 0x1000, DATA);
-	EXPECT_EQ(2u + 5 + 3 + 6 + 7 + 6 * 10 + 4 + 10, lat(s.dma(1, 0x1000)));
-	EXPECT_EQ(2u + 10, lat(s.dma(1, 0x1000)));
+	EXPECT_EQ(2u + 5 + 3 + 6 + 7 + 6 * 10 + 4 + 11, lat(s.dma(1, 0x1000)));
+	EXPECT_EQ(2u + 11, lat(s.dma(1, 0x1000)));
 }
 
 TEST(TimingConfig, DisabledCachesCostNothing)

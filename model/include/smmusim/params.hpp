@@ -36,6 +36,10 @@ struct SmmuParams {
 	uint64_t dma_base; // the DMA allocator's region starts here
 	unsigned mem_latency;
 	unsigned mem_bytes_per_cycle; // channel width: an access of b bytes holds it ceil(b/width) cycles
+	unsigned mem_data_latency;    // the DMA data access (mem_latency: descriptor and table reads)
+	uint64_t slc_size;            // system-level cache bytes (64-byte lines), 0 = none
+	unsigned slc_ways, slc_latency;
+	bool slc_data;                // DMA data is looked up in the system-level cache too
 
 	// tbu.*
 	unsigned tbu_count;

@@ -136,6 +136,19 @@ struct DmaResult {
 	X(ST_CY_PTE2, "mem.cycles.pte.l2") \
 	X(ST_CY_PTE3, "mem.cycles.pte.l3") \
 	X(ST_CY_S2PTE, "mem.cycles.s2pte") \
+	/* The system-level cache in front of the memory channel: hits per kind of read (misses are */ \
+	/* the reads minus the hits), then the DMA data's hits (mem.slc.data) and cycles. */ \
+	X(ST_SLC_L1STD, "mem.slc.hits.l1std") \
+	X(ST_SLC_STE, "mem.slc.hits.ste") \
+	X(ST_SLC_L1CD, "mem.slc.hits.l1cd") \
+	X(ST_SLC_CD, "mem.slc.hits.cd") \
+	X(ST_SLC_PTE0, "mem.slc.hits.pte.l0") \
+	X(ST_SLC_PTE1, "mem.slc.hits.pte.l1") \
+	X(ST_SLC_PTE2, "mem.slc.hits.pte.l2") \
+	X(ST_SLC_PTE3, "mem.slc.hits.pte.l3") \
+	X(ST_SLC_S2PTE, "mem.slc.hits.s2pte") \
+	X(ST_SLC_DATA, "mem.slc.hits.data") \
+	X(ST_CY_DATA, "mem.cycles.data") \
 	/* Strict mode (docs/model.md): RES0 fields software set, structures the prefetcher cached, */ \
 	/* TLB fills that overlapped a live entry of another size, lookups that found such a pair, and */ \
 	/* translations answered by the TCU TLB of ASID/VMID-tagged leaves. */ \
@@ -274,16 +287,20 @@ struct Path {
 	uint8_t nreads = 0;
 	unsigned mem_reads = 0; // all table/descriptor reads (nreads is capped at kMaxReads)
 	uint8_t reads[kMaxReads];
+	uint64_t slc_hits = 0; // bit k: reads[k] hit the system-level cache
+	bool data_slc_hit = false;
 	uint8_t nfills = 0;
 	struct Fill {
 		uint64_t *ready;
 		uint8_t at; // read index, or kAtResponse
 	} fills[kMaxFills];
-	void read(uint8_t kind)
+	void read(uint8_t kind, bool slc_hit)
 	{
 		mem_reads++;
-		if (nreads < kMaxReads)
+		if (nreads < kMaxReads) {
+			slc_hits |= (uint64_t)slc_hit << nreads;
 			reads[nreads++] = kind;
+		}
 	}
 	void fill(uint64_t *ready, uint8_t at)
 	{
@@ -426,7 +443,10 @@ private:
 		uint64_t xlate = 0, detect = 0, done = 0;
 	};
 	void timing(const Txn &t, Path &path, Times &out);
-	uint64_t mem_access(uint64_t t, unsigned bytes);
+	uint64_t mem_access(uint64_t t, unsigned bytes, bool slc_hit, unsigned latency);
+	// The system-level cache (mem.slc.*): looks up the line of pa in issue order and fills it on
+	// a miss; true on a hit (counted in stats.c[hit_stat]). Always false when there is none.
+	bool slc_access(uint64_t pa, unsigned hit_stat);
 	bool timed_ = true;
 	PendingEvent *pev_ = nullptr; // where fault() parks the event in timed mode
 
@@ -486,6 +506,11 @@ private:
 	uint64_t oas_truncate(uint64_t a) const { return oas_mask_bits_ >= 64 ? a : a & ((1ull << oas_mask_bits_) - 1); }
 	std::vector<std::unique_ptr<Tbu>> tbus_;
 	SetAssocCache<CfgKey, CfgVal> cfg_cache_;
+	struct SlcLine {
+		uint64_t line = 0;
+		bool operator==(const SlcLine &o) const noexcept { return line == o.line; }
+	};
+	SetAssocCache<SlcLine, uint8_t> slc_;
 	// Walk caches of table descriptors: one unified cache, or one per level (0..2) for
 	// tcu.walk.layout = per_level. walk_cache(l) picks the one that holds level l.
 	using WalkCache = SetAssocCache<WalkKey, WalkVal>;
