@@ -180,8 +180,11 @@ int engine_stats_text(Smmu &smmu, FILE *out)
 	for (unsigned k = 0; k < 9; k++) {
 		const uint64_t n = st.c[ST_RD_L1STD + k];
 		if (n) {
-			std::fprintf(out, "%s%s %llu (%.1f)", sep, kinds[k], (unsigned long long)n,
+			std::fprintf(out, "%s%s %llu (%.1f", sep, kinds[k], (unsigned long long)n,
 				     (double)st.c[ST_CY_L1STD + k] / (double)n);
+			if (st.c[ST_SLC_L1STD + k])
+				std::fprintf(out, ", %llu system-cache hits", (unsigned long long)st.c[ST_SLC_L1STD + k]);
+			std::fprintf(out, ")");
 			sep = ", ";
 		}
 	}
