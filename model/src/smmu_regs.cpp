@@ -57,7 +57,8 @@ Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
 Smmu::Smmu(sc_module_name name, const Params &p, MemPort &port)
     : sc_module(name),
       strict_tlb_(p.strict ? p.mtlb_entries : 0, p.mtlb_ways, replacement_from_string(p.mtlb_policy), p.seed + 400, true),
-      p_(p), port_(&port), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100)
+      p_(p), port_(&port), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100),
+      slc_((uint32_t)(p.slc_size / 64), p.slc_ways, Replacement::LRU, p.seed + 500)
 {
 	init();
 }
