@@ -163,17 +163,13 @@ static int setup_traffic(struct run *r, const struct point *p, char *err, size_t
 		if (!r->hot)
 			goto oom;
 		for (uint32_t j = 0; j < p->hot; j++)
-			r->hot[j] = r->live[(uint64_t)j * p->pasids / p->hot];
+			r->hot[j] = r->live[smmusim_hot_index(j, p->hot, p->pasids)];
 	}
 	if (p->zipf) {
 		r->zipf_cdf = malloc(sizeof(*r->zipf_cdf) * p->pasids);
 		if (!r->zipf_cdf)
 			goto oom;
-		double sum = 0;
-		for (uint32_t k = 0; k < p->pasids; k++)
-			r->zipf_cdf[k] = (sum += 1.0 / (double)(k + 1));
-		for (uint32_t k = 0; k < p->pasids; k++)
-			r->zipf_cdf[k] /= sum;
+		smmusim_zipf_cdf(r->zipf_cdf, p->pasids);
 	}
 	return 0;
 oom:
@@ -184,18 +180,8 @@ oom:
 /* A PASID of the traffic from a random number: uniform over the hot set or the live list, or Zipf. */
 static uint32_t pick(const struct run *r, const struct point *p, uint64_t x)
 {
-	if (p->zipf) {
-		double u = (double)(x >> 11) * (1.0 / 9007199254740992.0);
-		uint32_t lo = 0, hi = p->pasids - 1;
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			if (r->zipf_cdf[mid] > u)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		return r->live[lo];
-	}
+	if (p->zipf)
+		return r->live[smmusim_zipf_rank(r->zipf_cdf, p->pasids, x)];
 	uint32_t n = p->hot ? p->hot : p->pasids;
 	const uint32_t *v = p->hot ? r->hot : r->live;
 	return v[(uint32_t)(x % n)];

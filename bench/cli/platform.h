@@ -7,6 +7,7 @@
 #include <smmuv3/smmu.h>
 
 #include "bench.h"
+#include "smmusim/workload.h"
 
 struct bench_platform {
 	smmusim_config *cfg;
@@ -25,13 +26,10 @@ int bench_platform_open_cfg(struct bench_platform *p, smmusim_config *cfg, enum 
 void bench_platform_close(struct bench_platform *p);
 uint64_t bench_stat(const struct bench_platform *p, const char *name);
 
-/* splitmix64: the same generator as `smmusim gen`, so a seed means the same thing everywhere. */
+/* The generator of `smmusim gen` (smmusim/workload.h), so a seed means the same thing everywhere. */
 static inline uint64_t bench_rand(uint64_t *s)
 {
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return smmusim_splitmix64(s);
 }
 
 #endif

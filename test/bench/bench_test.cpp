@@ -379,3 +379,16 @@ TEST(BenchAggregate, PlotsNameCoincidingLayoutsAndEverySweptAxis)
 	EXPECT_EQ(gp.find("cd-axis-churn"), std::string::npos); // nothing swept there
 	std::system(("rm -rf " + dir).c_str());
 }
+
+// The closed loop's window: one DMA at a time never queues, sixteen do.
+TEST(BenchWorkload, ClosedLoopWindow)
+{
+	std::string dir = tmpdir();
+	auto one = point(dir, "linear_n1024_dense_random_cfg64_l1off_d2000_w1_s1");
+	auto many = point(dir, "linear_n1024_dense_random_cfg64_l1off_d2000_w16_s1");
+	EXPECT_EQ(one["window"], "1");
+	EXPECT_LT(d(one, "xlate_latency_mean"), d(many, "xlate_latency_mean"));
+	EXPECT_LT(d(one, "xlate_latency_p99"), d(many, "xlate_latency_p99"));
+	EXPECT_LT(d(one, "throughput_per_us"), d(many, "throughput_per_us"));
+	std::system(("rm -rf " + dir).c_str());
+}

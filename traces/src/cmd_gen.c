@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "smmusim/cli_common.h"
+#include "smmusim/workload.h"
 
 struct gen {
 	trace_writer *w;
@@ -18,13 +19,9 @@ struct gen {
 	bool failed;
 };
 
-/* splitmix64: tiny, fast, and identical on every platform (unlike rand()). */
 static uint64_t next_rand(struct gen *g)
 {
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return smmusim_splitmix64(&g->rng);
 }
 
 static void emit(struct gen *g, const struct trace_record *rec)
@@ -141,20 +138,10 @@ static void setup_pasid(struct gen *g, const char *dev, uint32_t sid, uint32_t p
 static uint64_t pick_pasid(struct gen *g)
 {
 	uint64_t x = next_rand(g);
-	if (g->zipf) {
-		double u = (double)(x >> 11) * (1.0 / 9007199254740992.0);
-		uint64_t lo = 0, hi = g->pasids - 1;
-		while (lo < hi) {
-			uint64_t mid = lo + (hi - lo) / 2;
-			if (g->zipf_cdf[mid] > u)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		return lo;
-	}
+	if (g->zipf)
+		return smmusim_zipf_rank(g->zipf_cdf, g->pasids, x);
 	if (g->hot) /* H hot PASIDs spread evenly over the N, as in bench cd-layouts */
-		return (x % g->hot) * g->pasids / g->hot;
+		return smmusim_hot_index(x % g->hot, g->hot, g->pasids);
 	return x % g->pasids;
 }
 
@@ -302,13 +289,8 @@ int smmusim_cmd_gen(int argc, char **argv)
 	g.aux_names = calloc(g.pasids ? g.pasids : 1, sizeof(*g.aux_names));
 	g.dev_names = calloc(g.devices, sizeof(*g.dev_names));
 	g.zipf_cdf = g.zipf ? malloc(g.pasids * sizeof(*g.zipf_cdf)) : NULL;
-	if (g.zipf_cdf) {
-		double sum = 0;
-		for (uint64_t k = 0; k < g.pasids; k++)
-			g.zipf_cdf[k] = (sum += 1.0 / (double)(k + 1));
-		for (uint64_t k = 0; k < g.pasids; k++)
-			g.zipf_cdf[k] /= sum;
-	}
+	if (g.zipf_cdf)
+		smmusim_zipf_cdf(g.zipf_cdf, g.pasids);
 	if (!g.aux_names || !g.dev_names || (g.zipf && !g.zipf_cdf)) {
 		free(g.dev_names);
 		free(g.zipf_cdf);
