@@ -101,7 +101,7 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 		if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1)))
 			return;
 		strict_cache(CFG_L1STD, sid, l1idx, l1);
-		ste_pa = (l1.dw[0] & SMMU_MASK(L1STD_L2PTR)) + (uint64_t)l2idx * STE_SIZE;
+		ste_pa = l1std_l2_base(l1.dw[0], span) + (uint64_t)l2idx * STE_SIZE;
 	} else {
 		ste_pa = st_base + (uint64_t)sid * STE_SIZE;
 	}

@@ -107,7 +107,7 @@ bool Smmu::ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa)
 		bad_streamid(x);
 		return false;
 	}
-	ste_pa = SMMU_ADDR(l1.dw[0], L1STD_L2PTR) + (uint64_t)l2idx * STE_SIZE;
+	ste_pa = l1std_l2_base(l1.dw[0], span) + (uint64_t)l2idx * STE_SIZE;
 	return true;
 }
 

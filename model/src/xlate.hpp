@@ -173,6 +173,13 @@ inline WalkGeom s1_geometry(const CfgVal &cd, unsigned sel, unsigned oas_bits, u
 	return WalkGeom(g, ia, 4 - levels, ips, SMMU_GET(d0, CD0_AFFD));
 }
 
+// The level-2 STE array an L1STD with a valid Span points at: L2Ptr[Span+4:0] are treated as 0,
+// aligning the array to its size (IHI 0070 §5.1).
+inline uint64_t l1std_l2_base(uint64_t l1std, unsigned span)
+{
+	return SMMU_ADDR(l1std, L1STD_L2PTR) & ~((uint64_t{STE_SIZE} << (span - 1)) - 1);
+}
+
 // The ASID a CD tags its translations with, and the VMID an STE gives them (STE.S2VMID when the
 // SMMU has stage 2, also for stage-1-only STEs: IHI 0070 §3.17).
 inline uint16_t cd_asid(const Params &p, const CfgVal &cd)

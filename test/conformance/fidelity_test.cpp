@@ -154,4 +154,16 @@ TEST(Fidelity, QueueAddressAboveOasIsTruncated)
 	EXPECT_FALSE(s.cmdq_err_active());
 }
 
+TEST(Fidelity, L1stdL2PtrLowBitsBelowTheArraySizeAreIgnored)
+{
+	// IHI 0070 §5.1: L2Ptr[5 + (Span - 1):0] are treated as 0 (the level-2 array is aligned to
+	// its size). Span 2: two STEs, 128 bytes; L2Ptr names the middle of the array.
+	Sim s;
+	s.boot(16, STRTAB_FMT_2LVL, 8);
+	s.m64(STRTAB + 8 * 1, (0x2000000 + 64) | SMMU_PREP(L1STD_SPAN, 2));
+	s.ste(1, Sim::ste0_cfg(STE_CONFIG_BYPASS), 0, 0x2000000);
+	s.ste(2, 0, 0, 0x2000000); // where an unaligned L2Ptr would find StreamID 0x101: V = 0
+	EXPECT_EQ(SMMUSIM_DMA_OK, s.dma(0x101, 0x1000).status);
+}
+
 } // namespace
