@@ -261,11 +261,37 @@ smmusim_platform *smmusim_create(const smmusim_config *cfg, char *err, size_t er
 }
 
 // Releases the memory; the SystemC modules stay idle until exit.
-void smmusim_destroy(smmusim_platform *sim) { delete sim; }
+void smmusim_destroy(smmusim_platform *sim)
+{
+	if (sim) // the SMMU module outlives the platform (SystemC): it must not write to a closed stream
+		sim->smmu->tracer_ = Tracer{};
+	delete sim;
+}
 
 const struct smmu_regif *smmusim_regif(smmusim_platform *sim) { return sim ? &sim->regif : nullptr; }
 
 uint64_t smmusim_now(const smmusim_platform *sim) { return sim ? sim->now() : 0; }
+
+int smmusim_trace_events(smmusim_platform *sim, const char *patterns, FILE *out, char *err, size_t errlen)
+{
+	uint64_t mask = 0;
+	std::string why;
+	if (!trace_mask_from(patterns, mask, why)) {
+		set_err(err, errlen, why);
+		return -EINVAL;
+	}
+	if (!sim || (mask && !out)) {
+		set_err(err, errlen, "smmusim_trace_events: no platform or no output stream");
+		return -EINVAL;
+	}
+	sim->smmu->tracer_.mask = mask;
+	sim->smmu->tracer_.out = out;
+	return 0;
+}
+
+size_t smmusim_trace_point_count(void) { return TR_COUNT; }
+const char *smmusim_trace_point_name(size_t index) { return index < TR_COUNT ? kTracePointNames[index] : nullptr; }
+const char *smmusim_trace_point_doc(size_t index) { return index < TR_COUNT ? kTracePointDocs[index] : nullptr; }
 
 void smmusim_run(smmusim_platform *sim, uint64_t cycles)
 {

@@ -60,6 +60,9 @@ void Smmu::cmdq_method()
 		cmd_inflight_ = false;
 		if (cmdq_can_consume()) {
 			uint8_t err = cmd_fetch_abort_ ? (uint8_t)CERROR_ABT : execute_command(cmd_);
+			SMMU_TRACE(TR_CMD, "op=0x%02x dw0=0x%016llx dw1=0x%016llx cerror=%u",
+				   (unsigned)SMMU_GET(cmd_[0], CMD0_OPCODE), (unsigned long long)cmd_[0],
+				   (unsigned long long)cmd_[1], err);
 			if (err) {
 				cmdq_error(err);
 				return;
@@ -364,12 +367,17 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 bool Smmu::record_event(const uint64_t ev[4])
 {
 	stats.events[SMMU_GET(ev[0], EVT0_TYPE)]++;
+#define TRACE_EVENT(outcome)                                                                                   \
+	SMMU_TRACE(TR_EVENT, "%s sid=0x%llx %s", event_name((unsigned)SMMU_GET(ev[0], EVT0_TYPE)),              \
+		   (unsigned long long)SMMU_GET(ev[0], EVT0_SID), outcome)
 	if (!eventq_enabled()) {
 		stats.c[ST_EVENTS_DISABLED]++; // not delivered and not an overflow
+		TRACE_EVENT("not written: event queue disabled");
 		return false;
 	}
 	if (gerror_active(2)) {
 		stats.c[ST_EVENTS_NOT_RECORDED]++;
+		TRACE_EVENT("not written: EVENTQ_ABT_ERR active");
 		return false;
 	}
 	const unsigned qs = eventq_log2();
@@ -379,16 +387,19 @@ bool Smmu::record_event(const uint64_t ev[4])
 		if (SMMU_GET(eventq_prod_, Q_OVFLG) == SMMU_GET(eventq_cons_, Q_OVFLG))
 			eventq_prod_ ^= (uint32_t)SMMU_MASK(Q_OVFLG);
 		stats.c[ST_EVENTS_OVERFLOW]++;
+		TRACE_EVENT("not written: queue full (overflow)");
 		return false;
 	}
 	const uint64_t addr = SMMU_ADDR(eventq_base_, Q_BASE_ADDR) + (uint64_t)(prod & ((1u << qs) - 1)) * EVT_SIZE;
 	if (!mem_write(oas_truncate(addr), ev, EVT_SIZE)) {
 		raise_gerror(2); // EVENTQ_ABT_ERR; PROD does not move past the failed entry
 		stats.c[ST_EVENTQ_ABT]++;
+		TRACE_EVENT("not written: write aborted");
 		return false;
 	}
 	eventq_prod_ = (eventq_prod_ & (uint32_t)SMMU_MASK(Q_OVFLG)) | ((prod + 1) & m);
 	stats.c[ST_EVENTS_RECORDED]++;
+	TRACE_EVENT("written");
 	if (prod == cons && SMMU_GET(irq_ctrlack_, IRQ_CTRL_EVENTQ_IRQEN)) { // empty -> non-empty edge
 		stats.c[ST_IRQ_EVENTQ]++;
 		pulse(Irq::EventQ);
@@ -396,5 +407,6 @@ bool Smmu::record_event(const uint64_t ev[4])
 	}
 	return true;
 }
+#undef TRACE_EVENT
 
 } // namespace smmusim

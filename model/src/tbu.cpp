@@ -32,6 +32,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		hit = tbu.utlb.lookup(t.sid, ssid, t.addr, probes);
 		if (!hit)
 			stats.c[ST_UTLB_MISSES]++;
+		SMMU_TRACE(TR_TBU_UTLB, "sid=0x%x ssv=%u ssid=0x%x va=0x%llx %s", t.sid, t.ssv, t.ssid,
+			   (unsigned long long)t.addr, hit ? "hit" : "miss");
 	}
 	if (!hit && tbu.mtlb.enabled()) {
 		path.mtlb = true;
@@ -43,6 +45,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 			stats.c[ST_MTLB_MISSES]++;
 		else
 			tbu.utlb.insert(t.sid, ssid, t.addr, *hit);
+		SMMU_TRACE(TR_TBU_MTLB, "sid=0x%x ssv=%u ssid=0x%x va=0x%llx probes=%u %s", t.sid, t.ssv, t.ssid,
+			   (unsigned long long)t.addr, probes, hit ? "hit" : "miss");
 	}
 	if (!hit) {
 		tcu_translate(tbu, t, ssid, o, path);
@@ -52,6 +56,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 	path.tbu_fault = true; // only used if a fault follows
 	const bool priv = eff_priv(hit->privcfg, t.priv), instr = eff_instr(hit->instcfg, t.instr, t.write);
 	const unsigned bit = access_bit(priv, instr, t.write);
+	SMMU_TRACE(TR_PERM, "access=%s%s%s %s tlb", t.write ? "w" : "r", priv ? ",priv" : "", instr ? ",instr" : "",
+		   (hit->perm_ok >> bit) & 1u ? "allowed" : "denied");
 	if ((hit->perm_ok >> bit) & 1u) {
 		o.pa = hit->out_base | (t.addr & ((1ull << hit->page_shift) - 1));
 		path.data = true;

@@ -30,6 +30,8 @@ bool Smmu::fault(const Txn &t, Outcome &o, uint8_t type, uint64_t dw1, uint64_t 
 	ev[3] = dw3;
 	if (p_.strict)
 		strict_unknown_fields(ev);
+	SMMU_TRACE(TR_FAULT, "%s sid=0x%x ssv=%u ssid=0x%x va=0x%llx %s", event_name(type), t.sid, t.ssv, t.ssid,
+		   (unsigned long long)t.addr, record ? "recorded" : "suppressed");
 	o.status = status;
 	o.event = type;
 	o.recorded = false;
@@ -116,7 +118,10 @@ void Smmu::tcu_translate(Tbu &tbu, const Txn &t, uint32_t ssid, Outcome &o, Path
 	S1Leaf leaf;
 	if (!s1_walk(x, leaf))
 		return;
-	if (!s1_allows(leaf.eff, x.priv, x.instr, t.write, leaf.wxn, leaf.pan)) {
+	const bool allowed = s1_allows(leaf.eff, x.priv, x.instr, t.write, leaf.wxn, leaf.pan);
+	SMMU_TRACE(TR_PERM, "access=%s%s%s %s walk", t.write ? "w" : "r", x.priv ? ",priv" : "", x.instr ? ",instr" : "",
+		   allowed ? "allowed" : "denied");
+	if (!allowed) {
 		s1_fault(x, leaf, EVT_F_PERMISSION);
 		return;
 	}

@@ -25,7 +25,10 @@ bool Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, CfgVal &out, P
 		return false;
 	const CfgKey k = cfg_key(kind, sid, index);
 	stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
-	if (const CfgVal *v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()))) {
+	static constexpr const char *kKind[CFG_KINDS] = {"STE", "CD", "L1STD", "L1CD"};
+	const CfgVal *v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()));
+	SMMU_TRACE(TR_CFG_LOOKUP, "%s sid=0x%x index=0x%x %s", kKind[kind], sid, index, v ? "hit" : "miss");
+	if (v) {
 		out = *v;
 		path.cfg_ready = std::max(path.cfg_ready, v->ready);
 		return true;
@@ -51,6 +54,7 @@ FetchResult Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t add
 		/* CFG_L1STD */ {RD_L1STD, ST_RD_L1STD, 1},
 		/* CFG_L1CD */ {RD_L1CD, ST_RD_L1CD, 1},
 	};
+	static constexpr const char *kKindName[CFG_KINDS] = {"STE", "CD", "L1STD", "L1CD"};
 	const Shape &shape = kShape[kind];
 	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
 	const bool cached = !l1 || p_.cfg_cache_l1;
@@ -66,6 +70,8 @@ FetchResult Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t add
 	}
 	x.path.read(shape.read, slc_access(fetch_pa, ST_SLC_L1STD + shape.read));
 	stats.c[shape.stat]++;
+	SMMU_TRACE(TR_CFG_READ, "%s sid=0x%x index=0x%x pa=0x%llx", kKindName[kind], x.t.sid, index,
+		   (unsigned long long)fetch_pa);
 	if ((fetch_pa >> oas_mask_bits_) || !mem_read(fetch_pa, out.dw, shape.dwords * 8))
 		return FETCH_ABORT;
 	if (p_.strict && !l1)

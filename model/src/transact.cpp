@@ -160,6 +160,9 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	pev_ = timed_ ? &pev : nullptr;
 	translate(t, o, path);
 	pev_ = nullptr;
+	SMMU_TRACE(TR_XLATE, "sid=0x%x ssv=%u ssid=0x%x va=0x%llx %s pa=0x%llx", t.sid, t.ssv, t.ssid,
+		   (unsigned long long)t.addr, o.status == XLATE_OK ? "ok" : o.status == XLATE_ABORT ? "abort" : "razwi",
+		   (unsigned long long)(o.status == XLATE_OK ? o.pa : 0));
 	if (o.status == XLATE_OK && ram_) { // with a MemPort, the caller performs the data access
 		const Memory &ram = *ram_;
 		if (!ram.in_range(o.pa, t.size)) {

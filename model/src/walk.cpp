@@ -17,9 +17,15 @@ bool Smmu::read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path)
 // address exceeds the stage's output size), F_ACCESS (AF=0 without AFFD).
 uint8_t Smmu::walk_step(const WalkGeom &w, unsigned level, uint64_t dpa, unsigned stat, Path &path, WalkStep &out)
 {
-	if (!read_desc(dpa, out.d, stat, path))
+	const unsigned stage = stat == ST_RD_S2PTE ? 2 : 1;
+	if (!read_desc(dpa, out.d, stat, path)) {
+		SMMU_TRACE(TR_WALK_LEVEL, "stage=%u level=%u pa=0x%llx F_WALK_EABT", stage, level, (unsigned long long)dpa);
 		return EVT_F_WALK_EABT;
-	return decode_desc(w, level, out);
+	}
+	const uint8_t f = decode_desc(w, level, out);
+	SMMU_TRACE(TR_WALK_LEVEL, "stage=%u level=%u pa=0x%llx desc=0x%llx %s", stage, level, (unsigned long long)dpa,
+		   (unsigned long long)out.d, f ? event_name(f) : out.table ? "table" : "leaf");
+	return f;
 }
 
 uint8_t decode_desc(const WalkGeom &w, unsigned level, WalkStep &out)
@@ -164,6 +170,8 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	}
 	uint64_t leaf_desc = 0;
 	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc, leaf_desc);
+	SMMU_TRACE(TR_WALK_CACHE, "asid=0x%x va=0x%llx start=%u%s", leaf.asid, (unsigned long long)va, level,
+		   leaf_desc ? " leaf" : "");
 	x.path.walk_first = x.path.nreads;
 	if (leaf_desc) { // a leaf entry: no descriptor read; a nested output still walks stage 2
 		s1_leaf_from(leaf, w, level, leaf_desc, table, acc);

@@ -25,6 +25,9 @@ static void replay_usage(FILE *out)
 		"      --timeline FILE    write the run as Chrome trace-event JSON (Perfetto, chrome://tracing)\n"
 		"      --timeline-limit N draw at most N transactions [100000]\n"
 		"      --timeline-window FROM:TO  draw the transactions the trace issues in cycles [FROM, TO)\n"
+		"      --trace-events PATTERNS  print the model's trace points matching the comma-separated\n"
+		"                         glob PATTERNS (\"walk*,cmd\"; \"list\" lists them) to stderr\n"
+		"      --trace-file FILE  write the trace points to FILE instead of stderr\n"
 		"  -h, --help             this help\n\n");
 	/* the accepted values come from the configuration registry, so the help cannot drift */
 	fprintf(out,
@@ -46,6 +49,7 @@ int smmusim_cmd_replay(int argc, char **argv)
 		{"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
 		{"timeline", required_argument, 0, 2}, {"timeline-limit", required_argument, 0, 3},
 		{"timeline-window", required_argument, 0, 4},
+		{"trace-events", required_argument, 0, 5}, {"trace-file", required_argument, 0, 6},
 		{0, 0, 0, 0}};
 	struct replay_options o = {.timeline_limit = 100000, .timeline_to = UINT64_MAX};
 	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
@@ -88,12 +92,20 @@ int smmusim_cmd_replay(int argc, char **argv)
 			}
 			break;
 		}
+		case 5: o.trace_events = optarg; break;
+		case 6: o.trace_file = optarg; break;
 		case 'h': replay_usage(stdout); free(sets); return SMMUSIM_EXIT_OK;
 		default: replay_usage(stderr); status = SMMUSIM_EXIT_USAGE;
 		}
 	}
 	if (status == SMMUSIM_EXIT_OK && o.preset && strcmp(o.preset, "list") == 0) {
 		fputs(smmusim_preset_list(), stdout);
+		free(sets);
+		return SMMUSIM_EXIT_OK;
+	}
+	if (status == SMMUSIM_EXIT_OK && o.trace_events && strcmp(o.trace_events, "list") == 0) {
+		for (size_t i = 0; i < smmusim_trace_point_count(); i++)
+			printf("%-12s %s\n", smmusim_trace_point_name(i), smmusim_trace_point_doc(i));
 		free(sets);
 		return SMMUSIM_EXIT_OK;
 	}

@@ -113,6 +113,7 @@ struct replay {
 	uint64_t late, late_cycles;   /* DMA the replay window made issue after its trace time, and by how much */
 	bool pasid_warned;
 	timeline *tl;                 /* --timeline, NULL when off (every hook is one test then) */
+	FILE *trace_out;              /* --trace-events: stderr or --trace-file */
 	struct smmu_mem_usage usage, peak; /* the driver's exact table bytes at the end, and their peaks */
 	double host_start;
 	char err[800];
@@ -679,8 +680,20 @@ static int bring_up(struct replay *r)
 {
 	char err[512];
 	struct smmusim_system sys;
-	int rc = smmusim_system_up(&sys, r->cfg, err, sizeof(err));
+	struct smmu_options opts;
+	int rc = smmusim_system_create(&sys, r->cfg, err, sizeof(err));
 	r->sim = sys.sim;
+	if (rc)
+		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "%s", err);
+	if (r->o->trace_events) { /* before the driver: its bring-up commands are traced too */
+		r->trace_out = stderr;
+		if (r->o->trace_file && !(r->trace_out = fopen(r->o->trace_file, "w")))
+			return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: cannot create: %s", r->o->trace_file, strerror(errno));
+		if (smmusim_trace_events(r->sim, r->o->trace_events, r->trace_out, err, sizeof(err)) < 0)
+			return rfail(r, NULL, SMMUSIM_EXIT_USAGE, "--trace-events: %s", err);
+	}
+	smmusim_driver_options(r->cfg, &opts);
+	rc = smmusim_system_probe(&sys, NULL, &opts, err, sizeof(err));
 	r->smmu = sys.smmu;
 	if (rc)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "%s", err);
@@ -743,7 +756,12 @@ int replay_run(const struct replay_options *o)
 	if (status && r.err[0])
 		fprintf(stderr, "%s\n", r.err);
 	timeline_discard(r.tl);
+	/* the driver's removal is traced too; destroying the platform turns tracing off */
 	smmusim_system_down(&(struct smmusim_system){.sim = r.sim, .smmu = r.smmu});
+	if (r.trace_out && r.trace_out != stderr && fclose(r.trace_out) != 0 && !status) {
+		fprintf(stderr, "smmusim replay: %s: write failed\n", o->trace_file);
+		status = SMMUSIM_EXIT_INPUT;
+	}
 	smmusim_config_free(r.cfg);
 	trace_checker_free(r.chk);
 	free(r.plinks);

@@ -16,6 +16,8 @@ struct replay_options {
 	const char *json, *csv;  /* result files or NULL */
 	const char *timeline;    /* --timeline FILE or NULL */
 	uint64_t timeline_limit; /* transactions drawn at most */
+	const char *trace_events; /* --trace-events patterns, or NULL (docs/tracing.md) */
+	const char *trace_file;   /* --trace-file, or NULL for stderr */
 	uint64_t timeline_from, timeline_to; /* trace cycles [from, to) whose transactions are drawn */
 	bool quiet;
 };

@@ -15,6 +15,7 @@
 #include <smmusim/memport.hpp>
 #include <smmusim/params.hpp>
 #include <smmusim/timing.hpp>
+#include <smmusim/trace.hpp>
 #include <smmusim/tlb.hpp>
 
 #include <systemc>
@@ -344,6 +345,7 @@ public:
 	uint64_t now() const;
 	bool timed() const { return timed_; }
 	Stats stats;
+	Tracer tracer_; // trace points (trace.hpp): off until the platform sets a mask and a stream
 	void sync_stats(); // refresh the derived counters (slots, links, channel) in stats.c
 	const Params &params() const { return p_; }
 

@@ -61,6 +61,15 @@ void smmusim_destroy(smmusim_platform *sim);
 const struct smmu_regif *smmusim_regif(smmusim_platform *sim);
 
 uint64_t smmusim_now(const smmusim_platform *sim);          /* current simulated cycle */
+
+/* Trace points (docs/tracing.md): one line per step of a translation, per command, per event.
+ * `patterns` is a comma-separated list of glob patterns over the point names ("walk*,cmd"); NULL
+ * or "" turns tracing off. Lines "CYCLE POINT FIELDS" go to `out`. 0, or -EINVAL with a message
+ * for a pattern that names no point (tracing then stays as it was). */
+int smmusim_trace_events(smmusim_platform *sim, const char *patterns, FILE *out, char *err, size_t errlen);
+size_t smmusim_trace_point_count(void);
+const char *smmusim_trace_point_name(size_t index); /* NULL past the end */
+const char *smmusim_trace_point_doc(size_t index);  /* what its line says; NULL past the end */
 void smmusim_run(smmusim_platform *sim, uint64_t cycles);   /* advance simulated time */
 
 /* ---- DMA from master ports ------------------------------------------------------------------- */
