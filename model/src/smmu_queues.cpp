@@ -78,7 +78,16 @@ void Smmu::cmdq_method()
 	const uint64_t addr = SMMU_ADDR(cmdq_base_, Q_BASE_ADDR) + (uint64_t)(cmdq_cons_ & ((1u << qs) - 1)) * CMD_SIZE;
 	// IHI 0070 §3.4.3: queue and MSI addresses above the OAS are truncated to it, not aborted.
 	cmd_fetch_abort_ = !mem_read(oas_truncate(addr), cmd_, CMD_SIZE);
-	const unsigned cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
+	uint64_t cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
+	if (!cmd_fetch_abort_ && SMMU_GET(cmd_[0], CMD0_OPCODE) == CMD_SYNC) {
+		// Completion waits for every translation that was in flight when an invalidation before
+		// this SYNC ran (it may have used what was invalidated), then signals.
+		if (sync_drain_ > t + cost) {
+			stats.c[ST_CMD_SYNC_DRAIN] += sync_drain_ - (t + cost);
+			cost = sync_drain_ - t;
+		}
+		sync_drain_ = 0;
+	}
 	cmd_inflight_ = true;
 	cmd_done_at_ = t + cost;
 	cmdq_done_.notify((double)cost * kCycle);
@@ -101,6 +110,7 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 	case CMD_CFGI_CD_ALL:
 		cfgi((uint8_t)op, cmd);
 		stats.c[ST_CMD_CFGI]++;
+		sync_drain_ = std::max(sync_drain_, xlate_until_);
 		return CERROR_NONE;
 	case CMD_TLBI_NH_ALL:
 	case CMD_TLBI_NH_ASID:
@@ -121,6 +131,7 @@ uint8_t Smmu::execute_command(const uint64_t cmd[2])
 		}
 		tlbi((uint8_t)op, cmd);
 		stats.c[ST_CMD_TLBI]++;
+		sync_drain_ = std::max(sync_drain_, xlate_until_);
 		return CERROR_NONE;
 	case CMD_SYNC: {
 		const unsigned cs = (unsigned)SMMU_GET(cmd[0], CMD0_SYNC_CS);

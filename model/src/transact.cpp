@@ -181,8 +181,10 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 		path.data_slc_hit = slc_access(o.pa, ST_SLC_DATA);
 	Times tm;
 	tm.xlate = tm.detect = tm.done = t.issue;
-	if (timed_)
+	if (timed_) {
 		timing(t, path, tm);
+		xlate_until_ = std::max(xlate_until_, tm.xlate);
+	}
 	pev.cycle = tm.detect;
 	res.status = o.status;
 	res.pa = o.status == XLATE_OK ? o.pa : 0;

@@ -633,6 +633,33 @@ TEST(CommandBudget, InvalidationThenSync)
 	EXPECT_EQ(U + M + LT + C + W + 4 * R + LB + R, lat(s.dma(1, 0x1000))) << "TLBs and walk caches invalidated";
 }
 
+TEST(CommandBudget, SyncDrainsTranslationsInFlight)
+{
+	// A cold translation is in flight (back at the TBU at T + 627) when TLBI + CMD_SYNC are
+	// written: the SYNC completes when that translation is done, not 18 cycles after PROD.
+	Sim s;
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	ASSERT_TRUE(s.sync());
+	const uint64_t T = s.now() + 2;
+	struct smmusim_dma d = req(1, 0x1000, 0);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &d, T, 0));
+	s.run(5);
+	const uint64_t w = s.now();
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_TLBI_NH_ALL));
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
+	uint64_t done = 0;
+	for (int i = 0; i < 2000 && !done; i++) {
+		s.run(1);
+		if (s.r32(SMMU_CMDQ_PROD) == s.r32(SMMU_CMDQ_CONS))
+			done = s.now();
+	}
+	const uint64_t xlate = T + U + M + LT + C + 2 * R + W + 4 * R + LB;
+	EXPECT_EQ(xlate, done);
+	EXPECT_EQ(xlate - (w + 18), s.stat("cmdq.sync.drain_cycles"));
+}
+
 // ---- events at the detection cycle, functional mode, output hygiene -------------------------
 
 TEST(Events, WrittenWhenTheFaultIsDetected)

@@ -64,6 +64,7 @@ struct DmaResult {
 	X(ST_CMD_SYNC_SEV, "cmdq.sync_sev") \
 	X(ST_CMD_CFGI, "cmdq.cfgi") \
 	X(ST_CMD_TLBI, "cmdq.tlbi") \
+	X(ST_CMD_SYNC_DRAIN, "cmdq.sync.drain_cycles") \
 	X(ST_UTLB_LOOKUPS, "tbu.utlb.lookups") \
 	X(ST_UTLB_MISSES, "tbu.utlb.misses") \
 	X(ST_MTLB_LOOKUPS, "tbu.mtlb.lookups") \
@@ -385,6 +386,10 @@ private:
 	void strict_res0(const char *what, uint64_t value); // count + log RES0 bits software set
 	sc_core::sc_event cmdq_kick_, cmdq_done_;
 	bool cmd_inflight_ = false;
+	// CMD_SYNC drains the translations in flight when an invalidation before it ran (timed mode):
+	// xlate_until_ is the latest translation-done cycle of the transactions presented so far,
+	// sync_drain_ the cycle the next CMD_SYNC cannot complete before.
+	uint64_t xlate_until_ = 0, sync_drain_ = 0;
 	uint64_t cmd_done_at_ = 0;
 	uint64_t cmd_[2] = {};
 	bool cmd_fetch_abort_ = false;
