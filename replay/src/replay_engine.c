@@ -97,8 +97,15 @@ struct pasid_link {
 	uint32_t pasid;
 };
 
+/* Driver-visible cost of each kind of control record: the cycles from its start to the driver's
+ * return (commands, their CMD_SYNC waits and the polls included). */
+struct api_cost {
+	uint64_t calls, cycles, max;
+};
+
 struct replay {
 	const struct replay_options *o;
+	struct api_cost api[TRACE_KIND_COUNT];
 	smmusim_config *cfg;
 	smmusim_platform *sim;
 	struct smmu_device *smmu;
@@ -253,6 +260,11 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	rc = exec_driver(r, rec);
 	if (rc)
 		return rc;
+	struct api_cost *ac = &r->api[rec->kind];
+	const uint64_t spent = smmusim_now(r->sim) - start;
+	ac->calls++;
+	ac->cycles += spent;
+	ac->max = spent > ac->max ? spent : ac->max;
 	drain_events(r);
 	if (r->tl) {
 		char what[96];
@@ -531,6 +543,17 @@ static int write_json(struct replay *r, const struct results *res, const char *p
 		(unsigned long long)ds->cmds, (unsigned long long)ds->syncs, (unsigned long long)ds->cfgi_ste,
 		(unsigned long long)ds->cfgi_cd, (unsigned long long)ds->tlbi_va, (unsigned long long)ds->tlbi_asid,
 		(unsigned long long)ds->events, (unsigned long long)ds->evtq_overflows);
+	fprintf(f, "  \"driver_api_cycles\": {");
+	const char *sep = "";
+	for (int k = 0; k < TRACE_KIND_COUNT; k++)
+		if (r->api[k].calls) {
+			const struct api_cost *a = &r->api[k];
+			fprintf(f, "%s\"%s\": {\"calls\": %llu, \"cycles\": %llu, \"mean\": %.1f, \"max\": %llu}", sep,
+				trace_kind_name((enum trace_kind)k), (unsigned long long)a->calls, (unsigned long long)a->cycles,
+				(double)a->cycles / (double)a->calls, (unsigned long long)a->max);
+			sep = ", ";
+		}
+	fprintf(f, "},\n");
 	fprintf(f, "  \"config\": {");
 	for (size_t i = 0; i < smmusim_config_count(r->cfg); i++) {
 		const char *k = smmusim_config_key(r->cfg, i);

@@ -270,6 +270,22 @@ TEST(Replay, PresetThenConfigThenSet)
 	EXPECT_NE(bad.err.find("mmu600"), std::string::npos) << bad.err;
 }
 
+// The driver-visible cycles of each control record: attach waits at least for its CFGI_STE and
+// CMD_SYNC (cmd_cycles + cmd_inv_cycles + cmd_cycles + cmd_sync_cycles = 18).
+TEST(Replay, DriverApiCyclesPerCall)
+{
+	std::string j = temp_path("api.json");
+	ASSERT_EQ(run("replay -q --json " + j + " " + examples_dir() + "streaming-dma.trace").status, 0);
+	std::string s = read_file(j);
+	const size_t at = s.find("\"driver_api_cycles\": {");
+	ASSERT_NE(at, std::string::npos) << s;
+	const size_t a = s.find("\"attach\": {\"calls\": 1, \"cycles\": ", at);
+	ASSERT_NE(a, std::string::npos) << s.substr(at, 400);
+	const unsigned long long cycles = std::stoull(s.substr(a + std::strlen("\"attach\": {\"calls\": 1, \"cycles\": ")));
+	EXPECT_GE(cycles, 18u);
+	EXPECT_NE(s.find("\"map\": {\"calls\": 1, ", at), std::string::npos);
+}
+
 TEST(Replay, BadOptionsAndConfig)
 {
 	std::string t = temp_path("r.trace");
