@@ -138,8 +138,11 @@ static void merge(struct plot *pl)
 	for (size_t i = 0; i < pl->ns; i++)
 		for (size_t j = i + 1; j < pl->ns; j++)
 			if (!pl->s[i].merged && !pl->s[j].merged && same_series(&pl->s[i], &pl->s[j])) {
+				/* A copy: GCC's -Wrestrict cannot tell s[i] from s[j] (ASan builds). */
+				char other[sizeof(pl->s[j].title)];
 				size_t l = strlen(pl->s[i].title);
-				snprintf(pl->s[i].title + l, sizeof(pl->s[i].title) - l, " = %s", pl->s[j].title);
+				memcpy(other, pl->s[j].title, sizeof(other));
+				snprintf(pl->s[i].title + l, sizeof(pl->s[i].title) - l, " = %s", other);
 				pl->s[j].merged = true;
 			}
 }
