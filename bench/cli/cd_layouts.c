@@ -509,6 +509,7 @@ static int opt_set(struct opts *o, char *kv)
 /* --axis KEY=V1,V2,...: each value becomes "KEY=Vi" (validated when the points are made). */
 static int opt_axis(struct opts *o, const char *arg)
 {
+	int rc;
 	const char *eq = strchr(arg, '=');
 	if (o->naxes == CD_MAX_AXES)
 		return bad("at most 4 --axis", NULL);
@@ -531,8 +532,11 @@ static int opt_axis(struct opts *o, const char *arg)
 		sprintf(kv, "%s=%.*s", a->key, (int)len, v);
 		if (a->point_key) {
 			struct point scratch = o->base;
-			if (!set_point_dim(&scratch, kv))
-				return bad("--axis: not a value of this point dimension:", kv);
+			if (!set_point_dim(&scratch, kv)) {
+				rc = bad("--axis: not a value of this point dimension:", kv);
+				free(kv);
+				return rc;
+			}
 		}
 		a->vals[a->n++] = kv;
 		v += len + (v[len] == ',');
@@ -743,32 +747,35 @@ static int run_one(const struct opts *o)
 	return rc ? rc : cd_run_point(o->out, &o->s, &p);
 }
 
-int bench_cd_layouts(int argc, char **argv)
+/* Every --axis value is a heap string the points refer to: freed once the sweep is done. */
+static void free_axes(struct opts *o)
 {
-	static const char *sets[MAX_SETS];
-	struct opts o = {.out = "bench-out", .shard_n = 1, .jobs = 1, .aggregate = true};
-	o.base = (struct point){.seed = 1, .window = 16, .clock_mhz = 1000, .pages = CD_DEFAULT_PAGES, .devices = 1,
-				.tbus = 1, .cfg_entries = 64};
-	o.s.sets = sets;
-	int rc = parse_opts(&o, argc, argv);
+	for (size_t a = 0; a < CD_MAX_AXES; a++)
+		for (size_t v = 0; v < o->axes[a].n; v++)
+			free(o->axes[a].vals[v]);
+}
+
+static int cd_layouts(struct opts *o, int argc, char **argv)
+{
+	int rc = parse_opts(o, argc, argv);
 	if (rc)
 		return rc < 0 ? SMMUSIM_EXIT_OK : rc;
-	if (o.point)
-		return run_one(&o);
-	if (!o.base.dmas)
-		o.base.dmas = o.quick ? 4096 : 65536;
+	if (o->point)
+		return run_one(o);
+	if (!o->base.dmas)
+		o->base.dmas = o->quick ? 4096 : 65536;
 	struct list base = {0}, all = {0};
 	char err[700];
-	if (o.s.preset && !strcmp(o.s.preset, "list")) {
+	if (o->s.preset && !strcmp(o->s.preset, "list")) {
 		fputs(smmusim_preset_list(), stdout);
 		return SMMUSIM_EXIT_OK;
 	}
-	if ((rc = base_cache(&o, err, sizeof(err)))) {
+	if ((rc = base_cache(o, err, sizeof(err)))) {
 		fprintf(stderr, "smmusim bench cd-layouts: %s\n", err);
 		return rc;
 	}
-	sweep(&o, &base);
-	rc = base.oom ? SMMUSIM_EXIT_SIM : expand(&o, &base, &all, err, sizeof(err));
+	sweep(o, &base);
+	rc = base.oom ? SMMUSIM_EXIT_SIM : expand(o, &base, &all, err, sizeof(err));
 	free(base.v);
 	if (rc) {
 		fprintf(stderr, "smmusim bench cd-layouts: %s\n", rc == SMMUSIM_EXIT_SIM ? "out of memory" : err);
@@ -778,17 +785,29 @@ int bench_cd_layouts(int argc, char **argv)
 	const struct point **sel = calloc(all.n ? all.n : 1, sizeof(*sel));
 	size_t nsel = 0;
 	for (size_t i = 0; sel && i < all.n; i++)
-		if (!o.filter || strstr(all.v[i].id, o.filter))
+		if (!o->filter || strstr(all.v[i].id, o->filter))
 			sel[nsel++] = &all.v[i];
 	if (!sel)
 		rc = bad("out of memory", NULL);
-	else if (o.list)
+	else if (o->list)
 		list_points(sel, nsel);
-	else if (o.filter && nsel == 0)
-		rc = bad("no point matches --filter", o.filter);
+	else if (o->filter && nsel == 0)
+		rc = bad("no point matches --filter", o->filter);
 	else
-		rc = run_shard(&o, sel, nsel);
+		rc = run_shard(o, sel, nsel);
 	free(sel);
 	free(all.v);
+	return rc;
+}
+
+int bench_cd_layouts(int argc, char **argv)
+{
+	static const char *sets[MAX_SETS];
+	struct opts o = {.out = "bench-out", .shard_n = 1, .jobs = 1, .aggregate = true};
+	o.base = (struct point){.seed = 1, .window = 16, .clock_mhz = 1000, .pages = CD_DEFAULT_PAGES, .devices = 1,
+				.tbus = 1, .cfg_entries = 64};
+	o.s.sets = sets;
+	int rc = cd_layouts(&o, argc, argv);
+	free_axes(&o);
 	return rc;
 }
