@@ -74,6 +74,23 @@ SECTION_RULES = [
     ("Caching", "^Tlbi|Tlb|Walk", "§16.2, §3.21, §4.4"),
     ("Caching", "", "§16.2, §3.21, §4.3"),
     ("CachingL1", "", "§16.2, §3.21, §4.3"),
+    ("Fidelity", "CdHd", "§5.4.2"),
+    ("Fidelity", "S1Fmt|S2T0sz|S2Vmid", "§5.2.2"),
+    ("Fidelity", "FStreamDisabled", "§7.3.7"),
+    ("Fidelity", "Execute", "§13.4.1"),
+    ("Fidelity", "Ttrnw", "§7.3.16"),
+    ("Fidelity", "InputBeyondIas", "§3.4, §7.3.14"),
+    ("Fidelity", "QueueAddress", "§3.4.3"),
+    ("Fidelity", "L1std", "§5.1"),
+    ("Strict", "TlbTagged|CfgiDropsTheTlb", "§3.17"),
+    ("Strict", "TcuTlb", "§3.17, §4.4.1.1"),
+    ("Strict", "Res0FieldsOfSte|Res0OfStructures", "§5.2, §5.4"),
+    ("Strict", "Ttl|^Tg|Range|Res0", "§4.4.1.1"),
+    ("Strict", "Cfgi", "§4.3"),
+    ("Strict", "Prefetch|OnlyOnUse", "§3.21"),
+    ("Strict", "Bbm", "§3.21.1, §7.3.17"),
+    ("Strict", "UnknownIpa", "§7.3.13-§7.3.17"),
+    ("Strict", "Unknown", "§7.3"),
 ]
 
 NOT_COVERED = [
