@@ -34,8 +34,22 @@ unsigned Smmu::cmd_cost(const uint64_t cmd[2]) const
 {
 	unsigned op = (unsigned)SMMU_GET(cmd[0], CMD0_OPCODE);
 	unsigned c = p_.cmd_cycles;
-	if ((op >= CMD_CFGI_STE && op <= CMD_CFGI_CD_ALL) || (op >= CMD_TLBI_NH_ALL && op <= CMD_TLBI_NSNH_ALL))
+	const bool cfgi = op >= CMD_CFGI_STE && op <= CMD_CFGI_CD_ALL;
+	if (cfgi || (op >= CMD_TLBI_NH_ALL && op <= CMD_TLBI_NSNH_ALL)) {
 		c += p_.cmd_inv_cycles;
+		if (p_.cmd_inv_search_rate) {
+			// Proportional to what it searches: one TBU's TLBs (the TBUs search in parallel) and
+			// the TCU's configuration cache (CFGI) or walk caches (TLBI).
+			uint64_t n = (uint64_t)p_.utlb_entries + p_.mtlb_entries;
+			if (cfgi)
+				n += p_.cfg_entries;
+			else
+				n += p_.walk_per_level ? (uint64_t)p_.walk_l0_entries + p_.walk_l1_entries + p_.walk_l2_entries +
+							       p_.walk_l3_entries
+						       : p_.walk_entries;
+			c += (unsigned)((n + p_.cmd_inv_search_rate - 1) / p_.cmd_inv_search_rate);
+		}
+	}
 	if (op == CMD_SYNC)
 		c += p_.cmd_sync_cycles;
 	return c;

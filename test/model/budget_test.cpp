@@ -633,6 +633,21 @@ TEST(CommandBudget, InvalidationThenSync)
 	EXPECT_EQ(U + M + LT + C + W + 4 * R + LB + R, lat(s.dma(1, 0x1000))) << "TLBs and walk caches invalidated";
 }
 
+TEST(CommandBudget, InvalidationCostFollowsWhatItSearches)
+{
+	// smmu.cmd_inv_search_rate = 64: a TLBI searches one TBU's TLBs (32 + 2048) and the walk
+	// caches (16 + 64 + 256 + 256): ceil(2672 / 64) = 42 more cycles; with the SYNC 18 + 42 = 60.
+	Sim s({{"smmu.cmd_inv_search_rate", "64"}});
+	s.boot();
+	ASSERT_TRUE(s.sync());
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_TLBI_NH_ALL));
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
+	s.run(59);
+	EXPECT_NE(s.r32(SMMU_CMDQ_PROD), s.r32(SMMU_CMDQ_CONS));
+	s.run(1);
+	EXPECT_EQ(s.r32(SMMU_CMDQ_PROD), s.r32(SMMU_CMDQ_CONS));
+}
+
 TEST(CommandBudget, SyncDrainsTranslationsInFlight)
 {
 	// A cold translation is in flight (back at the TBU at T + 627) when TLBI + CMD_SYNC are

@@ -25,6 +25,7 @@ struct SmmuParams {
 	unsigned cmd_cycles;  // fetch + execute of a simple command
 	unsigned cmd_inv_cycles; // extra cycles of a TLB/config invalidation
 	unsigned cmd_sync_cycles; // extra cycles of a CMD_SYNC (completion signal)
+	unsigned cmd_inv_search_rate; // entries an invalidation searches per cycle, 0 = a constant cost
 	unsigned relax_cycles;
 	bool log;
 	bool strict;       // smmu.strict: the least forgiving behaviour IHI 0070 allows (docs/model.md)
