@@ -50,10 +50,14 @@ struct smmu_pasid_link {
 	struct smmu_pasid_link *d_prev, *d_next; /* the domain's PASID links */
 };
 
+/*
+ * Lists are doubly linked through a pointer to the previous element's next field (or to the
+ * head): unlinking is O(1), so teardown is linear in what was created.
+ */
 struct smmu_master {
 	struct smmu_dma_buf self;
-	struct smmu_master *next; /* on the SMMU's list */
-	struct smmu_master *dom_next; /* on the domain's list */
+	struct smmu_master *next, **pprev;         /* on the SMMU's list */
+	struct smmu_master *dom_next, **dom_pprev; /* on the domain's list */
 	struct iommu_domain *domain;
 	uint32_t num_sids;
 	uint32_t sids[SMMU_MAX_MASTER_SIDS];
@@ -72,7 +76,7 @@ struct smmu_pt_node; /* page-table node, pgtable.c */
 struct iommu_domain {
 	struct smmu_dma_buf self;
 	struct smmu_domain_link {
-		struct iommu_domain *next;
+		struct iommu_domain *next, **pprev;
 	} link;
 	unsigned type;
 	uint16_t asid;
@@ -83,10 +87,16 @@ struct iommu_domain {
 	uint32_t start_level;
 	uint64_t pgsize_bitmap;
 	struct smmu_pt_node *root;
+	/* the other tables: next-level table bus address -> its node (pgtable.c; open addressing) */
+	struct smmu_dma_buf pt_nodes;
+	uint32_t pt_nodes_size, pt_nodes_used;
 	/* PASIDs */
 	struct smmu_pasid_link *pasid_links;
+	uint32_t num_pasid_links, num_aux_links; /* on pasid_links, and of them made by aux attach */
 	uint32_t aux_pasid;              /* 0: none (the domain has never been aux-attached) */
 	struct iommu_domain *aux_parent; /* the primary domain of its first aux attach */
+	struct iommu_domain *aux_children;                 /* domains whose aux_parent this is */
+	struct iommu_domain *aux_sib_next, **aux_sib_pprev; /* on the aux_parent's aux_children */
 };
 
 struct smmu_device {
@@ -116,6 +126,7 @@ struct smmu_device {
 
 	/* ASID allocator: bitmap of 2^asid_bits bits; ASID 0 reserved */
 	struct smmu_dma_buf asid_map;
+	uint32_t asid_low; /* no ASID below this is free: the lowest-free search starts here */
 
 	struct smmu_master *masters;
 	struct iommu_domain *domains;
@@ -224,6 +235,7 @@ uint64_t smmu_pgtable_ttb(const struct iommu_domain *d);
 
 /* iommu.c */
 void smmu_iommu_teardown(struct smmu_device *smmu);
+void smmu_domain_set_aux_parent(struct iommu_domain *d, struct iommu_domain *parent);
 int smmu_master_update_ste(struct smmu_device *smmu, struct smmu_master *m);
 int smmu_master_ensure_cdtab(struct smmu_device *smmu, struct smmu_master *m);
 void smmu_master_maybe_free_cdtab(struct smmu_device *smmu, struct smmu_master *m);

@@ -4,18 +4,25 @@
 
 /* ---- ASIDs: a bitmap of 2^asid_bits, ASID 0 reserved ---------------------------------------- */
 
+/* Lowest free ASID, as before, but searched from asid_low: allocating N domains costs O(N). */
 static int asid_alloc(struct smmu_device *smmu, uint16_t *out)
 {
 	uint8_t *map = smmu->asid_map.cpu;
 	uint32_t n = 1u << smmu->feat.asid_bits;
 
-	for (uint32_t a = 1; a < n; a++) {
+	for (uint32_t a = smmu->asid_low > 1 ? smmu->asid_low : 1; a < n; a++) {
+		if (map[a >> 3] == 0xFF) {
+			a |= 7; /* a full byte: skip its ASIDs */
+			continue;
+		}
 		if (!(map[a >> 3] & (1u << (a & 7)))) {
 			map[a >> 3] |= (uint8_t)(1u << (a & 7));
 			*out = (uint16_t)a;
+			smmu->asid_low = a + 1;
 			return 0;
 		}
 	}
+	smmu->asid_low = n;
 	return -SMMU_ENOSPC;
 }
 
@@ -23,11 +30,45 @@ static void asid_free(struct smmu_device *smmu, uint16_t asid)
 {
 	uint8_t *map = smmu->asid_map.cpu;
 
-	if (asid)
-		map[asid >> 3] &= (uint8_t)~(1u << (asid & 7));
+	if (!asid)
+		return;
+	map[asid >> 3] &= (uint8_t)~(1u << (asid & 7));
+	if (asid < smmu->asid_low)
+		smmu->asid_low = asid;
 }
 
 /* ---- Masters ------------------------------------------------------------------------------ */
+
+/* ---- O(1) list links (internal.h) ---------------------------------------------------------- */
+
+#define LIST_ADD(head, e, next, pprev)                                                                             \
+	do {                                                                                                       \
+		(e)->next = *(head);                                                                               \
+		if ((e)->next)                                                                                     \
+			(e)->next->pprev = &(e)->next;                                                             \
+		*(head) = (e);                                                                                     \
+		(e)->pprev = (head);                                                                               \
+	} while (0)
+
+#define LIST_DEL(e, next, pprev)                                                                                   \
+	do {                                                                                                       \
+		if ((e)->pprev) {                                                                                  \
+			*(e)->pprev = (e)->next;                                                                   \
+			if ((e)->next)                                                                             \
+				(e)->next->pprev = (e)->pprev;                                                     \
+		}                                                                                                  \
+		(e)->next = NULL;                                                                                  \
+		(e)->pprev = NULL;                                                                                 \
+	} while (0)
+
+/* Set (or clear, parent NULL) the primary domain an aux domain was first attached under. */
+void smmu_domain_set_aux_parent(struct iommu_domain *d, struct iommu_domain *parent)
+{
+	LIST_DEL(d, aux_sib_next, aux_sib_pprev);
+	d->aux_parent = parent;
+	if (parent)
+		LIST_ADD(&parent->aux_children, d, aux_sib_next, aux_sib_pprev);
+}
 
 static struct smmu_master *sid_owner(struct smmu_device *smmu, uint32_t sid)
 {
@@ -218,8 +259,7 @@ int iommu_probe_device_ex(struct smmu_device *smmu, const struct iommu_device_de
 		if (ret)
 			goto fail;
 	}
-	m->next = smmu->masters;
-	smmu->masters = m;
+	LIST_ADD(&smmu->masters, m, next, pprev);
 	*out = m;
 	return 0;
 fail:
@@ -236,8 +276,6 @@ unsigned iommu_master_ssid_bits(const struct smmu_master *master)
 
 void iommu_release_device(struct smmu_device *smmu, struct smmu_master *master)
 {
-	struct smmu_master **pp;
-
 	if (!smmu || !master)
 		return;
 	if (master->domain)
@@ -245,12 +283,7 @@ void iommu_release_device(struct smmu_device *smmu, struct smmu_master *master)
 	smmu_pasid_release_master(smmu, master);
 	smmu_cdtab_free(smmu, &master->cdtab);
 	master_disable_pasid(master);
-	for (pp = &smmu->masters; *pp; pp = &(*pp)->next) {
-		if (*pp == master) {
-			*pp = master->next;
-			break;
-		}
-	}
+	LIST_DEL(master, next, pprev);
 	ioasid_allocator_destroy(&master->pasid_map);
 	smmu_free(smmu, &master->self);
 }
@@ -320,8 +353,7 @@ int iommu_domain_alloc_params(struct smmu_device *smmu, const struct iommu_domai
 			goto fail;
 		}
 	}
-	d->link.next = smmu->domains;
-	smmu->domains = d;
+	LIST_ADD(&smmu->domains, d, link.next, link.pprev);
 	*out = d;
 	return 0;
 fail:
@@ -331,28 +363,20 @@ fail:
 
 void iommu_domain_free(struct smmu_device *smmu, struct iommu_domain *d)
 {
-	struct iommu_domain **pp;
-
 	if (!smmu || !d)
 		return;
 	while (d->masters)
 		iommu_detach_device(smmu, d, d->masters);
 	smmu_pasid_release_domain(smmu, d);
-	for (struct iommu_domain *o = smmu->domains; o; o = o->link.next)
-		if (o->aux_parent == d)
-			o->aux_parent = NULL; /* a later aux attach may then name any parent */
+	while (d->aux_children)
+		smmu_domain_set_aux_parent(d->aux_children, NULL); /* a later aux attach may name any parent */
 	if (d->type & __IOMMU_DOMAIN_PAGING) {
 		/* the ASID may be reused and the table pages too: nothing may stay in the TLB */
 		iommu_flush_iotlb_all(smmu, d);
 		smmu_pgtable_free(smmu, d);
 		asid_free(smmu, d->asid);
 	}
-	for (pp = &smmu->domains; *pp; pp = &(*pp)->link.next) {
-		if (*pp == d) {
-			*pp = d->link.next;
-			break;
-		}
-	}
+	LIST_DEL(d, link.next, link.pprev);
 	smmu_free(smmu, &d->self);
 }
 
@@ -416,14 +440,12 @@ int iommu_attach_device(struct smmu_device *smmu, struct iommu_domain *d, struct
 			goto undo_cd;
 	}
 	m->domain = d;
-	m->dom_next = d->masters;
-	d->masters = m;
+	LIST_ADD(&d->masters, m, dom_next, dom_pprev);
 	ret = smmu_master_update_ste(smmu, m);
 	if (!ret)
 		return 0;
-	d->masters = m->dom_next;
+	LIST_DEL(m, dom_next, dom_pprev);
 	m->domain = NULL;
-	m->dom_next = NULL;
 	smmu_master_update_ste(smmu, m);
 undo_cd:
 	if (d->type & __IOMMU_DOMAIN_PAGING) {
@@ -437,18 +459,10 @@ undo_cd:
 
 void iommu_detach_device(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_master *m)
 {
-	struct smmu_master **pp;
-
 	if (!smmu || !d || !m || m->domain != d)
 		return;
-	for (pp = &d->masters; *pp; pp = &(*pp)->dom_next) {
-		if (*pp == m) {
-			*pp = m->dom_next;
-			break;
-		}
-	}
+	LIST_DEL(m, dom_next, dom_pprev);
 	m->domain = NULL;
-	m->dom_next = NULL;
 	/* abort, or a CD table terminating non-SSID traffic while PASIDs stay in use */
 	smmu_master_update_ste(smmu, m);
 	if (d->type & __IOMMU_DOMAIN_PAGING) {

@@ -49,9 +49,12 @@ static int link_add(struct smmu_device *smmu, struct smmu_master *m, struct iomm
 	if (l->d_next)
 		l->d_next->d_prev = l;
 	d->pasid_links = l;
+	d->num_pasid_links++;
 	m->num_pasids++;
-	if (aux)
+	if (aux) {
 		m->num_aux++;
+		d->num_aux_links++;
+	}
 	*out = l;
 	return 0;
 }
@@ -73,9 +76,12 @@ static void link_del(struct smmu_device *smmu, struct smmu_pasid_link *l)
 		d->pasid_links = l->d_next;
 	if (l->d_next)
 		l->d_next->d_prev = l->d_prev;
+	d->num_pasid_links--;
 	m->num_pasids--;
-	if (l->aux)
+	if (l->aux) {
 		m->num_aux--;
+		d->num_aux_links--;
+	}
 	ioasid_free(&m->pasid_map, l->pasid);
 	smmu_free(smmu, &l->self);
 }
@@ -174,7 +180,6 @@ bool iommu_dev_feature_enabled(const struct smmu_master *m, enum iommu_dev_featu
 
 int iommu_aux_attach_device(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_master *m)
 {
-	struct smmu_pasid_link *l;
 	bool first;
 	int ret;
 
@@ -186,9 +191,8 @@ int iommu_aux_attach_device(struct smmu_device *smmu, struct iommu_domain *d, st
 		return -SMMU_EINVAL; /* the aux context is a stage-1 CD, and so is the parent's */
 	if (d->masters)
 		return -SMMU_EINVAL; /* used as a normal domain: "cannot attach domain in auxiliary mode" */
-	for (l = d->pasid_links; l; l = l->d_next)
-		if (!l->aux)
-			return -SMMU_EINVAL; /* attached by PASID: not an aux domain */
+	if (d->num_pasid_links != d->num_aux_links)
+		return -SMMU_EINVAL; /* attached by PASID: not an aux domain */
 	first = d->aux_pasid == 0;
 	if (!first && d->aux_parent && d->aux_parent != m->domain)
 		return -SMMU_EINVAL; /* single parent */
@@ -208,14 +212,14 @@ int iommu_aux_attach_device(struct smmu_device *smmu, struct iommu_domain *d, st
 			return -SMMU_EBUSY;
 		}
 		d->aux_pasid = id;
-		d->aux_parent = m->domain;
+		smmu_domain_set_aux_parent(d, m->domain);
 	}
 	ret = pasid_install(smmu, m, d, d->aux_pasid, true);
 	if (ret && first) {
 		/* v1: a failed first attach rolls back everything, the PASID too */
 		ioasid_free(&smmu->pasids, d->aux_pasid);
 		d->aux_pasid = 0;
-		d->aux_parent = NULL;
+		smmu_domain_set_aux_parent(d, NULL);
 	}
 	return ret;
 }
@@ -317,6 +321,6 @@ void smmu_pasid_release_domain(struct smmu_device *smmu, struct iommu_domain *d)
 	if (d->aux_pasid) {
 		ioasid_free(&smmu->pasids, d->aux_pasid);
 		d->aux_pasid = 0;
-		d->aux_parent = NULL;
+		smmu_domain_set_aux_parent(d, NULL);
 	}
 }

@@ -338,11 +338,15 @@ void smmu_remove(struct smmu_device *smmu)
 
 	if (!smmu)
 		return;
-	smmu_iommu_teardown(smmu);
+	/*
+	 * Off first: with SMMUEN (and the queues) off the SMMU neither walks nor caches the tables,
+	 * so the teardown frees every domain, CD and STE without an invalidation and CMD_SYNC each.
+	 */
 	if (smmu->enabled || SMMU_GET(smmu_read32(smmu, SMMU_CR0), CR0_SMMUEN))
 		smmu_disable(smmu);
 	else
 		write_cr0(smmu, 0);
+	smmu_iommu_teardown(smmu);
 	smmu_set_gbpa(smmu, !smmu->opts.gbpa_bypass);
 	ioasid_allocator_destroy(&smmu->pasids); /* global PASIDs the caller never freed */
 	smmu_free(smmu, &smmu->asid_map);

@@ -10,6 +10,15 @@ static void raw_free(struct smmu_device *smmu, struct smmu_dma_buf *buf);
 void smmu_memset(void *p, int c, size_t n)
 {
 	volatile unsigned char *d = p; /* volatile keeps the compiler from calling libc memset */
+	uint64_t w = (unsigned char)c * 0x0101010101010101ull;
+
+	while (n && ((uintptr_t)d & 7)) {
+		*d++ = (unsigned char)c;
+		n--;
+	}
+	/* 8 bytes a store: every allocation is cleared here, tables of up to 64 KiB among them */
+	for (; n >= 8; n -= 8, d += 8)
+		*(volatile uint64_t *)d = w;
 	while (n--)
 		*d++ = (unsigned char)c;
 }

@@ -523,6 +523,34 @@ TEST(PasidAux, PasidSpaceExhaustionAndDeviceWidth)
 	EXPECT_EQ(iommu_aux_attach_device(e.smmu, ds[1], narrow), -E2BIG) << "PASID 2 is beyond S1CDMax 1";
 }
 
+// Freeing a primary domain forgets it as the parent of every aux domain first attached under it
+// (and only of those), whatever the order the domains were allocated and freed in.
+TEST(PasidAux, FreedParentIsForgotten)
+{
+	Env e;
+	ASSERT_EQ(e.up(), 0);
+	smmu_master *m = e.dev(0x10, 8), *m2 = e.dev(0x11, 8);
+	ASSERT_EQ(iommu_dev_enable_feature(e.smmu, m, IOMMU_DEV_FEAT_AUX), 0);
+	ASSERT_EQ(iommu_dev_enable_feature(e.smmu, m2, IOMMU_DEV_FEAT_AUX), 0);
+	iommu_domain *a = e.dom(), *parent = e.dom(), *b = e.dom(), *other = e.dom(), *c = e.dom(), *parent2 = e.dom();
+	ASSERT_EQ(iommu_attach_device(e.smmu, parent, m), 0);
+	ASSERT_EQ(iommu_attach_device(e.smmu, other, m2), 0);
+	for (iommu_domain *d : {a, b}) {
+		ASSERT_EQ(iommu_aux_attach_device(e.smmu, d, m), 0);
+		iommu_aux_detach_device(e.smmu, d, m);
+	}
+	ASSERT_EQ(iommu_aux_attach_device(e.smmu, c, m2), 0);
+	iommu_aux_detach_device(e.smmu, c, m2);
+	iommu_domain_free(e.smmu, parent);
+	ASSERT_EQ(iommu_attach_device(e.smmu, parent2, m), 0);
+	EXPECT_EQ(iommu_aux_attach_device(e.smmu, a, m), 0) << "a's parent is gone: any parent will do";
+	EXPECT_EQ(iommu_aux_attach_device(e.smmu, b, m), 0);
+	EXPECT_EQ(iommu_aux_attach_device(e.smmu, c, m), -EINVAL) << "c's parent is still alive";
+	iommu_domain_free(e.smmu, b); // from the middle of every list
+	EXPECT_EQ(iommu_aux_get_pasid(a, m), 1);
+	EXPECT_EQ(iommu_master_num_pasids(m), 1u);
+}
+
 TEST(PasidAttach, ErrorsAndSharing)
 {
 	Env e;
