@@ -6,13 +6,22 @@
  */
 #include "internal.h"
 
+/*
+ * One translation table and its bookkeeping. The node behind a table descriptor is found by the
+ * descriptor's next-level table address in the domain's pt_nodes map, so a node costs 64 bytes
+ * beside its table instead of a child pointer per descriptor (another table's worth).
+ */
 struct smmu_pt_node {
 	struct smmu_dma_buf self; /* this bookkeeping block */
 	struct smmu_dma_buf hw;   /* the translation table the SMMU walks */
 	struct smmu_pt_node *free_next;
 	uint32_t entries;
 	uint32_t nvalid;          /* valid descriptors in hw */
-	struct smmu_pt_node *child[]; /* next-level table behind each table descriptor */
+};
+
+struct pt_slot {
+	uint64_t bus; /* 0: empty (no table lives at bus address 0) */
+	struct smmu_pt_node *node;
 };
 
 /* What an unmap (or a failed map) must invalidate, and the tables to free once it has. */
@@ -57,6 +66,83 @@ static uint64_t pte_oa(uint64_t pte, unsigned shift)
 	return SMMU_ADDR(pte, PTE_OA) & ~((1ULL << shift) - 1u);
 }
 
+/* ---- table address -> node: linear probing, grown at half load, deletion by backward shift ---- */
+
+static uint32_t pt_slot_of(uint64_t bus, uint32_t size)
+{
+	uint64_t h = (bus >> 6) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32) & (size - 1u);
+}
+
+static struct smmu_pt_node *pt_child(const struct iommu_domain *d, unsigned level, uint64_t pte)
+{
+	const struct pt_slot *t = d->pt_nodes.cpu;
+	uint64_t bus = pte_oa(pte, d->granule_shift); /* a table is aligned to the granule */
+
+	if (!pte_is_table(level, pte) || !SMMU_GET(pte, PTE_VALID) || !t)
+		return NULL;
+	for (uint32_t i = pt_slot_of(bus, d->pt_nodes_size); t[i].bus; i = (i + 1u) & (d->pt_nodes_size - 1u))
+		if (t[i].bus == bus)
+			return t[i].node;
+	return NULL;
+}
+
+static void pt_slot_put(struct pt_slot *t, uint32_t size, uint64_t bus, struct smmu_pt_node *n)
+{
+	uint32_t i = pt_slot_of(bus, size);
+
+	while (t[i].bus)
+		i = (i + 1u) & (size - 1u);
+	t[i].bus = bus;
+	t[i].node = n;
+}
+
+static int pt_child_add(struct smmu_device *smmu, struct iommu_domain *d, struct smmu_pt_node *n)
+{
+	if ((d->pt_nodes_used + 1u) * 2u > d->pt_nodes_size) {
+		uint32_t size = d->pt_nodes_size ? d->pt_nodes_size * 2u : 8u;
+		struct smmu_dma_buf mem;
+		const struct pt_slot *old = d->pt_nodes.cpu;
+		int ret = smmu_alloc(smmu, (size_t)size * sizeof(struct pt_slot), 8, &mem);
+
+		if (ret)
+			return ret;
+		for (uint32_t i = 0; i < d->pt_nodes_size; i++)
+			if (old[i].bus)
+				pt_slot_put(mem.cpu, size, old[i].bus, old[i].node);
+		smmu_free(smmu, &d->pt_nodes);
+		d->pt_nodes = mem;
+		d->pt_nodes_size = size;
+	}
+	pt_slot_put(d->pt_nodes.cpu, d->pt_nodes_size, n->hw.bus, n);
+	d->pt_nodes_used++;
+	return 0;
+}
+
+static void pt_child_del(struct smmu_device *smmu, struct iommu_domain *d, const struct smmu_pt_node *n)
+{
+	struct pt_slot *t = d->pt_nodes.cpu;
+	uint32_t mask = d->pt_nodes_size - 1u, i = pt_slot_of(n->hw.bus, d->pt_nodes_size), hole;
+
+	while (t[i].bus != n->hw.bus)
+		i = (i + 1u) & mask; /* present: every table behind a descriptor was added */
+	hole = i;
+	for (i = (i + 1u) & mask; t[i].bus; i = (i + 1u) & mask) {
+		uint32_t home = pt_slot_of(t[i].bus, d->pt_nodes_size);
+
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			t[hole] = t[i];
+			hole = i;
+		}
+	}
+	t[hole].bus = 0;
+	t[hole].node = NULL;
+	if (--d->pt_nodes_used == 0) { /* the last table under the root: nothing stays allocated */
+		smmu_free(smmu, &d->pt_nodes);
+		d->pt_nodes_size = 0;
+	}
+}
+
 static int node_alloc(struct smmu_device *smmu, struct iommu_domain *d, unsigned level, struct smmu_pt_node **out)
 {
 	uint32_t entries = level == d->start_level ? 1u << (d->ias - lvl_shift(d, level)) : 1u << bpl(d);
@@ -65,7 +151,7 @@ static int node_alloc(struct smmu_device *smmu, struct iommu_domain *d, unsigned
 	struct smmu_pt_node *n;
 	int ret;
 
-	ret = smmu_alloc(smmu, sizeof(*n) + entries * sizeof(n->child[0]), sizeof(void *), &self);
+	ret = smmu_alloc(smmu, sizeof(*n), sizeof(void *), &self);
 	if (ret)
 		return ret;
 	n = self.cpu;
@@ -88,13 +174,6 @@ static void node_free(struct smmu_device *smmu, struct smmu_pt_node *n)
 	smmu_free(smmu, &self);
 }
 
-static void node_free_tree(struct smmu_device *smmu, struct smmu_pt_node *n)
-{
-	for (uint32_t i = 0; i < n->entries; i++)
-		if (n->child[i])
-			node_free_tree(smmu, n->child[i]);
-	node_free(smmu, n);
-}
 
 int smmu_pgtable_init(struct smmu_device *smmu, struct iommu_domain *d)
 {
@@ -110,10 +189,19 @@ int smmu_pgtable_init(struct smmu_device *smmu, struct iommu_domain *d)
 	return node_alloc(smmu, d, d->start_level, &d->root);
 }
 
+/* Every table but the root is in pt_nodes: freeing them is linear in what the domain holds. */
 void smmu_pgtable_free(struct smmu_device *smmu, struct iommu_domain *d)
 {
+	struct pt_slot *t = d->pt_nodes.cpu;
+
+	for (uint32_t i = 0; i < d->pt_nodes_size; i++)
+		if (t[i].bus)
+			node_free(smmu, t[i].node);
+	smmu_free(smmu, &d->pt_nodes);
+	d->pt_nodes_size = 0;
+	d->pt_nodes_used = 0;
 	if (d->root)
-		node_free_tree(smmu, d->root);
+		node_free(smmu, d->root);
 	d->root = NULL;
 }
 
@@ -197,19 +285,24 @@ static int map_one(struct smmu_device *smmu, struct iommu_domain *d, struct smmu
 		ret = node_alloc(smmu, d, level + 1, &child);
 		if (ret)
 			return ret;
+		ret = pt_child_add(smmu, d, child);
+		if (ret) {
+			node_free(smmu, child);
+			return ret;
+		}
 		smmu_wmb(smmu); /* the zeroed table before the descriptor that points to it */
 		set_pte(&hw(n)[idx], make_table(child));
-		n->child[idx] = child;
 		n->nvalid++;
 	} else if (!pte_is_table(level, pte)) {
 		return -SMMU_EEXIST;
+	} else {
+		child = pt_child(d, level, pte);
 	}
-	child = n->child[idx];
 	ret = map_one(smmu, d, child, level + 1, iova, pa, target, attrs, g);
 	if (ret && child->nvalid == 0) {
 		/* do not leave an empty table behind a failed map */
 		set_pte(&hw(n)[idx], 0);
-		n->child[idx] = NULL;
+		pt_child_del(smmu, d, child);
 		n->nvalid--;
 		gather_table(g, child, iova & ~((1ULL << shift) - 1u), 1ULL << shift);
 	}
@@ -284,6 +377,11 @@ static int split_block(struct smmu_device *smmu, struct iommu_domain *d, struct 
 
 	if (ret)
 		return ret;
+	ret = pt_child_add(smmu, d, child);
+	if (ret) {
+		node_free(smmu, child);
+		return ret;
+	}
 	for (uint32_t i = 0; i < child->entries; i++)
 		hw(child)[i] = make_leaf(level + 1, base + i * sub, attrs);
 	child->nvalid = child->entries;
@@ -293,6 +391,7 @@ static int split_block(struct smmu_device *smmu, struct iommu_domain *d, struct 
 		if (ret) {
 			/* the SYNC did not complete: the block is still the only valid state to leave */
 			set_pte(&hw(n)[idx], pte);
+			pt_child_del(smmu, d, child);
 			node_free(smmu, child);
 			return ret;
 		}
@@ -301,7 +400,6 @@ static int split_block(struct smmu_device *smmu, struct iommu_domain *d, struct 
 		g->cached_levels |= 1u << level; /* the (nT) block may be cached until the unmap's TLBI */
 	smmu_wmb(smmu); /* the new leaves before the descriptor that exposes them */
 	set_pte(&hw(n)[idx], make_table(child));
-	n->child[idx] = child;
 	return 0;
 }
 
@@ -338,12 +436,12 @@ static int unmap_level(struct smmu_device *smmu, struct iommu_domain *d, struct 
 				return ret;
 		}
 		{
-			struct smmu_pt_node *child = n->child[idx];
+			struct smmu_pt_node *child = pt_child(d, level, hw(n)[idx]);
 
 			ret = unmap_level(smmu, d, child, level + 1, addr, cend, g, unmapped);
 			if (child->nvalid == 0) {
 				set_pte(&hw(n)[idx], 0);
-				n->child[idx] = NULL;
+				pt_child_del(smmu, d, child);
 				n->nvalid--;
 				gather_table(g, child, eb, esize);
 			}
@@ -462,7 +560,7 @@ uint64_t smmu_pgtable_iova_to_phys(struct smmu_device *smmu, struct iommu_domain
 			return 0;
 		if (!pte_is_table(level, pte))
 			return pte_oa(pte, shift) | (iova & ((1ULL << shift) - 1u));
-		n = n->child[idx];
+		n = pt_child(d, level, pte);
 	}
 	return 0;
 }
