@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <smmusim/bringup.h>
 #include <smmusim/smmusim.h>
@@ -454,10 +455,22 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/*
+ * Host time of the whole run, in three parts: set-up (the configuration, the platform and the
+ * driver's bring-up), replay (reading, checking and executing the trace until every DMA completed)
+ * and teardown (driver removal, platform destruction). seconds = their sum, so the outputs are
+ * rendered before the teardown and written after it.
+ */
 struct results {
 	uint64_t cycles, p50, p99, max;
-	double mean, seconds;
+	double mean, seconds, setup_seconds, replay_seconds, teardown_seconds;
+	long peak_rss_kib; /* getrusage: the process's peak resident memory */
 };
+
+static double tps(const struct replay *r, double seconds)
+{
+	return seconds > 0 ? (double)r->completed / seconds : 0.0;
+}
 
 static bool event_type_named(unsigned t)
 {
@@ -495,11 +508,9 @@ static size_t collect_limits(struct replay *r, struct limit *l)
 	return n;
 }
 
-static int write_json(struct replay *r, const struct results *res, const char *path)
+/* Everything up to the host times, which are known only after the teardown. */
+static void json_head(struct replay *r, const struct results *res, FILE *f)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: cannot create: %s", path, strerror(errno));
 	fprintf(f, "{\n  \"trace\": ");
 	json_str(f, r->o->trace);
 	/* faults: the model's one counter (dma.faults), so this and the "model" object cannot disagree */
@@ -562,21 +573,34 @@ static int write_json(struct replay *r, const struct results *res, const char *p
 		fprintf(f, ": ");
 		json_str(f, smmusim_config_get(r->cfg, k));
 	}
-	fprintf(f, "\n  },\n  \"host\": {\"seconds\": %.6f, \"transactions_per_second\": %.1f},\n  \"model\": ",
-		res->seconds, res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
-	smmusim_stats_json(r->sim, f);
+	fprintf(f, "\n  },\n");
+}
+
+static int write_json(struct replay *r, const struct results *res, const char *head, const char *model,
+		      const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: cannot create: %s", path, strerror(errno));
+	fputs(head, f);
+	fprintf(f, "  \"host\": {\"seconds\": %.6f, \"setup_seconds\": %.6f, \"replay_seconds\": %.6f, "
+		   "\"teardown_seconds\": %.6f, \"transactions_per_second\": %.1f, "
+		   "\"replay_transactions_per_second\": %.1f, \"peak_rss_bytes\": %lld},\n  \"model\": ",
+		res->seconds, res->setup_seconds, res->replay_seconds, res->teardown_seconds, tps(r, res->seconds),
+		tps(r, res->replay_seconds), (long long)res->peak_rss_kib * 1024);
+	fputs(model, f);
 	fprintf(f, "}\n");
 	if (fclose(f) != 0)
 		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: write failed: %s", path, strerror(errno));
 	return 0;
 }
 
-/* One header line and one value line with fixed columns, so runs concatenate into one table. */
-static int write_csv(struct replay *r, const struct results *res, const char *path)
+/*
+ * One header line and one value line with fixed columns, so runs concatenate into one table.
+ * Rendered in two parts around the host columns (known only after the teardown).
+ */
+static void csv_head(struct replay *r, const struct results *res, FILE *f)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: cannot create: %s", path, strerror(errno));
 	fprintf(f, "trace,transactions,faults,cycles,latency_mean,latency_p50,latency_p99,latency_max,"
 		   "stream_table_bytes,cd_table_bytes,page_table_bytes,host_seconds,transactions_per_second");
 	for (unsigned t = 0; t < 256; t++)
@@ -584,13 +608,16 @@ static int write_csv(struct replay *r, const struct results *res, const char *pa
 			fprintf(f, ",events.%s", smmu_event_name((uint8_t)t));
 	for (size_t i = 0; i < smmusim_config_count(r->cfg); i++)
 		fprintf(f, ",%s", smmusim_config_key(r->cfg, i));
-	fprintf(f, "\n\"%s\",%llu,%llu,%llu,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.1f", r->o->trace,
+	fprintf(f, "\n\"%s\",%llu,%llu,%llu,%.3f,%llu,%llu,%llu,%llu,%llu,%llu,", r->o->trace,
 		(unsigned long long)r->completed, (unsigned long long)smmusim_stat(r->sim, "dma.faults"),
 		(unsigned long long)res->cycles,
 		res->mean, (unsigned long long)res->p50, (unsigned long long)res->p99, (unsigned long long)res->max,
 		(unsigned long long)r->usage.stream_table, (unsigned long long)r->usage.cd_tables,
-		(unsigned long long)r->usage.page_tables, res->seconds,
-		res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
+		(unsigned long long)r->usage.page_tables);
+}
+
+static void csv_tail(struct replay *r, FILE *f)
+{
 	for (unsigned t = 0; t < 256; t++)
 		if (event_type_named(t)) {
 			char key[64];
@@ -600,38 +627,47 @@ static int write_csv(struct replay *r, const struct results *res, const char *pa
 	for (size_t i = 0; i < smmusim_config_count(r->cfg); i++)
 		fprintf(f, ",%s", smmusim_config_get(r->cfg, smmusim_config_key(r->cfg, i)));
 	fprintf(f, "\n");
+}
+
+static int write_csv(struct replay *r, const struct results *res, const char *head, const char *tail,
+		     const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: cannot create: %s", path, strerror(errno));
+	fprintf(f, "%s%.6f,%.1f%s", head, res->seconds, tps(r, res->seconds), tail);
 	if (fclose(f) != 0)
 		return rfail(r, NULL, SMMUSIM_EXIT_INPUT, "%s: write failed: %s", path, strerror(errno));
 	return 0;
 }
 
-static void print_limits(struct replay *r, const struct results *res)
+static void print_limits(struct replay *r, const struct results *res, FILE *out)
 {
 	struct limit l[8];
 	size_t n = collect_limits(r, l);
 	bool any = false;
-	printf("limits:      ");
+	fprintf(out, "limits:      ");
 	for (size_t i = 0; i < n; i++) {
 		if (!l[i].cycles && !l[i].waits)
 			continue;
-		printf("%s %s: ", any ? ";" : "", l[i].name);
+		fprintf(out, "%s %s: ", any ? ";" : "", l[i].name);
 		if (l[i].waits)
-			printf("%llu waits, ", (unsigned long long)l[i].waits);
-		printf("%llu cycles", (unsigned long long)l[i].cycles);
+			fprintf(out, "%llu waits, ", (unsigned long long)l[i].waits);
+		fprintf(out, "%llu cycles", (unsigned long long)l[i].cycles);
 		if (i == n - 1 && res->cycles) /* the channel: how full it was */
-			printf(" (busy %.1f %% of the run)",
+			fprintf(out, " (busy %.1f %% of the run)",
 			       100.0 * (double)smmusim_stat(r->sim, "mem.channel.busy_cycles") / (double)res->cycles);
 		any = true;
 	}
-	printf("%s\n", any ? "" : " none reached");
+	fprintf(out, "%s\n", any ? "" : " none reached");
 }
 
-static void print_summary(struct replay *r, const struct results *res)
+static void print_summary(struct replay *r, const struct results *res, FILE *out)
 {
-	printf("trace:        %s\n", r->o->trace);
-	printf("transactions: %llu (%llu ok, %llu aborted, %llu RAZ/WI)\n", (unsigned long long)r->completed,
+	fprintf(out, "trace:        %s\n", r->o->trace);
+	fprintf(out, "transactions: %llu (%llu ok, %llu aborted, %llu RAZ/WI)\n", (unsigned long long)r->completed,
 	       (unsigned long long)r->ok, (unsigned long long)r->aborts, (unsigned long long)r->razwi);
-	printf("events:      ");
+	fprintf(out, "events:      ");
 	bool any = false;
 	for (unsigned t = 0; t < 256; t++) {
 		if (!event_type_named(t))
@@ -640,21 +676,27 @@ static void print_summary(struct replay *r, const struct results *res)
 		snprintf(key, sizeof(key), "events.%s", smmu_event_name((uint8_t)t));
 		uint64_t n = smmusim_stat(r->sim, key);
 		if (n) {
-			printf(" %s=%llu", smmu_event_name((uint8_t)t), (unsigned long long)n);
+			fprintf(out, " %s=%llu", smmu_event_name((uint8_t)t), (unsigned long long)n);
 			any = true;
 		}
 	}
-	printf("%s\n", any ? "" : " none");
-	printf("cycles:       %llu (trace cycle 0 = cycle %llu, after the driver's bring-up)\n",
+	fprintf(out, "%s\n", any ? "" : " none");
+	fprintf(out, "cycles:       %llu (trace cycle 0 = cycle %llu, after the driver's bring-up)\n",
 	       (unsigned long long)res->cycles, (unsigned long long)r->t0);
-	printf("latency:      mean %.1f, p50 %llu, p99 %llu, max %llu cycles\n", res->mean, (unsigned long long)res->p50,
+	fprintf(out, "latency:      mean %.1f, p50 %llu, p99 %llu, max %llu cycles\n", res->mean, (unsigned long long)res->p50,
 	       (unsigned long long)res->p99, (unsigned long long)res->max);
-	print_limits(r, res);
-	printf("tables:       stream %llu B, CD %llu B, page tables %llu B (queues %llu B)\n",
+	print_limits(r, res, out);
+	fprintf(out, "tables:       stream %llu B, CD %llu B, page tables %llu B (queues %llu B)\n",
 	       (unsigned long long)r->usage.stream_table, (unsigned long long)r->usage.cd_tables,
 	       (unsigned long long)r->usage.page_tables, (unsigned long long)r->usage.queues);
-	printf("host:         %.3f s, %.0f transactions/s\n", res->seconds,
-	       res->seconds > 0 ? (double)r->completed / res->seconds : 0.0);
+}
+
+static void print_host(struct replay *r, const struct results *res)
+{
+	printf("host:         %.3f s (set-up %.3f, replay %.3f, teardown %.3f), %.0f transactions/s "
+	       "(%.0f during the replay), peak RSS %.1f MiB\n",
+	       res->seconds, res->setup_seconds, res->replay_seconds, res->teardown_seconds, tps(r, res->seconds),
+	       tps(r, res->replay_seconds), res->peak_rss_kib / 1024.0);
 }
 
 /* ---- Setup ----------------------------------------------------------------------------------- */
@@ -741,6 +783,9 @@ int replay_run(const struct replay_options *o)
 		status = rfail(&r, NULL, SMMUSIM_EXIT_SIM, "out of memory");
 	if (!status)
 		status = bring_up(&r);
+	struct results res = {0};
+	const double replay_start = cli_seconds();
+	res.setup_seconds = replay_start - r.host_start;
 	/* One pass: each record is checked, then executed (cli_walk_trace prints a bad line's error). */
 	if (!status)
 		status = cli_walk_trace(o->trace, r.chk, true, each_record, &r);
@@ -751,21 +796,66 @@ int replay_run(const struct replay_options *o)
 		r.usage = smmu_get_mem_usage(r.smmu);
 		r.peak = smmu_get_mem_peak(r.smmu);
 	}
+	const double teardown_start = cli_seconds();
+	res.replay_seconds = teardown_start - replay_start;
+	/* The outputs, but for the host times, while the platform still exists. */
+	char *summary = NULL, *json = NULL, *model = NULL, *csv = NULL, *csv_rest = NULL;
+	size_t len;
 	if (!status) {
 		/* Latencies are the model's own exact statistics (the trace's DMAs are the only ones). */
 		const uint64_t lat_count = smmusim_stat(r.sim, "latency.count");
-		struct results res = {.cycles = smmusim_now(r.sim),
-				      .p50 = smmusim_stat(r.sim, "latency.p50"),
-				      .p99 = smmusim_stat(r.sim, "latency.p99"),
-				      .max = smmusim_stat(r.sim, "latency.max"),
-				      .mean = lat_count ? (double)smmusim_stat(r.sim, "latency.total") / (double)lat_count : 0.0,
-				      .seconds = cli_seconds() - r.host_start};
-		if (!o->quiet)
-			print_summary(&r, &res);
+		res.cycles = smmusim_now(r.sim);
+		res.p50 = smmusim_stat(r.sim, "latency.p50");
+		res.p99 = smmusim_stat(r.sim, "latency.p99");
+		res.max = smmusim_stat(r.sim, "latency.max");
+		res.mean = lat_count ? (double)smmusim_stat(r.sim, "latency.total") / (double)lat_count : 0.0;
+		FILE *f;
+		if ((f = open_memstream(&summary, &len))) {
+			print_summary(&r, &res, f);
+			fclose(f);
+		}
+		if (o->json && (f = open_memstream(&json, &len))) {
+			json_head(&r, &res, f);
+			fclose(f);
+		}
+		if (o->json && (f = open_memstream(&model, &len))) {
+			smmusim_stats_json(r.sim, f);
+			fclose(f);
+		}
+		if (o->csv && (f = open_memstream(&csv, &len))) {
+			csv_head(&r, &res, f);
+			fclose(f);
+		}
+		if (o->csv && (f = open_memstream(&csv_rest, &len))) {
+			csv_tail(&r, f);
+			fclose(f);
+		}
+		if (!summary || (o->json && (!json || !model)) || (o->csv && (!csv || !csv_rest)))
+			status = rfail(&r, NULL, SMMUSIM_EXIT_SIM, "out of memory");
+	}
+	/* the driver's removal is traced too; destroying the platform turns tracing off */
+	smmusim_system_down(&(struct smmusim_system){.sim = r.sim, .smmu = r.smmu});
+	if (r.trace_out && r.trace_out != stderr && fclose(r.trace_out) != 0 && !status)
+		status = rfail(&r, NULL, SMMUSIM_EXIT_INPUT, "%s: write failed", o->trace_file);
+	trace_checker_free(r.chk);
+	free(r.plinks);
+	obj_free(&r.masters);
+	obj_free(&r.domains);
+	obj_free(&r.attached);
+	const double end = cli_seconds();
+	res.teardown_seconds = end - teardown_start;
+	res.seconds = end - r.host_start;
+	struct rusage ru;
+	res.peak_rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+	if (!status) {
+		if (!o->quiet) {
+			fputs(summary, stdout);
+			print_host(&r, &res);
+		}
 		if (o->json)
-			status = write_json(&r, &res, o->json);
+			status = write_json(&r, &res, json, model, o->json);
 		if (!status && o->csv)
-			status = write_csv(&r, &res, o->csv);
+			status = write_csv(&r, &res, csv, csv_rest, o->csv);
 		if (!status && r.tl) {
 			char err[512];
 			uint64_t n = timeline_transactions(r.tl);
@@ -779,17 +869,11 @@ int replay_run(const struct replay_options *o)
 	if (status && r.err[0])
 		fprintf(stderr, "%s\n", r.err);
 	timeline_discard(r.tl);
-	/* the driver's removal is traced too; destroying the platform turns tracing off */
-	smmusim_system_down(&(struct smmusim_system){.sim = r.sim, .smmu = r.smmu});
-	if (r.trace_out && r.trace_out != stderr && fclose(r.trace_out) != 0 && !status) {
-		fprintf(stderr, "smmusim replay: %s: write failed\n", o->trace_file);
-		status = SMMUSIM_EXIT_INPUT;
-	}
 	smmusim_config_free(r.cfg);
-	trace_checker_free(r.chk);
-	free(r.plinks);
-	obj_free(&r.masters);
-	obj_free(&r.domains);
-	obj_free(&r.attached);
+	free(summary);
+	free(json);
+	free(model);
+	free(csv);
+	free(csv_rest);
 	return status;
 }
