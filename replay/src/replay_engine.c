@@ -93,10 +93,6 @@ static void obj_free(struct objmap *m)
 }
 
 /* ---- The run --------------------------------------------------------------------------------- */
-struct pasid_link {
-	const char *dev, *dom;
-	uint32_t pasid;
-};
 
 /* Driver-visible cost of each kind of control record: the cycles from its start to the driver's
  * return (commands, their CMD_SYNC waits and the polls included). */
@@ -112,8 +108,6 @@ struct replay {
 	struct smmu_device *smmu;
 	trace_checker *chk;
 	struct objmap masters, domains, attached; /* attached: device name -> its primary domain */
-	struct pasid_link *plinks;    /* attach-pasid links, for detach (few: scanned linearly) */
-	size_t nplinks, cap_plinks;
 	uint64_t mem_size, tbu_count; /* from the configuration */
 	uint64_t t0;                  /* simulated cycle of trace cycle 0 */
 	uint64_t last_at;             /* latest issue time submitted */
@@ -336,17 +330,12 @@ static int exec_driver(struct replay *r, const struct trace_record *rec)
 			obj_put(&r->attached, rec->u.link.dev, NULL);
 			break;
 		}
-		/* the link an attach-pasid made, else the aux attachment */
-		size_t i;
-		for (i = 0; i < r->nplinks; i++)
-			if (r->plinks[i].dev == rec->u.link.dev && r->plinks[i].dom == rec->u.link.dom)
-				break;
-		if (i < r->nplinks) {
-			iommu_detach_device_pasid(r->smmu, d, m, r->plinks[i].pasid);
-			r->plinks[i] = r->plinks[--r->nplinks];
-		} else {
+		/* the link an attach-pasid made (the checker knows its PASID), else the aux attachment */
+		int64_t pasid = trace_checker_detached_pasid(r->chk, rec);
+		if (pasid >= 0)
+			iommu_detach_device_pasid(r->smmu, d, m, (uint32_t)pasid);
+		else
 			iommu_aux_detach_device(r->smmu, d, m);
-		}
 		break;
 	}
 	case TRACE_ENABLE_AUX: {
@@ -381,15 +370,6 @@ static int exec_driver(struct replay *r, const struct trace_record *rec)
 		if (rc)
 			return rfail(r, rec, SMMUSIM_EXIT_SIM, "iommu_attach_device_pasid(%s, %s, %u): %s", rec->u.link.dev,
 				     rec->u.link.dom, rec->u.link.pasid, errname(rc));
-		if (r->nplinks == r->cap_plinks) {
-			size_t ncap = r->cap_plinks ? r->cap_plinks * 2 : 64;
-			struct pasid_link *n = realloc(r->plinks, ncap * sizeof(*n));
-			if (!n)
-				return rfail(r, rec, SMMUSIM_EXIT_SIM, "out of memory");
-			r->plinks = n;
-			r->cap_plinks = ncap;
-		}
-		r->plinks[r->nplinks++] = (struct pasid_link){rec->u.link.dev, rec->u.link.dom, rec->u.link.pasid};
 		break;
 	}
 	case TRACE_MAP: {
@@ -419,12 +399,7 @@ static int exec_driver(struct replay *r, const struct trace_record *rec)
 	}
 	case TRACE_FREE: {
 		struct iommu_domain *d = obj_get(&r->domains, rec->u.link.dom);
-		iommu_domain_free(r->smmu, d); /* clears its PASID links too */
-		for (size_t i = 0; i < r->nplinks;)
-			if (r->plinks[i].dom == rec->u.link.dom)
-				r->plinks[i] = r->plinks[--r->nplinks];
-			else
-				i++;
+		iommu_domain_free(r->smmu, d); /* the checker made sure nothing is attached to it */
 		obj_put(&r->domains, rec->u.link.dom, NULL);
 		break;
 	}
@@ -838,7 +813,6 @@ int replay_run(const struct replay_options *o)
 	if (r.trace_out && r.trace_out != stderr && fclose(r.trace_out) != 0 && !status)
 		status = rfail(&r, NULL, SMMUSIM_EXIT_INPUT, "%s: write failed", o->trace_file);
 	trace_checker_free(r.chk);
-	free(r.plinks);
 	obj_free(&r.masters);
 	obj_free(&r.domains);
 	obj_free(&r.attached);

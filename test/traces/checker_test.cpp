@@ -155,6 +155,45 @@ TEST(Checker, ManyPasidLinksDetachedInAnyOrder)
 		  std::string::npos);
 }
 
+// One domain at several PASIDs of a device: pasid=DOM and detach without pasid= are ambiguous;
+// detach DEV DOM pasid=N removes that link, after which the domain's one PASID is known again.
+TEST(Checker, OneDomainAtSeveralPasids)
+{
+	const std::string two = "device acc sid=1 pasid-bits=20\ndomain d dma\nattach-pasid acc d pasid=5\n"
+				"attach-pasid acc d pasid=9\n";
+	EXPECT_NE(check(two + "r acc 0 4 pasid=d\n").find("attached at 2 PASIDs"), std::string::npos);
+	EXPECT_NE(check(two + "detach acc d\n").find("name one: pasid=N"), std::string::npos);
+	EXPECT_NE(check(two + "detach acc d pasid=7\n").find("PASID 7 of device \"acc\" is not attached to \"d\""),
+		  std::string::npos);
+	EXPECT_NE(check(two + "enable-aux acc\naux-attach acc d\n").find("already attached"), std::string::npos);
+	EXPECT_NE(check(two + "detach acc d pasid=5\nfree d\n").find("while 1 device(s) are attached"),
+		  std::string::npos);
+	EXPECT_EQ(check(two + "detach acc d pasid=5\ndetach acc d\nfree d\n"), "");
+
+	std::string path = write_file("several.trace", "smmusim-trace 1\n" + two +
+							   "detach acc d pasid=5\nr acc 0 4 pasid=d\ndetach acc d\n");
+	char err[512];
+	trace_reader *r = trace_reader_open(path.c_str(), err, sizeof(err));
+	ASSERT_NE(r, nullptr) << err;
+	trace_checker *c = trace_checker_new();
+	trace_record rec;
+	std::vector<int64_t> seen;
+	while (trace_reader_next(r, &rec) > 0) {
+		ASSERT_EQ(trace_checker_apply(c, &rec, err, sizeof(err)), 0) << err;
+		if (rec.kind == TRACE_DMA) {
+			uint32_t sid, port;
+			int64_t pasid;
+			trace_checker_dma_target(c, &rec, &sid, &port, &pasid);
+			seen.push_back(pasid);
+		} else if (rec.kind == TRACE_DETACH) {
+			seen.push_back(trace_checker_detached_pasid(c, &rec));
+		}
+	}
+	EXPECT_EQ(seen, (std::vector<int64_t>{5, 9, 9}));
+	trace_checker_free(c);
+	trace_reader_close(r);
+}
+
 TEST(Checker, PasidReferenceNeedsAPasid)
 {
 	std::string err = check("device acc sid=1\ndomain a dma\nattach acc a\nr acc 0 4 pasid=a\n");

@@ -358,6 +358,26 @@ TEST(Replay, AuxAndPasidAttachDetach)
 	EXPECT_NE(j.find("\"events\": {\"C_BAD_SUBSTREAMID\": 1, \"C_BAD_CD\": 2}"), std::string::npos) << j;
 }
 
+// One domain at two PASIDs of a device: detach pasid=N removes exactly that CD.
+TEST(Replay, OneDomainAtTwoPasids)
+{
+	std::string t = write_file("two.trace", "smmusim-trace 1\ndevice acc sid=1 pasid-bits=8\ndomain d dma\n"
+						"map d 0x1000 0x80000000 0x1000 rw\nattach-pasid acc d pasid=3\n"
+						"attach-pasid acc d pasid=7\nr acc 0x1000 64 pasid=3\nr acc 0x1000 64 pasid=7\n"
+						"detach acc d pasid=3\nr acc 0x1000 64 pasid=3\nr acc 0x1000 64 pasid=d\n"
+						"detach acc d\nr acc 0x1000 64 pasid=7\nfree d\n");
+	std::string json = temp_path("two.json");
+	RunResult r = run("replay -q --json " + json + " " + t);
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::string j = read_file(json);
+	EXPECT_NE(j.find("\"transactions\": 5,"), std::string::npos) << j;
+	EXPECT_NE(j.find("\"status\": {\"ok\": 3, \"abort\": 2"), std::string::npos) << j; // PASID 3, then 7, cleared
+	// PASID 3 after its detach: C_BAD_CD; after the last detach the device has no PASID and no
+	// domain, so its STE aborts every access without an event (STE.Config = abort)
+	EXPECT_NE(j.find("\"events\": {\"C_BAD_CD\": 1}"), std::string::npos) << j;
+	EXPECT_NE(j.find("\"teardown_seconds\": "), std::string::npos) << j;
+}
+
 TEST(Replay, AuxPasidOtherThanTheTraceDefinesStops)
 {
 	// The trace asks for PASID 5; the driver allocates lowest-free (1): replay must not go on

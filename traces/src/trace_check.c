@@ -188,10 +188,17 @@ struct mapping {
 
 enum link_kind { LINK_AUX, LINK_PASID };
 
-/* A link {device, domain, PASID} is in two maps: link_key(dev, dom) and pasid_key(dev, pasid). */
+/*
+ * A link {device, domain, PASID} is in two maps: pasid_key(dev, pasid) -> domain, and
+ * link_key(dev, dom) -> the links of that pair: their kind, how many (a domain may be attached at
+ * several PASIDs of one device) and the XOR of their PASIDs, which is the PASID when there is one.
+ */
 static uint64_t link_key(int dev, int dom) { return (uint64_t)(uint32_t)dev << 32 | (uint32_t)dom; }
 static uint64_t pasid_key(int dev, uint32_t pasid) { return (uint64_t)(uint32_t)dev << 32 | pasid; }
-static uint64_t link_val(enum link_kind kind, uint32_t pasid) { return (uint64_t)kind << 32 | pasid; }
+static uint64_t link_val(enum link_kind kind, uint32_t count, uint32_t pasids_xor)
+{
+	return (uint64_t)kind << 63 | (uint64_t)count << 32 | pasids_xor;
+}
 
 struct device {
 	char *name;
@@ -231,6 +238,10 @@ struct trace_checker {
 	/* ... and a domain: interned name pointer -> dom_gen << 32 | index, valid while dom_gen is unchanged */
 	struct u64map dom_ptrs;
 	uint32_t dom_gen;
+	/* The PASID link the last detach record removed (-1: an aux link or the primary domain). */
+	const struct trace_record *last_detach;
+	uint64_t last_detach_line;
+	int64_t last_detach_pasid;
 	/* What the last DMA record applied resolved to, for trace_checker_dma_target. */
 	const struct trace_record *last_dma;
 	uint64_t last_dma_line;
@@ -429,25 +440,26 @@ static int do_unmap(trace_checker *c, struct domain *dm, const struct trace_reco
 	return 0;
 }
 
-/* The link of device dev to domain dom: its kind and PASID. */
-static bool find_link(const trace_checker *c, int dev, int dom, enum link_kind *kind, uint32_t *pasid)
+/* The links of device dev to domain dom: their kind, number and (when there is one) PASID. */
+static uint32_t find_link(const trace_checker *c, int dev, int dom, enum link_kind *kind, uint32_t *pasid)
 {
 	uint64_t v;
 	if (!u64map_get(&c->links, link_key(dev, dom), &v))
-		return false;
+		return 0;
 	if (kind)
-		*kind = (enum link_kind)(v >> 32);
+		*kind = (enum link_kind)(v >> 63);
 	if (pasid)
 		*pasid = (uint32_t)v;
-	return true;
+	return (uint32_t)(v >> 32) & 0x7FFFFFFFu;
 }
 
 static int add_link(trace_checker *c, int dev, int dom, enum link_kind kind, uint32_t pasid)
 {
-	if (!u64map_put(&c->links, link_key(dev, dom), link_val(kind, pasid)))
+	uint32_t xor = 0, n = find_link(c, dev, dom, NULL, &xor);
+	if (!u64map_put(&c->pasids, pasid_key(dev, pasid), (uint64_t)dom))
 		return -1;
-	if (!u64map_put(&c->pasids, pasid_key(dev, pasid), (uint64_t)dom)) {
-		u64map_del(&c->links, link_key(dev, dom));
+	if (!u64map_put(&c->links, link_key(dev, dom), link_val(kind, n + 1, xor ^ pasid))) {
+		u64map_del(&c->pasids, pasid_key(dev, pasid));
 		return -1;
 	}
 	/* every (device, PASID) link is one entry of c->pasids: bound pairs for the statistics */
@@ -459,8 +471,13 @@ static int add_link(trace_checker *c, int dev, int dom, enum link_kind kind, uin
 
 static void del_link(trace_checker *c, int dev, int dom, uint32_t pasid)
 {
-	u64map_del(&c->links, link_key(dev, dom));
+	enum link_kind kind;
+	uint32_t xor = 0, n = find_link(c, dev, dom, &kind, &xor);
 	u64map_del(&c->pasids, pasid_key(dev, pasid));
+	if (n > 1)
+		u64map_put(&c->links, link_key(dev, dom), link_val(kind, n - 1, xor ^ pasid)); /* replaces: no growth */
+	else
+		u64map_del(&c->links, link_key(dev, dom));
 	c->stats.bound_pairs = c->pasids.used;
 }
 
@@ -500,8 +517,11 @@ static int resolve_dma(trace_checker *c, const struct trace_record *rec, int *de
 		int dom = find_dom(c, rec->u.dma.pasid_dom, err, errlen);
 		if (dom < 0)
 			return -1;
-		uint32_t p;
-		if (find_link(c, dev, dom, NULL, &p))
+		uint32_t p, n = find_link(c, dev, dom, NULL, &p);
+		if (n > 1)
+			return err_out(err, errlen, "pasid=%s: domain \"%s\" is attached at %u PASIDs of this device (name the PASID)",
+				       rec->u.dma.pasid_dom, rec->u.dma.pasid_dom, n);
+		if (n == 1)
 			*pasid = p;
 		else if (c->doms[dom].aux_pasid > 0)
 			*pasid = c->doms[dom].aux_pasid; /* reachable through the parent's CD table */
@@ -510,6 +530,11 @@ static int resolve_dma(trace_checker *c, const struct trace_record *rec, int *de
 				       rec->u.dma.pasid_dom, rec->u.dma.pasid_dom);
 	}
 	return 0;
+}
+
+int64_t trace_checker_detached_pasid(const trace_checker *c, const struct trace_record *rec)
+{
+	return rec == c->last_detach && rec->line == c->last_detach_line ? c->last_detach_pasid : -1;
 }
 
 void trace_checker_dma_target(const trace_checker *c, const struct trace_record *rec, uint32_t *sid, uint32_t *port,
@@ -661,8 +686,9 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 				return err_out(err, errlen, "out of memory");
 			dm->users++;
 		} else if (rec->kind == TRACE_ATTACH_PASID) {
-			if (find_link(c, dev, dom, NULL, NULL))
-				return err_out(err, errlen, "domain \"%s\" is already attached to \"%s\"", dm->name, dv->name);
+			enum link_kind kind;
+			if (find_link(c, dev, dom, &kind, NULL) && kind == LINK_AUX)
+				return err_out(err, errlen, "domain \"%s\" is already aux-attached to \"%s\"", dm->name, dv->name);
 			if (u64map_get(&c->pasids, pasid_key(dev, rec->u.link.pasid), NULL))
 				return err_out(err, errlen, "PASID %u is already attached on device \"%s\"", rec->u.link.pasid,
 					       dv->name);
@@ -670,9 +696,26 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 				return err_out(err, errlen, "out of memory");
 			dm->users++;
 		} else {
-			uint32_t p;
-			if (find_link(c, dev, dom, NULL, &p)) {
+			enum link_kind kind = LINK_AUX;
+			uint32_t p = 0, n = find_link(c, dev, dom, &kind, &p);
+			uint64_t at;
+			c->last_detach = rec;
+			c->last_detach_line = rec->line;
+			c->last_detach_pasid = -1;
+			if (rec->u.link.has_pasid) {
+				/* one of the PASIDs the domain is attached at */
+				p = rec->u.link.pasid;
+				if (!u64map_get(&c->pasids, pasid_key(dev, p), &at) || at != (uint64_t)dom)
+					return err_out(err, errlen, "detach: PASID %u of device \"%s\" is not attached to \"%s\"", p,
+						       dv->name, dm->name);
 				del_link(c, dev, dom, p);
+				c->last_detach_pasid = kind == LINK_PASID ? (int64_t)p : -1;
+			} else if (n > 1) {
+				return err_out(err, errlen, "detach: \"%s\" is attached at %u PASIDs of \"%s\" (name one: pasid=N)",
+					       dm->name, n, dv->name);
+			} else if (n == 1) {
+				del_link(c, dev, dom, p);
+				c->last_detach_pasid = kind == LINK_PASID ? (int64_t)p : -1;
 			} else if (dv->primary == dom) {
 				dv->primary = -1;
 			} else {

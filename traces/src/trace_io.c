@@ -631,8 +631,7 @@ static int parse_control(trace_reader *r, char *kw, size_t kwlen, char *p, struc
 			const char *v;
 			size_t vl;
 			uint64_t n;
-			if (rec->kind == TRACE_ATTACH || rec->kind == TRACE_DETACH ||
-			    !(v = tok_key(t, len, "pasid", &vl)))
+			if (rec->kind == TRACE_ATTACH || !(v = tok_key(t, len, "pasid", &vl)))
 				return fail(r, "%s: unexpected \"%.*s\"", kwbuf, (int)len, t);
 			NUM(v, vl, n, "pasid");
 			if (n == 0 || n >= (1u << 20))
@@ -997,7 +996,7 @@ size_t trace_format_record(const struct trace_record *rec, char *buf, size_t buf
 		p = put_str(p, rec->u.link.dev);
 		*p++ = ' ';
 		p = put_str(p, rec->u.link.dom);
-		if (rec->u.link.has_pasid && (rec->kind == TRACE_AUX_ATTACH || rec->kind == TRACE_ATTACH_PASID)) {
+		if (rec->u.link.has_pasid && rec->kind != TRACE_ATTACH) {
 			p = put_str(p, " pasid=");
 			p = put_dec(p, rec->u.link.pasid);
 		}

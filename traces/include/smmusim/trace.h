@@ -183,6 +183,9 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 /* For a DMA record that passed: the StreamID, port, and resolved PASID (-1 if none). */
 void trace_checker_dma_target(const trace_checker *c, const struct trace_record *rec, uint32_t *sid,
 			      uint32_t *port, int64_t *pasid);
+/* For the detach record just applied: the PASID of the attach-pasid link it removed, else -1
+ * (it removed an aux link or the primary attachment). */
+int64_t trace_checker_detached_pasid(const trace_checker *c, const struct trace_record *rec);
 /* For aux-attach: the PASID the trace expects the domain to get (lowest free from 1). */
 int64_t trace_checker_domain_pasid(const trace_checker *c, const char *dom);
 
