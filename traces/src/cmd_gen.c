@@ -10,7 +10,7 @@
 struct gen {
 	trace_writer *w;
 	uint64_t rng;
-	uint64_t count, size, footprint, stride, pasids, pasid_bits, interval, write_pct, iova, pa;
+	uint64_t count, size, footprint, stride, pasids, pasid_bits, interval, write_pct, iova, pa, domains;
 	uint64_t devices, tbus, hot, churn; /* pasid pattern: the workload shapes of bench cd-layouts */
 	bool zipf;
 	char (*aux_names)[24];
@@ -68,7 +68,18 @@ static void emit_map(struct gen *g, const char *dom, uint64_t iova, uint64_t pa,
 	emit(g, &r);
 }
 
-static void emit_dma(struct gen *g, const char *dev, uint64_t addr, const char *pasid_dom)
+static void emit_attach_pasid(struct gen *g, const char *dev, const char *dom, uint32_t pasid)
+{
+	struct trace_record r = {.kind = TRACE_ATTACH_PASID};
+	r.u.link.dev = dev;
+	r.u.link.dom = dom;
+	r.u.link.has_pasid = true;
+	r.u.link.pasid = pasid;
+	emit(g, &r);
+}
+
+/* A DMA; its PASID named by domain (pasid_dom), by number (pasid > 0), or none. */
+static void emit_dma_pasid(struct gen *g, const char *dev, uint64_t addr, const char *pasid_dom, uint32_t pasid)
 {
 	struct trace_record r = {.kind = TRACE_DMA, .time_mode = g->interval ? TRACE_TIME_REL : TRACE_TIME_ASAP,
 				 .time_arg = g->interval};
@@ -79,8 +90,16 @@ static void emit_dma(struct gen *g, const char *dev, uint64_t addr, const char *
 	if (pasid_dom) {
 		r.u.dma.pasid_mode = TRACE_PASID_DOMAIN;
 		r.u.dma.pasid_dom = pasid_dom;
+	} else if (pasid) {
+		r.u.dma.pasid_mode = TRACE_PASID_NUMBER;
+		r.u.dma.pasid = pasid;
 	}
 	emit(g, &r);
+}
+
+static void emit_dma(struct gen *g, const char *dev, uint64_t addr, const char *pasid_dom)
+{
+	emit_dma_pasid(g, dev, addr, pasid_dom, 0);
 }
 
 enum pattern { P_STREAM, P_RANDOM, P_STRIDED, P_PASID, P_MIX };
@@ -118,10 +137,24 @@ static void setup_pasid(struct gen *g, const char *dev, uint32_t sid, uint32_t p
 			snprintf(g->dev_names[d], sizeof(g->dev_names[d]), "%s%llu", dev, (unsigned long long)d);
 		emit_device(g, g->dev_names[d], sid + (uint32_t)d, (uint32_t)g->pasid_bits,
 			    g->tbus > 1 ? (uint32_t)((port + d) % g->tbus) : port);
+		if (g->domains)
+			continue; /* PASIDs by attach-pasid: no parent domain, no aux feature */
 		if (d == 0)
 			emit_domain(g, "parent");
 		emit_link(g, TRACE_ATTACH, g->dev_names[d], "parent");
 		emit_link(g, TRACE_ENABLE_AUX, g->dev_names[d], NULL);
+	}
+	if (g->domains) {
+		/* more PASIDs than ASIDs: --domains domains, PASID p attached to domain (p - 1) mod D */
+		for (uint64_t k = 0; k < g->domains; k++) {
+			snprintf(g->aux_names[k], sizeof(g->aux_names[k]), "dom%llu", (unsigned long long)k + 1);
+			emit_domain(g, g->aux_names[k]);
+			emit_map(g, g->aux_names[k], g->iova, pa + k * g->footprint, g->footprint);
+		}
+		for (uint64_t p = 1; p <= g->pasids; p++)
+			for (uint64_t d = 0; d < g->devices; d++)
+				emit_attach_pasid(g, g->dev_names[d], g->aux_names[(p - 1) % g->domains], (uint32_t)p);
+		return;
 	}
 	for (uint64_t k = 0; k < g->pasids; k++) {
 		snprintf(g->aux_names[k], sizeof(g->aux_names[k]), "aux%llu", (unsigned long long)k + 1);
@@ -155,7 +188,11 @@ static void pasid_dmas(struct gen *g)
 			emit_link(g, TRACE_DETACH, g->dev_names[0], "spare");
 		}
 		uint64_t k = pick_pasid(g);
-		emit_dma(g, g->dev_names[i % g->devices], g->iova + offset_for(g, P_RANDOM, i), g->aux_names[k]);
+		uint64_t addr = g->iova + offset_for(g, P_RANDOM, i);
+		if (g->domains) /* shared domains: the DMA names its PASID by number */
+			emit_dma_pasid(g, g->dev_names[i % g->devices], addr, NULL, (uint32_t)k + 1);
+		else
+			emit_dma(g, g->dev_names[i % g->devices], addr, g->aux_names[k]);
 	}
 }
 
@@ -173,6 +210,9 @@ static void gen_usage(FILE *out)
 		"      --footprint BYTES  mapped bytes per domain, a multiple of 4K [1M]\n"
 		"      --stride BYTES     address step of the strided pattern [4096]\n"
 		"      --pasids N         aux domains (PASIDs) for pasid and mix [8]\n"
+		"      --domains D        pasid: D domains shared by the PASIDs (attach-pasid, PASID p\n"
+		"                         on domain (p-1) mod D, DMA naming PASIDs by number) instead\n"
+		"                         of one aux domain per PASID [0: aux domains]\n"
 		"      --pasid-bits N     SubstreamID width of the PASID device [20]\n"
 		"      --devices D        pasid: D devices (acc0..), each bound to every PASID [1]\n"
 		"      --tbus T           pasid: spread the devices over T TBUs (master ports) [1]\n"
@@ -199,6 +239,7 @@ int smmusim_cmd_gen(int argc, char **argv)
 		{"devices", required_argument, 0, 11},  {"tbus", required_argument, 0, 12},
 		{"hot", required_argument, 0, 13},      {"zipf", no_argument, 0, 14},
 		{"churn", required_argument, 0, 15},
+		{"domains", required_argument, 0, 10},
 		{"output", required_argument, 0, 'o'},  {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	struct gen g = {.count = 100000, .size = 64, .footprint = 1 << 20, .stride = 4096, .pasids = 8,
@@ -228,6 +269,7 @@ int smmusim_cmd_gen(int argc, char **argv)
 		case 13: ok = cli_u64("gen", "--hot", optarg, &g.hot); break;
 		case 14: g.zipf = true; break;
 		case 15: ok = cli_u64("gen", "--churn", optarg, &g.churn); break;
+		case 10: ok = cli_u64("gen", "--domains", optarg, &g.domains); break;
 		case 'o': out = optarg; break;
 		case 'h': gen_usage(stdout); return SMMUSIM_EXIT_OK;
 		default: gen_usage(stderr); return SMMUSIM_EXIT_USAGE;
@@ -264,6 +306,8 @@ int smmusim_cmd_gen(int argc, char **argv)
 		bad = "--devices must be 1..64 and --tbus 1..--devices";
 	else if (g.hot > g.pasids || (g.hot && g.zipf) || g.churn > 1000 || (g.churn && g.pasids + 1 >= (1ull << g.pasid_bits)))
 		bad = "--hot is at most --pasids and excludes --zipf; --churn is at most 1000 and needs a spare PASID";
+	else if (g.domains && (p != P_PASID || g.domains > g.pasids || g.domains > 65535 || g.churn))
+		bad = "--domains is for --pattern pasid without --churn: 1..--pasids, at most 65535 (16-bit ASIDs)";
 	if (bad) {
 		fprintf(stderr, "smmusim gen: %s\n", bad);
 		return SMMUSIM_EXIT_USAGE;
@@ -285,6 +329,12 @@ int smmusim_cmd_gen(int argc, char **argv)
 			 " --pasids %llu --devices %llu --tbus %llu --hot %llu%s --churn %llu", (unsigned long long)g.pasids,
 			 (unsigned long long)g.devices, (unsigned long long)g.tbus, (unsigned long long)g.hot,
 			 g.zipf ? " --zipf" : "", (unsigned long long)g.churn);
+	else if (g.domains)
+		snprintf(header + strlen(header), sizeof(header) - strlen(header), " --pasids %llu",
+			 (unsigned long long)g.pasids);
+	if (g.domains)
+		snprintf(header + strlen(header), sizeof(header) - strlen(header), " --domains %llu",
+			 (unsigned long long)g.domains);
 	trace_writer_comment(g.w, header);
 	g.aux_names = calloc(g.pasids ? g.pasids : 1, sizeof(*g.aux_names));
 	g.dev_names = calloc(g.devices, sizeof(*g.dev_names));
