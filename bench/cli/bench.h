@@ -18,6 +18,8 @@ int bench_aggregate(int argc, char **argv);
 /* Run /proc/self/exe with argv (argv[0] is the first argument after the program, e.g. "bench"),
  * at most `jobs` at once; returns the number of children that failed, statuses in status[]. */
 size_t bench_spawn_all(char ***argvs, size_t n, unsigned jobs, int *status, bool progress);
+/* The same, with each child's peak resident memory (KiB, getrusage of the child) in peak_rss_kib[]. */
+size_t bench_spawn_all_rss(char ***argvs, size_t n, unsigned jobs, int *status, long *peak_rss_kib, bool progress);
 
 /* ---- host time ------------------------------------------------------------------------------- */
 double bench_seconds(void);

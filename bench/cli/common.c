@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,11 @@ static pid_t spawn_one(char **args)
 
 size_t bench_spawn_all(char ***argvs, size_t n, unsigned jobs, int *status, bool progress)
 {
+	return bench_spawn_all_rss(argvs, n, jobs, status, NULL, progress);
+}
+
+size_t bench_spawn_all_rss(char ***argvs, size_t n, unsigned jobs, int *status, long *peak_rss_kib, bool progress)
+{
 	if (jobs < 1)
 		jobs = 1;
 	pid_t *pids = calloc(n ? n : 1, sizeof(*pids));
@@ -102,7 +108,8 @@ size_t bench_spawn_all(char ***argvs, size_t n, unsigned jobs, int *status, bool
 		if (!running)
 			continue;
 		int ws;
-		pid_t p = wait(&ws);
+		struct rusage ru;
+		pid_t p = wait4(-1, &ws, 0, &ru);
 		if (p < 0) {
 			if (errno == EINTR)
 				continue;
@@ -111,6 +118,8 @@ size_t bench_spawn_all(char ***argvs, size_t n, unsigned jobs, int *status, bool
 		for (size_t i = 0; i < next; i++)
 			if (pids[i] == p) {
 				status[i] = WIFEXITED(ws) ? WEXITSTATUS(ws) : SMMUSIM_EXIT_SIM;
+				if (peak_rss_kib)
+					peak_rss_kib[i] = ru.ru_maxrss;
 				if (status[i] != 0) {
 					failed++;
 					if (!WIFEXITED(ws))

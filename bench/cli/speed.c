@@ -5,9 +5,14 @@
  *   hit-heavy:  16 pages streamed in 64-byte steps (micro-TLB hits after the first touch),
  *   miss-heavy: a random 64-byte line of a random 4 KiB page out of 256 MiB (65536 pages against a
  *               2048-entry main TLB: main-TLB misses, each a walk ending with one PTE read),
- * each in the timed model and in the model's functional-only mode when it has one. Each
- * (workload, mode, repetition) is its own child process (one SystemC elaboration per process);
- * the median of the repetitions is reported. Setup (bring-up, mapping) is not timed.
+ * each in the timed model and in the model's functional-only mode when it has one (setup, i.e.
+ * bring-up and mapping, not timed); and end to end through the command line:
+ *   replay plain / gzip: `smmusim replay` of a generated hit-heavy trace (a stream over 16 pages),
+ *               timed and functional, the whole run timed (decoding, checking, driver, model);
+ *   pasid N:    `smmusim replay` (functional) of `gen --pattern pasid --domains 64` traces with N
+ *               live PASIDs sharing 64 domains, the same DMA stream for every N.
+ * Each (workload, mode, repetition) is its own child process (one SystemC elaboration per
+ * process); the median of the repetitions is reported, with each child's peak resident memory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,9 +23,13 @@
 #include "platform.h"
 #include "smmusim/number.h"
 
-#define HIT_TARGET 5e6
-#define MISS_TARGET 1e6
+#define HIT_TARGET 25e6
+#define MISS_TARGET 5e6
+#define REPLAY_TARGET 8e6   /* end-to-end hit-heavy replay, timed */
+#define PASID_TARGET 2e6    /* PASID-heavy replay, functional */
+#define PASID_RATIO_TARGET 0.5 /* PASID-heavy tps at least this share of the lightest PASID case */
 #define OVERHEAD_TARGET 3.0
+#define MAX_PASID_CASES 4
 #define BATCH 1024u
 
 /* The functional-only switch of the model: the first key and value the configuration accepts. */
@@ -143,17 +152,24 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: smmusim bench speed [OPTIONS]\n\n"
-		"Simulated transactions per host second (tps) of the model through the asynchronous DMA\n"
-		"interface: hit-heavy (micro-TLB hits) and miss-heavy (main-TLB misses with walks), timed\n"
-		"and functional-only (model switch, when the model has one); median of --repeat runs,\n"
-		"each in its own process. Targets: hit-heavy >= 5 M tps, miss-heavy >= 1 M tps,\n"
-		"timing overhead (functional tps / timed tps) <= 3.\n\n"
+		"Simulated transactions per host second (tps): the model alone through the asynchronous DMA\n"
+		"interface, hit-heavy (micro-TLB hits) and miss-heavy (main-TLB misses with walks), timed\n"
+		"and functional-only; `smmusim replay` end to end of a generated hit-heavy trace, plain and\n"
+		"gzip, timed and functional; and replays of PASID-heavy traces (functional). Median of\n"
+		"--repeat runs, each in its own process, with its peak resident memory. Targets: hit-heavy\n"
+		">= 25 M tps, miss-heavy >= 5 M, replay >= 8 M timed, PASID cases >= 2 M functional and at\n"
+		"least half the rate of the first (lightest) PASID case; timing overhead <= 3.\n\n"
 		"      --hit-count N    transactions of the hit-heavy run [4000000]\n"
 		"      --miss-count N   transactions of the miss-heavy run [1000000]\n"
+		"      --replay-count N DMA records of the end-to-end replay trace [4000000]\n"
+		"      --pasid-count N  DMA records of each PASID trace [1000000]\n"
+		"      --pasids LIST    live PASID counts of the PASID cases, comma-separated, at most 4\n"
+		"                       [64,4096,65536]\n"
 		"  -r, --repeat R       runs per (workload, mode); the median is reported [3]\n"
 		"  -p, --preset NAME    named configuration for every run (\"--preset list\" lists them)\n"
 		"  -s, --set KEY=VALUE  model parameter for every run (repeatable; after --preset)\n"
-		"  -j, --json FILE      write {\"hit_heavy\": {\"timed_tps\", \"functional_tps\", ...}, \"miss_heavy\": ...}\n"
+		"  -j, --json FILE      write {\"hit_heavy\": {\"timed_tps\", \"functional_tps\", ...}, ...,\n"
+		"                       \"replay_plain\", \"replay_gzip\", \"pasid_N\": ...}\n"
 		"  -h, --help           this help\n");
 }
 
@@ -169,16 +185,77 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A number after "key": in a JSON text (the replay's keys are unique), or -1. */
+static double json_num(const char *text, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	const char *p = text ? strstr(text, pat) : NULL;
+	return p ? strtod(p + strlen(pat), NULL) : -1;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[4096];
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+enum { W_HIT, W_MISS, W_PLAIN, W_GZIP, W_PASID }; /* W_PASID + i: the i-th PASID case */
+#define MAX_WORKLOADS (W_PASID + MAX_PASID_CASES)
+
 struct measured {
-	double tps[2];     /* [timed, functional], medians; < 0: not measured */
+	double tps[2];          /* [timed, functional], medians; < 0: not measured */
+	double replay_tps[2];   /* replays: over the replay phase alone */
 	double latency[2];
+	long rss_kib[2];        /* peak resident memory (largest of the repetitions) */
 	unsigned long long mtlb_misses[2], utlb_misses[2], transactions;
 };
+
+/* One child's argument vector (freed by the caller). */
+struct argv_b {
+	char **a;
+	int n;
+};
+static bool arg(struct argv_b *b, const char *s)
+{
+	char **na = realloc(b->a, (size_t)(b->n + 2) * sizeof(*na));
+	if (!na)
+		return false;
+	b->a = na;
+	b->a[b->n++] = (char *)s;
+	b->a[b->n] = NULL;
+	return true;
+}
 
 int bench_speed(int argc, char **argv)
 {
 	static const struct option lo[] = {{"hit-count", required_argument, NULL, 'H'},
 					   {"miss-count", required_argument, NULL, 'M'},
+					   {"replay-count", required_argument, NULL, 'P'},
+					   {"pasid-count", required_argument, NULL, 'C'},
+					   {"pasids", required_argument, NULL, 'L'},
 					   {"repeat", required_argument, NULL, 'r'},
 					   {"set", required_argument, NULL, 's'},
 					   {"preset", required_argument, NULL, 'p'},
@@ -189,7 +266,10 @@ int bench_speed(int argc, char **argv)
 					   {"result", required_argument, NULL, 'o'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
-	unsigned long long hit_count = 4000000, miss_count = 1000000, repeat = 3, count = 0;
+	unsigned long long hit_count = 4000000, miss_count = 1000000, replay_count = 4000000, pasid_count = 1000000,
+			   repeat = 3, count = 0;
+	unsigned long long pasids[MAX_PASID_CASES] = {64, 4096, 65536};
+	size_t npasids = 3;
 	const char *json = NULL, *run = NULL, *mode = "timed", *result = NULL, *preset = NULL;
 	const char *sets[32];
 	size_t nsets = 0;
@@ -201,8 +281,27 @@ int bench_speed(int argc, char **argv)
 		switch (c) {
 		case 'H': dst = &hit_count; break;
 		case 'M': dst = &miss_count; break;
+		case 'P': dst = &replay_count; break;
+		case 'C': dst = &pasid_count; break;
 		case 'r': dst = &repeat; break;
 		case 'c': dst = &count; break;
+		case 'L': {
+			npasids = 0;
+			for (const char *q = optarg;; q++) {
+				const char *e = strchr(q, ',');
+				size_t n = e ? (size_t)(e - q) : strlen(q);
+				uint64_t v;
+				if (!smmusim_parse_u64(q, n, 0, &v) || v == 0 || v >= (1ull << 20) || npasids == MAX_PASID_CASES)
+					return bad("--pasids needs up to 4 counts from 1 to 2^20-1, comma-separated, got", optarg);
+				pasids[npasids++] = v;
+				if (!e)
+					break;
+				q = e;
+			}
+			if (!npasids)
+				return bad("--pasids needs up to 4 counts from 1 to 2^20-1, comma-separated, got", optarg);
+			break;
+		}
 		case 's':
 			if (!strchr(optarg, '=') || nsets == 32)
 				return bad("--set needs KEY=VALUE, got", optarg);
@@ -261,97 +360,202 @@ int bench_speed(int argc, char **argv)
 		fprintf(stderr, "smmusim bench speed: cannot create a temporary directory: %s\n", strerror(errno));
 		return SMMUSIM_EXIT_INPUT;
 	}
-	/* children: workload x mode x repetition, interleaved so machine-load drift hits every column */
-	size_t nmodes = have_functional ? 2 : 1, nchild = 2 * nmodes * repeat;
-	char ***argvs = calloc(nchild, sizeof(*argvs));
-	char (*paths)[64] = calloc(nchild, sizeof(*paths));
-	char (*counts)[32] = calloc(nchild, sizeof(*counts));
+	const size_t nwork = W_PASID + npasids;
+	static char strs[64][96]; /* numbers and paths the argument vectors point into */
+	size_t nstr = 0;
+#define STR(...) (snprintf(strs[nstr], sizeof(strs[0]), __VA_ARGS__), strs[nstr++])
+	char trace_plain[80], trace_gz[80], trace_pasid[MAX_PASID_CASES][80];
+	snprintf(trace_plain, sizeof(trace_plain), "%s/replay.trace", dir);
+	snprintf(trace_gz, sizeof(trace_gz), "%s/replay.trace.gz", dir);
+
+	/* 1. the traces (not timed) */
+	struct argv_b gens[2 + MAX_PASID_CASES];
+	memset(gens, 0, sizeof(gens));
+	const char *rcount = STR("%llu", replay_count), *pcount = STR("%llu", pasid_count);
+	for (int g = 0; g < 2; g++) {
+		struct argv_b *b = &gens[g];
+		arg(b, "gen"), arg(b, "--pattern"), arg(b, "stream"), arg(b, "--count"), arg(b, rcount);
+		arg(b, "--footprint"), arg(b, "65536"), arg(b, "-o"), arg(b, g ? trace_gz : trace_plain);
+	}
+	for (size_t i = 0; i < npasids; i++) {
+		struct argv_b *b = &gens[2 + i];
+		snprintf(trace_pasid[i], sizeof(trace_pasid[i]), "%s/pasid%llu.trace.gz", dir, pasids[i]);
+		arg(b, "gen"), arg(b, "--pattern"), arg(b, "pasid"), arg(b, "--count"), arg(b, pcount);
+		arg(b, "--pasids"), arg(b, STR("%llu", pasids[i])), arg(b, "--domains");
+		arg(b, STR("%llu", pasids[i] < 64 ? pasids[i] : 64)), arg(b, "--footprint"), arg(b, "1M");
+		arg(b, "--interval"), arg(b, "8"), arg(b, "-o"), arg(b, trace_pasid[i]);
+	}
+	char **gargv[2 + MAX_PASID_CASES];
+	int gstatus[2 + MAX_PASID_CASES];
+	for (size_t i = 0; i < 2 + npasids; i++)
+		gargv[i] = gens[i].a;
+	if (bench_spawn_all(gargv, 2 + npasids, 2, gstatus, false)) {
+		fprintf(stderr, "smmusim bench speed: generating the replay traces failed\n");
+		return SMMUSIM_EXIT_SIM;
+	}
+
+	/* 2. children: workload x mode x repetition, interleaved so machine-load drift hits every column */
+	size_t nmodes = have_functional ? 2 : 1, nchild = nwork * nmodes * repeat;
+	struct argv_b *kids = calloc(nchild, sizeof(*kids));
+	char (*paths)[80] = calloc(nchild, sizeof(*paths));
 	int *status = calloc(nchild, sizeof(*status));
-	if (!argvs || !paths || !counts || !status) {
+	long *rss = calloc(nchild, sizeof(*rss));
+	bool *skip = calloc(nchild, sizeof(*skip));
+	char ***kargv = calloc(nchild, sizeof(*kargv));
+	if (!kids || !paths || !status || !rss || !skip || !kargv) {
 		fprintf(stderr, "smmusim bench speed: out of memory\n");
 		return SMMUSIM_EXIT_SIM;
 	}
-	size_t k = 0;
+	const char *hcount = STR("%llu", hit_count), *mcount = STR("%llu", miss_count);
+	size_t k = 0, nrun = 0;
 	for (unsigned long long r = 0; r < repeat; r++)
-		for (int w = 0; w < 2; w++)
+		for (size_t w = 0; w < nwork; w++)
 			for (size_t m = 0; m < nmodes; m++, k++) {
-				char **a = calloc(14 + 2 * nsets, sizeof(*a));
-				if (!a)
-					return SMMUSIM_EXIT_SIM;
-				snprintf(paths[k], 64, "%s/%zu.json", dir, k);
-				snprintf(counts[k], 32, "%llu", w ? miss_count : hit_count);
-				int i = 0;
-				a[i++] = "bench";
-				a[i++] = "speed";
-				a[i++] = "--run";
-				a[i++] = w ? "miss" : "hit";
-				a[i++] = "--mode";
-				a[i++] = m ? "functional" : "timed";
-				a[i++] = "--count";
-				a[i++] = counts[k];
-				a[i++] = "--result";
-				a[i++] = paths[k];
-				if (preset) {
-					a[i++] = "--preset";
-					a[i++] = (char *)preset;
+				struct argv_b *b = &kids[k];
+				snprintf(paths[k], sizeof(paths[k]), "%s/%zu.json", dir, k);
+				if (w >= W_PASID && m == 0) { /* PASID cases: functional only (when there is one) */
+					skip[k] = have_functional;
+					if (skip[k])
+						continue;
 				}
-				for (size_t s = 0; s < nsets; s++) {
-					a[i++] = "--set";
-					a[i++] = (char *)sets[s];
+				if (w <= W_MISS) {
+					arg(b, "bench"), arg(b, "speed"), arg(b, "--run"), arg(b, w == W_MISS ? "miss" : "hit");
+					arg(b, "--mode"), arg(b, m ? "functional" : "timed"), arg(b, "--count");
+					arg(b, w == W_MISS ? mcount : hcount), arg(b, "--result"), arg(b, paths[k]);
+				} else {
+					arg(b, "replay"), arg(b, "-q"), arg(b, "--json"), arg(b, paths[k]);
+					if (m)
+						arg(b, "--set"), arg(b, fset);
+					arg(b, w == W_PLAIN ? trace_plain : w == W_GZIP ? trace_gz : trace_pasid[w - W_PASID]);
 				}
-				argvs[k] = a;
+				if (preset)
+					arg(b, "--preset"), arg(b, preset);
+				for (size_t s2 = 0; s2 < nsets; s2++)
+					arg(b, "--set"), arg(b, sets[s2]);
+				kargv[nrun] = b->a;
+				nrun++;
 			}
-	size_t failed = bench_spawn_all(argvs, nchild, 1, status, isatty(2));
-	struct measured mw[2];
+	int *rstatus = calloc(nrun ? nrun : 1, sizeof(*rstatus));
+	long *rrss = calloc(nrun ? nrun : 1, sizeof(*rrss));
+	size_t failed = rstatus && rrss ? bench_spawn_all_rss(kargv, nrun, 1, rstatus, rrss, isatty(2)) : nrun;
+	for (size_t i = 0, j = 0; i < nchild; i++)
+		if (!skip[i] && rstatus && rrss) {
+			status[i] = rstatus[j];
+			rss[i] = rrss[j++];
+		}
+	free(rstatus);
+	free(rrss);
+
+	struct measured mw[MAX_WORKLOADS];
 	memset(mw, 0, sizeof(mw));
-	for (int w = 0; w < 2; w++)
+	for (size_t w = 0; w < nwork; w++)
 		for (size_t m = 0; m < 2; m++) {
-			double v[100], l = 0;
+			double v[100], vr[100], l = 0;
 			size_t nv = 0;
+			long peak = 0;
 			for (unsigned long long r = 0; m < nmodes && r < repeat; r++) {
-				size_t idx = (size_t)(r * 2 * nmodes + (unsigned long long)w * nmodes + m);
-				struct bench_kv kv;
-				if (status[idx] || bench_kv_read(paths[idx], &kv) != 0)
+				size_t idx = (size_t)(r * nwork * nmodes + w * nmodes + m);
+				if (skip[idx] || status[idx])
 					continue;
-				v[nv++] = strtod(bench_kv_get(&kv, "tps"), NULL);
-				l = strtod(bench_kv_get(&kv, "latency_mean"), NULL);
-				mw[w].mtlb_misses[m] = strtoull(bench_kv_get(&kv, "mtlb_misses"), NULL, 10);
-				mw[w].utlb_misses[m] = strtoull(bench_kv_get(&kv, "utlb_misses"), NULL, 10);
-				mw[w].transactions = strtoull(bench_kv_get(&kv, "transactions"), NULL, 10);
+				if (w <= W_MISS) {
+					struct bench_kv kv;
+					if (bench_kv_read(paths[idx], &kv) != 0)
+						continue;
+					v[nv] = strtod(bench_kv_get(&kv, "tps"), NULL);
+					vr[nv++] = -1;
+					l = strtod(bench_kv_get(&kv, "latency_mean"), NULL);
+					mw[w].mtlb_misses[m] = strtoull(bench_kv_get(&kv, "mtlb_misses"), NULL, 10);
+					mw[w].utlb_misses[m] = strtoull(bench_kv_get(&kv, "utlb_misses"), NULL, 10);
+					mw[w].transactions = strtoull(bench_kv_get(&kv, "transactions"), NULL, 10);
+				} else {
+					char *text = slurp(paths[idx]);
+					double secs = json_num(text, "seconds"), rsecs = json_num(text, "replay_seconds");
+					double n = json_num(text, "transactions");
+					if (!text || secs <= 0 || rsecs <= 0 || n < 0) {
+						free(text);
+						continue;
+					}
+					v[nv] = n / secs;
+					vr[nv++] = n / rsecs;
+					l = json_num(text, "mean");
+					mw[w].transactions = (unsigned long long)n;
+					free(text);
+				}
+				if (rss[idx] > peak)
+					peak = rss[idx];
 				unlink(paths[idx]);
 			}
 			qsort(v, nv, sizeof(double), cmp_d);
+			qsort(vr, nv, sizeof(double), cmp_d);
 			mw[w].tps[m] = nv ? v[nv / 2] : -1;
+			mw[w].replay_tps[m] = nv ? vr[nv / 2] : -1;
 			mw[w].latency[m] = l;
+			mw[w].rss_kib[m] = peak;
 		}
+	unlink(trace_plain);
+	unlink(trace_gz);
+	for (size_t i = 0; i < npasids; i++)
+		unlink(trace_pasid[i]);
 	rmdir(dir);
 	for (size_t i = 0; i < nchild; i++)
-		free(argvs[i]);
-	free(argvs);
+		free(kids[i].a);
+	for (size_t i = 0; i < 2 + npasids; i++)
+		free(gens[i].a);
+	free(kids);
+	free(kargv);
 	free(paths);
-	free(counts);
 	free(status);
+	free(rss);
+	free(skip);
 
-	static const char *const names[2] = {"hit-heavy", "miss-heavy"};
-	static const double targets[2] = {HIT_TARGET, MISS_TARGET};
-	printf("workload      transactions   timed tps    functional tps   overhead   target      met\n");
-	for (int w = 0; w < 2; w++) {
-		char ftps[64], ovh[32];
+	/* 3. the report */
+	char names[MAX_WORKLOADS][32], keys[MAX_WORKLOADS][32];
+	double targets[MAX_WORKLOADS];
+	bool met[MAX_WORKLOADS];
+	const size_t base = W_PASID; /* the lightest PASID case is the first */
+	for (size_t w = 0; w < nwork; w++) {
+		static const char *const fixed[4][2] = {
+			{"hit-heavy", "hit_heavy"}, {"miss-heavy", "miss_heavy"}, {"replay plain", "replay_plain"},
+			{"replay gzip", "replay_gzip"}};
+		if (w < W_PASID) {
+			snprintf(names[w], sizeof(names[w]), "%s", fixed[w][0]);
+			snprintf(keys[w], sizeof(keys[w]), "%s", fixed[w][1]);
+		} else {
+			snprintf(names[w], sizeof(names[w]), "pasid %llu", pasids[w - W_PASID]);
+			snprintf(keys[w], sizeof(keys[w]), "pasid_%llu", pasids[w - W_PASID]);
+		}
+		targets[w] = w == W_HIT ? HIT_TARGET : w == W_MISS ? MISS_TARGET : w < W_PASID ? REPLAY_TARGET : PASID_TARGET;
+		/* the model and replay cases are judged timed, the PASID cases functional (and against the first) */
+		met[w] = w < W_PASID ? mw[w].tps[0] >= targets[w]
+				     : mw[w].tps[1] >= targets[w] && mw[base].tps[1] > 0 &&
+					       mw[w].tps[1] >= PASID_RATIO_TARGET * mw[base].tps[1];
+	}
+	printf("workload       transactions   timed tps    functional tps   overhead   target      met  peak RSS\n");
+	for (size_t w = 0; w < nwork; w++) {
+		char ttps[32], ftps[64], ovh[32], tgt[32];
+		if (w >= W_PASID && have_functional)
+			snprintf(ttps, sizeof(ttps), "-");
+		else
+			snprintf(ttps, sizeof(ttps), "%.0f", mw[w].tps[0]);
 		if (!have_functional)
 			snprintf(ftps, sizeof(ftps), "n/a (model has no functional mode yet)");
 		else if (mw[w].tps[1] < 0)
 			snprintf(ftps, sizeof(ftps), "failed");
+		else if (w > base && mw[base].tps[1] > 0)
+			snprintf(ftps, sizeof(ftps), "%.0f (%.2fx)", mw[w].tps[1], mw[w].tps[1] / mw[base].tps[1]);
 		else
 			snprintf(ftps, sizeof(ftps), "%.0f", mw[w].tps[1]);
-		if (have_functional && mw[w].tps[1] > 0 && mw[w].tps[0] > 0)
+		if (w < W_PASID && have_functional && mw[w].tps[1] > 0 && mw[w].tps[0] > 0)
 			snprintf(ovh, sizeof(ovh), "%.2fx", mw[w].tps[1] / mw[w].tps[0]);
 		else
 			snprintf(ovh, sizeof(ovh), "n/a");
-		printf("%-12s  %12llu  %10.0f    %-15s  %-9s  >= %.0fM  %s\n", names[w], mw[w].transactions, mw[w].tps[0],
-		       ftps, ovh, targets[w] / 1e6, mw[w].tps[0] >= targets[w] ? "yes" : "no");
+		snprintf(tgt, sizeof(tgt), ">= %.0fM%s", targets[w] / 1e6, w > base ? "+0.5x" : "");
+		long peak = mw[w].rss_kib[0] > mw[w].rss_kib[1] ? mw[w].rss_kib[0] : mw[w].rss_kib[1];
+		printf("%-13s  %12llu  %10s    %-15s  %-9s  %-10s  %-3s  %.1f MiB\n", names[w], mw[w].transactions, ttps, ftps,
+		       ovh, tgt, met[w] ? "yes" : "no", peak / 1024.0);
 	}
-	printf("(median of %llu runs each; main-TLB misses per transaction: hit-heavy %.3f, miss-heavy %.3f; "
-	       "mean latency %.1f and %.1f cycles)\n",
+	printf("(median of %llu runs each; replay rates over the whole run, set-up and teardown included; "
+	       "main-TLB misses per transaction: hit-heavy %.3f, miss-heavy %.3f; mean latency %.1f and %.1f cycles)\n",
 	       repeat, mw[0].transactions ? (double)mw[0].mtlb_misses[0] / (double)mw[0].transactions : 0.0,
 	       mw[1].transactions ? (double)mw[1].mtlb_misses[0] / (double)mw[1].transactions : 0.0, mw[0].latency[0],
 	       mw[1].latency[0]);
@@ -362,30 +566,46 @@ int bench_speed(int argc, char **argv)
 			return SMMUSIM_EXIT_INPUT;
 		}
 		fprintf(f, "{\n");
-		for (int w = 0; w < 2; w++) {
-			char ftps[32] = "null", ovh[32] = "null";
+		for (size_t w = 0; w < nwork; w++) {
+			char ttps[32] = "null", ftps[32] = "null", ovh[32] = "null", rt[32] = "null", rf[32] = "null",
+			     ratio[32] = "null";
+			if (mw[w].tps[0] > 0)
+				snprintf(ttps, sizeof(ttps), "%.1f", mw[w].tps[0]);
 			if (have_functional && mw[w].tps[1] > 0) {
 				snprintf(ftps, sizeof(ftps), "%.1f", mw[w].tps[1]);
 				if (mw[w].tps[0] > 0)
 					snprintf(ovh, sizeof(ovh), "%.3f", mw[w].tps[1] / mw[w].tps[0]);
+				if (w >= W_PASID && mw[base].tps[1] > 0)
+					snprintf(ratio, sizeof(ratio), "%.3f", mw[w].tps[1] / mw[base].tps[1]);
 			}
+			if (mw[w].replay_tps[0] > 0)
+				snprintf(rt, sizeof(rt), "%.1f", mw[w].replay_tps[0]);
+			if (mw[w].replay_tps[1] > 0)
+				snprintf(rf, sizeof(rf), "%.1f", mw[w].replay_tps[1]);
 			fprintf(f,
-				"  \"%s\": {\"timed_tps\": %.1f, \"functional_tps\": %s, \"timing_overhead\": %s, "
+				"  \"%s\": {\"timed_tps\": %s, \"functional_tps\": %s, \"timing_overhead\": %s, "
 				"\"transactions\": %llu, \"target_tps\": %.0f, \"target_met\": %s, \"mtlb_misses\": %llu, "
-				"\"latency_mean_cycles\": %.3f},\n",
-				w ? "miss_heavy" : "hit_heavy", mw[w].tps[0], ftps, ovh, mw[w].transactions, targets[w],
-				mw[w].tps[0] >= targets[w] ? "true" : "false", mw[w].mtlb_misses[0], mw[w].latency[0]);
+				"\"latency_mean_cycles\": %.3f, \"peak_rss_bytes\": {\"timed\": %lld, \"functional\": %lld}",
+				keys[w], ttps, ftps, ovh, mw[w].transactions, targets[w], met[w] ? "true" : "false",
+				mw[w].mtlb_misses[0], mw[w].latency[w >= W_PASID], (long long)mw[w].rss_kib[0] * 1024,
+				(long long)mw[w].rss_kib[1] * 1024);
+			if (w >= W_PLAIN)
+				fprintf(f, ", \"replay_phase_tps\": {\"timed\": %s, \"functional\": %s}", rt, rf);
+			if (w >= W_PASID)
+				fprintf(f, ", \"live_pasids\": %llu, \"functional_vs_first\": %s", pasids[w - W_PASID], ratio);
+			fprintf(f, "},\n");
 		}
-		fprintf(f, "  \"functional_mode\": %s%s%s,\n  \"overhead_target\": %.1f,\n  \"repeat\": %llu\n}\n",
+		fprintf(f, "  \"functional_mode\": %s%s%s,\n  \"overhead_target\": %.1f,\n  \"pasid_ratio_target\": %.1f,\n"
+			   "  \"repeat\": %llu\n}\n",
 			have_functional ? "\"" : "", have_functional ? fset : "null", have_functional ? "\"" : "",
-			OVERHEAD_TARGET, repeat);
+			OVERHEAD_TARGET, PASID_RATIO_TARGET, repeat);
 		if (fclose(f) != 0) {
 			fprintf(stderr, "smmusim bench speed: %s: write failed\n", json);
 			return SMMUSIM_EXIT_INPUT;
 		}
 	}
 	if (failed) {
-		fprintf(stderr, "smmusim bench speed: %zu of %zu runs failed\n", failed, nchild);
+		fprintf(stderr, "smmusim bench speed: %zu of %zu runs failed\n", failed, nrun);
 		return SMMUSIM_EXIT_SIM;
 	}
 	return SMMUSIM_EXIT_OK;
