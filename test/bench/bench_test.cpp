@@ -169,11 +169,13 @@ TEST(BenchAggregate, RejectsForeignFiles)
 TEST(BenchSpeed, WritesTheJsonReport)
 {
 	std::string dir = tmpdir();
-	CliRun r = run("bench speed --repeat 1 --hit-count 5000 --miss-count 3000 --json " + dir + "/s.json");
+	CliRun r = run("bench speed --repeat 1 --hit-count 5000 --miss-count 3000 --replay-count 5000 --pasid-count 5000 "
+		       "--pasids 16,256 --json " + dir + "/s.json");
 	ASSERT_EQ(r.status, 0) << r.err;
 	std::string j = slurp(dir + "/s.json");
 	for (const char *k : {"\"hit_heavy\": {\"timed_tps\": ", "\"miss_heavy\": {\"timed_tps\": ", "\"functional_tps\": ",
-			      "\"transactions\": 5000", "\"transactions\": 3000"})
+			      "\"transactions\": 5000", "\"transactions\": 3000", "\"replay_plain\": {", "\"replay_gzip\": {",
+			      "\"pasid_16\": {", "\"pasid_256\": {", "\"functional_vs_first\": ", "\"peak_rss_bytes\": {\"timed\": "})
 		EXPECT_NE(j.find(k), std::string::npos) << k << " in " << j;
 	bool functional = j.find("\"functional_mode\": null") == std::string::npos;
 	if (!functional) {
