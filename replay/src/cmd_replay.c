@@ -28,6 +28,8 @@ static void replay_usage(FILE *out)
 		"      --trace-events PATTERNS  print the model's trace points matching the comma-separated\n"
 		"                         glob PATTERNS (\"walk*,cmd\"; \"list\" lists them) to stderr\n"
 		"      --trace-file FILE  write the trace points to FILE instead of stderr\n"
+		"      --decode-ahead N   decode the trace (inflate, parse, check) on a second thread, at most\n"
+		"                         N batches of 256 records ahead of the simulation; 0: one thread [16]\n"
 		"  -h, --help             this help\n\n");
 	/* the accepted values come from the configuration registry, so the help cannot drift */
 	fprintf(out,
@@ -50,8 +52,9 @@ int smmusim_cmd_replay(int argc, char **argv)
 		{"timeline", required_argument, 0, 2}, {"timeline-limit", required_argument, 0, 3},
 		{"timeline-window", required_argument, 0, 4},
 		{"trace-events", required_argument, 0, 5}, {"trace-file", required_argument, 0, 6},
+		{"decode-ahead", required_argument, 0, 7},
 		{0, 0, 0, 0}};
-	struct replay_options o = {.timeline_limit = 100000, .timeline_to = UINT64_MAX};
+	struct replay_options o = {.timeline_limit = 100000, .timeline_to = UINT64_MAX, .decode_ahead = 16};
 	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	int c, status = SMMUSIM_EXIT_OK;
 	if (!sets) {
@@ -94,6 +97,18 @@ int smmusim_cmd_replay(int argc, char **argv)
 		}
 		case 5: o.trace_events = optarg; break;
 		case 6: o.trace_file = optarg; break;
+		case 7: {
+			uint64_t v = 0;
+			if (!cli_u64("replay", "--decode-ahead", optarg, &v))
+				status = SMMUSIM_EXIT_USAGE;
+			else if (v > 4096) {
+				fprintf(stderr, "smmusim replay: --decode-ahead must be at most 4096, got %llu\n",
+					(unsigned long long)v);
+				status = SMMUSIM_EXIT_USAGE;
+			}
+			o.decode_ahead = (unsigned)v;
+			break;
+		}
 		case 'h': replay_usage(stdout); free(sets); return SMMUSIM_EXIT_OK;
 		default: replay_usage(stderr); status = SMMUSIM_EXIT_USAGE;
 		}

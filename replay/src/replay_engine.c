@@ -213,12 +213,10 @@ static int throttle(struct replay *r)
 	return drain_to(r, WINDOW / 2);
 }
 
-static int exec_dma(struct replay *r, const struct trace_record *rec)
+static int exec_dma(struct replay *r, const struct trace_checked *c)
 {
-	uint32_t sid, port;
-	int64_t pasid;
-	trace_checker_dma_target(r->chk, rec, &sid, &port, &pasid);
-	struct smmusim_dma d = {.port = port, .sid = sid, .ssv = pasid >= 0, .ssid = pasid >= 0 ? (uint32_t)pasid : 0,
+	const struct trace_record *rec = &c->rec;
+	struct smmusim_dma d = {.port = c->port, .sid = c->sid, .ssv = c->pasid >= 0, .ssid = c->pasid >= 0 ? (uint32_t)c->pasid : 0,
 				.addr = rec->u.dma.addr, .size = rec->u.dma.size, .write = rec->u.dma.write,
 				.priv = rec->u.dma.priv, .instr = rec->u.dma.instr};
 	uint64_t now = smmusim_now(r->sim);
@@ -237,10 +235,11 @@ static int exec_dma(struct replay *r, const struct trace_record *rec)
 	return smmusim_dma_outstanding(r->sim) >= WINDOW ? throttle(r) : 0;
 }
 
-static int exec_driver(struct replay *r, const struct trace_record *rec);
+static int exec_driver(struct replay *r, const struct trace_checked *c);
 
-static int exec_control(struct replay *r, const struct trace_record *rec)
+static int exec_control(struct replay *r, const struct trace_checked *c)
 {
+	const struct trace_record *rec = &c->rec;
 	/*
 	 * A control operation runs at its time, and after every DMA issued before it in the trace has
 	 * completed, as software maps before it starts a device and unmaps after the device is done.
@@ -252,7 +251,7 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 	run_to(r, r->t0 + rec->time);
 	uint64_t start = smmusim_now(r->sim);
 	struct smmu_stats before = *smmu_get_stats(r->smmu);
-	rc = exec_driver(r, rec);
+	rc = exec_driver(r, c);
 	if (rc)
 		return rc;
 	struct api_cost *ac = &r->api[rec->kind];
@@ -273,8 +272,9 @@ static int exec_control(struct replay *r, const struct trace_record *rec)
 }
 
 /* The driver call a control record stands for. */
-static int exec_driver(struct replay *r, const struct trace_record *rec)
+static int exec_driver(struct replay *r, const struct trace_checked *c)
 {
+	const struct trace_record *rec = &c->rec;
 	int rc;
 	switch (rec->kind) {
 	case TRACE_DEVICE: {
@@ -331,9 +331,8 @@ static int exec_driver(struct replay *r, const struct trace_record *rec)
 			break;
 		}
 		/* the link an attach-pasid made (the checker knows its PASID), else the aux attachment */
-		int64_t pasid = trace_checker_detached_pasid(r->chk, rec);
-		if (pasid >= 0)
-			iommu_detach_device_pasid(r->smmu, d, m, (uint32_t)pasid);
+		if (c->pasid >= 0)
+			iommu_detach_device_pasid(r->smmu, d, m, (uint32_t)c->pasid);
 		else
 			iommu_aux_detach_device(r->smmu, d, m);
 		break;
@@ -355,7 +354,7 @@ static int exec_driver(struct replay *r, const struct trace_record *rec)
 				     rec->u.link.dom, errname(rc));
 		/* DMA records name this PASID as the trace defines it: the driver must agree */
 		int got = iommu_aux_get_pasid(d, m);
-		int64_t want = trace_checker_domain_pasid(r->chk, rec->u.link.dom);
+		int64_t want = c->pasid;
 		if (got != want)
 			return rfail(r, rec, SMMUSIM_EXIT_SIM,
 				     "aux-attach %s %s: the driver gave PASID %d, the trace defines %lld "
@@ -409,10 +408,10 @@ static int exec_driver(struct replay *r, const struct trace_record *rec)
 	return 0;
 }
 
-static int each_record(void *ctx, const struct trace_record *rec)
+static int each_record(void *ctx, const struct trace_checked *c)
 {
 	struct replay *r = ctx;
-	return rec->kind == TRACE_DMA ? exec_dma(r, rec) : exec_control(r, rec);
+	return c->rec.kind == TRACE_DMA ? exec_dma(r, c) : exec_control(r, c);
 }
 
 /* ---- Results --------------------------------------------------------------------------------- */
@@ -761,9 +760,12 @@ int replay_run(const struct replay_options *o)
 	struct results res = {0};
 	const double replay_start = cli_seconds();
 	res.setup_seconds = replay_start - r.host_start;
-	/* One pass: each record is checked, then executed (cli_walk_trace prints a bad line's error). */
+	/*
+	 * One pass: each record is checked, then executed (cli_walk_trace prints a bad line's error),
+	 * the decoding on a second thread when --decode-ahead is not 0.
+	 */
 	if (!status)
-		status = cli_walk_trace(o->trace, r.chk, true, each_record, &r);
+		status = cli_walk_trace(o->trace, r.chk, true, o->decode_ahead, each_record, &r);
 	if (!status) {
 		status = drain_to(&r, 0); /* let every DMA finish */
 		collect(&r);

@@ -19,6 +19,7 @@ struct replay_options {
 	const char *trace_events; /* --trace-events patterns, or NULL (docs/tracing.md) */
 	const char *trace_file;   /* --trace-file, or NULL for stderr */
 	uint64_t timeline_from, timeline_to; /* trace cycles [from, to) whose transactions are drawn */
+	unsigned decode_ahead;   /* batches the decoding thread may run ahead; 0: no thread */
 	bool quiet;
 };
 

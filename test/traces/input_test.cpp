@@ -64,6 +64,40 @@ TEST(Input, ReplayReadsStandardInput)
 	EXPECT_EQ(r.out, "");
 }
 
+TEST(Input, ReplayDecodingThreadChangesNothing)
+{
+	// decoding inline, or on its own thread 1, 2 or 16 batches ahead: the same results byte for byte
+	std::string ref;
+	for (std::string ahead : {"0", "1", "2", "16"}) {
+		std::string json = temp_path("ahead" + ahead + ".json");
+		RunResult r = run("replay -q --decode-ahead " + ahead + " --json " + json + " " +
+				  example("multi-pasid-accelerator.trace.gz"));
+		ASSERT_EQ(r.status, 0) << ahead << ": " << r.err;
+		if (ref.empty())
+			ref = comparable(read_file(json));
+		else
+			EXPECT_EQ(comparable(read_file(json)), ref) << "--decode-ahead " << ahead;
+	}
+	EXPECT_NE(ref.find("\"transactions\": 50000,"), std::string::npos);
+	// the decoder reaches a bad line long before the simulation: the error comes once, in its place
+	std::string text = read_file(example("streaming-dma.trace"));
+	std::string bad = write_file("late-bad.trace", text + "frob\n");
+	size_t lines = (size_t)std::count(text.begin(), text.end(), '\n');
+	RunResult r = run("replay --decode-ahead 1 " + bad);
+	EXPECT_EQ(r.status, 2);
+	EXPECT_EQ(r.err, bad + ":" + std::to_string(lines + 1) + ": unknown record \"frob\"\n");
+	EXPECT_EQ(r.out, "");
+	// the simulation stops at line 3 while the decoder waits on a full queue: the run ends
+	std::string many = "smmusim-trace 1\ndevice a sid=1\ndevice b sid=2 port=9\n";
+	for (int i = 3; i < 3000; i++)
+		many += "device d" + std::to_string(i) + " sid=" + std::to_string(i) + "\n";
+	r = run("replay --decode-ahead 1 " + write_file("stops.trace", many));
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find(":3: device b uses port 9 but tbu.count is"), std::string::npos) << r.err;
+	EXPECT_EQ(r.out, "");
+	EXPECT_EQ(run("replay --decode-ahead 4097 " + bad).status, 1);
+}
+
 TEST(Input, ReplayErrorsNameTheirLineAndPrintNoResults)
 {
 	// checked as it goes: the records before the bad one ran, but no summary pretends the run is whole

@@ -50,39 +50,3 @@ void cli_progress_end(struct cli_progress *p)
 	if (p->on && p->last != p->start)
 		fprintf(stderr, "\r\033[K");
 }
-
-int cli_walk_trace(const char *path, trace_checker *checker, bool progress,
-		   int (*each)(void *ctx, const struct trace_record *rec), void *ctx)
-{
-	char err[512];
-	trace_reader *r = trace_reader_open(path, err, sizeof(err));
-	if (!r) {
-		fprintf(stderr, "%s\n", err);
-		return SMMUSIM_EXIT_INPUT;
-	}
-	struct cli_progress pr;
-	cli_progress_start(&pr);
-	pr.on = pr.on && progress;
-	struct trace_record rec;
-	uint64_t n = 0;
-	int rc, status = SMMUSIM_EXIT_OK;
-	while ((rc = trace_reader_next(r, &rec)) > 0) {
-		if (trace_checker_apply(checker, &rec, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s:%llu: %s\n", path, (unsigned long long)rec.line, err);
-			status = SMMUSIM_EXIT_INPUT;
-			break;
-		}
-		if (each && (status = each(ctx, &rec)) != 0)
-			break;
-		++n;
-		if (pr.on && n >= pr.next) /* the byte count costs a syscall: only when it may be shown */
-			cli_progress_tick(&pr, n, trace_reader_bytes_in(r));
-	}
-	cli_progress_end(&pr);
-	if (rc < 0) {
-		fprintf(stderr, "%s\n", trace_reader_error(r));
-		status = SMMUSIM_EXIT_INPUT;
-	}
-	trace_reader_close(r);
-	return status;
-}

@@ -556,6 +556,18 @@ void trace_checker_dma_target(const trace_checker *c, const struct trace_record 
 	*port = c->devs[dev].port;
 }
 
+void trace_checker_resolve(const trace_checker *chk, struct trace_checked *c)
+{
+	c->sid = c->port = 0;
+	c->pasid = -1;
+	if (c->rec.kind == TRACE_DMA)
+		trace_checker_dma_target(chk, &c->rec, &c->sid, &c->port, &c->pasid);
+	else if (c->rec.kind == TRACE_DETACH)
+		c->pasid = trace_checker_detached_pasid(chk, &c->rec);
+	else if (c->rec.kind == TRACE_AUX_ATTACH)
+		c->pasid = trace_checker_domain_pasid(chk, c->rec.u.link.dom);
+}
+
 int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *err, size_t errlen)
 {
 	struct trace_stats *st = &c->stats;

@@ -27,11 +27,14 @@ void cli_progress_end(struct cli_progress *p);
 double cli_seconds(void);
 
 /*
- * Read PATH to the end through the checker, calling each() (may be NULL) on every accepted record.
- * Errors are printed as "FILE:LINE: reason". Returns an SMMUSIM_EXIT_* status; each() returning
+ * Read PATH to the end through the checker, calling each() (may be NULL) on every accepted record
+ * with the checker's resolutions. ahead > 0: the decoding (inflate, parse, check) runs on its own
+ * thread, at most `ahead` batches of records in front of each(); the records, their order and
+ * resolutions are the same either way. Errors are printed as "FILE:LINE: reason" once each() has
+ * seen every record before the bad one. Returns an SMMUSIM_EXIT_* status; each() returning
  * non-zero stops the walk and that value is returned.
  */
-int cli_walk_trace(const char *path, trace_checker *checker, bool progress,
-		   int (*each)(void *ctx, const struct trace_record *rec), void *ctx);
+int cli_walk_trace(const char *path, trace_checker *checker, bool progress, unsigned ahead,
+		   int (*each)(void *ctx, const struct trace_checked *rec), void *ctx);
 
 #endif

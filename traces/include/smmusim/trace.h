@@ -189,6 +189,19 @@ int64_t trace_checker_detached_pasid(const trace_checker *c, const struct trace_
 /* For aux-attach: the PASID the trace expects the domain to get (lowest free from 1). */
 int64_t trace_checker_domain_pasid(const trace_checker *c, const char *dom);
 
+/*
+ * A record the checker accepted, with what the checker resolved for it at that point of the trace,
+ * so that a consumer running behind the checker (replay's decoding thread) need not ask it later.
+ */
+struct trace_checked {
+	struct trace_record rec;
+	uint32_t sid, port; /* DMA: the StreamID and the master port */
+	int64_t pasid;      /* DMA: its PASID (-1: none); detach: the PASID of the attach-pasid link it
+			       removed (-1: another link); aux-attach: the PASID the trace defines */
+};
+/* Fill c's resolutions; call right after trace_checker_apply accepted c->rec. */
+void trace_checker_resolve(const trace_checker *chk, struct trace_checked *c);
+
 /* Summary counters kept by the checker (for `smmusim info`). */
 struct trace_stats {
 	uint64_t records[TRACE_KIND_COUNT];
