@@ -394,3 +394,34 @@ TEST(BenchWorkload, ClosedLoopWindow)
 	EXPECT_LT(d(one, "throughput_per_us"), d(many, "throughput_per_us"));
 	std::system(("rm -rf " + dir).c_str());
 }
+
+// The figure after "KEY": in the object "OBJ": of a speed report; -1 when absent or null.
+static double speed_figure(const std::string &j, const std::string &obj, const std::string &key)
+{
+	size_t o = j.find("\"" + obj + "\": {");
+	size_t k = o == std::string::npos ? o : j.find("\"" + key + "\": ", o);
+	if (k == std::string::npos || j.compare(k + key.size() + 4, 4, "null") == 0)
+		return -1;
+	return std::stod(j.substr(k + key.size() + 4));
+}
+
+// Ratios within one run, never absolute times (the machine may be loaded): the same DMA stream
+// replayed with 4096 live PASIDs against 16 (per-DMA work that grows with the PASIDs, such as a
+// list walk, gives well under 0.35), and the timed model against its functional mode (the
+// benchmark's own target is 3).
+TEST(BenchSpeed, RatiosWithinOneRun)
+{
+	std::string dir = tmpdir();
+	CliRun r = run("bench speed --repeat 3 --hit-count 400000 --miss-count 20000 --replay-count 20000 "
+		       "--pasid-count 200000 --pasids 16,4096 --json " + dir + "/s.json");
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::string j = slurp(dir + "/s.json");
+	if (j.find("\"functional_mode\": null") != std::string::npos)
+		GTEST_SKIP() << "the model has no functional mode";
+	double pasid = speed_figure(j, "pasid_4096", "functional_vs_first");
+	double overhead = speed_figure(j, "hit_heavy", "timing_overhead");
+	EXPECT_GT(pasid, 0.35) << j;
+	EXPECT_GT(overhead, 0) << j;
+	EXPECT_LT(overhead, 3.0) << j;
+	std::system(("rm -rf " + dir).c_str());
+}
