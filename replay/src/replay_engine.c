@@ -438,6 +438,7 @@ static void json_str(FILE *f, const char *s)
 struct results {
 	uint64_t cycles, p50, p99, max;
 	double mean, seconds, setup_seconds, replay_seconds, teardown_seconds;
+	double cpu_seconds, decode_cpu_seconds; /* the process's CPU time (getrusage), the decoding's part */
 	long peak_rss_kib; /* getrusage: the process's peak resident memory */
 };
 
@@ -559,9 +560,11 @@ static int write_json(struct replay *r, const struct results *res, const char *h
 	fputs(head, f);
 	fprintf(f, "  \"host\": {\"seconds\": %.6f, \"setup_seconds\": %.6f, \"replay_seconds\": %.6f, "
 		   "\"teardown_seconds\": %.6f, \"transactions_per_second\": %.1f, "
-		   "\"replay_transactions_per_second\": %.1f, \"peak_rss_bytes\": %lld},\n  \"model\": ",
+		   "\"replay_transactions_per_second\": %.1f, \"cpu_seconds\": %.6f, \"decode_cpu_seconds\": %.6f, "
+		   "\"decode_thread\": %s, \"peak_rss_bytes\": %lld},\n  \"model\": ",
 		res->seconds, res->setup_seconds, res->replay_seconds, res->teardown_seconds, tps(r, res->seconds),
-		tps(r, res->replay_seconds), (long long)res->peak_rss_kib * 1024);
+		tps(r, res->replay_seconds), res->cpu_seconds, res->decode_cpu_seconds, r->o->decode_ahead ? "true" : "false",
+		(long long)res->peak_rss_kib * 1024);
 	fputs(model, f);
 	fprintf(f, "}\n");
 	if (fclose(f) != 0)
@@ -671,6 +674,8 @@ static void print_host(struct replay *r, const struct results *res)
 	       "(%.0f during the replay), peak RSS %.1f MiB\n",
 	       res->seconds, res->setup_seconds, res->replay_seconds, res->teardown_seconds, tps(r, res->seconds),
 	       tps(r, res->replay_seconds), res->peak_rss_kib / 1024.0);
+	printf("cpu:          %.3f s, of which decoding the trace %.3f s (%s)\n", res->cpu_seconds,
+	       res->decode_cpu_seconds, r->o->decode_ahead ? "on its own thread" : "on the simulation's thread");
 }
 
 /* ---- Setup ----------------------------------------------------------------------------------- */
@@ -765,7 +770,7 @@ int replay_run(const struct replay_options *o)
 	 * the decoding on a second thread when --decode-ahead is not 0.
 	 */
 	if (!status)
-		status = cli_walk_trace(o->trace, r.chk, true, o->decode_ahead, each_record, &r);
+		status = cli_walk_trace(o->trace, r.chk, true, o->decode_ahead, each_record, &r, &res.decode_cpu_seconds);
 	if (!status) {
 		status = drain_to(&r, 0); /* let every DMA finish */
 		collect(&r);
@@ -822,7 +827,11 @@ int replay_run(const struct replay_options *o)
 	res.teardown_seconds = end - teardown_start;
 	res.seconds = end - r.host_start;
 	struct rusage ru;
-	res.peak_rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		res.peak_rss_kib = ru.ru_maxrss;
+		res.cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+				  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+	}
 	if (!status) {
 		if (!o->quiet) {
 			fputs(summary, stdout);

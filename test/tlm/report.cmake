@@ -1,6 +1,6 @@
 # TlmPlatform.ReportMatchesReplay: the example virtual platform (examples/tlm-platform) and
 # `smmusim replay` run the same trace and print the same report, line for line, but for the host
-# time (not simulated) and the platform's own line about its interrupt wires.
+# and CPU times (not simulated) and the platform's own line about its interrupt wires.
 #   cmake -DPLATFORM=<tlm-platform> -DSMMUSIM=<smmusim> -DTRACE=<trace> -P report.cmake
 function(report out)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE text ERROR_VARIABLE err)
@@ -8,7 +8,7 @@ function(report out)
     message(FATAL_ERROR "${ARGN} failed (${rc}):\n${text}\n${err}")
   endif()
   message("${text}")
-  string(REGEX REPLACE "(^|\n)(host|interrupts): [^\n]*" "" text "${text}")
+  string(REGEX REPLACE "(^|\n)(host|cpu|interrupts): [^\n]*" "" text "${text}")
   set(${out} "${text}" PARENT_SCOPE)
 endfunction()
 report(replay ${SMMUSIM} replay ${TRACE})

@@ -37,7 +37,7 @@ int smmusim_cmd_info(int argc, char **argv)
 		fprintf(stderr, "smmusim info: out of memory\n");
 		return SMMUSIM_EXIT_SIM;
 	}
-	int status = cli_walk_trace(path, chk, true, 0, NULL, NULL);
+	int status = cli_walk_trace(path, chk, true, 0, NULL, NULL, NULL);
 	if (status != SMMUSIM_EXIT_OK) {
 		trace_checker_free(chk);
 		return status;

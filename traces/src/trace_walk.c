@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BATCH 256 /* records per queue slot: the queue's lock is taken once per batch, not per record */
 
@@ -34,7 +35,15 @@ struct walk {
 	bool stop; /* the consumer gave up: the decoder ends at its next batch */
 	int status;
 	char err[640];
+	double decode_cpu; /* CPU seconds the decoding took, on whichever thread ran it */
 };
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* Decode up to BATCH records into b: 1 more may follow, 0 clean end, -1 error (w->status, w->err). */
 static int decode_batch(struct walk *w, struct batch *b)
@@ -68,6 +77,7 @@ static int decode_batch(struct walk *w, struct batch *b)
 static void *decoder(void *arg)
 {
 	struct walk *w = arg;
+	const double start = thread_cpu();
 	for (int rc = 1; rc > 0;) {
 		pthread_mutex_lock(&w->mu);
 		while (w->count == w->cap && !w->stop)
@@ -85,6 +95,7 @@ static void *decoder(void *arg)
 		pthread_cond_signal(&w->filled);
 		pthread_mutex_unlock(&w->mu);
 	}
+	w->decode_cpu = thread_cpu() - start; /* read after the join */
 	return NULL;
 }
 
@@ -105,7 +116,9 @@ static int walk_inline(struct walk *w, int (*each)(void *, const struct trace_ch
 	}
 	int rc, status;
 	do {
+		double start = thread_cpu();
 		rc = decode_batch(w, b);
+		w->decode_cpu += thread_cpu() - start;
 		status = consume(b, each, ctx);
 	} while (rc > 0 && !status);
 	free(b);
@@ -148,7 +161,7 @@ static int walk_ahead(struct walk *w, int (*each)(void *, const struct trace_che
 }
 
 int cli_walk_trace(const char *path, trace_checker *checker, bool progress, unsigned ahead,
-		   int (*each)(void *ctx, const struct trace_checked *rec), void *ctx)
+		   int (*each)(void *ctx, const struct trace_checked *rec), void *ctx, double *decode_cpu)
 {
 	char err[512];
 	struct walk w = {.path = path, .chk = checker, .cap = ahead};
@@ -166,5 +179,7 @@ int cli_walk_trace(const char *path, trace_checker *checker, bool progress, unsi
 		status = w.status;
 	}
 	trace_reader_close(w.rd);
+	if (decode_cpu)
+		*decode_cpu = w.decode_cpu;
 	return status;
 }

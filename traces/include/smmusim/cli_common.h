@@ -32,9 +32,10 @@ double cli_seconds(void);
  * thread, at most `ahead` batches of records in front of each(); the records, their order and
  * resolutions are the same either way. Errors are printed as "FILE:LINE: reason" once each() has
  * seen every record before the bad one. Returns an SMMUSIM_EXIT_* status; each() returning
- * non-zero stops the walk and that value is returned.
+ * non-zero stops the walk and that value is returned. *decode_cpu (if not NULL): the CPU seconds the
+ * decoding took.
  */
 int cli_walk_trace(const char *path, trace_checker *checker, bool progress, unsigned ahead,
-		   int (*each)(void *ctx, const struct trace_checked *rec), void *ctx);
+		   int (*each)(void *ctx, const struct trace_checked *rec), void *ctx, double *decode_cpu);
 
 #endif
