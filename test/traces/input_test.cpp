@@ -73,6 +73,14 @@ TEST(Input, ReplayDecodingThreadChangesNothing)
 		RunResult r = run("replay -q --decode-ahead " + ahead + " --json " + json + " " +
 				  example("multi-pasid-accelerator.trace.gz"));
 		ASSERT_EQ(r.status, 0) << ahead << ": " << r.err;
+		// the host figures say which thread decoded, and the decoding is a part of the CPU time
+		std::string j = read_file(json);
+		EXPECT_NE(j.find(ahead == "0" ? "\"decode_thread\": false" : "\"decode_thread\": true"), std::string::npos);
+		size_t c = j.find("\"cpu_seconds\": "), d = j.find("\"decode_cpu_seconds\": ");
+		ASSERT_NE(c, std::string::npos);
+		ASSERT_NE(d, std::string::npos);
+		EXPECT_GT(std::stod(j.substr(c + 15)), 0.0);
+		EXPECT_LE(std::stod(j.substr(d + 22)), std::stod(j.substr(c + 15)));
 		if (ref.empty())
 			ref = comparable(read_file(json));
 		else
