@@ -66,8 +66,8 @@ private:
 		smmu_evtq_drain(dev_, nullptr, nullptr);
 		smmu_gerror_handle(dev_);
 	}
-	static int each(void *ctx, const trace_record *rec);
-	int dma(const trace_record *rec);
+	static int each(void *ctx, const trace_checked *c);
+	int dma(const trace_checked *c);
 	int control(const trace_record *rec);
 	int driver_op(const trace_record *rec);
 	int fail(const trace_record *rec, const char *what, int rc);
@@ -132,18 +132,19 @@ int Cpu::fail(const trace_record *rec, const char *what, int rc)
 	return SMMUSIM_EXIT_SIM;
 }
 
-int Cpu::each(void *ctx, const trace_record *rec)
+int Cpu::each(void *ctx, const trace_checked *c)
 {
-	Cpu &c = *static_cast<Cpu *>(ctx);
-	return rec->kind == TRACE_DMA ? c.dma(rec) : c.control(rec);
+	Cpu &cpu = *static_cast<Cpu *>(ctx);
+	return c->rec.kind == TRACE_DMA ? cpu.dma(c) : cpu.control(&c->rec);
 }
 
 // A DMA goes to the master of its port, due at its trace time (or now, if that has passed).
-int Cpu::dma(const trace_record *rec)
+int Cpu::dma(const trace_checked *c)
 {
-	uint32_t sid, port;
-	int64_t pasid;
-	trace_checker_dma_target(chk_, rec, &sid, &port, &pasid);
+	const trace_record *rec = &c->rec;
+	// resolved by the checker when it read the record (the walk decodes ahead of this call)
+	const uint32_t sid = c->sid, port = c->port;
+	const int64_t pasid = c->pasid;
 	if (port >= masters_.size())
 		return fail(rec, "a DMA on a port without a master", 0);
 	const uint64_t n = cycles(), at = t0_ + rec->time;
@@ -248,7 +249,7 @@ void Cpu::run()
 	chk_ = trace_checker_new();
 	if (chk_ && bring_up()) {
 		t0_ = cycles();
-		status = cli_walk_trace(trace_, chk_, false, each, this);
+		status = cli_walk_trace(trace_, chk_, false, 0, each, this, nullptr);
 		if (!status) {
 			drain_to(0);
 			drain_events();
