@@ -55,6 +55,42 @@ TEST(Cli, GenPasidUsesEveryAuxDomain)
 	EXPECT_NE(r.out.find("5000 DMA with a PASID, 16 distinct PASIDs"), std::string::npos) << r.out;
 }
 
+// More PASIDs than ASIDs: --domains D shares D domains among the PASIDs (attach-pasid, PASID p on
+// domain (p-1) mod D + 1), on every device, and the DMA names PASIDs by number; the trace replays.
+TEST(Cli, GenPasidSharedDomains)
+{
+	std::string out = temp_path("shared.trace");
+	ASSERT_EQ(run("gen -p pasid -n 2000 --pasids 300 --domains 7 --devices 2 -o " + out).status, 0);
+	ReadResult t = read_trace(out);
+	ASSERT_EQ(t.error, "");
+	size_t domains = 0, binds = 0, wrong = 0, by_number = 0, dma = 0;
+	for (size_t i = 0; i < t.records.size(); i++) {
+		const trace_record &rec = t.records[i]; // its names are gone with the reader: the line has them
+		domains += rec.kind == TRACE_DOMAIN;
+		if (rec.kind == TRACE_ATTACH_PASID) {
+			binds++;
+			std::string want = " dom" + std::to_string((rec.u.link.pasid - 1) % 7 + 1) + " ";
+			wrong += t.lines[i].find(want) == std::string::npos;
+		}
+		if (rec.kind == TRACE_DMA) {
+			dma++;
+			by_number += rec.u.dma.pasid_mode == TRACE_PASID_NUMBER && rec.u.dma.pasid >= 1 && rec.u.dma.pasid <= 300;
+		}
+		EXPECT_NE(rec.kind, TRACE_AUX_ATTACH);
+	}
+	EXPECT_EQ(domains, 7u);
+	EXPECT_EQ(binds, 600u);
+	EXPECT_EQ(wrong, 0u);
+	EXPECT_EQ(by_number, dma);
+	EXPECT_EQ(dma, 2000u);
+	RunResult r = run("replay -q --json " + temp_path("shared.json") + " " + out);
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(read_file(temp_path("shared.json")).find("\"ok\": 2000,"), std::string::npos);
+	for (const char *bad : {"--domains 301", "--domains 7 --churn 10", "--domains 70000 --pasids 80000"})
+		EXPECT_EQ(run(std::string("gen -p pasid --pasids 300 -n 10 ") + bad).status, 1) << bad;
+	EXPECT_EQ(run("gen -p random --domains 2 -n 10").status, 1);
+}
+
 // The workload shapes of bench cd-layouts as a trace: several devices bound to the same PASIDs on
 // their own TBUs, a hot set, Zipf, churn; info counts the (device, PASID) pairs on DMA and bound.
 TEST(Cli, GenPasidWorkloadShapes)
