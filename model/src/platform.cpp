@@ -23,6 +23,10 @@ extern "C" __attribute__((weak)) int sc_main(int, char **) { return 0; }
 static_assert(unsigned(XLATE_OK) == SMMUSIM_DMA_OK && unsigned(XLATE_ABORT) == SMMUSIM_DMA_ABORT &&
 		      unsigned(XLATE_RAZWI) == SMMUSIM_DMA_RAZWI,
 	      "the model's outcomes are the C API's DMA statuses");
+static_assert(unsigned(HIT_NONE) == SMMUSIM_HIT_NONE && unsigned(HIT_UTLB) == SMMUSIM_HIT_UTLB &&
+		      unsigned(HIT_MTLB) == SMMUSIM_HIT_MTLB && unsigned(HIT_TCU) == SMMUSIM_HIT_TCU &&
+		      unsigned(HIT_WALK) == SMMUSIM_HIT_WALK,
+	      "the model's hit levels are the C API's");
 
 namespace {
 
@@ -52,6 +56,7 @@ void to_result(const DmaResult &r, smmusim_dma_result &out)
 	out.pa = r.pa;
 	out.event = r.event;
 	out.event_recorded = r.event_recorded;
+	out.hit = (smmusim_hit_level)r.hit;
 	out.issue_cycle = r.issue_cycle;
 	out.done_cycle = r.done_cycle;
 	out.tag = r.tag;

@@ -32,6 +32,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		hit = tbu.utlb.lookup(t.sid, ssid, t.addr, probes);
 		if (!hit)
 			stats.c[ST_UTLB_MISSES]++;
+		else
+			o.hit = HIT_UTLB;
 		SMMU_TRACE(TR_TBU_UTLB, "sid=0x%x ssv=%u ssid=0x%x va=0x%llx %s", t.sid, t.ssv, t.ssid,
 			   (unsigned long long)t.addr, hit ? "hit" : "miss");
 	}
@@ -41,15 +43,18 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		hit = tbu.mtlb.lookup(t.sid, ssid, t.addr, probes);
 		path.mtlb_probes = probes;
 		stats.c[ST_MTLB_PROBES] += probes;
-		if (!hit)
+		if (!hit) {
 			stats.c[ST_MTLB_MISSES]++;
-		else
+		} else {
 			tbu.utlb.insert(t.sid, ssid, t.addr, *hit);
+			o.hit = HIT_MTLB;
+		}
 		SMMU_TRACE(TR_TBU_MTLB, "sid=0x%x ssv=%u ssid=0x%x va=0x%llx probes=%u %s", t.sid, t.ssv, t.ssid,
 			   (unsigned long long)t.addr, probes, hit ? "hit" : "miss");
 	}
 	if (!hit) {
 		tcu_translate(tbu, t, ssid, o, path);
+		o.hit = path.ptw ? HIT_WALK : HIT_TCU; // a walk slot is taken exactly when descriptors are read
 		return;
 	}
 	path.hit_ready = hit->ready;

@@ -190,6 +190,7 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	res.pa = o.status == XLATE_OK ? o.pa : 0;
 	res.event = o.event;
 	res.event_recorded = o.recorded;
+	res.hit = o.hit;
 	res.issue_cycle = t.issue;
 	res.done_cycle = tm.done;
 	res.tag = t.tag;

@@ -17,7 +17,7 @@
 struct xfer {
 	struct smmusim_dma d;
 	uint64_t issue, done, pa;
-	uint8_t status, event;
+	uint8_t status, event, hit;
 	bool recorded, completed;
 	uint32_t lane;
 };
@@ -132,6 +132,7 @@ void timeline_complete(timeline *t, const struct smmusim_dma_result *res)
 	x->status = (uint8_t)res->status;
 	x->event = res->event;
 	x->recorded = res->event_recorded;
+	x->hit = (uint8_t)res->hit;
 	x->completed = true;
 }
 
@@ -288,6 +289,13 @@ static const char *status_name(uint8_t s)
 	return s == SMMUSIM_DMA_OK ? "ok" : s == SMMUSIM_DMA_ABORT ? "abort" : "razwi";
 }
 
+/* enum smmusim_hit_level, in the words of the model's trace points (docs/tracing.md) */
+static const char *hit_name(uint8_t h)
+{
+	static const char *const names[] = {"none", "utlb", "mtlb", "tcu", "walk"};
+	return h < sizeof(names) / sizeof(names[0]) ? names[h] : "unknown";
+}
+
 int timeline_finish(timeline *t, char *err, size_t errlen)
 {
 	if (!t)
@@ -347,8 +355,8 @@ int timeline_finish(timeline *t, char *err, size_t errlen)
 			(unsigned long long)(t->base_tag + i), x->d.sid);
 		if (x->d.ssv)
 			fprintf(f, "\"ssid\": %u, ", x->d.ssid);
-		fprintf(f, "\"addr\": \"0x%llx\", \"size\": %u, \"status\": \"%s\"", (unsigned long long)x->d.addr,
-			x->d.size, status_name(x->status));
+		fprintf(f, "\"addr\": \"0x%llx\", \"size\": %u, \"status\": \"%s\", \"hit\": \"%s\"",
+			(unsigned long long)x->d.addr, x->d.size, status_name(x->status), hit_name(x->hit));
 		if (x->status == SMMUSIM_DMA_OK)
 			fprintf(f, ", \"pa\": \"0x%llx\"", (unsigned long long)x->pa);
 		if (x->event)

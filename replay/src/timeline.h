@@ -2,9 +2,10 @@
 /*
  * The replay's timeline (internal): the run as Chrome trace-event JSON, which Perfetto and
  * chrome://tracing open. One process per TBU whose threads are lanes of non-overlapping
- * transactions (issue to completion), the driver's control records with the commands they
- * issued, the SMMU's events, and counters sampled from the model's statistics (TCU slot and
- * memory-channel occupancy, table reads by kind). Time axis: 1 us = 1 SMMU cycle.
+ * transactions (issue to completion, with where each translation was found), the driver's
+ * control records with the commands they issued, the SMMU's events, and counters sampled from
+ * the model's statistics (TCU slot and memory-channel occupancy, table reads by kind). Time
+ * axis: 1 us = 1 SMMU cycle.
  * Recording costs nothing when off (the replay holds a NULL timeline).
  */
 #ifndef SMMUSIM_TIMELINE_H

@@ -81,6 +81,21 @@ TEST(TimingConfig, MainTlbHitRefillsTheMicroTlb)
 	EXPECT_EQ(mlook, s.stat("tbu.mtlb.lookups")) << "the main TLB is not looked up again";
 }
 
+// The C API result says where each translation was found (enum smmusim_hit_level).
+TEST(TimingConfig, HitLevelOfEachLookup)
+{
+	Sim s({{"tbu.utlb.entries", "1"}});
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	s.map(ttb, 0x2000, DATA);
+	EXPECT_EQ(SMMUSIM_HIT_WALK, s.dma(1, 0x1000).hit);
+	EXPECT_EQ(SMMUSIM_HIT_UTLB, s.dma(1, 0x1004).hit);
+	EXPECT_EQ(SMMUSIM_HIT_WALK, s.dma(1, 0x2000).hit) << "walk cache at level 2, then the leaf read";
+	EXPECT_EQ(SMMUSIM_HIT_MTLB, s.dma(1, 0x1000).hit) << "evicted from the 1-entry micro TLB";
+	EXPECT_EQ(SMMUSIM_HIT_UTLB, s.dma(1, 0x1008).hit);
+}
+
 TEST(TimingConfig, ExtraMainTlbProbePerPageSize)
 {
 	Sim s({{"tbu.utlb.entries", "1"}});

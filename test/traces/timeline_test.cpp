@@ -264,4 +264,31 @@ TEST(Timeline, BoundedAndDeterministic)
 	EXPECT_EQ(run("replay --timeline-limit x " + t).status, 1);
 }
 
+// Each slice says where its translation was found: the first DMA to a page walks the tables, the
+// second hits the micro TLB the first filled; a device whose STE bypasses translation is answered
+// by the TCU from its configuration alone.
+TEST(Timeline, SlicesCarryTheHitLevel)
+{
+	std::string trace = write_file("hit.trace", "smmusim-trace 1\n"
+						    "device nic sid=0x10\n"
+						    "device gpu sid=0x20\n"
+						    "domain d dma\n"
+						    "domain p identity\n"
+						    "attach nic d\n"
+						    "attach gpu p\n"
+						    "map d 0x100000 0x80000000 0x1000 rw\n"
+						    "@100 r nic 0x100000 64\n"
+						    "@+5000 r nic 0x100040 64\n"
+						    "@+5000 r gpu 0x90000000 64\n");
+	TimelineRun r = replay_with_timeline(trace);
+	std::map<double, std::string> hit; // by tag
+	for (const Json *e : r.events)
+		if (str(e, "cat") == "dma")
+			hit[num(e->get("args"), "tag")] = str(e->get("args"), "hit");
+	ASSERT_EQ(hit.size(), 3u);
+	EXPECT_EQ(hit[0], "walk");
+	EXPECT_EQ(hit[1], "utlb");
+	EXPECT_EQ(hit[2], "tcu");
+}
+
 } // namespace

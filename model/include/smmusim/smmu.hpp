@@ -33,12 +33,15 @@ using Params = SmmuParams;
 // Transaction outcome: the values of enum smmusim_dma_status (smmusim.h), to which platform.cpp
 // converts it; checked there at compile time.
 enum : uint8_t { XLATE_OK = 0, XLATE_ABORT = 1, XLATE_RAZWI = 2 };
+// Where a translation was found: the values of enum smmusim_hit_level (smmusim.h), checked likewise.
+enum : uint8_t { HIT_NONE = 0, HIT_UTLB = 1, HIT_MTLB = 2, HIT_TCU = 3, HIT_WALK = 4 };
 
 struct DmaResult {
 	uint8_t status = XLATE_OK;
 	uint64_t pa = 0;
 	uint8_t event = 0;
 	bool event_recorded = false;
+	uint8_t hit = HIT_NONE;
 	uint64_t issue_cycle = 0, done_cycle = 0, tag = 0;
 };
 
@@ -407,6 +410,7 @@ private:
 		uint64_t pa = 0;
 		uint8_t event = 0;
 		bool recorded = false;
+		uint8_t hit = HIT_NONE; // where translate() found the translation
 	};
 	struct Xlate; // the state of one translation (model/src/xlate.hpp)
 	void translate(const Txn &t, Outcome &o, Path &path); // SMMUEN, then the TBU (tbu.cpp)

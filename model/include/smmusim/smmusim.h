@@ -91,8 +91,24 @@ enum smmusim_dma_status {
 	SMMUSIM_DMA_RAZWI = 2,  /* terminated as read-as-zero / write-ignored */
 };
 
+/*
+ * Where a transaction's translation was found (IHI 0070 §3.3: the TBU's TLBs, then the TCU's
+ * configuration and translation caches, then the translation table walk).
+ */
+enum smmusim_hit_level {
+	SMMUSIM_HIT_NONE = 0,  /* no lookup: SMMU_CR0.SMMUEN=0 (global bypass or abort, SMMU_GBPA) */
+	SMMUSIM_HIT_UTLB = 1,  /* hit in the TBU's micro TLB */
+	SMMUSIM_HIT_MTLB = 2,  /* missed the micro TLB, hit in the TBU's main TLB */
+	SMMUSIM_HIT_TCU = 3,   /* missed the TBU; the TCU resolved it without reading a translation table
+				  descriptor: a stage-1 walk-cache leaf or TCU TLB entry, an STE that
+				  bypasses translation, or a fault found in the configuration */
+	SMMUSIM_HIT_WALK = 4,  /* missed the TBU; the TCU read translation table descriptors (stage 1,
+				  stage 2 or both, the stage-1 walk possibly shortened by the walk cache) */
+};
+
 struct smmusim_dma_result {
 	enum smmusim_dma_status status;
+	enum smmusim_hit_level hit;  /* where the translation was found */
 	uint64_t pa;           /* output address when status == OK */
 	uint8_t event;         /* event type recorded or suppressed for this transaction, 0 if none */
 	bool event_recorded;   /* the event reached the event queue */
