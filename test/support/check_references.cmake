@@ -1,5 +1,6 @@
 # Fails if a tracked file cites something a reader of the repository cannot open: the
-# developers' digests and their section numbers, files outside the repository, issue numbers.
+# developers' digests and notes and their section numbers, files outside the repository, issue
+# numbers, the developers' own tools.
 # Cite the Arm SMMUv3 specification as "IHI 0070 §N.N" and Linux by source path instead.
 #   cmake -DSRC=<source dir> -P check_references.cmake
 # Generated benchmark data (docs/benchmarks/) and binary files are not scanned.
@@ -12,6 +13,9 @@ endif()
 set(bad "digest|\\.\\./shared|/work/shared|^[Ii]ssues? #?[0-9]|[^A-Za-z][Ii]ssues? #?[0-9]")
 string(APPEND bad "|^(arch|ref) (§)?[0-9]|[^A-Za-z](arch|ref) (§)?[0-9]")
 string(APPEND bad "|pasid-series|smmuv3-architecture|reference/[a-z0-9-]+\\.md")
+# The developers' design notes, their other background files and the tools of the machine they ran on.
+string(APPEND bad "|DESIGN\\.md|/work/|gem5-smmuv3-timing|one-node-slurm|qemu-smmuv3-peer|seed-cover-letter")
+string(APPEND bad "|systemc-and-traces|farm-bench|farm-studio")
 
 find_package(Git QUIET)
 if(GIT_FOUND AND EXISTS "${SRC}/.git")
