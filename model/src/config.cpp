@@ -357,6 +357,8 @@ int smmusim_config_set(smmusim_config *cfg, const char *key, const char *value, 
 	return 0;
 }
 
+} // extern "C": C++ helpers below (clang rejects C linkage for functions returning std::string)
+
 namespace {
 // The INI syntax of docs/configuration.md: "[section]", "key = value" (the key is then
 // "section.key"), comments from ';' or '#' at the start of a line or " ;" after a value, blank
@@ -407,6 +409,8 @@ std::string ini_line(smmusim_config *cfg, const std::string &raw, std::string &s
 }
 } // namespace
 
+extern "C" {
+
 int smmusim_config_load(smmusim_config *cfg, const char *path, char *err, size_t errlen)
 {
 	if (!cfg || !path) {
@@ -447,6 +451,8 @@ int smmusim_config_load(smmusim_config *cfg, const char *path, char *err, size_t
 	return 0;
 }
 
+} // extern "C"
+
 namespace {
 std::string preset_summary(const char *text) // the first line, without its "; "
 {
@@ -455,6 +461,8 @@ std::string preset_summary(const char *text) // the first line, without its "; "
 	return b == std::string::npos ? std::string() : trim(first.substr(b));
 }
 } // namespace
+
+extern "C" {
 
 size_t smmusim_preset_count(void) { return kSmmuPresetCount; }
 
