@@ -45,19 +45,15 @@ Tbu::Tbu(const Params &p, uint64_t seed)
 	slots.init(p.tbu_xlate_slots);
 }
 
-Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem)
-    : sc_module(name),
-      strict_tlb_(p.strict ? p.mtlb_entries : 0, p.mtlb_ways, replacement_from_string(p.mtlb_policy), p.seed + 400, true),
-      p_(p), ram_(&mem), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100),
-      slc_((uint32_t)(p.slc_size / 64), p.slc_ways, Replacement::LRU, p.seed + 500)
-{
-	init();
-}
+Smmu::Smmu(sc_module_name name, const Params &p, Memory &mem) : Smmu(name, p, &mem, nullptr) {}
 
-Smmu::Smmu(sc_module_name name, const Params &p, MemPort &port)
+Smmu::Smmu(sc_module_name name, const Params &p, MemPort &port) : Smmu(name, p, nullptr, &port) {}
+
+// Both public constructors come here, so that a structure sized from the parameters is built for both.
+Smmu::Smmu(sc_module_name name, const Params &p, Memory *mem, MemPort *port)
     : sc_module(name),
       strict_tlb_(p.strict ? p.mtlb_entries : 0, p.mtlb_ways, replacement_from_string(p.mtlb_policy), p.seed + 400, true),
-      p_(p), port_(&port), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100),
+      p_(p), ram_(mem), port_(port), cfg_cache_(p.cfg_entries, p.cfg_ways, replacement_from_string(p.cfg_policy), p.seed + 100),
       slc_((uint32_t)(p.slc_size / 64), p.slc_ways, Replacement::LRU, p.seed + 500)
 {
 	init();

@@ -496,6 +496,7 @@ private:
 	unsigned recent_n_ = 0;
 	SplitMix64 strict_rng_{1};
 
+	Smmu(sc_core::sc_module_name name, const Params &p, Memory *mem, MemPort *port); // exactly one non-null
 	void init();
 	const Params p_;
 	// Exactly one of ram_ (the C API: read inline, no virtual call on the per-walk path) and
