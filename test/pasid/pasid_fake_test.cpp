@@ -18,7 +18,7 @@ extern "C" {
 
 namespace {
 
-const uint64_t KiB = 1024, MiB = KiB * KiB;
+const uint64_t KiB = 1024;
 
 struct Env {
 	FakeSmmu fake;
