@@ -179,6 +179,18 @@ const ParamDef kParams[] = {
 	{"tcu.walk.l3.entries", Type::U64, "256", nullptr, 0, 1u << 20,
 	 "per_level: entries caching level-3 (page) descriptors, 0 = off (blocks live in their level's cache)",
 	 SET(p.walk_l3_entries = (unsigned)as_u64(v))},
+	{"tcu.walk.s2l0.entries", Type::U64, "16", nullptr, 0, 1u << 20,
+	 "per_level: entries caching stage-2 level-0 descriptors, 0 = off",
+	 SET(p.walk_s2l0_entries = (unsigned)as_u64(v))},
+	{"tcu.walk.s2l1.entries", Type::U64, "64", nullptr, 0, 1u << 20,
+	 "per_level: entries caching stage-2 level-1 descriptors (tables, 1 GB blocks)",
+	 SET(p.walk_s2l1_entries = (unsigned)as_u64(v))},
+	{"tcu.walk.s2l2.entries", Type::U64, "256", nullptr, 0, 1u << 20,
+	 "per_level: entries caching stage-2 level-2 descriptors (tables, 2 MB blocks)",
+	 SET(p.walk_s2l2_entries = (unsigned)as_u64(v))},
+	{"tcu.walk.s2l3.entries", Type::U64, "256", nullptr, 0, 1u << 20,
+	 "per_level: entries caching stage-2 level-3 (page) descriptors",
+	 SET(p.walk_s2l3_entries = (unsigned)as_u64(v))},
 	{"tcu.walk.entries", Type::U64, "512", nullptr, 0, 1u << 20, "unified: walk cache entries, 0 = off",
 	 SET(p.walk_entries = (unsigned)as_u64(v))},
 	{"tcu.walk.ways", Type::U64, "4", nullptr, 0, 1024, "walk cache ways (0 = fully associative)",
@@ -615,9 +627,11 @@ bool smmusim::smmu_params_from_config(const smmusim_config *cfg, SmmuParams &p, 
 		err = "tcu.walk.entries must be a multiple of tcu.walk.ways";
 		return false;
 	}
-	for (unsigned e : {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries, p.walk_l3_entries})
+	for (unsigned e : {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries, p.walk_l3_entries, p.walk_s2l0_entries,
+			   p.walk_s2l1_entries, p.walk_s2l2_entries, p.walk_s2l3_entries})
 		if (p.walk_ways && e > p.walk_ways && e % p.walk_ways) {
-			err = "tcu.walk.l0/l1/l2/l3.entries must be multiples of tcu.walk.ways (or at most that many: fully associative)";
+			err = "tcu.walk.l0..l3/s2l0..s2l3.entries must be multiples of tcu.walk.ways (or at most that many: fully "
+			      "associative)";
 			return false;
 		}
 	return true;

@@ -166,6 +166,11 @@ int engine_stats_text(Smmu &smmu, FILE *out)
 		     c(ST_WALK_LOOKUPS), c(ST_WALK_HITS), c(ST_WALK_LEAF_HITS), c(ST_WALK_L0_LOOKUPS), c(ST_WALK_L0_MISSES),
 		     c(ST_WALK_L1_LOOKUPS), c(ST_WALK_L1_MISSES), c(ST_WALK_L2_LOOKUPS), c(ST_WALK_L2_MISSES),
 		     c(ST_WALK_L3_LOOKUPS), c(ST_WALK_L3_MISSES));
+	if (st.c[ST_WALK_S2_LOOKUPS])
+		std::fprintf(out, "stage-2 walk cache     %llu lookups, %llu hits (%llu leaves); S2L0 %llu/%llu S2L1 %llu/%llu S2L2 %llu/%llu S2L3 %llu/%llu (lookups/misses)\n",
+			     c(ST_WALK_S2_LOOKUPS), c(ST_WALK_S2_HITS), c(ST_WALK_S2_LEAF_HITS), c(ST_WALK_S2L0_LOOKUPS),
+			     c(ST_WALK_S2L0_MISSES), c(ST_WALK_S2L1_LOOKUPS), c(ST_WALK_S2L1_MISSES), c(ST_WALK_S2L2_LOOKUPS),
+			     c(ST_WALK_S2L2_MISSES), c(ST_WALK_S2L3_LOOKUPS), c(ST_WALK_S2L3_MISSES));
 	std::fprintf(out, "TCU slots              mean %.2f busy, max %llu, %llu stalls / %llu cycles\n",
 		     (double)st.c[ST_TCU_SLOT_BUSY] / cyc, c(ST_TCU_SLOT_MAX), c(ST_TCU_SLOT_STALLS), c(ST_TCU_SLOT_STALL_CYCLES));
 	std::fprintf(out, "walk slots             %llu walks, mean %.2f busy, max %llu, %llu stalls / %llu cycles\n", c(ST_WALKS),

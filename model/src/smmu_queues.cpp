@@ -45,7 +45,8 @@ unsigned Smmu::cmd_cost(const uint64_t cmd[2]) const
 				n += p_.cfg_entries;
 			else
 				n += p_.walk_per_level ? (uint64_t)p_.walk_l0_entries + p_.walk_l1_entries + p_.walk_l2_entries +
-							       p_.walk_l3_entries
+							       p_.walk_l3_entries + p_.walk_s2l0_entries + p_.walk_s2l1_entries +
+							       p_.walk_s2l2_entries + p_.walk_s2l3_entries
 						       : p_.walk_entries;
 			c += (unsigned)((n + p_.cmd_inv_search_rate - 1) / p_.cmd_inv_search_rate);
 		}
@@ -274,13 +275,15 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 	case CMD_TLBI_NH_ALL: // stage-1 information of the VMID
 	case CMD_TLBI_S12_VMALL: // everything of the VMID
 		tbu_drop([&](const TbuTag &, const TbuEntry &e) { return e.vmid == vmid && (e.s1 || op == CMD_TLBI_S12_VMALL); });
-		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) { return k.vmid == vmid; });
+		walk_invalidate_if([&](const WalkKey &k, const WalkVal &) {
+			return k.vmid == vmid && (k.stage == 1 || op == CMD_TLBI_S12_VMALL);
+		});
 		strict_tlb_.invalidate_vmid(0, vmid);
 		break;
 	case CMD_TLBI_NH_ASID:
 		tbu_drop([&](const TbuTag &, const TbuEntry &e) { return e.s1 && e.vmid == vmid && !e.global && e.asid == asid; });
 		walk_invalidate_if([&](const WalkKey &k, const WalkVal &v) { // not global leaves (nG = 0)
-			return k.vmid == vmid && k.asid == asid && !(v.leaf() && !SMMU_GET(v.leaf_desc, PTE_NG));
+			return k.stage == 1 && k.vmid == vmid && k.asid == asid && !(v.leaf() && !SMMU_GET(v.leaf_desc, PTE_NG));
 		});
 		strict_tlb_.invalidate_asid(0, vmid, asid);
 		break;
@@ -293,8 +296,8 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		});
 		walk_invalidate_if([&](const WalkKey &k, const WalkVal &v) {
 			const bool global_leaf = v.leaf() && !SMMU_GET(v.leaf_desc, PTE_NG);
-			return k.vmid == vmid && (any_asid || global_leaf || k.asid == asid) && k.overlaps(addr, len) &&
-			       (v.leaf() ? leaf_in_scope(k.level_shift) : table_in_scope(k));
+			return k.stage == 1 && k.vmid == vmid && (any_asid || global_leaf || k.asid == asid) &&
+			       k.overlaps(addr, len) && (v.leaf() ? leaf_in_scope(k.level_shift) : table_in_scope(k));
 		});
 		if (strict_tlb_.enabled())
 			strict_tlb_.invalidate_if([&](const TlbTag &t, const TlbEntry &) {
@@ -304,11 +307,16 @@ void Smmu::tlbi(uint8_t op, const uint64_t cmd[2])
 		break;
 	}
 	case CMD_TLBI_S2_IPA:
-		// Stage-2-only entries (their input address is the IPA). Combined stage 1+2 entries need
-		// not be removed (software follows with NH_ALL/S12_VMALL); stage-2 walks are not cached.
+		// Stage-2-only entries (their input address is the IPA) and the stage-2 walk caches'
+		// entries for the IPA: leaves, and with Leaf = 0 the tables above them (IHI 0070 §4.4.3.1).
+		// Combined stage 1+2 entries need not be removed (software follows with NH_ALL/S12_VMALL).
 		tbu_drop([&](const TbuTag &tag, const TbuEntry &e) {
 			return !e.s1 && e.s2 && e.vmid == vmid && region_overlaps(tag.vpn, tag.page_shift, addr, len) &&
 			       leaf_in_scope(e.page_shift);
+		});
+		walk_invalidate_if([&](const WalkKey &k, const WalkVal &v) {
+			return k.stage == 2 && k.vmid == vmid && k.overlaps(addr, len) &&
+			       (v.leaf() ? leaf_in_scope(k.level_shift) : table_in_scope(k));
 		});
 		break;
 	default:

@@ -63,12 +63,16 @@ void Smmu::init()
 {
 	const Params &p = p_;
 	if (p.walk_per_level) {
-		const unsigned entries[4] = {p.walk_l0_entries, p.walk_l1_entries, p.walk_l2_entries, p.walk_l3_entries};
-		for (unsigned l = 0; l < 4; l++)
+		const unsigned entries[8] = {p.walk_l0_entries,   p.walk_l1_entries,   p.walk_l2_entries,   p.walk_l3_entries,
+					     p.walk_s2l0_entries, p.walk_s2l1_entries, p.walk_s2l2_entries, p.walk_s2l3_entries};
+		for (unsigned l = 0; l < 8; l++) {
 			walk_.emplace_back(new WalkCache(entries[l], entries[l] ? std::min(p.walk_ways, entries[l]) : 0,
 							 replacement_from_string(p.walk_policy), p.seed + 200 + l));
+			walk_on_[l / 4] |= entries[l] != 0;
+		}
 	} else {
 		walk_.emplace_back(new WalkCache(p.walk_entries, p.walk_ways, replacement_from_string(p.walk_policy), p.seed + 200));
+		walk_on_[0] = walk_on_[1] = p.walk_entries != 0;
 	}
 	uint32_t idr0 = 0;
 	idr0 |= SMMU_PREP(IDR0_S2P, p.s2p) | SMMU_PREP(IDR0_S1P, 1) | SMMU_PREP(IDR0_TTF, IDR0_TTF_AARCH64) | SMMU_PREP(IDR0_COHACC, 1);
@@ -107,14 +111,6 @@ void Smmu::init()
 	SC_METHOD(cmdq_method);
 	sensitive << cmdq_kick_ << cmdq_done_;
 	dont_initialize();
-}
-
-bool Smmu::walk_enabled() const
-{
-	for (auto &w : walk_)
-		if (w->enabled())
-			return true;
-	return false;
 }
 
 uint64_t Smmu::now() const { return (uint64_t)(sc_time_stamp() / kCycle); }

@@ -33,6 +33,20 @@ bool Smmu::slc_access(uint64_t pa, unsigned hit_stat)
 	return false;
 }
 
+// A walk-cache lookup (either stage) at cycle t of an entry whose fill completes at `ready` (0 on
+// a miss): a slot of the lookup pipe, then the wait for an entry still being read. Returns when
+// the walk continues.
+uint64_t Smmu::walk_lookup(uint64_t t, uint64_t ready)
+{
+	t = walk_pipe_.pass(t, p_.walk_latency);
+	if (ready > t) { // the descriptor it hit is still being read
+		stats.c[ST_HAZARD_WAITS]++;
+		stats.c[ST_HAZARD_CYCLES] += ready - t;
+		t = ready;
+	}
+	return t;
+}
+
 // The timing of one transaction (docs/timing.md): replays its path through the resources in
 // pipeline order. Each step is "wait until the resource is free, hold it, move on"; the sum of
 // the steps for an isolated transaction is the budget in docs/timing.md.
@@ -71,6 +85,10 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 			unsigned i = 0;
 			auto read = [&](unsigned k) {
 				const uint8_t kind = path.reads[k];
+				if (kind & Path::kS2Lookup) { // a stage-2 walk-cache lookup, as the stage-1 one below
+					read_end[k] = c = walk_lookup(c, path.s2_ready[kind & ~Path::kS2Lookup]);
+					return;
+				}
 				const bool hit = (path.slc_hits >> k) & 1;
 				const uint64_t end = mem_access(c, read_bytes_[kind], hit, p_.mem_latency);
 				stats.c[ST_CY_L1STD + kind] += end - c;
@@ -88,15 +106,15 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 				for (; i < first; i++)
 					read(i);
 			}
-			if (path.walk) {
-				c = walk_pipe_.pass(c, p_.walk_latency);
-				if (path.walk_ready > c) { // the table descriptor it hit is still being read
-					stats.c[ST_HAZARD_WAITS]++;
-					stats.c[ST_HAZARD_CYCLES] += path.walk_ready - c;
-					c = path.walk_ready;
-				}
-			}
+			if (path.walk)
+				c = walk_lookup(c, path.walk_ready);
 			if (path.ptw) {
+				// A walk slot is held from the walk's first descriptor read: a stage-2 lookup
+				// before it needs none, and a walk that reads nothing takes none.
+				for (; i < path.nreads && (path.reads[i] & Path::kS2Lookup); i++)
+					read(i);
+			}
+			if (path.ptw && i < path.nreads) {
 				unsigned ws;
 				const uint64_t walk_start = c = ptw_slots_.acquire(c, ws);
 				for (; i < path.nreads; i++)

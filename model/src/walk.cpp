@@ -45,11 +45,55 @@ uint8_t decode_desc(const WalkGeom &w, unsigned level, WalkStep &out)
 	return 0;
 }
 
+// ---- Walk caches (both stages) ---------------------------------------------------------------------
+
+// One walk-cache lookup of `stage` for input address `in` (a VA, or an IPA at stage 2) probes every
+// level in parallel; the deepest entry wins (the levels above it count as probed only in the
+// per-level statistics of MMU-600's PMU style: a level is counted when it was looked up, down to
+// the hit). An entry holds the descriptor found at its level: a table (the walk continues one level
+// down) or a leaf, a page or block (the walk is over). Returns the hit and its level, or nullptr.
+const WalkVal *Smmu::walk_cache_probe(unsigned stage, uint16_t vmid, uint16_t asid, const WalkGeom &w, uint64_t in,
+				      unsigned &level)
+{
+	const unsigned s2 = stage == 2;
+	stats.c[s2 ? ST_WALK_S2_LOOKUPS : ST_WALK_LOOKUPS]++;
+	for (int l = 3; l >= (int)w.start; l--) {
+		const WalkKey k = make_walk_key(0, (uint8_t)stage, vmid, asid, (uint8_t)l, w.shift((unsigned)l), in);
+		const unsigned lstat = ST_WALK_L0_LOOKUPS + 8 * s2 + 2 * (unsigned)l;
+		stats.c[lstat]++;
+		if (const WalkVal *v = walk_cache((unsigned)l, stage).lookup(k, k.set_index())) {
+			stats.c[s2 ? ST_WALK_S2_HITS : ST_WALK_HITS]++;
+			stats.c[s2 ? ST_WALK_S2_LEAF_HITS : ST_WALK_LEAF_HITS] += v->leaf();
+			level = (unsigned)l;
+			return v;
+		}
+		stats.c[lstat + 1]++;
+	}
+	return nullptr;
+}
+
+// The walk cache of `level` keeps the descriptor just read, a table or a leaf (IHI 0070 §3.17:
+// leaves and tables may be cached; the TLBI scopes in smmu_queues.cpp remove both); its fill
+// completes with that read (fill hazard).
+void Smmu::walk_cache_fill(Xlate &x, unsigned stage, uint16_t asid, const WalkGeom &w, unsigned level, uint64_t in,
+			   const WalkStep &st, uint64_t acc)
+{
+	const uint16_t vmid = stage == 2 ? x.s2.vmid : x.fill.vmid;
+	const WalkKey k = make_walk_key(0, (uint8_t)stage, vmid, asid, (uint8_t)level, w.shift(level), in);
+	WalkVal v;
+	v.table = st.addr;
+	v.acc = acc;
+	v.leaf_desc = st.table ? 0 : st.d;
+	if (WalkVal *stored = walk_cache(level, stage).insert(k, k.set_index(), v))
+		x.path.fill(&stored->ready, x.path.last_read());
+}
+
 // ---- Stage 2 -------------------------------------------------------------------------------------
 
 // Stage-2 translation of ipa for a CD fetch (CLASS=CD), a stage-1 table read (CLASS=TT) or the
-// transaction's own access (CLASS=IN). On a fault the event is raised (S2=1; stage 2 behaves as
-// A=1, R=STE.S2R) and false is returned.
+// transaction's own access (CLASS=IN), through the stage-2 walk caches when there are any: each
+// such walk looks them up once (timed like the stage-1 lookup) and a leaf hit reads nothing. On a
+// fault the event is raised (S2=1; stage 2 behaves as A=1, R=STE.S2R) and false is returned.
 bool Smmu::s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out)
 {
 	const Txn &t = x.t;
@@ -65,28 +109,43 @@ bool Smmu::s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out)
 		return fault(t, x.o, EVT_F_TRANSLATION, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
 	const WalkGeom w(s2.g, s2.ia, s2.start, s2.ps, s2.affd);
 	uint64_t table = w.base(s2.ttb);
-	for (unsigned level = s2.start;; level++) {
+	unsigned level = s2.start;
+	WalkStep st;
+	const WalkVal *hit = nullptr;
+	if (walk_enabled(2)) {
+		hit = walk_cache_probe(2, s2.vmid, 0, w, ipa, level);
+		x.path.s2_lookup(hit ? hit->ready : 0);
+		if (hit && hit->leaf()) {
+			st.d = hit->leaf_desc;
+			st.addr = hit->table;
+		} else if (hit) {
+			table = hit->table;
+			level++;
+		}
+	}
+	for (; !st.d; level++) { // until a leaf: read from the walk cache, or walked
 		const uint64_t dpa = w.desc_addr(table, ipa, level);
-		WalkStep st;
 		const uint8_t f = walk_step(w, level, dpa, ST_RD_S2PTE, x.path, st);
 		if (f == EVT_F_WALK_EABT)
 			return fault(t, x.o, f, dw1, t.addr, SMMU_PREP_ADDR(EVT3_FETCHADDR, dpa), true, XLATE_ABORT);
 		if (f)
 			return fault(t, x.o, f, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
-		if (st.table) {
-			table = st.addr;
-			continue;
-		}
-		// S2AP and XN (no IDR3.XNX).
-		// Execute depends on XN alone: S2AP = 00 with XN = 0 is an execute-only page.
-		const bool r = SMMU_GET(st.d, PTE_S2AP_R), wr = SMMU_GET(st.d, PTE_S2AP_W), xn = SMMU_GET(st.d, PTE_S2XN);
-		out.perm = (uint8_t)(r | (wr << 1) | (!xn << 2));
-		if (!s2_allows(out.perm, write, instr))
-			return fault(t, x.o, EVT_F_PERMISSION, dw1 | ttrnw, t.addr, dw3, s2.record, XLATE_ABORT);
-		out.shift = w.shift(level);
-		out.pa = st.addr | (ipa & ((1ull << out.shift) - 1));
-		return true;
+		if (walk_enabled(2))
+			walk_cache_fill(x, 2, 0, w, level, ipa, st, 0);
+		if (!st.table)
+			break;
+		table = st.addr;
+		st.d = 0;
 	}
+	// S2AP and XN (no IDR3.XNX).
+	// Execute depends on XN alone: S2AP = 00 with XN = 0 is an execute-only page.
+	const bool r = SMMU_GET(st.d, PTE_S2AP_R), wr = SMMU_GET(st.d, PTE_S2AP_W), xn = SMMU_GET(st.d, PTE_S2XN);
+	out.perm = (uint8_t)(r | (wr << 1) | (!xn << 2));
+	if (!s2_allows(out.perm, write, instr))
+		return fault(t, x.o, EVT_F_PERMISSION, dw1 | ttrnw, t.addr, dw3, s2.record, XLATE_ABORT);
+	out.shift = w.shift(level);
+	out.pa = st.addr | (ipa & ((1ull << out.shift) - 1));
+	return true;
 }
 
 // ---- Stage 1 -------------------------------------------------------------------------------------
@@ -98,34 +157,24 @@ bool Smmu::s1_fault(Xlate &x, const S1Leaf &cfg, uint8_t type)
 		     cfg.cd_a ? XLATE_ABORT : XLATE_RAZWI);
 }
 
-// One walk-cache lookup probes every level in parallel; the deepest entry wins (the levels above
-// it count as probed only in the per-level statistics of MMU-600's PMU style: a level is counted
-// when it was looked up, down to the hit). An entry holds the descriptor found at its level: a
-// table (the walk continues one level down) or a leaf, a page or block (the walk is over; its
-// descriptor is returned in leaf_desc). Returns the level the walk continues at (a leaf: its
-// own level), with the table or output address and the accumulated table attributes of a hit.
+// The stage-1 walk-cache lookup of a translation (walk_cache_probe): the level the walk continues
+// at (a leaf: its own level), with the table or output address, the accumulated table attributes
+// and, for a leaf, its descriptor in leaf_desc.
 unsigned Smmu::walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc,
 				 uint64_t &leaf_desc)
 {
 	x.path.walk = walk_enabled();
 	if (!x.path.walk)
 		return w.start;
-	stats.c[ST_WALK_LOOKUPS]++;
-	for (int l = 3; l >= (int)w.start; l--) {
-		WalkKey k = make_walk_key(0, 1, x.fill.vmid, asid, (uint8_t)l, w.shift((unsigned)l), x.t.addr);
-		stats.c[ST_WALK_L0_LOOKUPS + 2 * l]++;
-		if (const WalkVal *v = walk_cache((unsigned)l).lookup(k, k.set_index())) {
-			table = v->table;
-			acc = v->acc;
-			leaf_desc = v->leaf_desc;
-			x.path.walk_ready = v->ready;
-			stats.c[ST_WALK_HITS]++;
-			stats.c[ST_WALK_LEAF_HITS] += v->leaf();
-			return v->leaf() ? (unsigned)l : (unsigned)l + 1;
-		}
-		stats.c[ST_WALK_L0_MISSES + 2 * l]++;
-	}
-	return w.start;
+	unsigned l = w.start;
+	const WalkVal *v = walk_cache_probe(1, x.fill.vmid, asid, w, x.t.addr, l);
+	if (!v)
+		return w.start;
+	table = v->table;
+	acc = v->acc;
+	leaf_desc = v->leaf_desc;
+	x.path.walk_ready = v->ready;
+	return v->leaf() ? l : l + 1;
 }
 
 // The walk's result as an S1Leaf: from the leaf descriptor d at `level` with output address oa.
@@ -197,15 +246,7 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 			return s1_fault(x, leaf, f);
 		if (st.table && !had)
 			acc |= st.d & kTableAttrMask;
-		// The walk cache of this level keeps the descriptor, a table or a leaf (IHI 0070 §3.17:
-		// leaves and tables may be cached; the TLBI scopes in smmu_queues.cpp remove both).
-		WalkKey k = make_walk_key(0, 1, x.fill.vmid, leaf.asid, (uint8_t)level, w.shift(level), va);
-		WalkVal v;
-		v.table = st.addr;
-		v.acc = acc;
-		v.leaf_desc = st.table ? 0 : st.d;
-		if (WalkVal *stored = walk_cache(level).insert(k, k.set_index(), v))
-			x.path.fill(&stored->ready, x.path.last_read());
+		walk_cache_fill(x, 1, leaf.asid, w, level, va, st, acc);
 		if (!st.table) {
 			s1_leaf_from(leaf, w, level, st.d, st.addr, acc);
 			if (p_.strict)

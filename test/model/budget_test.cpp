@@ -311,6 +311,181 @@ TEST(BudgetRow, ParametersAddUp)
 	EXPECT_EQ(2u + 11 + 3, lat(s.dma(1, 0x1000, false, nullptr, 64))) << "64-byte data access: 4 beats";
 }
 
+// ---- stage 2: the stage-2 walk caches (tcu.walk.s2l*.entries) --------------------------------------
+
+// Stage-2 leaf: AF, S2AP read+write, Normal WB, inner shareable.
+constexpr uint64_t S2_RW = SMMU_PREP(PTE_AF, 1) | (3ull << 6) | (0xFull << 2) | SMMU_PREP(PTE_SH, 3);
+constexpr uint16_t kVmid = 2;
+
+// Stream 4 nested (VMID 2, ASID 7) and stream 3 stage-2 only (VMID 2). Stage 2 (4 KB granule, from
+// level 0) maps the first GB, where every table and the CD live, by one identity level-1 block, so
+// the stage-2 walk of a table address reads 2 descriptors; IPAs 0x80001000.. map to DATA by 4 levels.
+// Stage-1 pages 0x1000 and 0x2000 map to IPAs 0x80001000 and 0x80002000.
+struct Nested {
+	Sim s;
+	uint64_t s1ttb = 0;
+	explicit Nested(std::vector<std::pair<std::string, std::string>> cfg = {}) : s(with_s2(cfg))
+	{
+		s.boot();
+		const uint64_t s2ttb = s.new_table();
+		s.map(s2ttb, 0, 0, S2_RW, 1);
+		s1ttb = s.new_table();
+		for (uint64_t p : {1, 2}) {
+			s.map(s1ttb, p << 12, 0x80000000 | p << 12);
+			s.map(s2ttb, 0x80000000 | p << 12, DATA + (p << 12), S2_RW);
+		}
+		const uint64_t cdpa = CDTAB + 64 * 4;
+		s.cd(cdpa, Sim::cd0(7), s1ttb);
+		const uint64_t dw2 = SMMU_PREP(STE2_S2VMID, kVmid) | SMMU_PREP(STE2_S2T0SZ, 16) | SMMU_PREP(STE2_S2SL0, 2) |
+				     SMMU_PREP(STE2_S2PS, SMMU_OAS_48) | SMMU_PREP(STE2_S2AA64, 1) | SMMU_PREP(STE2_S2R, 1);
+		const uint64_t nested[8] = {Sim::ste0_s1(cdpa) | SMMU_PREP(STE0_CONFIG, STE_CONFIG_NESTED), 0, dw2, s2ttb};
+		const uint64_t s2only[8] = {Sim::ste0_cfg(STE_CONFIG_S2_TRANS), 0, dw2, s2ttb};
+		s.mwrite(STRTAB + 64 * 4, nested, 8);
+		s.mwrite(STRTAB + 64 * 3, s2only, 8);
+	}
+	static std::vector<std::pair<std::string, std::string>> with_s2(std::vector<std::pair<std::string, std::string>> c)
+	{
+		c.insert(c.begin(), {"smmu.s2p", "1"});
+		return c;
+	}
+	static std::vector<std::pair<std::string, std::string>> no_tlbs(const char *strict = "0")
+	{
+		return {{"tbu.utlb.entries", "0"}, {"tbu.mtlb.entries", "0"}, {"smmu.strict", strict}};
+	}
+	// TLBI_S2_IPA of ipa (VMID 2), with TG = 4 KB and TTL when ttl > 0, then CMD_SYNC.
+	void tlbi_s2_ipa(uint64_t ipa, bool leaf, unsigned ttl = 0)
+	{
+		s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_TLBI_S2_IPA) | SMMU_PREP(CMD0_VMID, kVmid),
+		      SMMU_PREP(CMD1_LEAF, leaf) | SMMU_PREP(CMD1_ADDR, ipa >> 12) |
+			      (ttl ? SMMU_PREP(CMD1_TLBI_TG, 1) | SMMU_PREP(CMD1_TLBI_TTL, ttl) : 0));
+		ASSERT_TRUE(s.sync());
+	}
+	void tlbi(unsigned op)
+	{
+		s.cmd(SMMU_PREP(CMD0_OPCODE, op) | SMMU_PREP(CMD0_VMID, kVmid));
+		ASSERT_TRUE(s.sync());
+	}
+};
+const std::vector<std::pair<std::string, std::string>> kNoS2Walk = {
+	{"tcu.walk.s2l0.entries", "0"}, {"tcu.walk.s2l1.entries", "0"}, {"tcu.walk.s2l2.entries", "0"}, {"tcu.walk.s2l3.entries", "0"}};
+
+TEST(BudgetRow, NestedWalkWithStage2WalkCacheHits)
+{
+	// Page 2 after page 1: the stage-1 level-2 entry gives the level-3 table's IPA; its stage-2
+	// walk hits the level-1 block (no read); the level-3 PTE; the output IPA's stage-2 walk hits
+	// the level-2 table: one stage-2 PTE. Three walk-cache lookups.
+	Nested n;
+	n.s.dma(4, 0x1000);
+	const uint64_t lookups = n.s.stat("tcu.walk.s2.lookups"), hits = n.s.stat("tcu.walk.s2.hits"),
+		       leaves = n.s.stat("tcu.walk.s2.leaf_hits");
+	auto l2_hits = [&] { return n.s.stat("tcu.walk.s2l2.lookups") - n.s.stat("tcu.walk.s2l2.misses"); };
+	const uint64_t l2 = l2_hits();
+	EXPECT_EQ(U + M + LT + C + W + W + R + W + R + LB + R, lat(n.s.dma(4, 0x2000)));
+	EXPECT_EQ(2u, n.s.stat("tcu.walk.s2.lookups") - lookups);
+	EXPECT_EQ(2u, n.s.stat("tcu.walk.s2.hits") - hits);
+	EXPECT_EQ(1u, n.s.stat("tcu.walk.s2.leaf_hits") - leaves) << "the block";
+	EXPECT_EQ(l2 + 1, l2_hits()) << "the output IPA's walk hit at level 2";
+}
+
+TEST(BudgetRow, NestedWalkWithoutStage2WalkCaches)
+{
+	// The same with every stage-2 level off: no stage-2 lookup; the table's stage-2 walk reads
+	// 2 descriptors (level 0, the block), the output IPA's 4.
+	Nested n(kNoS2Walk);
+	n.s.dma(4, 0x1000);
+	EXPECT_EQ(U + M + LT + C + W + 2 * R + R + 4 * R + LB + R, lat(n.s.dma(4, 0x2000)));
+	EXPECT_EQ(0u, n.s.stat("tcu.walk.s2.lookups"));
+}
+
+TEST(BudgetRow, NestedLeavesOfBothStagesCached)
+{
+	// No TBU TLBs: a second access to page 1 hits the stage-1 leaf and the stage-2 leaf of its IPA:
+	// two lookups, no descriptor read, no walk slot.
+	Nested n(Nested::no_tlbs());
+	n.s.dma(4, 0x1000);
+	const uint64_t walks = n.s.stat("tcu.ptw.slots.busy_cycles");
+	EXPECT_EQ(LT + C + W + W + LB + R, lat(n.s.dma(4, 0x1000)));
+	EXPECT_EQ(walks, n.s.stat("tcu.ptw.slots.busy_cycles")) << "no walk slot held";
+}
+
+TEST(BudgetRow, Stage2OnlyWalkCacheHit)
+{
+	// Stage-2-only stream: the second page of a 2 MB region hits the stage-2 level-2 table.
+	Nested n;
+	n.s.dma(3, 0x80001000);
+	EXPECT_EQ(U + M + LT + C + W + R + LB + R, lat(n.s.dma(3, 0x80002000)));
+}
+
+TEST(BudgetRow, Stage2OnlyWithoutStage2WalkCaches)
+{
+	Nested n(kNoS2Walk);
+	n.s.dma(3, 0x80001000);
+	EXPECT_EQ(U + M + LT + C + 4 * R + LB + R, lat(n.s.dma(3, 0x80002000)));
+}
+
+// No TBU TLBs; pages 1 and 2 walked, so both stages' leaves are cached.
+struct Stage2Tlbi : ::testing::Test {
+	Nested n{Nested::no_tlbs()};
+	void SetUp() override
+	{
+		n.s.dma(4, 0x1000);
+		n.s.dma(4, 0x2000);
+	}
+};
+
+TEST_F(Stage2Tlbi, S2IpaLeafKeepsTables)
+{
+	// TLBI_S2_IPA Leaf = 1 removes the IPA's stage-2 leaf only: the level-2 table still hits.
+	n.tlbi_s2_ipa(0x80001000, true);
+	EXPECT_EQ(LT + C + W + W + R + LB + R, lat(n.s.dma(4, 0x1000)));
+	EXPECT_EQ(LT + C + W + W + LB + R, lat(n.s.dma(4, 0x2000))) << "another IPA's leaf stays";
+}
+
+TEST_F(Stage2Tlbi, S2IpaRemovesTablesAbove)
+{
+	// Leaf = 0 also removes the tables above it (levels 0..2): a 4-level stage-2 walk.
+	n.tlbi_s2_ipa(0x80001000, false);
+	EXPECT_EQ(LT + C + W + W + 4 * R + LB + R, lat(n.s.dma(4, 0x1000)));
+	EXPECT_EQ(LT + C + W + W + LB + R, lat(n.s.dma(4, 0x2000))) << "another IPA's leaf stays";
+}
+
+TEST_F(Stage2Tlbi, NhAllKeepsStage2)
+{
+	// TLBI_NH_ALL removes stage-1 entries only: a full stage-1 walk whose table addresses and
+	// output IPA all hit stage 2 (no stage-2 read).
+	n.tlbi(CMD_TLBI_NH_ALL);
+	EXPECT_EQ(LT + C + W + 4 * (W + R) + W + LB + R, lat(n.s.dma(4, 0x1000)));
+}
+
+// TLBI_S12_VMALL and TLBI_NSNH_ALL remove both stages: the level-0 table's stage-2 walk reads
+// level 0 and the block, the next three hit the block, the output IPA hits level 0 (3 reads).
+constexpr uint64_t kBothStagesCold = LT + C + W + (W + 2 * R) + R + 3 * (W + R) + (W + 3 * R) + LB + R;
+
+TEST_F(Stage2Tlbi, S12VmallRemovesBothStages)
+{
+	n.tlbi(CMD_TLBI_S12_VMALL);
+	EXPECT_EQ(kBothStagesCold, lat(n.s.dma(4, 0x1000)));
+}
+
+TEST_F(Stage2Tlbi, NsnhAllRemovesBothStages)
+{
+	n.tlbi(CMD_TLBI_NSNH_ALL);
+	EXPECT_EQ(kBothStagesCold, lat(n.s.dma(4, 0x1000)));
+}
+
+// TG = 4 KB, TTL = 2: the required scope is leaves at level 2 and (Leaf = 0) tables at levels
+// 0..1. Strict mode removes exactly that, so the level-3 leaf of the IPA stays; the lenient model
+// ignores TTL and removes it.
+void s2_ipa_ttl(const char *strict, uint64_t expect)
+{
+	Nested n(Nested::no_tlbs(strict));
+	n.s.dma(4, 0x1000);
+	n.tlbi_s2_ipa(0x80001000, true, 2);
+	EXPECT_EQ(expect, lat(n.s.dma(4, 0x1000)));
+}
+TEST(BudgetRow, Stage2WalkCacheTtlStrict) { s2_ipa_ttl("1", LT + C + W + W + LB + R); }
+TEST(BudgetRow, Stage2WalkCacheTtlLenient) { s2_ipa_ttl("0", LT + C + W + W + R + LB + R); }
+
 // ---- structural hazards --------------------------------------------------------------------------
 
 struct smmusim_dma req(uint32_t sid, uint64_t addr, uint32_t port, uint32_t size = 4)
@@ -636,13 +811,14 @@ TEST(CommandBudget, InvalidationThenSync)
 TEST(CommandBudget, InvalidationCostFollowsWhatItSearches)
 {
 	// smmu.cmd_inv_search_rate = 64: a TLBI searches one TBU's TLBs (32 + 2048) and the walk
-	// caches (16 + 64 + 256 + 256): ceil(2672 / 64) = 42 more cycles; with the SYNC 18 + 42 = 60.
+	// caches of both stages (2 x (16 + 64 + 256 + 256)): ceil(3264 / 64) = 51 more cycles; with
+	// the SYNC 18 + 51 = 69.
 	Sim s({{"smmu.cmd_inv_search_rate", "64"}});
 	s.boot();
 	ASSERT_TRUE(s.sync());
 	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_TLBI_NH_ALL));
 	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
-	s.run(59);
+	s.run(68);
 	EXPECT_NE(s.r32(SMMU_CMDQ_PROD), s.r32(SMMU_CMDQ_CONS));
 	s.run(1);
 	EXPECT_EQ(s.r32(SMMU_CMDQ_PROD), s.r32(SMMU_CMDQ_CONS));

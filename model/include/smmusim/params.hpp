@@ -57,7 +57,8 @@ struct SmmuParams {
 	std::string cfg_policy;
 	unsigned walk_entries, walk_ways, walk_latency, walk_slots;
 	bool walk_per_level;
-	unsigned walk_l0_entries, walk_l1_entries, walk_l2_entries, walk_l3_entries;
+	unsigned walk_l0_entries, walk_l1_entries, walk_l2_entries, walk_l3_entries;         // stage 1
+	unsigned walk_s2l0_entries, walk_s2l1_entries, walk_s2l2_entries, walk_s2l3_entries; // stage 2
 	std::string walk_policy;
 	unsigned tcu_xlate_slots, ptw_slots;
 	unsigned ctw_slots; // configuration walks at once; 0 = no limit

@@ -126,6 +126,18 @@ struct DmaResult {
 	X(ST_WALK_L2_MISSES, "tcu.walk.s1l2.misses") \
 	X(ST_WALK_L3_LOOKUPS, "tcu.walk.s1l3.lookups") \
 	X(ST_WALK_L3_MISSES, "tcu.walk.s1l3.misses") \
+	/* Stage-2 walk caches: the same counters, 8 after their stage-1 ones (Smmu::walk_cache_probe). */ \
+	X(ST_WALK_S2L0_LOOKUPS, "tcu.walk.s2l0.lookups") \
+	X(ST_WALK_S2L0_MISSES, "tcu.walk.s2l0.misses") \
+	X(ST_WALK_S2L1_LOOKUPS, "tcu.walk.s2l1.lookups") \
+	X(ST_WALK_S2L1_MISSES, "tcu.walk.s2l1.misses") \
+	X(ST_WALK_S2L2_LOOKUPS, "tcu.walk.s2l2.lookups") \
+	X(ST_WALK_S2L2_MISSES, "tcu.walk.s2l2.misses") \
+	X(ST_WALK_S2L3_LOOKUPS, "tcu.walk.s2l3.lookups") \
+	X(ST_WALK_S2L3_MISSES, "tcu.walk.s2l3.misses") \
+	X(ST_WALK_S2_LOOKUPS, "tcu.walk.s2.lookups") \
+	X(ST_WALK_S2_HITS, "tcu.walk.s2.hits") \
+	X(ST_WALK_S2_LEAF_HITS, "tcu.walk.s2.leaf_hits") \
 	X(ST_WALK_LEAF_HITS, "tcu.walk.leaf_hits") \
 	X(ST_MEM_BUSY, "mem.channel.busy_cycles") \
 	X(ST_MEM_STALL_CYCLES, "mem.channel.stall_cycles") \
@@ -273,12 +285,18 @@ struct WalkVal {
 // entries it hit while their fill was still in flight, and which entries it filled.
 struct Path {
 	static constexpr unsigned kMaxReads = 48;
+	// Stage-2 walks one translation does at most: of the L1CD and the CD address, of each of the
+	// four stage-1 table addresses, and of the output IPA (nested).
+	static constexpr unsigned kMaxS2Walks = 7;
 	// The most cache fills one translation records, by construction: each configuration structure
-	// once into the configuration cache (L1STD, STE, L1CD, CD), one walk-cache entry per stage-1
-	// level it reads (a leaf is cached too; without DS a walk has at most the four levels 0..3, one
-	// read kind each), then the main and the micro TLB. The stage-2 walk fills nothing. A dropped
-	// fill would leave its entry ready at once, so the TLB fills, recorded last, must always fit.
-	static constexpr unsigned kMaxFills = CFG_KINDS + (RD_PTE3 - RD_PTE0 + 1) + 2;
+	// once into the configuration cache (L1STD, STE, L1CD, CD), one walk-cache entry per level a
+	// walk reads (a leaf is cached too; without DS a walk has at most the four levels 0..3): four
+	// for stage 1 and four per stage-2 walk, then the main and the micro TLB. A dropped fill would
+	// leave its entry ready at once, so the TLB fills, recorded last, must always fit.
+	static constexpr unsigned kMaxFills = CFG_KINDS + 4 + 4 * kMaxS2Walks + 2;
+	// A stage-2 walk-cache lookup is recorded in reads[] in its place among the reads (the timing
+	// replays it as a lookup, not a read): kS2Lookup | its index in s2_ready.
+	static constexpr uint8_t kS2Lookup = 0x80;
 	static constexpr uint8_t kAtResponse = 0xFF; // fill completes when the response reaches the TBU
 	bool tcu = false;      // went to the TCU (TBU TLB miss)
 	bool walk = false;     // looked up the walk cache
@@ -293,6 +311,8 @@ struct Path {
 	unsigned mem_reads = 0; // all table/descriptor reads (nreads is capped at kMaxReads)
 	uint8_t reads[kMaxReads];
 	uint64_t slc_hits = 0; // bit k: reads[k] hit the system-level cache
+	uint8_t ns2 = 0;
+	uint64_t s2_ready[kMaxS2Walks]; // per stage-2 walk-cache lookup: when the entry it hit is filled
 	bool data_slc_hit = false;
 	uint8_t nfills = 0;
 	struct Fill {
@@ -312,6 +332,14 @@ struct Path {
 		assert(nfills < kMaxFills && "Path::kMaxFills is below a translation's fills");
 		if (ready && nfills < kMaxFills)
 			fills[nfills++] = Fill{ready, at};
+	}
+	// A stage-2 walk-cache lookup (hit or miss) before the stage-2 walk's reads; `ready` as walk_ready.
+	void s2_lookup(uint64_t ready)
+	{
+		if (nreads < kMaxReads && ns2 < kMaxS2Walks) {
+			s2_ready[ns2] = ready;
+			reads[nreads++] = (uint8_t)(kS2Lookup | ns2++);
+		}
 	}
 	uint8_t last_read() const { return nreads ? (uint8_t)(nreads - 1) : kAtResponse; }
 };
@@ -445,8 +473,12 @@ private:
 	uint8_t walk_step(const WalkGeom &w, unsigned level, uint64_t dpa, unsigned stat, Path &path,
 			  WalkStep &out);
 	bool s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out);
+	const WalkVal *walk_cache_probe(unsigned stage, uint16_t vmid, uint16_t asid, const WalkGeom &w, uint64_t in,
+					unsigned &level);
 	unsigned walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc,
 				   uint64_t &leaf_desc);
+	void walk_cache_fill(Xlate &x, unsigned stage, uint16_t asid, const WalkGeom &w, unsigned level, uint64_t in,
+			     const WalkStep &st, uint64_t acc);
 	bool s1_walk(Xlate &x, S1Leaf &leaf);
 	bool s1_fault(Xlate &x, const S1Leaf &cfg, uint8_t type);
 	// Completion cycles of a transaction from its path and the resources' free times.
@@ -455,6 +487,7 @@ private:
 	};
 	void timing(const Txn &t, Path &path, Times &out);
 	uint64_t mem_access(uint64_t t, unsigned bytes, bool slc_hit, unsigned latency);
+	uint64_t walk_lookup(uint64_t t, uint64_t ready);
 	// The system-level cache (mem.slc.*): looks up the line of pa in issue order and fills it on
 	// a miss; true on a hit (counted in stats.c[hit_stat]). Always false when there is none.
 	bool slc_access(uint64_t pa, unsigned hit_stat);
@@ -523,12 +556,17 @@ private:
 		bool operator==(const SlcLine &o) const noexcept { return line == o.line; }
 	};
 	SetAssocCache<SlcLine, uint8_t> slc_;
-	// Walk caches of table descriptors: one unified cache, or one per level (0..2) for
-	// tcu.walk.layout = per_level. walk_cache(l) picks the one that holds level l.
+	// Walk caches (tables and leaves) of both stages: one unified cache, or for tcu.walk.layout =
+	// per_level one per stage and level (stage 1 levels 0..3, then stage 2 levels 0..3).
+	// walk_cache(l, stage) picks the one that holds level l of that stage.
 	using WalkCache = SetAssocCache<WalkKey, WalkVal>;
 	std::vector<std::unique_ptr<WalkCache>> walk_;
-	WalkCache &walk_cache(unsigned level) { return *walk_[walk_.size() == 1 ? 0 : level]; }
-	bool walk_enabled() const;
+	WalkCache &walk_cache(unsigned level, unsigned stage = 1)
+	{
+		return *walk_[walk_.size() == 1 ? 0 : (stage - 1) * 4 + level];
+	}
+	bool walk_on_[2] = {}; // a walk cache of stage 1, of stage 2 has entries
+	bool walk_enabled(unsigned stage = 1) const { return walk_on_[stage - 1]; }
 	template <class Pred> void walk_invalidate_if(Pred &&p)
 	{
 		for (auto &w : walk_)
