@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages smmusim needs, only those that are missing.
 # Idempotent and quiet when everything is there; a clear message and exit 1 if apt fails.
+#   bash scripts/setup.sh           what the build and the whole test suite need
+#   bash scripts/setup.sh --clang   the same plus clang and its runtime (CI's clang pass, fuzzing)
 set -euo pipefail
 
 PACKAGES=(
@@ -15,6 +17,11 @@ PACKAGES=(
   slurm-wlm munge                 # the cluster test: a one-node Slurm runs sweep shards (docs/benchmarks.md)
   parallel                        # the cluster test: the same with GNU parallel
 )
+case "${1:-}" in
+  "") ;;
+  --clang) PACKAGES+=(clang libclang-rt-14-dev) ;;  # Debian 12's clang 14, libFuzzer, sanitizers
+  *) echo "setup: unknown option '$1' (usage: setup.sh [--clang])" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
