@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench-trace-decode: how fast the trace reader decodes records. Generates N DMA records (default
- * 10 M) into a temporary plain file and a .gz file, then reads each back twice: the reader alone,
- * and the reader plus the checker (what `smmusim info` and replay do).
+ * 10 M) into temporary files, plain and gzip, in the text and the binary form, then reads each back
+ * twice: the reader alone, and the reader plus the checker (what `smmusim info` and replay do).
  *   usage: bench-trace-decode [RECORDS] [TMPDIR]
  */
 #include <stdio.h>
@@ -101,23 +101,24 @@ int main(int argc, char **argv)
 {
 	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 0) : 10000000ull;
 	const char *dir = argc > 2 ? argv[2] : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	char plain[4096], gz[4096];
-	snprintf(plain, sizeof(plain), "%s/bench-trace-decode-%d.trace", dir, (int)getpid());
-	snprintf(gz, sizeof(gz), "%s/bench-trace-decode-%d.trace.gz", dir, (int)getpid());
+	static const char *const ext[4] = {"trace", "trace.gz", "smtb", "smtb.gz"};
+	static const char *const labels[4] = {"plain", "gzip", "bin", "bin-gz"};
+	char files[4][4096] = {{0}};
 	int status = 0;
 	double t0 = now();
-	if (write_trace(plain, n) < 0 || write_trace(gz, n) < 0) {
-		status = 1;
-		goto out;
+	printf("bench-trace-decode: %llu DMA records (+4 control);", (unsigned long long)n);
+	for (int f = 0; f < 4; f++) {
+		snprintf(files[f], sizeof(files[f]), "%s/bench-trace-decode-%d.%s", dir, (int)getpid(), ext[f]);
+		struct stat st;
+		if (write_trace(files[f], n) < 0 || stat(files[f], &st) != 0) {
+			status = 1;
+			goto out;
+		}
+		printf(" %s %.1f MB%s", labels[f], (double)st.st_size / 1e6, f < 3 ? "," : "");
 	}
-	struct stat sp, sg;
-	stat(plain, &sp);
-	stat(gz, &sg);
-	printf("bench-trace-decode: %llu DMA records (+4 control); plain %.1f MB, gzip %.1f MB; written in %.2f s\n",
-	       (unsigned long long)n, (double)sp.st_size / 1e6, (double)sg.st_size / 1e6, now() - t0);
+	printf("; written in %.2f s\n", now() - t0);
 	printf("%-8s %-16s %12s %10s %14s\n", "file", "work", "records", "seconds", "records/s");
-	const char *files[2] = {plain, gz}, *labels[2] = {"plain", "gzip"};
-	for (int f = 0; f < 2; f++) {
+	for (int f = 0; f < 4; f++) {
 		for (int check = 0; check < 2; check++) {
 			uint64_t recs;
 			double secs;
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
 		}
 	}
 out:
-	unlink(plain);
-	unlink(gz);
+	for (int f = 0; f < 4; f++)
+		unlink(files[f]);
 	return status;
 }

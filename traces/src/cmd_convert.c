@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * smmusim convert: importers of real trace formats. Every record goes through the trace checker
- * before it is written, so the output always replays; what the source lacks (StreamIDs, domains,
- * mappings, sizes, times) gets the documented defaults of docs/trace-format.md.
+ * smmusim convert: importers of real trace formats, and smmusim traces between the text and the
+ * binary form. Every record goes through the trace checker before it is written, so the output
+ * always replays; what the source lacks (StreamIDs, domains, mappings, sizes, times) gets the
+ * documented defaults of docs/trace-format.md.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -684,12 +685,61 @@ static int line_ftrace_dma(struct conv *c, char *p)
 	return do_map(c, d->name, d->dom, t, daddr, phys, size, to_dev || bidi || has_virt, from_dev || bidi || has_virt);
 }
 
+/* ---- smmusim traces, text <-> binary ------------------------------------------------------- */
+struct recode {
+	trace_writer *w;
+	uint64_t records;
+	bool failed;
+};
+
+static int recode_one(void *ctx, const struct trace_checked *c)
+{
+	struct recode *rc = ctx;
+	if (trace_writer_write(rc->w, &c->rec) < 0) {
+		rc->failed = true;
+		return SMMUSIM_EXIT_INPUT;
+	}
+	rc->records++;
+	return 0;
+}
+
+/* Every record of IN, checked, into OUT in the form asked for; OUT appears only on success. */
+static int recode(const char *in, const char *out, int to)
+{
+	char err[512];
+	struct recode rc = {0};
+	rc.w = to < 0 ? trace_writer_open(out, err, sizeof(err)) : trace_writer_open_as(out, (enum trace_form)to, err, sizeof(err));
+	trace_checker *chk = trace_checker_new();
+	if (!rc.w || !chk) {
+		fprintf(stderr, "%s\n", rc.w ? "smmusim convert: out of memory" : err);
+		trace_writer_discard(rc.w);
+		trace_checker_free(chk);
+		return SMMUSIM_EXIT_INPUT;
+	}
+	int status = cli_walk_trace(in, chk, true, 0, recode_one, &rc, NULL);
+	trace_checker_free(chk);
+	if (rc.failed) /* the walk stopped for recode_one, and said nothing */
+		fprintf(stderr, "%s: cannot write the output\n", out);
+	if (status != SMMUSIM_EXIT_OK) {
+		trace_writer_discard(rc.w);
+		return status;
+	}
+	if (trace_writer_close(rc.w, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return SMMUSIM_EXIT_INPUT;
+	}
+	FILE *sum = strcmp(out, "-") == 0 ? stderr : stdout;
+	fprintf(sum, "%s: %llu records\n", out, (unsigned long long)rc.records);
+	return SMMUSIM_EXIT_OK;
+}
+
 /* ---- Driver ---------------------------------------------------------------------------------- */
 static void convert_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: smmusim convert --from FORMAT [OPTIONS] IN OUT\n\n"
-		"Import IN (plain or .gz, \"-\" for stdin) into a smmusim trace OUT (.gz compresses, \"-\" is stdout).\n\n"
+		"Import IN (plain or .gz, \"-\" for stdin) into a smmusim trace OUT (.gz compresses, \"-\" is stdout;\n"
+		"OUT is in the binary form when its name ends in .smtb or .smtb.gz, or with --to binary).\n\n"
 		"formats:\n"
 		"  ftrace-iommu   Linux ftrace iommu:map / iommu:unmap events (older and newer print formats)\n"
 		"  ftrace-dma     Linux ftrace dma:* map/unmap/alloc/free events (dma_map_phys, dma_unmap_page, ...)\n"
@@ -698,7 +748,8 @@ static void convert_usage(FILE *out)
 		"  ramulator-cpu  Ramulator CPU trace \"BUBBLES ADDR [WRITEBACK-ADDR]\" (cputraces/*.gz)\n"
 		"  ramulator2     Ramulator2 load/store trace \"LD ADDR\" / \"ST ADDR\"\n"
 		"  dramsim2-k6    DRAMSim2 k6 trace \"0xADDR P_MEM_RD|P_MEM_WR|P_FETCH|... CYCLE\"\n"
-		"  dramsim2-mase  DRAMSim2 mase trace \"0xADDR IFETCH|READ|WRITE CYCLE\"\n\n"
+		"  dramsim2-mase  DRAMSim2 mase trace \"0xADDR IFETCH|READ|WRITE CYCLE\"\n"
+		"  smmusim        a smmusim trace, text or binary form: rewritten in OUT's form (only --to applies)\n\n"
 		"options:\n"
 		"  -f, --from FORMAT       input format (required)\n"
 		"      --sid N             StreamID of the single device (lackey, Ramulator, DRAMSim2, ftrace-iommu),\n"
@@ -712,6 +763,7 @@ static void convert_usage(FILE *out)
 		"      --limit N           stop after N input records (cut long captures) [no limit]\n"
 		"      --skip-out-of-range skip (and count) records beyond the 52-bit address space, such as\n"
 		"                          the vsyscall page 0xffffffffff600000, instead of stopping\n"
+		"      --to FORM           text or binary: the form of OUT, whatever its name [by OUT's name]\n"
 		"  -h, --help              this help\n");
 }
 
@@ -723,12 +775,12 @@ int smmusim_cmd_convert(int argc, char **argv)
 		{"interval", required_argument, 0, 4},   {"freq-mhz", required_argument, 0, 5},
 		{"pa", required_argument, 0, 6},         {"max-touch", required_argument, 0, 7},
 		{"limit", required_argument, 0, 8},      {"help", no_argument, 0, 'h'},
-		{"skip-out-of-range", no_argument, 0, 9},
+		{"skip-out-of-range", no_argument, 0, 9}, {"to", required_argument, 0, 10},
 		{0, 0, 0, 0}};
 	struct conv c = {.fmt = F_COUNT, .sid = 0, .size = 64, .interval = 4, .freq_mhz = 1000,
 			 .pa_base = 0x80000000, .max_touch = 65536, .limit = UINT64_MAX};
 	const char *from = NULL, *domain = "dma";
-	int opt;
+	int opt, to = -1; /* enum trace_form, -1: by OUT's name */
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
 		bool ok = true;
@@ -743,6 +795,13 @@ int smmusim_cmd_convert(int argc, char **argv)
 		case 7: ok = cli_u64("convert", "--max-touch", optarg, &c.max_touch); break;
 		case 8: ok = cli_u64("convert", "--limit", optarg, &c.limit); break;
 		case 9: c.skip_out_of_range = true; break;
+		case 10:
+			to = strcmp(optarg, "text") == 0 ? TRACE_FORM_TEXT : strcmp(optarg, "binary") == 0 ? TRACE_FORM_BINARY : -1;
+			if (to < 0) {
+				fprintf(stderr, "smmusim convert: --to must be text or binary\n");
+				return SMMUSIM_EXIT_USAGE;
+			}
+			break;
 		case 'h': convert_usage(stdout); return SMMUSIM_EXIT_OK;
 		default: convert_usage(stderr); return SMMUSIM_EXIT_USAGE;
 		}
@@ -758,13 +817,13 @@ int smmusim_cmd_convert(int argc, char **argv)
 		if (strcmp(from, format_names[f]) == 0)
 			c.fmt = (enum format)f;
 	const char *bad = NULL;
-	if (c.fmt == F_COUNT) {
+	if (c.fmt == F_COUNT && strcmp(from, "smmusim") != 0) {
 		char esc[80];
 		trace_escape(esc, sizeof(esc), from);
 		fprintf(stderr, "smmusim convert: unknown --from format \"%s\"; formats:", esc);
 		for (int f = 0; f < F_COUNT; f++)
 			fprintf(stderr, " %s", format_names[f]);
-		fprintf(stderr, "\n");
+		fprintf(stderr, " smmusim\n");
 		return SMMUSIM_EXIT_USAGE;
 	}
 	else if (strcmp(domain, "dma") && strcmp(domain, "identity"))
@@ -792,13 +851,15 @@ int smmusim_cmd_convert(int argc, char **argv)
 		fprintf(stderr, "smmusim convert: OUT is the same file as IN (%s)\n", c.in_path);
 		return SMMUSIM_EXIT_USAGE;
 	}
+	if (c.fmt == F_COUNT)
+		return recode(c.in_path, out, to);
 	char err[512];
 	trace_lines *in = trace_lines_open(c.in_path, LINE_MAX_BYTES, err, sizeof(err));
 	if (!in) {
 		fprintf(stderr, "%s\n", err);
 		return SMMUSIM_EXIT_INPUT;
 	}
-	c.w = trace_writer_open(out, err, sizeof(err));
+	c.w = to < 0 ? trace_writer_open(out, err, sizeof(err)) : trace_writer_open_as(out, (enum trace_form)to, err, sizeof(err));
 	c.chk = trace_checker_new();
 	if (!c.w || !c.chk) {
 		fprintf(stderr, "%s\n", c.w ? "smmusim convert: out of memory" : err);

@@ -200,7 +200,8 @@ static void gen_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: smmusim gen [OPTIONS] [-o OUT]\n\n"
-		"Write a synthetic trace (plain, or gzip when OUT ends in .gz; default stdout).\n\n"
+		"Write a synthetic trace (plain, or gzip when OUT ends in .gz; the binary form when OUT ends\n"
+		"in .smtb or .smtb.gz; default stdout).\n\n"
 		"  -p, --pattern NAME     stream (sequential), random (uniform over the footprint),\n"
 		"                         strided, pasid (one aux domain per PASID, random PASID and\n"
 		"                         address), mix (a stream, a random and a pasid device) [stream]\n"

@@ -2,6 +2,7 @@
 /* Trace reader and writer: text records through zlib (gzread reads plain files transparently). */
 #include "smmusim/trace.h"
 #include "smmusim/number.h"
+#include "trace_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,21 +14,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define IO_CHUNK (1u << 20)  /* bytes per gzread: large reads amortise zlib's per-call cost */
-#define MAX_LINE 4096u
-#define MAX_NAME 63u
 #define VERSION_LINE "smmusim-trace"
 
 /* ---- Interned names: each distinct device/domain name is stored once ------------------------- */
-struct name_table {
-	char **slots;     /* open addressing, power-of-two size */
-	uint32_t *hashes;
-	size_t size, used;
-	char *arena;      /* current arena chunk */
-	size_t arena_left;
-	char **chunks;    /* every chunk, to free them */
-	size_t nchunks;
-};
 
 static uint32_t name_hash(const char *s, size_t len)
 {
@@ -42,9 +31,11 @@ static bool names_grow(struct name_table *t)
 	size_t nsize = t->size ? t->size * 2 : 64;
 	char **slots = calloc(nsize, sizeof(*slots));
 	uint32_t *hashes = calloc(nsize, sizeof(*hashes));
-	if (!slots || !hashes) {
+	uint32_t *ids = calloc(nsize, sizeof(*ids));
+	if (!slots || !hashes || !ids) {
 		free(slots);
 		free(hashes);
+		free(ids);
 		return false;
 	}
 	for (size_t i = 0; i < t->size; i++) {
@@ -55,24 +46,30 @@ static bool names_grow(struct name_table *t)
 			j = (j + 1) & (nsize - 1);
 		slots[j] = t->slots[i];
 		hashes[j] = t->hashes[i];
+		ids[j] = t->ids[i];
 	}
 	free(t->slots);
 	free(t->hashes);
+	free(t->ids);
 	t->slots = slots;
 	t->hashes = hashes;
+	t->ids = ids;
 	t->size = nsize;
 	return true;
 }
 
-static const char *names_intern(struct name_table *t, const char *s, size_t len)
+const char *names_intern(struct name_table *t, const char *s, size_t len, uint32_t *id)
 {
 	if ((t->used + 1) * 2 > t->size && !names_grow(t))
 		return NULL;
 	uint32_t h = name_hash(s, len);
 	size_t j = h & (t->size - 1);
 	while (t->slots[j]) {
-		if (t->hashes[j] == h && strncmp(t->slots[j], s, len) == 0 && t->slots[j][len] == '\0')
+		if (t->hashes[j] == h && strncmp(t->slots[j], s, len) == 0 && t->slots[j][len] == '\0') {
+			if (id)
+				*id = t->ids[j];
 			return t->slots[j];
+		}
 		j = (j + 1) & (t->size - 1);
 	}
 	if (t->arena_left < len + 1) {
@@ -93,17 +90,21 @@ static const char *names_intern(struct name_table *t, const char *s, size_t len)
 	t->arena_left -= len + 1;
 	t->slots[j] = copy;
 	t->hashes[j] = h;
+	t->ids[j] = (uint32_t)t->used;
+	if (id)
+		*id = t->ids[j];
 	t->used++;
 	return copy;
 }
 
-static void names_free(struct name_table *t)
+void names_free(struct name_table *t)
 {
 	for (size_t i = 0; i < t->nchunks; i++)
 		free(t->chunks[i]);
 	free(t->chunks);
 	free(t->slots);
 	free(t->hashes);
+	free(t->ids);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -137,19 +138,7 @@ size_t trace_escape(char *dst, size_t dstlen, const char *src)
  * chunk (zlib's verdict on a truncated or corrupt stream, a NUL byte) is held back until every
  * whole line before it has been delivered, so the error names the line where the damage is.
  */
-struct trace_lines {
-	gzFile gz;
-	char *path;
-	char *buf;            /* IO_CHUNK + max_line + 1 bytes */
-	size_t start, end;    /* undelivered bytes are buf[start, end) */
-	size_t max_line;
-	bool eof;
-	uint64_t line;        /* number of the last line delivered (or of the error) */
-	char pending[300];    /* damage past buf[end]: reported when the lines before it are used up */
-	char err[512];
-};
-
-static int lines_fail(trace_lines *l, const char *msg)
+int lines_fail(trace_lines *l, const char *msg)
 {
 	char esc[400];
 	trace_escape(esc, sizeof(esc), msg);
@@ -301,15 +290,6 @@ void trace_lines_close(trace_lines *l)
 }
 
 /* ---- Reader ---------------------------------------------------------------------------------- */
-struct trace_reader {
-	trace_lines in;
-	bool seen_version;
-	uint64_t prev_time;
-	struct name_table names;
-	const char *last_name; /* DMA records mostly repeat the previous device: skip the hash then */
-	size_t last_len;
-};
-
 static int fail(trace_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(trace_reader *r, const char *fmt, ...)
 {
@@ -332,6 +312,24 @@ trace_reader *trace_reader_open(const char *path, char *err, size_t errlen)
 		trace_reader_close(r);
 		return NULL;
 	}
+	/*
+	 * The first bytes say which form this is; a text trace keeps them as the start of its first line.
+	 * Damage zlib may have found already is left to the next read, which reports it at its line.
+	 */
+	int n = gzread(r->in.gz, r->in.buf, BIN_MAGIC_LEN);
+	r->in.end = n > 0 ? (size_t)n : 0;
+	char *nul = memchr(r->in.buf, '\0', r->in.end);
+	if (nul) { /* as lines_refill: a NUL is no text */
+		r->in.end = (size_t)(nul - r->in.buf);
+		snprintf(r->in.pending, sizeof(r->in.pending), "NUL byte in the input (binary data, not text)");
+		r->in.eof = true;
+	}
+	if (r->in.end == BIN_MAGIC_LEN && memcmp(r->in.buf, BIN_MAGIC, BIN_MAGIC_LEN) == 0 &&
+	    bin_reader_start(r) < 0) {
+		snprintf(err, errlen, "%s", r->in.err);
+		trace_reader_close(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -339,17 +337,21 @@ void trace_reader_close(trace_reader *r)
 {
 	if (!r)
 		return;
+	bin_reader_free(r);
 	lines_end(&r->in);
 	names_free(&r->names);
 	free(r);
 }
 
 const char *trace_reader_error(const trace_reader *r) { return r->in.err; }
+bool trace_reader_binary(const trace_reader *r) { return r->bin != NULL; }
 uint64_t trace_reader_line(const trace_reader *r) { return r->in.line; }
 uint64_t trace_reader_bytes_in(const trace_reader *r) { return (uint64_t)gzoffset(r->in.gz); }
 
 int trace_reader_next(trace_reader *r, struct trace_record *rec)
 {
+	if (r->bin)
+		return bin_reader_next(r, rec);
 	for (;;) {
 		char *p;
 		size_t len;
@@ -406,7 +408,7 @@ static inline const char *tok_key(const char *t, size_t len, const char *key, si
 	return t + kl + 1;
 }
 
-static bool name_ok(const char *t, size_t len)
+bool name_ok(const char *t, size_t len)
 {
 	if (len == 0 || len > MAX_NAME)
 		return false;
@@ -439,7 +441,7 @@ static int intern(trace_reader *r, const char *t, size_t len, const char **out, 
 	if (!name_ok(t, len))
 		return fail(r, "bad %s name \"%.*s\" (a letter, then letters, digits, _ - . :; at most %u)", what,
 			    (int)len, t, MAX_NAME);
-	*out = names_intern(&r->names, t, len);
+	*out = names_intern(&r->names, t, len, NULL);
 	if (!*out)
 		return fail(r, "out of memory");
 	r->last_name = *out;
@@ -756,17 +758,11 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 }
 
 /* ---- Writer ---------------------------------------------------------------------------------- */
-struct trace_writer {
-	gzFile gz;
-	char *path;
-	char *tmp;  /* the file being written, renamed to path on success; NULL for stdout */
-	char buf[1 << 16];
-	size_t used;
-	bool failed;
-};
 
 static int flush_buf(trace_writer *w)
 {
+	if (w->bin)
+		return bin_writer_flush(w);
 	if (w->used && !w->failed) {
 		if (gzwrite(w->gz, w->buf, (unsigned)w->used) != (int)w->used)
 			w->failed = true;
@@ -808,7 +804,17 @@ static char *temp_beside(const char *path, int *fd)
 	return tmp;
 }
 
+static bool binary_name(const char *path)
+{
+	return ends_with(path, ".smtb") || ends_with(path, ".smtb.gz");
+}
+
 trace_writer *trace_writer_open(const char *path, char *err, size_t errlen)
+{
+	return trace_writer_open_as(path, binary_name(path) ? TRACE_FORM_BINARY : TRACE_FORM_TEXT, err, errlen);
+}
+
+trace_writer *trace_writer_open_as(const char *path, enum trace_form form, char *err, size_t errlen)
 {
 	trace_writer *w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -842,12 +848,22 @@ trace_writer *trace_writer_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	gzbuffer(w->gz, 256 * 1024);
+	if (form == TRACE_FORM_BINARY) {
+		if (bin_writer_start(w) < 0) {
+			snprintf(err, errlen, "%s: cannot create: %s", path, errno ? strerror(errno) : "out of memory");
+			trace_writer_discard(w);
+			return NULL;
+		}
+		return w;
+	}
 	w->used = (size_t)snprintf(w->buf, sizeof(w->buf), "%s %d\n", VERSION_LINE, TRACE_VERSION);
 	return w;
 }
 
 int trace_writer_comment(trace_writer *w, const char *text)
 {
+	if (w->bin)
+		return 0; /* the binary form carries records only */
 	size_t len = strlen(text);
 	if (w->used + len + 4 > sizeof(w->buf) && flush_buf(w) < 0)
 		return -1;
@@ -1048,6 +1064,8 @@ size_t trace_format_record(const struct trace_record *rec, char *buf, size_t buf
 
 int trace_writer_write(trace_writer *w, const struct trace_record *rec)
 {
+	if (w->bin)
+		return bin_writer_write(w, rec);
 	if (w->used + 512 > sizeof(w->buf) && flush_buf(w) < 0)
 		return -1;
 	size_t len = trace_format_record(rec, w->buf + w->used, sizeof(w->buf) - w->used);
@@ -1062,7 +1080,8 @@ static int writer_end(trace_writer *w, bool keep, char *err, size_t errlen)
 {
 	if (!w)
 		return 0;
-	int rc = keep ? flush_buf(w) : -1;
+	int rc = !keep ? -1 : w->bin ? bin_writer_finish(w) : flush_buf(w);
+	bin_writer_free(w);
 	errno = 0;
 	int zrc = gzclose(w->gz);
 	if (keep && (rc < 0 || zrc != Z_OK)) {

@@ -135,9 +135,17 @@ size_t trace_escape(char *dst, size_t dstlen, const char *src);
 /* ---- Reader ---------------------------------------------------------------------------------- */
 typedef struct trace_reader trace_reader;
 
-/* Open PATH ("-" is stdin), plain or gzip. NULL on failure with the reason in err. */
+/*
+ * Open PATH ("-" is stdin), plain or gzip, text or binary form (told by its first bytes). NULL on
+ * failure with the reason in err.
+ */
 trace_reader *trace_reader_open(const char *path, char *err, size_t errlen);
-/* 1: *rec filled; 0: clean end of trace; -1: error, see trace_reader_error ("FILE:LINE: reason"). */
+bool trace_reader_binary(const trace_reader *r); /* the trace is in the binary form */
+/*
+ * 1: *rec filled; 0: clean end of trace; -1: error, see trace_reader_error ("FILE:LINE: reason").
+ * In the binary form a record's LINE is the line it has in the text form `smmusim convert` writes
+ * (record N on line N + 1, after the version line).
+ */
 int trace_reader_next(trace_reader *r, struct trace_record *rec);
 const char *trace_reader_error(const trace_reader *r);
 uint64_t trace_reader_line(const trace_reader *r);     /* line of the last record or error */
@@ -150,14 +158,23 @@ int trace_parse_line(trace_reader *r, char *line, size_t len, struct trace_recor
 /* ---- Writer ---------------------------------------------------------------------------------- */
 typedef struct trace_writer trace_writer;
 
+enum trace_form {
+	TRACE_FORM_TEXT,   /* one record per line (docs/trace-format.md) */
+	TRACE_FORM_BINARY, /* the same records, compactly encoded for decoding speed */
+};
+
 /*
- * Create PATH ("-" is stdout); gzip when it ends in ".gz". Writes the version line. A file is
- * written under a temporary name in PATH's directory and appears as PATH only when
- * trace_writer_close succeeds.
+ * Create PATH ("-" is stdout); gzip when it ends in ".gz"; the binary form when it ends in ".smtb"
+ * or ".smtb.gz", text otherwise. Writes the version line (binary: the header). A file is written
+ * under a temporary name in PATH's directory and appears as PATH only when trace_writer_close
+ * succeeds.
  */
 trace_writer *trace_writer_open(const char *path, char *err, size_t errlen);
-int trace_writer_comment(trace_writer *w, const char *text); /* "# text" lines */
-int trace_writer_write(trace_writer *w, const struct trace_record *rec); /* 0 or -1 */
+/* The same in the form given, whatever PATH's name. */
+trace_writer *trace_writer_open_as(const char *path, enum trace_form form, char *err, size_t errlen);
+int trace_writer_comment(trace_writer *w, const char *text); /* "# text" lines; the binary form drops them */
+/* 0 or -1 (write error; binary form: also a record it cannot represent exactly, e.g. an unaligned map) */
+int trace_writer_write(trace_writer *w, const struct trace_record *rec);
 /* Flush and close; 0, or -1 with the reason in err (e.g. disk full; PATH is then left as it was). */
 int trace_writer_close(trace_writer *w, char *err, size_t errlen);
 /* Close and throw the output away (PATH is left as it was; stdout keeps what was written). */
