@@ -9,11 +9,15 @@
  * bring-up and mapping, not timed); and end to end through the command line:
  *   replay plain / gzip: `smmusim replay` of a generated hit-heavy trace (a stream over 16 pages),
  *               timed and functional, the whole run timed (decoding, checking, driver, model);
+ *   replay binary plain / gzip: the same trace in the binary form;
  *   pasid N:    `smmusim replay` (functional) of `gen --pattern pasid --domains 64` traces with N
  *               live PASIDs sharing 64 domains, the same DMA stream for every N.
  * Each (workload, mode, repetition) is its own child process (one SystemC elaboration per
  * process); the median of the repetitions is reported, with each child's peak resident memory.
+ * And the decoding alone (reader and checker, as replay's decoding thread runs them) of the replay
+ * trace in each form, in this process, timed by its CPU time so that a loaded machine shows less.
  */
+#include <time.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -22,11 +26,14 @@
 
 #include "platform.h"
 #include "smmusim/number.h"
+#include "smmusim/trace.h"
 
 #define HIT_TARGET 25e6
 #define MISS_TARGET 5e6
 #define REPLAY_TARGET 8e6   /* end-to-end hit-heavy replay, timed */
 #define PASID_TARGET 2e6    /* PASID-heavy replay, functional */
+#define DECODE_PLAIN_TARGET 25e6 /* records per second, reader and checker on one core */
+#define DECODE_GZIP_TARGET 15e6
 #define PASID_RATIO_TARGET 0.5 /* PASID-heavy tps at least this share of the lightest PASID case */
 #define OVERHEAD_TARGET 3.0
 #define MAX_PASID_CASES 4
@@ -155,10 +162,12 @@ static void usage(FILE *out)
 		"Simulated transactions per host second (tps): the model alone through the asynchronous DMA\n"
 		"interface, hit-heavy (micro-TLB hits) and miss-heavy (main-TLB misses with walks), timed\n"
 		"and functional-only; `smmusim replay` end to end of a generated hit-heavy trace, plain and\n"
-		"gzip, timed and functional; and replays of PASID-heavy traces (functional). Median of\n"
-		"--repeat runs, each in its own process, with its peak resident memory. Targets: hit-heavy\n"
-		">= 25 M tps, miss-heavy >= 5 M, replay >= 8 M timed, PASID cases >= 2 M functional and at\n"
-		"least half the rate of the first (lightest) PASID case; timing overhead <= 3.\n\n"
+		"gzip, text and binary form, timed and functional; replays of PASID-heavy traces\n"
+		"(functional); and the decoding alone (reader and checker, one core, CPU time) of the replay\n"
+		"trace in each form. Median of --repeat runs, each replay in its own process, with its peak\n"
+		"resident memory. Targets: hit-heavy >= 25 M tps, miss-heavy >= 5 M, replay >= 8 M timed,\n"
+		"PASID cases >= 2 M functional and at least half the rate of the first (lightest) PASID\n"
+		"case; timing overhead <= 3; decoding >= 25 M records/s plain, >= 15 M gzip.\n\n"
 		"      --hit-count N    transactions of the hit-heavy run [4000000]\n"
 		"      --miss-count N   transactions of the miss-heavy run [1000000]\n"
 		"      --replay-count N DMA records of the end-to-end replay trace [4000000]\n"
@@ -169,7 +178,8 @@ static void usage(FILE *out)
 		"  -p, --preset NAME    named configuration for every run (\"--preset list\" lists them)\n"
 		"  -s, --set KEY=VALUE  model parameter for every run (repeatable; after --preset)\n"
 		"  -j, --json FILE      write {\"hit_heavy\": {\"timed_tps\", \"functional_tps\", ...}, ...,\n"
-		"                       \"replay_plain\", \"replay_gzip\", \"pasid_N\": ...}\n"
+		"                       \"replay_plain\", \"replay_gzip\", \"replay_binary_plain\",\n"
+		"                       \"replay_binary_gzip\", \"pasid_N\": ..., \"decode\": ...}\n"
 		"  -h, --help           this help\n");
 }
 
@@ -222,7 +232,8 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-enum { W_HIT, W_MISS, W_PLAIN, W_GZIP, W_PASID }; /* W_PASID + i: the i-th PASID case */
+enum { W_HIT, W_MISS, W_PLAIN, W_GZIP, W_BPLAIN, W_BGZIP, W_PASID }; /* W_PASID + i: the i-th PASID case */
+#define NTRACES 4 /* the replay trace: text plain, text gzip, binary plain, binary gzip (W_PLAIN + i) */
 #define MAX_WORKLOADS (W_PASID + MAX_PASID_CASES)
 
 struct measured {
@@ -232,6 +243,93 @@ struct measured {
 	long rss_kib[2];        /* peak resident memory (largest of the repetitions) */
 	unsigned long long mtlb_misses[2], utlb_misses[2], transactions;
 };
+
+/* ---- decoding alone ---------------------------------------------------------------------------- */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Records per CPU second reading PATH to the end (and checking every record if check); < 0 on error. */
+static double decode_rate(const char *path, bool check)
+{
+	char err[512];
+	double t0 = thread_cpu();
+	trace_reader *r = trace_reader_open(path, err, sizeof(err));
+	trace_checker *c = check ? trace_checker_new() : NULL;
+	if (!r || (check && !c)) {
+		fprintf(stderr, "smmusim bench speed: %s\n", r ? "out of memory" : err);
+		trace_reader_close(r);
+		trace_checker_free(c);
+		return -1;
+	}
+	struct trace_record rec;
+	uint64_t n = 0;
+	int rc;
+	while ((rc = trace_reader_next(r, &rec)) > 0 && (!c || trace_checker_apply(c, &rec, err, sizeof(err)) == 0))
+		n++;
+	if (rc != 0)
+		fprintf(stderr, "smmusim bench speed: %s\n", rc < 0 ? trace_reader_error(r) : err);
+	trace_reader_close(r);
+	trace_checker_free(c);
+	double secs = thread_cpu() - t0;
+	return rc == 0 && secs > 0 ? (double)n / secs : -1;
+}
+
+struct decoded {
+	double rate[NTRACES][2]; /* [trace][read, read+check]: medians of the repetitions */
+};
+
+static void decode_all(char traces[NTRACES][80], unsigned long long repeat, struct decoded *d)
+{
+	for (int t = 0; t < NTRACES; t++)
+		for (int check = 0; check < 2; check++) {
+			double v[100];
+			size_t nv = 0;
+			for (unsigned long long i = 0; i < repeat; i++) {
+				double x = decode_rate(traces[t], check);
+				if (x > 0)
+					v[nv++] = x;
+			}
+			qsort(v, nv, sizeof(double), cmp_d);
+			d->rate[t][check] = nv ? v[nv / 2] : -1;
+		}
+}
+
+static const char *const decode_keys[NTRACES] = {"text_plain", "text_gzip", "binary_plain", "binary_gzip"};
+
+static double decode_target(int t) { return t % 2 ? DECODE_GZIP_TARGET : DECODE_PLAIN_TARGET; }
+
+static void print_decoded(const struct decoded *d, unsigned long long records)
+{
+	printf("\ndecoding        records   read only (rec/s)   read+check (rec/s)   vs text   target      met\n");
+	for (int t = 0; t < NTRACES; t++) {
+		char vs[32] = "";
+		if (t >= 2 && d->rate[t - 2][1] > 0 && d->rate[t][1] > 0)
+			snprintf(vs, sizeof(vs), "%.2fx", d->rate[t][1] / d->rate[t - 2][1]);
+		printf("%-13s  %9llu   %17.0f   %18.0f   %-7s   >= %.0fM     %s\n", decode_keys[t], records, d->rate[t][0],
+		       d->rate[t][1], vs, decode_target(t) / 1e6, d->rate[t][1] >= decode_target(t) ? "yes" : "no");
+	}
+	printf("(the replay trace decoded in this process, reader alone and reader+checker as replay runs them;\n"
+	       " records per CPU second of the decoding thread, median of the repetitions; targets on read+check)\n");
+}
+
+static void json_decoded(FILE *f, const struct decoded *d)
+{
+	fprintf(f, "  \"decode\": {");
+	for (int t = 0; t < NTRACES; t++) {
+		char rd[32] = "null", rc[32] = "null";
+		if (d->rate[t][0] > 0)
+			snprintf(rd, sizeof(rd), "%.1f", d->rate[t][0]);
+		if (d->rate[t][1] > 0)
+			snprintf(rc, sizeof(rc), "%.1f", d->rate[t][1]);
+		fprintf(f, "%s\n    \"%s\": {\"read_rps\": %s, \"read_check_rps\": %s, \"target_rps\": %.0f, \"target_met\": %s}",
+			t ? "," : "", decode_keys[t], rd, rc, decode_target(t), d->rate[t][1] >= decode_target(t) ? "true" : "false");
+	}
+	fprintf(f, "\n  },\n");
+}
 
 /* One child's argument vector (freed by the caller). */
 struct argv_b {
@@ -364,35 +462,38 @@ int bench_speed(int argc, char **argv)
 	static char strs[64][96]; /* numbers and paths the argument vectors point into */
 	size_t nstr = 0;
 #define STR(...) (snprintf(strs[nstr], sizeof(strs[0]), __VA_ARGS__), strs[nstr++])
-	char trace_plain[80], trace_gz[80], trace_pasid[MAX_PASID_CASES][80];
-	snprintf(trace_plain, sizeof(trace_plain), "%s/replay.trace", dir);
-	snprintf(trace_gz, sizeof(trace_gz), "%s/replay.trace.gz", dir);
+	char traces[NTRACES][80], trace_pasid[MAX_PASID_CASES][80];
+	static const char *const trace_names[NTRACES] = {"replay.trace", "replay.trace.gz", "replay.smtb", "replay.smtb.gz"};
+	for (int t = 0; t < NTRACES; t++)
+		snprintf(traces[t], sizeof(traces[t]), "%s/%s", dir, trace_names[t]);
 
 	/* 1. the traces (not timed) */
-	struct argv_b gens[2 + MAX_PASID_CASES];
+	struct argv_b gens[NTRACES + MAX_PASID_CASES];
 	memset(gens, 0, sizeof(gens));
 	const char *rcount = STR("%llu", replay_count), *pcount = STR("%llu", pasid_count);
-	for (int g = 0; g < 2; g++) {
+	for (int g = 0; g < NTRACES; g++) {
 		struct argv_b *b = &gens[g];
 		arg(b, "gen"), arg(b, "--pattern"), arg(b, "stream"), arg(b, "--count"), arg(b, rcount);
-		arg(b, "--footprint"), arg(b, "65536"), arg(b, "-o"), arg(b, g ? trace_gz : trace_plain);
+		arg(b, "--footprint"), arg(b, "65536"), arg(b, "-o"), arg(b, traces[g]);
 	}
 	for (size_t i = 0; i < npasids; i++) {
-		struct argv_b *b = &gens[2 + i];
+		struct argv_b *b = &gens[NTRACES + i];
 		snprintf(trace_pasid[i], sizeof(trace_pasid[i]), "%s/pasid%llu.trace.gz", dir, pasids[i]);
 		arg(b, "gen"), arg(b, "--pattern"), arg(b, "pasid"), arg(b, "--count"), arg(b, pcount);
 		arg(b, "--pasids"), arg(b, STR("%llu", pasids[i])), arg(b, "--domains");
 		arg(b, STR("%llu", pasids[i] < 64 ? pasids[i] : 64)), arg(b, "--footprint"), arg(b, "1M");
 		arg(b, "--interval"), arg(b, "8"), arg(b, "-o"), arg(b, trace_pasid[i]);
 	}
-	char **gargv[2 + MAX_PASID_CASES];
-	int gstatus[2 + MAX_PASID_CASES];
-	for (size_t i = 0; i < 2 + npasids; i++)
+	char **gargv[NTRACES + MAX_PASID_CASES];
+	int gstatus[NTRACES + MAX_PASID_CASES];
+	for (size_t i = 0; i < NTRACES + npasids; i++)
 		gargv[i] = gens[i].a;
-	if (bench_spawn_all(gargv, 2 + npasids, 2, gstatus, false)) {
+	if (bench_spawn_all(gargv, NTRACES + npasids, 2, gstatus, false)) {
 		fprintf(stderr, "smmusim bench speed: generating the replay traces failed\n");
 		return SMMUSIM_EXIT_SIM;
 	}
+	struct decoded dec;
+	decode_all(traces, repeat, &dec);
 
 	/* 2. children: workload x mode x repetition, interleaved so machine-load drift hits every column */
 	size_t nmodes = have_functional ? 2 : 1, nchild = nwork * nmodes * repeat;
@@ -426,7 +527,7 @@ int bench_speed(int argc, char **argv)
 					arg(b, "replay"), arg(b, "-q"), arg(b, "--json"), arg(b, paths[k]);
 					if (m)
 						arg(b, "--set"), arg(b, fset);
-					arg(b, w == W_PLAIN ? trace_plain : w == W_GZIP ? trace_gz : trace_pasid[w - W_PASID]);
+					arg(b, w < W_PASID ? traces[w - W_PLAIN] : trace_pasid[w - W_PASID]);
 				}
 				if (preset)
 					arg(b, "--preset"), arg(b, preset);
@@ -492,14 +593,14 @@ int bench_speed(int argc, char **argv)
 			mw[w].latency[m] = l;
 			mw[w].rss_kib[m] = peak;
 		}
-	unlink(trace_plain);
-	unlink(trace_gz);
+	for (int t = 0; t < NTRACES; t++)
+		unlink(traces[t]);
 	for (size_t i = 0; i < npasids; i++)
 		unlink(trace_pasid[i]);
 	rmdir(dir);
 	for (size_t i = 0; i < nchild; i++)
 		free(kids[i].a);
-	for (size_t i = 0; i < 2 + npasids; i++)
+	for (size_t i = 0; i < NTRACES + npasids; i++)
 		free(gens[i].a);
 	free(kids);
 	free(kargv);
@@ -514,9 +615,10 @@ int bench_speed(int argc, char **argv)
 	bool met[MAX_WORKLOADS];
 	const size_t base = W_PASID; /* the lightest PASID case is the first */
 	for (size_t w = 0; w < nwork; w++) {
-		static const char *const fixed[4][2] = {
+		static const char *const fixed[W_PASID][2] = {
 			{"hit-heavy", "hit_heavy"}, {"miss-heavy", "miss_heavy"}, {"replay plain", "replay_plain"},
-			{"replay gzip", "replay_gzip"}};
+			{"replay gzip", "replay_gzip"}, {"replay bin", "replay_binary_plain"},
+			{"replay bin gz", "replay_binary_gzip"}};
 		if (w < W_PASID) {
 			snprintf(names[w], sizeof(names[w]), "%s", fixed[w][0]);
 			snprintf(keys[w], sizeof(keys[w]), "%s", fixed[w][1]);
@@ -559,6 +661,7 @@ int bench_speed(int argc, char **argv)
 	       repeat, mw[0].transactions ? (double)mw[0].mtlb_misses[0] / (double)mw[0].transactions : 0.0,
 	       mw[1].transactions ? (double)mw[1].mtlb_misses[0] / (double)mw[1].transactions : 0.0, mw[0].latency[0],
 	       mw[1].latency[0]);
+	print_decoded(&dec, replay_count);
 	if (json) {
 		FILE *f = fopen(json, "w");
 		if (!f) {
@@ -595,6 +698,7 @@ int bench_speed(int argc, char **argv)
 				fprintf(f, ", \"live_pasids\": %llu, \"functional_vs_first\": %s", pasids[w - W_PASID], ratio);
 			fprintf(f, "},\n");
 		}
+		json_decoded(f, &dec);
 		fprintf(f, "  \"functional_mode\": %s%s%s,\n  \"overhead_target\": %.1f,\n  \"pasid_ratio_target\": %.1f,\n"
 			   "  \"repeat\": %llu\n}\n",
 			have_functional ? "\"" : "", have_functional ? fset : "null", have_functional ? "\"" : "",
