@@ -298,6 +298,25 @@ size_t smmusim_trace_point_count(void) { return TR_COUNT; }
 const char *smmusim_trace_point_name(size_t index) { return index < TR_COUNT ? kTracePointNames[index] : nullptr; }
 const char *smmusim_trace_point_doc(size_t index) { return index < TR_COUNT ? kTracePointDocs[index] : nullptr; }
 
+void smmusim_cmd_log(smmusim_platform *sim, bool on)
+{
+	if (sim)
+		sim->smmu->cmd_log_on = on;
+}
+
+size_t smmusim_cmd_poll(smmusim_platform *sim, struct smmusim_cmd_record *out, size_t max, bool all)
+{
+	if (!sim || !out)
+		return 0;
+	CmdLogEntry e;
+	size_t n = 0;
+	for (; n < max && sim->smmu->take_cmd_log(e, all); n++)
+		out[n] = {{e.dw[0], e.dw[1]}, e.consumed, e.done, e.drain, e.seen, e.cerror};
+	return n;
+}
+
+const char *smmusim_cmd_name(unsigned opcode) { return opcode < 256 ? cmd_name(opcode) : nullptr; }
+
 void smmusim_run(smmusim_platform *sim, uint64_t cycles)
 {
 	if (sim)

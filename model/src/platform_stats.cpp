@@ -87,6 +87,13 @@ uint64_t engine_stat(Smmu &smmu, const char *name)
 				return st.events[t];
 		}
 	}
+	if (!std::strncmp(name, "cmdq.op.", 8)) {
+		for (unsigned op = 0; op < 256; op++) {
+			const char *n = cmd_name(op);
+			if (n && !std::strcmp(name + 8, n))
+				return st.cmds[op];
+		}
+	}
 	if (!std::strncmp(name, "latency.hist.", 13)) {
 		char *end = nullptr;
 		unsigned long b = std::strtoul(name + 13, &end, 10);
@@ -109,6 +116,9 @@ int engine_stats_json(Smmu &smmu, FILE *out, const uint64_t *dma_bytes)
 	for (unsigned t = 0; t < 256; t++)
 		if (const char *n = event_name(t))
 			std::fprintf(out, ",\n  \"events.%s\": %llu", n, (unsigned long long)st.events[t]);
+	for (unsigned op = 0; op < 256; op++)
+		if (const char *n = cmd_name(op))
+			std::fprintf(out, ",\n  \"cmdq.op.%s\": %llu", n, (unsigned long long)st.cmds[op]);
 	if (dma_bytes)
 		std::fprintf(out, ",\n  \"mem.dma_bytes\": %llu", (unsigned long long)*dma_bytes);
 	// Mean slot occupancy = busy slot-cycles / cycles (Little's law).
@@ -216,6 +226,13 @@ int engine_stats_text(Smmu &smmu, FILE *out)
 	std::fprintf(out, "%s (recorded %llu)\n", any ? "" : " none", c(ST_EVENTS_RECORDED));
 	std::fprintf(out, "commands               %llu (sync %llu, cfgi %llu, tlbi %llu, errors %llu)\n", c(ST_CMDS),
 		     c(ST_CMD_SYNC), c(ST_CMD_CFGI), c(ST_CMD_TLBI), c(ST_CMD_ERRORS));
+	if (c(ST_CMDS)) {
+		std::fprintf(out, "commands by opcode    ");
+		for (unsigned op = 0; op < 256; op++)
+			if (st.cmds[op] && cmd_name(op))
+				std::fprintf(out, " %s=%llu", cmd_name(op), (unsigned long long)st.cmds[op]);
+		std::fprintf(out, "\n");
+	}
 	unsigned shown = 0;
 	for (const StreamCount &e : st.substreams.sorted()) {
 		if (shown++ == 8)

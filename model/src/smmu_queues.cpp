@@ -78,6 +78,8 @@ void Smmu::cmdq_method()
 			SMMU_TRACE(TR_CMD, "op=0x%02x dw0=0x%016llx dw1=0x%016llx cerror=%u",
 				   (unsigned)SMMU_GET(cmd_[0], CMD0_OPCODE), (unsigned long long)cmd_[0],
 				   (unsigned long long)cmd_[1], err);
+			if (cmd_log_on)
+				log_cmd(err);
 			if (err) {
 				cmdq_error(err);
 				return;
@@ -85,6 +87,7 @@ void Smmu::cmdq_method()
 			uint32_t m = (2u << cmdq_log2()) - 1;
 			cmdq_cons_ = (cmdq_cons_ & ~(uint32_t)SMMU_MASK(Q_IDX_WR_RD)) | ((cmdq_cons_ + 1) & m);
 			stats.c[ST_CMDS]++;
+			stats.cmds[SMMU_GET(cmd_[0], CMD0_OPCODE)]++;
 		}
 	}
 	if (!cmdq_can_consume())
@@ -94,18 +97,88 @@ void Smmu::cmdq_method()
 	// IHI 0070 §3.4.3: queue and MSI addresses above the OAS are truncated to it, not aborted.
 	cmd_fetch_abort_ = !mem_read(oas_truncate(addr), cmd_, CMD_SIZE);
 	uint64_t cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
+	cmd_drain_ = 0;
 	if (!cmd_fetch_abort_ && SMMU_GET(cmd_[0], CMD0_OPCODE) == CMD_SYNC) {
 		// Completion waits for every translation that was in flight when an invalidation before
 		// this SYNC ran (it may have used what was invalidated), then signals.
 		if (sync_drain_ > t + cost) {
-			stats.c[ST_CMD_SYNC_DRAIN] += sync_drain_ - (t + cost);
+			cmd_drain_ = sync_drain_ - (t + cost);
+			stats.c[ST_CMD_SYNC_DRAIN] += cmd_drain_;
 			cost = sync_drain_ - t;
 		}
 		sync_drain_ = 0;
 	}
+	cmd_consumed_at_ = t;
 	cmd_inflight_ = true;
 	cmd_done_at_ = t + cost;
 	cmdq_done_.notify((double)cost * kCycle);
+}
+
+void Smmu::log_cmd(uint8_t cerror)
+{
+	CmdLogEntry e;
+	e.dw[0] = cmd_[0];
+	e.dw[1] = cmd_[1];
+	e.consumed = cmd_consumed_at_;
+	e.done = now();
+	e.drain = cmd_drain_;
+	e.cerror = cerror;
+	e.seen = cerror ? e.done : 0; // CONS stays on it: software learns of it from GERROR, not CONS
+	if (cerror && cmd_log_seen_ == cmd_log_.size())
+		cmd_log_seen_++;
+	cmd_log_.push_back(e);
+}
+
+// A read of SMMU_CMDQ_CONS: software now sees every command completed so far.
+void Smmu::cmd_log_cons_read()
+{
+	const uint64_t t = now();
+	for (; cmd_log_seen_ < cmd_log_.size() && cmd_log_[cmd_log_seen_].done <= t; cmd_log_seen_++)
+		if (!cmd_log_[cmd_log_seen_].seen)
+			cmd_log_[cmd_log_seen_].seen = t;
+}
+
+bool Smmu::take_cmd_log(CmdLogEntry &out, bool unseen_too)
+{
+	if (cmd_log_.empty() || (!unseen_too && !cmd_log_seen_))
+		return false;
+	out = cmd_log_.front();
+	cmd_log_.pop_front();
+	if (cmd_log_seen_)
+		cmd_log_seen_--;
+	return true;
+}
+
+const char *cmd_name(unsigned opcode)
+{
+	switch (opcode) {
+	case CMD_PREFETCH_CONFIG: return "CMD_PREFETCH_CONFIG";
+	case CMD_PREFETCH_ADDR: return "CMD_PREFETCH_ADDR";
+	case CMD_CFGI_STE: return "CMD_CFGI_STE";
+	case CMD_CFGI_STE_RANGE: return "CMD_CFGI_STE_RANGE";
+	case CMD_CFGI_CD: return "CMD_CFGI_CD";
+	case CMD_CFGI_CD_ALL: return "CMD_CFGI_CD_ALL";
+	case CMD_CFGI_VMS_PIDM: return "CMD_CFGI_VMS_PIDM";
+	case CMD_TLBI_NH_ALL: return "CMD_TLBI_NH_ALL";
+	case CMD_TLBI_NH_ASID: return "CMD_TLBI_NH_ASID";
+	case CMD_TLBI_NH_VA: return "CMD_TLBI_NH_VA";
+	case CMD_TLBI_NH_VAA: return "CMD_TLBI_NH_VAA";
+	case CMD_TLBI_EL3_ALL: return "CMD_TLBI_EL3_ALL";
+	case CMD_TLBI_EL3_VA: return "CMD_TLBI_EL3_VA";
+	case CMD_TLBI_EL2_ALL: return "CMD_TLBI_EL2_ALL";
+	case CMD_TLBI_EL2_ASID: return "CMD_TLBI_EL2_ASID";
+	case CMD_TLBI_EL2_VA: return "CMD_TLBI_EL2_VA";
+	case CMD_TLBI_EL2_VAA: return "CMD_TLBI_EL2_VAA";
+	case CMD_TLBI_S12_VMALL: return "CMD_TLBI_S12_VMALL";
+	case CMD_TLBI_S2_IPA: return "CMD_TLBI_S2_IPA";
+	case CMD_TLBI_NSNH_ALL: return "CMD_TLBI_NSNH_ALL";
+	case CMD_ATC_INV: return "CMD_ATC_INV";
+	case CMD_PRI_RESP: return "CMD_PRI_RESP";
+	case CMD_RESUME: return "CMD_RESUME";
+	case CMD_STALL_TERM: return "CMD_STALL_TERM";
+	case CMD_SYNC: return "CMD_SYNC";
+	default: return nullptr;
+	}
 }
 
 uint8_t Smmu::execute_command(const uint64_t cmd[2])

@@ -264,7 +264,10 @@ uint32_t Smmu::read32(uint32_t off)
 	case SMMU_GERROR_IRQ_CFG2: return gerror_irq_cfg2_;
 	case SMMU_STRTAB_BASE_CFG: return strtab_base_cfg_;
 	case SMMU_CMDQ_PROD: return cmdq_prod_;
-	case SMMU_CMDQ_CONS: return cmdq_cons_;
+	case SMMU_CMDQ_CONS:
+		if (cmd_log_on)
+			cmd_log_cons_read();
+		return cmdq_cons_;
 	case SMMU_EVENTQ_IRQ_CFG1: return eventq_irq_cfg1_;
 	case SMMU_EVENTQ_IRQ_CFG2: return eventq_irq_cfg2_;
 	case SMMU_EVENTQ_PROD: return eventq_prod_;

@@ -851,6 +851,57 @@ TEST(CommandBudget, SyncDrainsTranslationsInFlight)
 	EXPECT_EQ(xlate - (w + 18), s.stat("cmdq.sync.drain_cycles"));
 }
 
+// The command log (smmusim_cmd_poll) gives each command's times as the rows above have them: the
+// TLBI consumed at the PROD write and done 12 cycles later, the CMD_SYNC from there until the
+// translation in flight is done (its drain, which cmdq.sync.drain_cycles counts), both seen by
+// software at its first CONS read after that; a command that raises CERROR is seen at once.
+TEST(CommandBudget, CommandLogGivesEachCommandsTimes)
+{
+	Sim s;
+	s.boot();
+	uint64_t ttb = s.s1_stream(1, 1);
+	s.map(ttb, 0x1000, DATA);
+	ASSERT_TRUE(s.sync());
+	smmusim_cmd_record rec[4];
+	EXPECT_EQ(0u, smmusim_cmd_poll(s.sim, rec, 4, true)) << "off by default";
+	smmusim_cmd_log(s.sim, true);
+	const uint64_t T = s.now() + 2;
+	struct smmusim_dma d = req(1, 0x1000, 0);
+	ASSERT_EQ(0, smmusim_dma_submit(s.sim, &d, T, 0));
+	s.run(5);
+	const uint64_t w = s.now();
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_TLBI_NH_ASID) | SMMU_PREP(CMD0_ASID, 1));
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
+	const uint64_t xlate = T + U + M + LT + C + 2 * R + W + 4 * R + LB;
+	s.run(xlate + 10 - s.now()); // no CONS read on the way
+	EXPECT_EQ(0u, smmusim_cmd_poll(s.sim, rec, 4, false)) << "software has not read CONS yet";
+	const uint64_t seen = s.now();
+	(void)s.r32(SMMU_CMDQ_CONS);
+	ASSERT_EQ(2u, smmusim_cmd_poll(s.sim, rec, 4, false));
+	EXPECT_EQ(CMD_TLBI_NH_ASID, SMMU_GET(rec[0].dw[0], CMD0_OPCODE));
+	EXPECT_EQ(1u, SMMU_GET(rec[0].dw[0], CMD0_ASID));
+	EXPECT_EQ(w, rec[0].consumed_cycle);
+	EXPECT_EQ(w + 12, rec[0].done_cycle);
+	EXPECT_EQ(0u, rec[0].drain_cycles);
+	EXPECT_EQ(seen, rec[0].seen_cycle);
+	EXPECT_EQ(0u, rec[0].cerror);
+	EXPECT_EQ(CMD_SYNC, SMMU_GET(rec[1].dw[0], CMD0_OPCODE));
+	EXPECT_EQ(w + 12, rec[1].consumed_cycle);
+	EXPECT_EQ(xlate, rec[1].done_cycle);
+	EXPECT_EQ(xlate - (w + 18), rec[1].drain_cycles);
+	EXPECT_EQ(s.stat("cmdq.sync.drain_cycles"), rec[1].drain_cycles);
+	EXPECT_EQ(seen, rec[1].seen_cycle);
+	EXPECT_EQ(1u, s.stat("cmdq.op.CMD_TLBI_NH_ASID"));
+	EXPECT_STREQ("CMD_TLBI_NH_ASID", smmusim_cmd_name(CMD_TLBI_NH_ASID));
+	EXPECT_EQ(nullptr, smmusim_cmd_name(0x7F));
+	s.cmd(SMMU_PREP(CMD0_OPCODE, 0x7F)); // reserved: CERROR_ILL stops the queue
+	s.run(10);
+	ASSERT_EQ(1u, smmusim_cmd_poll(s.sim, rec, 4, false));
+	EXPECT_EQ(CERROR_ILL, rec[0].cerror);
+	EXPECT_EQ(rec[0].done_cycle, rec[0].seen_cycle);
+	EXPECT_EQ(1u, s.stat("cmdq.errors"));
+}
+
 // ---- events at the detection cycle, functional mode, output hygiene -------------------------
 
 TEST(Events, WrittenWhenTheFaultIsDetected)

@@ -22,6 +22,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -208,10 +209,21 @@ constexpr bool stat_names_distinct()
 } // namespace detail
 static_assert(detail::stat_names_distinct(), "statistics names are non-empty and distinct");
 const char *event_name(unsigned type); // "F_TRANSLATION", ... or nullptr
+const char *cmd_name(unsigned opcode);  // "CMD_CFGI_STE", ... or nullptr
+
+// One command the SMMU consumed from the command queue (the command log, smmusim_cmd_poll).
+struct CmdLogEntry {
+	uint64_t dw[2] = {};
+	uint64_t consumed = 0, done = 0; // read from the queue; CONS moved past it (or CERROR)
+	uint64_t drain = 0;              // CMD_SYNC: cycles of it spent on translations in flight
+	uint64_t seen = 0;               // first SMMU_CMDQ_CONS read at or after done (0: none yet)
+	uint8_t cerror = 0;
+};
 
 struct Stats {
 	uint64_t c[ST_COUNT] = {};
 	uint64_t events[256] = {}; // events raised, by type (recorded or not)
+	uint64_t cmds[256] = {};   // commands executed without error, by opcode
 	LatencyHist latency;       // issue -> response (the transaction's latency)
 	LatencyHist xlate;         // issue -> translation known at the TBU (excludes the data access)
 	TopN streams, substreams;  // per StreamID, per (StreamID, SubstreamID)
@@ -378,6 +390,11 @@ public:
 	bool timed() const { return timed_; }
 	Stats stats;
 	Tracer tracer_; // trace points (trace.hpp): off until the platform sets a mask and a stream
+	// The command log: off by default (one test per command); on, every command consumed is
+	// kept, with its times, until taken. Software "sees" a command complete at its first read of
+	// SMMU_CMDQ_CONS after CONS moved past it (a CERROR'd command: when it stopped the queue).
+	bool cmd_log_on = false;
+	bool take_cmd_log(CmdLogEntry &out, bool unseen_too); // the oldest seen one (or any)
 	void sync_stats(); // refresh the derived counters (slots, links, channel) in stats.c
 	const Params &params() const { return p_; }
 
@@ -422,7 +439,12 @@ private:
 	// sync_drain_ the cycle the next CMD_SYNC cannot complete before.
 	uint64_t xlate_until_ = 0, sync_drain_ = 0;
 	uint64_t cmd_done_at_ = 0;
+	uint64_t cmd_consumed_at_ = 0, cmd_drain_ = 0; // of the command in flight (the command log)
 	uint64_t cmd_[2] = {};
+	std::deque<CmdLogEntry> cmd_log_;
+	size_t cmd_log_seen_ = 0; // cmd_log_[0, this) have been seen by software
+	void log_cmd(uint8_t cerror);
+	void cmd_log_cons_read();
 	bool cmd_fetch_abort_ = false;
 	unsigned cmdq_log2() const;
 	unsigned eventq_log2() const;

@@ -72,6 +72,28 @@ const char *smmusim_trace_point_name(size_t index); /* NULL past the end */
 const char *smmusim_trace_point_doc(size_t index);  /* what its line says; NULL past the end */
 void smmusim_run(smmusim_platform *sim, uint64_t cycles);   /* advance simulated time */
 
+/* ---- The command log: each command the SMMU consumed, with its times (for timelines) --------- */
+struct smmusim_cmd_record {
+	uint64_t dw[2];          /* the command as the SMMU read it (IHI 0070 §4.1; opcode in dw[0] [7:0]) */
+	uint64_t consumed_cycle; /* the SMMU read it from the command queue */
+	uint64_t done_cycle;     /* its execution ended: CONS moved past it, or it stopped the queue */
+	uint64_t drain_cycles;   /* CMD_SYNC: the part of done - consumed spent waiting for the
+				    translations in flight when an invalidation before it ran */
+	uint64_t seen_cycle;     /* software saw it complete: its first read of SMMU_CMDQ_CONS at or
+				    after done_cycle (done_cycle for a CERROR); 0: not yet */
+	uint8_t cerror;          /* the CMDQ_CONS.ERR it raised (IHI 0070 §4.7.1), 0: none */
+};
+/* Log every command consumed from now on (on), or none (off: the default, one test per command). */
+void smmusim_cmd_log(smmusim_platform *sim, bool on);
+/*
+ * Take up to max records, in the order the SMMU consumed them: those software has seen complete,
+ * or with `all` every one logged (seen_cycle 0 for those it has not seen). Returns the number
+ * written. Records stay in the model until taken.
+ */
+size_t smmusim_cmd_poll(smmusim_platform *sim, struct smmusim_cmd_record *out, size_t max, bool all);
+/* An opcode's architectural name ("CMD_CFGI_STE", ...), NULL for a reserved one. */
+const char *smmusim_cmd_name(unsigned opcode);
+
 /* ---- DMA from master ports ------------------------------------------------------------------- */
 struct smmusim_dma {
 	uint32_t port;   /* master port (TBU) index, < config "tbu.count" */
