@@ -158,8 +158,10 @@ static void collect(struct replay *r)
 			}
 		}
 	}
-	if (r->tl)
+	if (r->tl) {
+		timeline_commands(r->tl, r->sim, false);
 		timeline_sample(r->tl, r->sim);
+	}
 }
 
 /* The driver drains the event queue as an interrupt handler would, so it never overflows. */
@@ -265,8 +267,9 @@ static int exec_control(struct replay *r, const struct trace_checked *c)
 		if (!trace_format_record(rec, what, sizeof(what)))
 			snprintf(what, sizeof(what), "%s", trace_kind_name(rec->kind));
 		const struct smmu_stats *after = smmu_get_stats(r->smmu);
-		timeline_control(r->tl, what, rec->line, start, smmusim_now(r->sim), after->cmds - before.cmds,
-				 after->syncs - before.syncs);
+		timeline_control(r->tl, what, trace_kind_name(rec->kind), rec->line, start, start + spent,
+				 after->cmds - before.cmds, after->syncs - before.syncs);
+		timeline_commands(r->tl, r->sim, false);
 	}
 	return 0;
 }
@@ -736,18 +739,25 @@ static int bring_up(struct replay *r)
 		if (smmusim_trace_events(r->sim, r->o->trace_events, r->trace_out, err, sizeof(err)) < 0)
 			return rfail(r, NULL, SMMUSIM_EXIT_USAGE, "--trace-events: %s", err);
 	}
+	if (r->o->timeline) /* before the driver: the timeline draws its bring-up commands */
+		smmusim_cmd_log(r->sim, true);
 	smmusim_driver_options(r->cfg, &opts);
+	const uint64_t probe_start = smmusim_now(r->sim);
 	rc = smmusim_system_probe(&sys, NULL, &opts, err, sizeof(err));
 	r->smmu = sys.smmu;
 	if (rc)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "%s", err);
 	r->t0 = smmusim_now(r->sim);
 	if (r->o->timeline) {
+		/* a window from trace cycle 0 takes in the bring-up before it */
+		uint64_t from = r->o->timeline_from ? r->t0 + r->o->timeline_from : 0;
 		uint64_t to = r->o->timeline_to > UINT64_MAX - r->t0 ? UINT64_MAX : r->t0 + r->o->timeline_to;
-		r->tl = timeline_new(r->o->timeline, r->o->timeline_limit, r->t0 + r->o->timeline_from, to, err,
-				     sizeof(err));
+		r->tl = timeline_new(r->o->timeline, r->o->timeline_limit, from, to, err, sizeof(err));
 		if (!r->tl)
 			return rfail(r, NULL, SMMUSIM_EXIT_SIM, "%s", err);
+		const struct smmu_stats *st = smmu_get_stats(r->smmu);
+		timeline_control(r->tl, "driver bring-up (probe)", "probe", 0, probe_start, r->t0, st->cmds, st->syncs);
+		timeline_commands(r->tl, r->sim, false);
 	}
 	return 0;
 }
@@ -775,6 +785,7 @@ int replay_run(const struct replay_options *o)
 		status = drain_to(&r, 0); /* let every DMA finish */
 		collect(&r);
 		drain_events(&r);
+		timeline_commands(r.tl, r.sim, true); /* every command the statistics below count */
 		r.usage = smmu_get_mem_usage(r.smmu);
 		r.peak = smmu_get_mem_peak(r.smmu);
 	}

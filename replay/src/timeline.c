@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <smmuv3/arch.h>
 #include <smmuv3/smmu.h>
 
 #define SAMPLE_CYCLES 1024u /* counter pace: fine enough to see bursts, few enough to stay small */
@@ -23,7 +24,7 @@ struct xfer {
 };
 
 struct control {
-	char what[96];
+	char what[96], kind[24];
 	uint64_t line, start, end, cmds, syncs;
 };
 
@@ -50,10 +51,13 @@ struct timeline {
 	size_t nxfers, capxfers;
 	struct control *controls;
 	size_t ncontrols, capcontrols;
+	struct smmusim_cmd_record *cmds; /* in the order the SMMU consumed them */
+	size_t ncmds, capcmds;
+	bool cmd_log_off;
 	struct sample *samples;
 	size_t nsamples, capsamples;
 	uint64_t next_sample;
-	bool done_sampling;     /* every recorded transaction completed: the window is over */
+	uint64_t stop;          /* the cycle every recorded transaction had completed: the window ends */
 };
 
 static bool grow(void **p, size_t *cap, size_t n, size_t elem)
@@ -82,6 +86,7 @@ timeline *timeline_new(const char *path, uint64_t limit, uint64_t from, uint64_t
 	t->limit = limit;
 	t->from = from;
 	t->to = to;
+	t->stop = UINT64_MAX;
 	return t;
 }
 
@@ -91,6 +96,7 @@ void timeline_discard(timeline *t)
 		return;
 	free(t->xfers);
 	free(t->controls);
+	free(t->cmds);
 	free(t->samples);
 	free(t->path);
 	free(t);
@@ -98,8 +104,8 @@ void timeline_discard(timeline *t)
 
 uint64_t timeline_transactions(const timeline *t) { return t ? t->nxfers : 0; }
 
-/* Control records and counters are drawn inside the window until every drawn transaction is done. */
-static bool recording(const timeline *t, uint64_t cycle) { return cycle >= t->from && cycle < t->to && !t->done_sampling; }
+/* Driver calls, commands and counters are drawn inside the window until every drawn transaction is done. */
+static bool recording(const timeline *t, uint64_t cycle) { return cycle >= t->from && cycle < t->to && cycle < t->stop; }
 
 void timeline_submit(timeline *t, uint64_t tag, uint64_t at, const struct smmusim_dma *d)
 {
@@ -136,14 +142,15 @@ void timeline_complete(timeline *t, const struct smmusim_dma_result *res)
 	x->completed = true;
 }
 
-void timeline_control(timeline *t, const char *what, uint64_t line, uint64_t start, uint64_t end, uint64_t cmds,
-		      uint64_t syncs)
+void timeline_control(timeline *t, const char *what, const char *kind, uint64_t line, uint64_t start, uint64_t end,
+		      uint64_t cmds, uint64_t syncs)
 {
 	if (!t || !recording(t, start) ||
 	    !grow((void **)&t->controls, &t->capcontrols, t->ncontrols, sizeof(*t->controls)))
 		return;
 	struct control *c = &t->controls[t->ncontrols++];
 	snprintf(c->what, sizeof(c->what), "%s", what);
+	snprintf(c->kind, sizeof(c->kind), "%s", kind);
 	c->line = line;
 	c->start = start;
 	c->end = end;
@@ -170,8 +177,26 @@ void timeline_sample(timeline *t, const smmusim_platform *sim)
 		bool all = true;
 		for (size_t i = t->nxfers; i-- > 0 && all;)
 			all = t->xfers[i].completed;
-		t->done_sampling = all;
+		if (all)
+			t->stop = now;
 	}
+}
+
+void timeline_commands(timeline *t, smmusim_platform *sim, bool all)
+{
+	if (!t || t->cmd_log_off)
+		return;
+	const bool over = t->stop != UINT64_MAX || smmusim_now(sim) >= t->to; /* nothing more is drawn */
+	if (over)
+		smmusim_cmd_log(sim, false);
+	struct smmusim_cmd_record rec[64];
+	size_t n;
+	while ((n = smmusim_cmd_poll(sim, rec, 64, all || over)) > 0)
+		for (size_t i = 0; i < n; i++)
+			if (recording(t, rec[i].consumed_cycle) &&
+			    grow((void **)&t->cmds, &t->capcmds, t->ncmds, sizeof(*t->cmds)))
+				t->cmds[t->ncmds++] = rec[i];
+	t->cmd_log_off = over;
 }
 
 /* ---- Lanes: transactions of one TBU on the fewest tracks where none overlaps another --------- */
@@ -269,6 +294,7 @@ static bool assign_lanes(timeline *t, uint32_t *lanes, size_t nports)
 }
 
 /* ---- Output ---------------------------------------------------------------------------------- */
+static void write_cmd_args(FILE *f, const struct smmusim_cmd_record *c);
 static void json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -294,6 +320,134 @@ static const char *hit_name(uint8_t h)
 {
 	static const char *const names[] = {"none", "utlb", "mtlb", "tcu", "walk"};
 	return h < sizeof(names) / sizeof(names[0]) ? names[h] : "unknown";
+}
+
+/* A TLBI's range (IHI 0070 §4.4.1.1: TG != 0 makes it (NUM + 1) << (SCALE + granule) bytes). */
+static void write_tlbi_range(FILE *f, uint64_t d0, uint64_t d1)
+{
+	fprintf(f, ", \"addr\": \"0x%llx\", \"leaf\": %u", (unsigned long long)(SMMU_GET(d1, CMD1_ADDR) << 12),
+		(unsigned)SMMU_GET(d1, CMD1_LEAF));
+	const unsigned tg = (unsigned)SMMU_GET(d1, CMD1_TLBI_TG);
+	if (tg) {
+		const unsigned shift = (unsigned)(SMMU_GET(d0, CMD0_TLBI_SCALE) & 0x1Fu) + CMD_TLBI_TG_SHIFT(tg);
+		const uint64_t num = SMMU_GET(d0, CMD0_TLBI_NUM) + 1;
+		fprintf(f, ", \"size\": \"0x%llx\", \"ttl\": %u",
+			(unsigned long long)(shift >= 59 ? UINT64_MAX : num << shift), (unsigned)SMMU_GET(d1, CMD1_TLBI_TTL));
+	}
+}
+
+/* A command's fields in the architecture's words (IHI 0070 §4.3-§4.7), then its doublewords. */
+static void write_cmd_args(FILE *f, const struct smmusim_cmd_record *c)
+{
+	const uint64_t d0 = c->dw[0], d1 = c->dw[1];
+	const unsigned op = (unsigned)SMMU_GET(d0, CMD0_OPCODE);
+	fprintf(f, "\"opcode\": \"0x%02x\"", op);
+	switch (op) {
+	case CMD_PREFETCH_CONFIG:
+	case CMD_PREFETCH_ADDR:
+	case CMD_CFGI_STE:
+	case CMD_CFGI_STE_RANGE:
+	case CMD_CFGI_CD:
+	case CMD_CFGI_CD_ALL:
+		fprintf(f, ", \"sid\": \"0x%x\"", (unsigned)SMMU_GET(d0, CMD0_SID));
+		if (op == CMD_CFGI_CD || ((op == CMD_PREFETCH_CONFIG || op == CMD_PREFETCH_ADDR) && SMMU_GET(d0, CMD0_SSV)))
+			fprintf(f, ", \"ssid\": %u", (unsigned)SMMU_GET(d0, CMD0_SSID));
+		if (op == CMD_CFGI_STE || op == CMD_CFGI_CD)
+			fprintf(f, ", \"leaf\": %u", (unsigned)SMMU_GET(d1, CMD1_LEAF));
+		if (op == CMD_CFGI_STE_RANGE && SMMU_GET(d1, CMD1_RANGE) == CMD_CFGI_ALL_RANGE)
+			fputs(", \"range\": \"all\"", f);
+		else if (op == CMD_CFGI_STE_RANGE)
+			fprintf(f, ", \"range\": %u", (unsigned)SMMU_GET(d1, CMD1_RANGE));
+		if (op == CMD_PREFETCH_ADDR)
+			fprintf(f, ", \"addr\": \"0x%llx\"", (unsigned long long)(SMMU_GET(d1, CMD1_ADDR) << 12));
+		break;
+	case CMD_TLBI_NH_ASID:
+	case CMD_TLBI_NH_VA:
+		fprintf(f, ", \"asid\": %u", (unsigned)SMMU_GET(d0, CMD0_ASID));
+		/* fall through */
+	case CMD_TLBI_NH_ALL:
+	case CMD_TLBI_NH_VAA:
+	case CMD_TLBI_S12_VMALL:
+	case CMD_TLBI_S2_IPA:
+		fprintf(f, ", \"vmid\": %u", (unsigned)SMMU_GET(d0, CMD0_VMID));
+		if (op == CMD_TLBI_NH_VA || op == CMD_TLBI_NH_VAA || op == CMD_TLBI_S2_IPA)
+			write_tlbi_range(f, d0, d1);
+		break;
+	case CMD_SYNC: {
+		static const char *const cs[] = {"none", "irq", "sev", "reserved"};
+		fprintf(f, ", \"cs\": \"%s\", \"done_cycle\": %llu, \"drain_cycles\": %llu, \"seen_cycle\": %llu",
+			cs[SMMU_GET(d0, CMD0_SYNC_CS)], (unsigned long long)c->done_cycle,
+			(unsigned long long)c->drain_cycles, (unsigned long long)c->seen_cycle);
+		break;
+	}
+	default:
+		break;
+	}
+	if (c->cerror)
+		fprintf(f, ", \"cerror\": %u", c->cerror);
+	fprintf(f, ", \"dw0\": \"0x%016llx\", \"dw1\": \"0x%016llx\"", (unsigned long long)d0, (unsigned long long)d1);
+}
+
+/* A CMD_SYNC lasts until software saw it complete (the poll that read CONS past it). */
+static uint64_t cmd_end(const struct smmusim_cmd_record *c)
+{
+	return SMMU_GET(c->dw[0], CMD0_OPCODE) == CMD_SYNC && c->seen_cycle > c->done_cycle ? c->seen_cycle
+												: c->done_cycle;
+}
+
+static void write_slice(FILE *f, const char *cat, const char *name, uint32_t tid, uint64_t from, uint64_t to)
+{
+	fprintf(f, ",\n{\"ph\": \"X\", \"cat\": \"%s\", \"name\": ", cat);
+	json_string(f, name);
+	fprintf(f, ", \"pid\": %d, \"tid\": %u, \"ts\": %llu, \"dur\": %llu, \"args\": {", PID_DRIVER, tid,
+		(unsigned long long)from, (unsigned long long)(to - from));
+}
+
+/*
+ * The driver's calls on track 0, each command nested in the call that issued it when it ran
+ * inside it (the driver waits for a CMD_SYNC after its commands, so it does); a command that ran
+ * past its call, or overlapped one it did not belong to, is drawn on track 1 instead.
+ */
+static void write_driver(const timeline *t, FILE *f)
+{
+	bool track1 = false;
+	for (size_t i = 0; i < t->ncontrols; i++) {
+		const struct control *c = &t->controls[i];
+		write_slice(f, "driver", c->what, 0, c->start, c->end);
+		fprintf(f, "\"kind\": \"%s\", \"line\": %llu, \"commands\": %llu, \"cmd_syncs\": %llu}}", c->kind,
+			(unsigned long long)c->line, (unsigned long long)c->cmds, (unsigned long long)c->syncs);
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < t->ncmds; i++) {
+		const struct smmusim_cmd_record *c = &t->cmds[i];
+		const uint64_t end = cmd_end(c);
+		while (k < t->ncontrols && t->controls[k].end <= c->consumed_cycle)
+			k++;
+		const bool overlaps = k < t->ncontrols && t->controls[k].start < end;
+		const bool inside = overlaps && t->controls[k].start <= c->consumed_cycle && end <= t->controls[k].end;
+		const uint32_t tid = overlaps && !inside ? 1 : 0;
+		track1 |= tid == 1;
+		const char *name = smmusim_cmd_name((unsigned)SMMU_GET(c->dw[0], CMD0_OPCODE));
+		write_slice(f, "cmd", name ? name : "reserved opcode", tid, c->consumed_cycle, end);
+		write_cmd_args(f, c);
+		fputs("}}", f);
+		/* what a CMD_SYNC waited for: the translations in flight, then software's poll */
+		if (c->drain_cycles) {
+			write_slice(f, "cmd.wait", "translations in flight", tid, c->done_cycle - c->drain_cycles, c->done_cycle);
+			fputs("}}", f);
+		}
+		if (end > c->done_cycle) {
+			write_slice(f, "cmd.wait", "until software reads CONS", tid, c->done_cycle, end);
+			fputs("}}", f);
+		}
+	}
+	fprintf(f, ",\n{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": %d, \"tid\": 0, \"args\": {\"name\": "
+		   "\"driver calls and the commands they issued\"}}",
+		PID_DRIVER);
+	if (track1)
+		fprintf(f, ",\n{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": %d, \"tid\": 1, \"args\": {\"name\": "
+			   "\"commands outside a driver call\"}}",
+			PID_DRIVER);
 }
 
 int timeline_finish(timeline *t, char *err, size_t errlen)
@@ -336,7 +490,7 @@ int timeline_finish(timeline *t, char *err, size_t errlen)
 	static const struct {
 		int pid;
 		const char *name;
-	} procs[] = {{PID_DRIVER, "driver (control records, commands)"},
+	} procs[] = {{PID_DRIVER, "driver and command queue"},
 		     {PID_TCU, "TCU and memory (per-cycle rates)"},
 		     {PID_EVENTS, "events"}};
 	for (size_t i = 0; i < 3; i++)
@@ -371,15 +525,7 @@ int timeline_finish(timeline *t, char *err, size_t errlen)
 				(unsigned long long)(t->base_tag + i), x->d.sid, (unsigned long long)x->d.addr,
 				x->recorded ? "true" : "false");
 	}
-	for (size_t i = 0; i < t->ncontrols; i++) {
-		const struct control *c = &t->controls[i];
-		fprintf(f, ",\n{\"ph\": \"X\", \"cat\": \"driver\", \"name\": ");
-		json_string(f, c->what);
-		fprintf(f, ", \"pid\": %d, \"tid\": 0, \"ts\": %llu, \"dur\": %llu, \"args\": {\"line\": %llu, "
-			   "\"commands\": %llu, \"cmd_syncs\": %llu}}",
-			PID_DRIVER, (unsigned long long)c->start, (unsigned long long)(c->end - c->start),
-			(unsigned long long)c->line, (unsigned long long)c->cmds, (unsigned long long)c->syncs);
-	}
+	write_driver(t, f);
 	for (size_t i = 1; i < t->nsamples; i++) {
 		const struct sample *a = &t->samples[i - 1], *b = &t->samples[i];
 		double dt = (double)(b->cycle - a->cycle);

@@ -3,7 +3,8 @@
  * The replay's timeline (internal): the run as Chrome trace-event JSON, which Perfetto and
  * chrome://tracing open. One process per TBU whose threads are lanes of non-overlapping
  * transactions (issue to completion, with where each translation was found), the driver's
- * control records with the commands they issued, the SMMU's events, and counters sampled from
+ * calls with the commands they issued (each from the SMMU consuming it to its completion, a
+ * CMD_SYNC until software saw it complete), the SMMU's events, and counters sampled from
  * the model's statistics (TCU slot and memory-channel occupancy, table reads by kind). Time
  * axis: 1 us = 1 SMMU cycle.
  * Recording costs nothing when off (the replay holds a NULL timeline).
@@ -25,9 +26,13 @@ timeline *timeline_new(const char *path, uint64_t limit, uint64_t from, uint64_t
 void timeline_submit(timeline *t, uint64_t tag, uint64_t at, const struct smmusim_dma *d);
 /* A completion. */
 void timeline_complete(timeline *t, const struct smmusim_dma_result *res);
-/* A control record the driver ran from cycle start to end, with the commands it issued. */
-void timeline_control(timeline *t, const char *what, uint64_t line, uint64_t start, uint64_t end, uint64_t cmds,
-		      uint64_t syncs);
+/* A driver call (a control record of kind `kind`, or the bring-up) from cycle start to its return
+ * at end, with the commands it issued. */
+void timeline_control(timeline *t, const char *what, const char *kind, uint64_t line, uint64_t start, uint64_t end,
+		      uint64_t cmds, uint64_t syncs);
+/* Take the commands the model logged (smmusim_cmd_poll; the replay turned the log on): those
+ * software has seen complete, or with `all` every one. Turns the log off once nothing more is drawn. */
+void timeline_commands(timeline *t, smmusim_platform *sim, bool all);
 /* Sample the model's counters at its current cycle (cheap to call often: it keeps its own pace). */
 void timeline_sample(timeline *t, const smmusim_platform *sim);
 /* Transactions recorded so far. */

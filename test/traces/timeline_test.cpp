@@ -183,7 +183,10 @@ void expect_nesting(const TimelineRun &r)
 		}
 	EXPECT_FALSE(tracks.empty());
 	for (auto &t : tracks) {
-		std::sort(t.second.begin(), t.second.end());
+		// by start, the longer first: of two slices that start together, the longer encloses
+		std::sort(t.second.begin(), t.second.end(), [](const auto &a, const auto &b) {
+			return a.first != b.first ? a.first < b.first : a.second > b.second;
+		});
 		std::vector<double> open; // ends of the enclosing slices
 		for (const auto &s : t.second) {
 			while (!open.empty() && open.back() <= s.first)
@@ -229,6 +232,116 @@ TEST(Timeline, ParsesNestsAndMatchesTheReport)
 			EXPECT_EQ(with_ssid, dma);
 		}
 	}
+}
+
+double end(const Json *e) { return num(e, "ts") + num(e, "dur"); }
+
+// A trace whose driver calls issue every kind of command the driver uses: CFGI_STE (device,
+// attach), CFGI_CD (aux-attach, detach), TLBI_NH_VA (unmap), TLBI_NH_ASID (free), each followed by
+// a CMD_SYNC; DMA between them.
+std::string command_trace()
+{
+	return write_file("cmds.trace", "smmusim-trace 1\n"
+					"device acc sid=0x10 pasid-bits=8\n"
+					"domain parent dma\n"
+					"attach acc parent\n"
+					"enable-aux acc\n"
+					"domain aux1 dma\n"
+					"aux-attach acc aux1\n"
+					"map aux1 0x100000 0x80000000 0x4000 rw\n"
+					"@100 r acc 0x100000 64 pasid=1\n"
+					"@+10 w acc 0x101000 64 pasid=1\n"
+					"unmap aux1 0x101000 0x1000\n"
+					"@+10 r acc 0x100040 64 pasid=1\n"
+					"detach acc aux1\n"
+					"free aux1\n");
+}
+
+// The command queue: each command a slice named by its opcode, nested in the driver call that
+// issued it, as many of each opcode as the model's statistics count; each CMD_SYNC lasts until
+// software saw it complete, and carries the drain the statistics count.
+TEST(Timeline, CommandQueueTrack)
+{
+	for (const std::string &trace : {command_trace(), example("multi-pasid-accelerator.trace.gz"), example("faults.trace")}) {
+		SCOPED_TRACE(trace);
+		TimelineRun r = replay_with_timeline(trace);
+		expect_nesting(r);
+		const Json *model = r.report.get("model");
+		ASSERT_TRUE(model);
+		std::map<std::string, double> by_op, api_cycles, api_calls;
+		std::vector<const Json *> calls, cmds;
+		double drain = 0;
+		for (const Json *e : r.events) {
+			if (str(e, "ph") != "X")
+				continue;
+			if (str(e, "cat") == "driver") {
+				calls.push_back(e);
+				api_cycles[str(e->get("args"), "kind")] += num(e, "dur");
+				api_calls[str(e->get("args"), "kind")]++;
+			}
+			if (str(e, "cat") != "cmd")
+				continue;
+			cmds.push_back(e);
+			by_op[str(e, "name")]++;
+			EXPECT_EQ(num(e, "tid"), 0) << "every command ran inside the driver call that issued it";
+			const Json *a = e->get("args");
+			if (str(e, "name") == "CMD_SYNC") {
+				EXPECT_GE(num(a, "seen_cycle"), num(a, "done_cycle"));
+				EXPECT_EQ(end(e), num(a, "seen_cycle")) << "a CMD_SYNC lasts until software saw it";
+				EXPECT_GE(num(a, "done_cycle") - num(e, "ts"), num(a, "drain_cycles"));
+				drain += num(a, "drain_cycles");
+			}
+		}
+		// the counts of the model's statistics, opcode by opcode
+		double total = 0;
+		for (const auto &kv : model->obj)
+			if (kv.first.rfind("cmdq.op.", 0) == 0) {
+				EXPECT_EQ(by_op[kv.first.substr(8)], kv.second.num) << kv.first;
+				total += kv.second.num;
+			}
+		EXPECT_EQ(cmds.size(), (size_t)total);
+		EXPECT_EQ(total, num(model, "cmdq.commands"));
+		EXPECT_GT(total, 0);
+		EXPECT_EQ(drain, num(model, "cmdq.sync.drain_cycles"));
+		// each driver call holds the commands it wrote to the queue, and lasts what the report says
+		for (const Json *c : calls) {
+			size_t inside = 0;
+			for (const Json *e : cmds)
+				inside += num(e, "ts") >= num(c, "ts") && end(e) <= end(c);
+			EXPECT_EQ(inside, (size_t)num(c->get("args"), "commands")) << str(c, "name");
+		}
+		const Json *api = r.report.get("driver_api_cycles");
+		ASSERT_TRUE(api);
+		for (const auto &kv : api->obj) {
+			EXPECT_EQ(api_cycles[kv.first], num(&kv.second, "cycles")) << kv.first;
+			EXPECT_EQ(api_calls[kv.first], num(&kv.second, "calls")) << kv.first;
+		}
+		EXPECT_EQ(api_calls["probe"], 1) << "the bring-up is drawn";
+	}
+}
+
+// A command's fields, in the architecture's words, from the doublewords the SMMU read.
+TEST(Timeline, CommandsCarryTheirFields)
+{
+	TimelineRun r = replay_with_timeline(command_trace());
+	std::map<std::string, std::vector<const Json *>> by_op;
+	for (const Json *e : r.events)
+		if (str(e, "cat") == "cmd")
+			by_op[str(e, "name")].push_back(e->get("args"));
+	ASSERT_FALSE(by_op["CMD_CFGI_STE"].empty());
+	EXPECT_EQ(str(by_op["CMD_CFGI_STE"].back(), "sid"), "0x10");
+	ASSERT_FALSE(by_op["CMD_CFGI_CD"].empty());
+	bool pasid1 = false;
+	for (const Json *a : by_op["CMD_CFGI_CD"])
+		pasid1 |= str(a, "sid") == "0x10" && num(a, "ssid") == 1;
+	EXPECT_TRUE(pasid1) << "the aux domain's CD is invalidated at its PASID";
+	ASSERT_EQ(by_op["CMD_TLBI_NH_VA"].size(), 1u) << "the unmap";
+	const Json *va = by_op["CMD_TLBI_NH_VA"][0];
+	EXPECT_EQ(str(va, "addr"), "0x101000");
+	EXPECT_GT(num(va, "asid"), 0);
+	EXPECT_EQ(num(va, "vmid"), 0);
+	ASSERT_FALSE(by_op["CMD_SYNC"].empty());
+	EXPECT_EQ(str(by_op["CMD_SYNC"][0], "cs"), "none");
 }
 
 TEST(Timeline, BoundedAndDeterministic)
