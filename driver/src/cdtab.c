@@ -38,6 +38,7 @@ int smmu_cdtab_alloc(struct smmu_device *smmu, struct smmu_cdtab *cdtab, uint8_t
 		ret = smmu_alloc_kind(smmu, SMMU_MEM_CD_L1, bytes, bytes, &cdtab->l1);
 		if (ret)
 			return ret;
+		smmu_memset(cdtab->l1.cpu, 0, bytes); /* every CD invalid */
 	} else {
 		size_t bytes;
 
@@ -48,6 +49,7 @@ int smmu_cdtab_alloc(struct smmu_device *smmu, struct smmu_cdtab *cdtab, uint8_t
 		ret = smmu_alloc_kind(smmu, SMMU_MEM_CD_L1, bytes, bytes < 64 ? 64 : bytes, &cdtab->l1);
 		if (ret)
 			return ret;
+		smmu_memset(cdtab->l1.cpu, 0, bytes); /* every L1CD invalid */
 		ret = smmu_alloc(smmu, (size_t)cdtab->num_l1 * sizeof(void *), sizeof(void *), &cdtab->l2_ptrs);
 		if (ret) {
 			smmu_free_kind(smmu, SMMU_MEM_CD_L1, &cdtab->l1);
@@ -122,6 +124,9 @@ static int cd_ptr(struct smmu_device *smmu, struct smmu_master *master, uint32_t
 		ret = smmu_alloc_kind(smmu, SMMU_MEM_CD_LEAF, leaf_bytes(t), leaf_bytes(t), &leaf);
 		if (ret)
 			return ret;
+		/* every CD of the leaf invalid before the L1CD exposes it (IHI 0070 §3.21: from then on the
+		 * SMMU may fetch and cache any CD in it, for SubstreamIDs nobody attached too) */
+		smmu_memset(leaf.cpu, 0, leaf_bytes(t));
 		leaves[idx] = leaf.cpu;
 		smmu_wmb(smmu);
 		smmu_write_once64((volatile uint64_t *)t->l1.cpu + idx,

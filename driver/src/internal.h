@@ -143,9 +143,15 @@ struct smmu_device {
 /* util.c */
 void smmu_memset(void *p, int c, size_t n);
 void smmu_memcpy(void *d, const void *s, size_t n);
+/* The driver's own objects (never read by the SMMU), zeroed. */
 int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf);
 void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf);
-/* The same, counted under kind (smmu_alloc/smmu_free count as SMMU_MEM_OBJECT). Free with the same kind. */
+/*
+ * Memory the SMMU reads (tables, queues), counted under kind (smmu_alloc/smmu_free count as
+ * SMMU_MEM_OBJECT). Free with the same kind. The contents are UNKNOWN (regif.h): the caller
+ * initialises every entry the SMMU may read before it publishes the memory (and orders that with
+ * wmb), since the SMMU may fetch and cache any valid-looking structure it can reach.
+ */
 int smmu_alloc_kind(struct smmu_device *smmu, enum smmu_mem_kind kind, size_t size, size_t align,
 		    struct smmu_dma_buf *buf);
 void smmu_free_kind(struct smmu_device *smmu, enum smmu_mem_kind kind, struct smmu_dma_buf *buf);

@@ -162,6 +162,7 @@ static int node_alloc(struct smmu_device *smmu, struct iommu_domain *d, unsigned
 		smmu_free(smmu, &n->self);
 		return ret;
 	}
+	smmu_memset(n->hw.cpu, 0, hw_bytes); /* every descriptor invalid until a caller fills one */
 	*out = n;
 	return 0;
 }

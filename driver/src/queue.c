@@ -58,6 +58,8 @@ int smmu_queue_alloc(struct smmu_device *smmu, struct smmu_queue *q, uint32_t lo
 	int ret = smmu_alloc_kind(smmu, SMMU_MEM_QUEUE, bytes, bytes < 32 ? 32 : bytes, &q->mem);
 	if (ret)
 		return ret;
+	/* left UNKNOWN: each side reads only the entries between CONS and PROD, which the other
+	 * side wrote first (commands: the driver; events: the SMMU) */
 	q->log2size = log2size;
 	q->ent_dwords = ent_dwords;
 	q->prod = q->cons = 0;

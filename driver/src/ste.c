@@ -178,6 +178,7 @@ int smmu_strtab_alloc(struct smmu_device *smmu)
 		ret = smmu_alloc_kind(smmu, SMMU_MEM_STRTAB, l1_bytes, l1_bytes < 64 ? 64 : l1_bytes, &smmu->strtab);
 		if (ret)
 			return ret;
+		smmu_memset(smmu->strtab.cpu, 0, l1_bytes); /* every L1STD invalid (Span 0) */
 		ret = smmu_alloc(smmu, (size_t)smmu->num_l1 * sizeof(void *), sizeof(void *), &smmu->l2_ptrs);
 		if (ret) {
 			smmu_free_kind(smmu, SMMU_MEM_STRTAB, &smmu->strtab);

@@ -16,7 +16,7 @@ void smmu_memset(void *p, int c, size_t n)
 		*d++ = (unsigned char)c;
 		n--;
 	}
-	/* 8 bytes a store: every allocation is cleared here, tables of up to 64 KiB among them */
+	/* 8 bytes a store: tables of up to 64 KiB are cleared here */
 	for (; n >= 8; n -= 8, d += 8)
 		*(volatile uint64_t *)d = w;
 	while (n--)
@@ -145,8 +145,7 @@ static int raw_alloc(struct smmu_device *smmu, size_t size, size_t align, struct
 		buf->size = 0;
 		return ret < 0 ? ret : -SMMU_ENOMEM;
 	}
-	/* the interface promises zeroed memory; do not depend on every port getting it right */
-	smmu_memset(buf->cpu, 0, size);
+	/* contents UNKNOWN (regif.h): the caller initialises what it allocated */
 	buf->size = size;
 	return 0;
 }
@@ -166,7 +165,11 @@ static void raw_free(struct smmu_device *smmu, struct smmu_dma_buf *buf)
 
 int smmu_alloc(struct smmu_device *smmu, size_t size, size_t align, struct smmu_dma_buf *buf)
 {
-	return smmu_alloc_kind(smmu, SMMU_MEM_OBJECT, size, align, buf);
+	int ret = smmu_alloc_kind(smmu, SMMU_MEM_OBJECT, size, align, buf);
+
+	if (!ret)
+		smmu_memset(buf->cpu, 0, size);
+	return ret;
 }
 
 void smmu_free(struct smmu_device *smmu, struct smmu_dma_buf *buf)

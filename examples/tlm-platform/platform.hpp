@@ -72,7 +72,7 @@ public:
 	DriverPort(tlm::tlm_initiator_socket<> &mmio, Ram &ram, const smmusim::Params &p)
 	    : mmio_(mmio), ram_(ram), relax_(p.relax_cycles)
 	{
-		alloc_.init(&ram.mem, p.dma_base, p.mem_size);
+		alloc_.init(&ram.mem, p);
 		regif_.ctx = this;
 		regif_.read32 = [](void *c, uint32_t off) { uint32_t v = 0; self(c).access(false, off, &v, 4); return v; };
 		regif_.write32 = [](void *c, uint32_t off, uint32_t v) { self(c).access(true, off, &v, 4); };

@@ -1,7 +1,10 @@
 #include <smmusim/memory.hpp>
 
+#include <smmuv3/arch.h>
+
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace smmusim {
@@ -40,11 +43,74 @@ void Memory::zero(uint64_t pa, uint64_t len)
 	}
 }
 
-void DmaAllocator::init(Memory *mem, uint64_t base, uint64_t limit)
+void DmaAllocator::init(Memory *mem, const SmmuParams &p)
 {
 	mem_ = mem;
-	next_ = base ? base : 4096; // never hand out bus address 0
-	limit_ = limit;
+	base_ = next_ = p.dma_base ? p.dma_base : 4096; // never hand out bus address 0
+	limit_ = p.mem_size;
+	junk_ = p.strict;
+	rng_ = SplitMix64(p.seed + 400); // a stream of its own: the SMMU's seeded choices do not move
+	oas_bits_ = smmu_oas_bits(p.oas);
+	ips_ = std::min(p.oas, (unsigned)SMMU_OAS_48);
+	asid_bits_ = SMMU_ASID_BITS(p.asid16);
+	cd_stall_ = p.stall_model == IDR0_STALL_MODEL_FORCED;
+	tg0_ = p.gran4k ? CD_TG0_4K : p.gran64k ? CD_TG0_64K : CD_TG0_16K;
+}
+
+// An address the junk points at: anywhere the allocator has handed out (the driver's live tables
+// included), aligned to align, below the OAS.
+uint64_t DmaAllocator::junk_addr(uint64_t align)
+{
+	const uint64_t lo = (base_ + align - 1) & ~(align - 1);
+	const uint64_t hi = oas_bits_ < 64 ? std::min<uint64_t>(next_, 1ull << oas_bits_) : next_;
+	if (hi <= lo + align)
+		return lo;
+	return lo + rng_.next() % ((hi - lo) / align) * align;
+}
+
+// Strict mode's UNKNOWN contents: every 64-byte line is, by the seed, one of
+//   * an STE (IHI 0070 §5.2): V = 1, bypass (a stream reaching all memory) or stage 1 through a
+//     one-CD table of junk;
+//   * a CD (§5.4) that passes every check the SMMU makes (AArch64, TxSZ, granule, IPS, ASID size,
+//     stall model), with TTB0 pointing at junk or at the driver's own tables;
+//   * eight descriptors valid at every level: table (levels 0-2) or page (level 3) with AF = 1
+//     and EL0 read/write access, read as L1CD they are V = 1, as L1STD Span = 3 or 7.
+// Read as anything, a line the driver has not initialised is then rarely invalid: what the SMMU
+// fetches from it translates, or faults other than as an invalid structure would.
+void DmaAllocator::fill_unknown(uint64_t bus, uint64_t len)
+{
+	uint64_t *p = reinterpret_cast<uint64_t *>(mem_->ptr(bus));
+	for (uint64_t off = 0; off + 64 <= len; off += 64, p += 8) {
+		const uint64_t r = rng_.next();
+		uint64_t line[8] = {};
+		switch (r & 3u) {
+		case 0:
+			if ((r >> 2) & 1u) {
+				line[0] = SMMU_PREP(STE0_V, 1) | SMMU_PREP(STE0_CONFIG, STE_CONFIG_BYPASS);
+			} else {
+				line[0] = SMMU_PREP(STE0_V, 1) | SMMU_PREP(STE0_CONFIG, STE_CONFIG_S1_TRANS) |
+					  SMMU_PREP_ADDR(STE0_S1CONTEXTPTR, junk_addr(64));
+			}
+			break;
+		case 1:
+			line[0] = SMMU_PREP(CD0_T0SZ, 16 + (r >> 2) % 10) | SMMU_PREP(CD0_TG0, tg0_) |
+				  SMMU_PREP(CD0_IR0, SMMU_WALK_WBWA) | SMMU_PREP(CD0_OR0, SMMU_WALK_WBWA) |
+				  SMMU_PREP(CD0_SH0, SMMU_SH_ISH) | SMMU_PREP(CD0_EPD1, 1) | SMMU_PREP(CD0_V, 1) |
+				  SMMU_PREP(CD0_IPS, ips_) | SMMU_PREP(CD0_AA64, 1) | SMMU_PREP(CD0_S, cd_stall_) |
+				  SMMU_PREP(CD0_R, 1) | SMMU_PREP(CD0_A, 1) | SMMU_PREP(CD0_ASET, 1) |
+				  SMMU_PREP(CD0_ASID, (r >> 16) & SMMU_ID_MASK(asid_bits_));
+			line[1] = SMMU_PREP_ADDR(CD1_TTB0, junk_addr(64 * 1024)); // aligned for every granule
+			line[3] = SMMU_MAIR_LINUX;
+			break;
+		default:
+			for (unsigned i = 0; i < 8; i++)
+				line[i] = SMMU_PREP_ADDR(PTE_OA, junk_addr(4096)) | SMMU_PREP(PTE_VALID, 1) |
+					  SMMU_PREP(PTE_TYPE, 1) | SMMU_PREP(PTE_ATTRINDX, (r >> (2 + i)) & 1u) |
+					  SMMU_PREP(PTE_AP1, 1) | SMMU_PREP(PTE_SH, SMMU_SH_ISH) | SMMU_PREP(PTE_AF, 1);
+			break;
+		}
+		std::memcpy(p, line, sizeof(line));
+	}
 }
 
 unsigned DmaAllocator::class_of(uint64_t size, uint64_t align)
@@ -79,7 +145,10 @@ int DmaAllocator::alloc(uint64_t size, uint64_t align, uint64_t &bus)
 	}
 	bus = free_[c].back();
 	free_[c].pop_back();
-	mem_->zero(bus, block);
+	if (junk_)
+		fill_unknown(bus, block);
+	else
+		mem_->zero(bus, block);
 	if (fail_after_ > 0)
 		fail_after_--;
 	in_use_ += block;

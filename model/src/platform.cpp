@@ -248,7 +248,7 @@ smmusim_platform *smmusim_create(const smmusim_config *cfg, char *err, size_t er
 		set_err(err, errlen, std::string("smmusim_create: ") + ex.what());
 		return nullptr; // half-built modules stay alive: SystemC cannot take them back
 	}
-	m->alloc.init(&m->mem, m->p.dma_base, m->p.mem_size);
+	m->alloc.init(&m->mem, m->p);
 	m->log = m->p.log || std::getenv("SMMUSIM_LOG") != nullptr;
 	m->regif.ctx = m;
 	m->regif.read32 = ri_read32;

@@ -224,7 +224,9 @@ public:
 		void *p = std::aligned_alloc(align, sz);
 		if (!p)
 			return -12;
-		std::memset(p, 0, sz);
+		// contents UNKNOWN (regif.h): a byte pattern no structure's invalid encoding has, so that
+		// the driver's tests see whatever it hands to the SMMU without initialising it
+		std::memset(p, 0xA5, sz);
 		live[p] = size;
 		buf->cpu = p;
 		buf->bus = (uint64_t)(uintptr_t)p;

@@ -1,6 +1,8 @@
 // C shim: DMA allocator, memory, DMA entry points, asynchronous interface, statistics.
 #include "harness.hpp"
 
+#include <smmusim/memory.hpp>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +14,7 @@ using namespace th;
 namespace {
 
 struct Platform : ::testing::Test {
-	Sim s;
+	Sim s{{"smmu.strict", "0"}}; // the lenient allocator's zeros; strict mode's junk: DmaAllocator.*
 	int alloc(size_t size, size_t align, smmu_dma_buf &b) { return s.ri->dma_alloc(s.ri->ctx, size, align, &b); }
 	void free(const smmu_dma_buf &b) { s.ri->dma_free(s.ri->ctx, &b); }
 };
@@ -227,6 +229,102 @@ TEST(PlatformLog, LogHookPrintsWithSmmuLog)
 	s.ri->log(s.ri->ctx, SMMU_LOG_ERR, nullptr);
 	s.ri->log(s.ri->ctx, SMMU_LOG_WARN, "w");
 	EXPECT_EQ("smmu[info]: hello\nsmmu[warn]: w\n", testing::internal::GetCapturedStderr());
+}
+
+// The allocator itself (no SystemC: several in one process). Strict mode's UNKNOWN contents
+// (docs/model.md "Strict mode"): every 64-byte line a valid-looking STE, CD or eight descriptors,
+// pointing only into what was handed out, below the OAS; seeded, and new on every reuse.
+struct Alloc {
+	smmusim::SmmuParams p{};
+	smmusim::Memory mem;
+	smmusim::DmaAllocator a;
+	explicit Alloc(bool strict, uint64_t seed = 1)
+	{
+		std::string err;
+		EXPECT_TRUE(smmusim::smmu_params_from_config(nullptr, p, err)) << err;
+		p.strict = strict;
+		p.seed = seed;
+		p.mem_size = 2ull << 30;
+		EXPECT_TRUE(mem.init(p.mem_size, err)) << err;
+		a.init(&mem, p);
+	}
+	uint64_t alloc(uint64_t size)
+	{
+		uint64_t bus = 0;
+		EXPECT_EQ(0, a.alloc(size, size, bus));
+		return bus;
+	}
+	const uint64_t *dw(uint64_t bus) const { return reinterpret_cast<const uint64_t *>(mem.ptr(bus)); }
+};
+
+TEST(DmaAllocator, StrictJunkLooksLikeValidStructuresPointingIntoAllocatedMemory)
+{
+	Alloc t(true);
+	const uint64_t first = t.alloc(4096), bus = t.alloc(64 * 1024), end = bus + 64 * 1024;
+	const uint64_t oas = 1ull << smmu_oas_bits(t.p.oas);
+	auto inside = [&](uint64_t a) { return a >= first && a < end && a < oas; };
+	unsigned stes = 0, cds = 0, descs = 0;
+	for (uint64_t off = 0; off < 64 * 1024; off += 64) {
+		const uint64_t *l = t.dw(bus + off);
+		const unsigned config = (unsigned)SMMU_GET(l[0], STE0_CONFIG);
+		if (SMMU_GET(l[0], STE0_V) && (config == STE_CONFIG_BYPASS || config == STE_CONFIG_S1_TRANS)) {
+			stes++;
+			EXPECT_TRUE(config == STE_CONFIG_BYPASS || inside(SMMU_ADDR(l[0], STE0_S1CONTEXTPTR)));
+		} else if (SMMU_GET(l[0], CD0_V) && SMMU_GET(l[0], CD0_AA64)) {
+			cds++;
+			const unsigned t0sz = (unsigned)SMMU_GET(l[0], CD0_T0SZ);
+			EXPECT_TRUE(t0sz >= 16 && t0sz <= 39) << t0sz;
+			EXPECT_EQ(0u, SMMU_GET(l[0], CD0_EPD0));
+			EXPECT_EQ(0u, SMMU_GET(l[0], CD0_HA) | SMMU_GET(l[0], CD0_HD) | SMMU_GET(l[0], CD0_ENDI));
+			EXPECT_LE(smmu_oas_bits((unsigned)SMMU_GET(l[0], CD0_IPS)), smmu_oas_bits(t.p.oas));
+			EXPECT_TRUE(inside(SMMU_ADDR(l[1], CD1_TTB0)));
+		} else {
+			descs++;
+			for (unsigned i = 0; i < 8; i++) {
+				EXPECT_EQ(1u, SMMU_GET(l[i], PTE_VALID) & SMMU_GET(l[i], PTE_TYPE) & SMMU_GET(l[i], PTE_AF))
+					<< "line " << off << " dword " << i;
+				EXPECT_TRUE(inside(SMMU_ADDR(l[i], PTE_OA)));
+				EXPECT_EQ(1u, SMMU_GET(l[i], L1CD_V));
+				const unsigned span = (unsigned)SMMU_GET(l[i], L1STD_SPAN);
+				EXPECT_TRUE(span >= 1 && span <= 7) << span; // valid for every SPLIT (6, 8, 10)
+			}
+		}
+	}
+	EXPECT_GT(stes, 64u);
+	EXPECT_GT(cds, 64u);
+	EXPECT_GT(descs, 64u);
+}
+
+TEST(DmaAllocator, StrictJunkIsSeededAndNewOnReuse)
+{
+	Alloc a(true, 7), b(true, 7), c(true, 8);
+	const uint64_t x = a.alloc(4096);
+	ASSERT_EQ(x, b.alloc(4096));
+	ASSERT_EQ(x, c.alloc(4096));
+	EXPECT_EQ(0, std::memcmp(a.dw(x), b.dw(x), 4096)) << "same seed, same calls: same bytes";
+	EXPECT_NE(0, std::memcmp(a.dw(x), c.dw(x), 4096)) << "another seed: other junk";
+	std::vector<uint64_t> before(a.dw(x), a.dw(x) + 512);
+	std::memset(a.mem.ptr(x), 0, 4096); // what a driver does with it
+	a.a.free(x);
+	ASSERT_EQ(x, a.alloc(4096));
+	unsigned zero = 0, same = 0;
+	for (unsigned i = 0; i < 512; i++) {
+		zero += a.dw(x)[i] == 0;
+		same += a.dw(x)[i] == before[i];
+	}
+	EXPECT_LT(zero, 512u) << "a reused block is junk again, not what the last owner left";
+	EXPECT_LT(same, 512u) << "and not the junk it had before";
+}
+
+TEST(DmaAllocator, LenientHandsOutZeros)
+{
+	Alloc t(false);
+	const uint64_t x = t.alloc(4096);
+	std::memset(t.mem.ptr(x), 0xA5, 4096);
+	t.a.free(x);
+	ASSERT_EQ(x, t.alloc(4096));
+	for (unsigned i = 0; i < 512; i++)
+		ASSERT_EQ(0u, t.dw(x)[i]) << i;
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 // Transitions are API calls (attach/detach, PASID attach/detach), mapped to the KUnit cases of Linux's
 // drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c ("row <name>") they perform on the STE.
 #include "seq_check.hpp"
+#include "strict_mode.hpp"
 
 extern "C" {
 #include <smmusim/bringup.h>
@@ -77,6 +78,7 @@ struct DriverSeq : ::testing::Test {
 	{
 		smmusim_config *c = smmusim_config_new();
 		char err[256];
+		ASSERT_EQ(0, smmusim_config_set(c, "smmu.strict", test_strict_value(), err, sizeof err)) << err;
 		ASSERT_EQ(0, smmusim_config_set(c, "tcu.cfg.entries", "0", err, sizeof err)) << err;
 		ASSERT_EQ(0, smmusim_config_set(c, "smmu.sidsize", "8", err, sizeof err)) << err;
 		int rc = smmusim_system_create(&sys, c, err, sizeof err);
@@ -286,6 +288,20 @@ TEST_F(DriverSeqTwoLevelCd, PasidInNewLeafOnPagingRidLeavesRidTranslating)
 		{{false, 0, ok(PA_A), ok(PA_A)}, {true, 3000, BAD_SUBSTREAMID, ok(PA_P), &BAD_CD},
 		 {true, 3001, BAD_SUBSTREAMID, BAD_CD}},
 		true);
+}
+// IHI 0070 §5.3, §5.4, §3.21: once the L1CD of a new leaf is visible the SMMU may fetch any CD in it,
+// so every CD of the leaf is invalid by then. The allocator's memory is UNKNOWN (regif.h; the strict
+// model hands out valid-looking junk): every other SubstreamID of the leaf gets C_BAD_SUBSTREAMID
+// or C_BAD_CD at every command batch, never a translation or another fault.
+TEST_F(DriverSeqTwoLevelCd, NewLeafHoldsOnlyInvalidCdsWhenPublished)
+{
+	iommu_domain *d = paging(PA_A), *p = paging(PA_P);
+	ASSERT_EQ(0, iommu_attach_device(smmu, d, m));
+	std::vector<Probe> probes{{true, 3000, BAD_SUBSTREAMID, ok(PA_P), &BAD_CD}};
+	for (uint32_t ssid = 2048; ssid < 3072; ssid++) // the 64 KB leaf of SubstreamID 3000
+		if (ssid != 3000)
+			probes.push_back({true, ssid, BAD_SUBSTREAMID, BAD_CD});
+	EXPECT_GT(observe([&] { ASSERT_EQ(0, iommu_attach_device_pasid(smmu, p, m, 3000)); }, probes, true), 0u);
 }
 
 } // namespace

@@ -33,9 +33,13 @@ struct smmu_regif {
 	void (*write64)(void *ctx, uint32_t off, uint64_t val);
 
 	/*
-	 * Allocate size bytes of zeroed DMA-coherent memory aligned to align (a power of two) in
-	 * both the CPU and the bus view. Returns 0 and fills *buf, or a negative errno (-ENOMEM).
-	 * This is the only allocator the driver uses, for its own bookkeeping too.
+	 * Allocate size bytes of DMA-coherent memory aligned to align (a power of two) in both the
+	 * CPU and the bus view. Returns 0 and fills *buf, or a negative errno (-ENOMEM). The
+	 * contents are UNKNOWN (not all allocators zero): the driver initialises everything it
+	 * hands to the SMMU before it publishes it, since the SMMU may fetch and cache any valid
+	 * structure it can reach (IHI 0070 §3.21); the simulator's strict mode hands out junk
+	 * that looks like valid structures. This is the only allocator the driver uses, for its
+	 * own bookkeeping too.
 	 */
 	int (*dma_alloc)(void *ctx, size_t size, size_t align, struct smmu_dma_buf *buf);
 	void (*dma_free)(void *ctx, const struct smmu_dma_buf *buf);

@@ -4,6 +4,9 @@
 #ifndef SMMUSIM_MEMORY_HPP
 #define SMMUSIM_MEMORY_HPP
 
+#include <smmusim/cache.hpp>
+#include <smmusim/params.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -52,10 +55,17 @@ private:
 // Power-of-two size classes with one free list each, carved from a bump pointer (classes under
 // 4 KiB a page at a time): O(1) per call, deterministic (same call sequence gives same addresses),
 // blocks naturally aligned to their class.
+//
+// What a new block holds is UNKNOWN to the driver (regif.h). The lenient model hands out zeros (as
+// a fresh page from an OS does); strict mode (smmu.strict) hands out seeded junk that looks like
+// valid SMMU structures (fill_unknown), so that a structure the SMMU reads before the driver has
+// initialised it is used, and shows, instead of reading as a harmless invalid entry.
 class DmaAllocator {
 public:
-	void init(Memory *mem, uint64_t base, uint64_t limit);
-	// 0 and the bus address, or -ENOMEM / -EINVAL. The block is zeroed.
+	// The region [p.dma_base, p.mem_size); junk in strict mode, from p.seed and shaped by the
+	// ID registers in p (OAS, ASID size, stall model, granules) so that it passes the SMMU's checks.
+	void init(Memory *mem, const SmmuParams &p);
+	// 0 and the bus address, or -ENOMEM / -EINVAL. Zeroed (lenient) or junk (strict).
 	int alloc(uint64_t size, uint64_t align, uint64_t &bus);
 	// Unknown or already freed addresses are ignored (software input never crashes the model).
 	void free(uint64_t bus);
@@ -67,8 +77,14 @@ public:
 private:
 	static constexpr uint64_t kChunk = 4096;
 	static unsigned class_of(uint64_t size, uint64_t align);
+	void fill_unknown(uint64_t bus, uint64_t len);
+	uint64_t junk_addr(uint64_t align);
 	Memory *mem_ = nullptr;
-	uint64_t next_ = 0, limit_ = 0, in_use_ = 0, live_ = 0;
+	uint64_t base_ = 0, next_ = 0, limit_ = 0, in_use_ = 0, live_ = 0;
+	bool junk_ = false;
+	SplitMix64 rng_;
+	unsigned oas_bits_ = 48, asid_bits_ = 8, ips_ = 0, tg0_ = 0;
+	bool cd_stall_ = false;
 	long long fail_after_ = -1;
 	std::vector<uint64_t> free_[64];
 	std::unordered_map<uint64_t, uint8_t> live_class_; // bus address -> size class
