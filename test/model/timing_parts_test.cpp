@@ -1,6 +1,9 @@
 // The timing building blocks (model/include/smmusim/timing.hpp) on their own.
 #include <smmusim/timing.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace {
@@ -66,6 +69,80 @@ TEST(TimingParts, TopNBoundedWithManySubstreams)
 	EXPECT_GE(v[0].transactions, (1u << 18));
 	EXPECT_LE(v[0].transactions - v[0].err, (1u << 18));
 	EXPECT_EQ(1u << 18, v[0].misses) << "counts after tracking starts are exact";
+}
+
+// The counting rule TopN implements, written as the plain scan it replaced: the tracked key, else
+// the first entry with the smallest count.
+struct ScanTopN {
+	std::vector<smmusim::StreamCount> e;
+	void add(uint64_t key, bool miss)
+	{
+		smmusim::StreamCount *c = nullptr;
+		size_t low = 0;
+		for (size_t i = 0; i < e.size() && !c; i++) {
+			if (e[i].transactions && e[i].key == key)
+				c = &e[i];
+			else if (e[i].transactions < e[low].transactions)
+				low = i;
+		}
+		if (!c) {
+			c = &e[low];
+			const uint64_t base = c->transactions;
+			*c = smmusim::StreamCount();
+			c->key = key;
+			c->transactions = c->err = base;
+		}
+		c->transactions++;
+		c->misses += miss;
+	}
+};
+
+TEST(TimingParts, TopNCountsAsTheScanDoes)
+{
+	{
+		// a new key takes the first entry with the smallest count: a, then b, go; c stays
+		smmusim::TopN t;
+		t.init(3);
+		for (uint64_t k : {0xa, 0xb, 0xc, 0xd, 0xe})
+			t.add(k, false, false);
+		const auto v = t.sorted();
+		ASSERT_EQ(3u, v.size());
+		EXPECT_EQ(0xdu, v[0].key);
+		EXPECT_EQ(0xeu, v[1].key);
+		EXPECT_EQ(0xcu, v[2].key);
+		EXPECT_EQ(1u, v[1].err);
+	}
+	for (unsigned n : {1u, 3u, 8u, 64u, 65u, 130u}) {
+		for (uint64_t keys : {4ull, 64ull, 1000ull, 1ull << 20}) {
+			smmusim::TopN t;
+			t.init(n);
+			ScanTopN ref;
+			ref.e.assign(n, smmusim::StreamCount());
+			uint64_t x = n * 1000003ull + keys;
+			for (unsigned i = 0; i < 20000; i++) {
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+				// skewed: a quarter of the traffic to a few keys, so counts spread apart
+				const uint64_t r = x >> 33, key = (r & 3) ? r % keys : r % 5;
+				t.add(key, r & 8, false);
+				ref.add(key, r & 8);
+			}
+			std::vector<smmusim::StreamCount> want;
+			for (const auto &e : ref.e)
+				if (e.transactions)
+					want.push_back(e);
+			std::sort(want.begin(), want.end(), [](const auto &a, const auto &b) {
+				return a.transactions != b.transactions ? a.transactions > b.transactions : a.key < b.key;
+			});
+			const auto got = t.sorted();
+			ASSERT_EQ(want.size(), got.size()) << n << " counters, " << keys << " keys";
+			for (size_t i = 0; i < got.size(); i++) {
+				EXPECT_EQ(want[i].key, got[i].key) << n << " counters, " << keys << " keys, rank " << i;
+				EXPECT_EQ(want[i].transactions, got[i].transactions) << n << " counters, " << keys << " keys";
+				EXPECT_EQ(want[i].misses, got[i].misses) << n << " counters, " << keys << " keys";
+				EXPECT_EQ(want[i].err, got[i].err) << n << " counters, " << keys << " keys";
+			}
+		}
+	}
 }
 
 TEST(TimingParts, SlotPoolGrantsEarliestFree)

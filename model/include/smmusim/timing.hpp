@@ -227,43 +227,56 @@ private:
 };
 
 // SpaceSaving top-N: N counters; a key not tracked replaces the entry with the smallest count
-// and inherits that count as its error bound. Any key with more than total/N transactions is
-// tracked, and every tracked count is exact minus at most `err`. Fixed memory, no allocation.
+// (the first such entry) and inherits that count as its error bound. Any key with more than
+// total/N transactions is tracked, and every tracked count is exact minus at most `err`. Fixed
+// memory, no allocation after init. A transaction costs O(1), whatever the number of keys: a hash
+// index finds a tracked key, and the entries holding the smallest count are kept as a bit set
+// (counts grow by one, so when the last of them grows the next smallest count is one more).
 struct StreamCount {
 	uint64_t key = 0, transactions = 0, misses = 0, faults = 0, err = 0;
 };
 class TopN {
 public:
-	void init(unsigned n) { e_.assign(n, StreamCount()); }
+	void init(unsigned n)
+	{
+		e_.assign(n, StreamCount());
+		size_t size = 2;
+		while (size < 2 * (size_t)n)
+			size *= 2;
+		index_.assign(size, kNone);
+		low_.assign((n + 63) / 64, 0);
+		for (unsigned i = 0; i < n; i++)
+			low_[i / 64] |= 1ull << (i % 64);
+		low_count_ = n;
+		min_ = 0;
+		last_ = 0;
+	}
 	void add(uint64_t key, bool miss, bool fault)
 	{
 		if (e_.empty())
 			return;
-		StreamCount *c = &e_[last_];
-		if (c->key != key || !c->transactions) {
-			c = nullptr;
-			unsigned low = 0;
-			for (unsigned i = 0; i < e_.size(); i++) {
-				if (e_[i].transactions && e_[i].key == key) {
-					c = &e_[i];
-					last_ = i;
-					break;
-				}
-				if (e_[i].transactions < e_[low].transactions)
-					low = i;
-			}
-			if (!c) {
-				c = &e_[low];
-				last_ = low;
-				const uint64_t base = c->transactions;
-				*c = StreamCount();
-				c->key = key;
-				c->transactions = c->err = base;
+		if (e_[last_].key != key || !e_[last_].transactions) {
+			const uint32_t *at = find(key);
+			if (at) {
+				last_ = *at;
+			} else {
+				last_ = first_low();
+				StreamCount &c = e_[last_];
+				if (c.transactions)
+					erase(c.key);
+				const uint64_t base = c.transactions;
+				c = StreamCount();
+				c.key = key;
+				c.transactions = c.err = base;
+				insert(key, last_);
 			}
 		}
-		c->transactions++;
-		c->misses += miss;
-		c->faults += fault;
+		StreamCount &c = e_[last_];
+		if (c.transactions == min_)
+			grow_low(last_);
+		c.transactions++;
+		c.misses += miss;
+		c.faults += fault;
 	}
 	// Tracked entries, most transactions first (ties: smaller key first).
 	std::vector<StreamCount> sorted() const
@@ -279,8 +292,67 @@ public:
 	}
 
 private:
+	static constexpr uint32_t kNone = ~0u;
+	size_t home(uint64_t key) const { return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & (index_.size() - 1); }
+	const uint32_t *find(uint64_t key) const
+	{
+		for (size_t j = home(key);; j = (j + 1) & (index_.size() - 1)) {
+			if (index_[j] == kNone)
+				return nullptr;
+			if (e_[index_[j]].key == key)
+				return &index_[j];
+		}
+	}
+	void insert(uint64_t key, uint32_t i)
+	{
+		size_t j = home(key);
+		while (index_[j] != kNone)
+			j = (j + 1) & (index_.size() - 1);
+		index_[j] = i;
+	}
+	// Linear probing without tombstones: later entries of the run move back into the hole.
+	void erase(uint64_t key)
+	{
+		const size_t mask = index_.size() - 1;
+		size_t hole = home(key);
+		while (e_[index_[hole]].key != key)
+			hole = (hole + 1) & mask;
+		for (size_t j = (hole + 1) & mask; index_[j] != kNone; j = (j + 1) & mask) {
+			const size_t h = home(e_[index_[j]].key);
+			if (((j - h) & mask) >= ((j - hole) & mask)) { // its home is at or before the hole
+				index_[hole] = index_[j];
+				hole = j;
+			}
+		}
+		index_[hole] = kNone;
+	}
+	uint32_t first_low() const
+	{
+		size_t w = 0;
+		while (!low_[w])
+			w++;
+		return (uint32_t)(w * 64 + (unsigned)__builtin_ctzll(low_[w]));
+	}
+	// Entry i, at the smallest count, is about to grow by one.
+	void grow_low(uint32_t i)
+	{
+		low_[i / 64] &= ~(1ull << (i % 64));
+		if (--low_count_)
+			return;
+		min_++;
+		for (uint32_t k = 0; k < e_.size(); k++)
+			if (e_[k].transactions == min_ || k == i) {
+				low_[k / 64] |= 1ull << (k % 64);
+				low_count_++;
+			}
+	}
+
 	std::vector<StreamCount> e_;
-	unsigned last_ = 0;
+	std::vector<uint32_t> index_;   // open addressing over the tracked keys: entry numbers
+	std::vector<uint64_t> low_;     // bit set: the entries whose count is min_
+	uint64_t min_ = 0;
+	uint32_t low_count_ = 0;
+	uint32_t last_ = 0;
 };
 
 } // namespace smmusim
