@@ -1,7 +1,8 @@
 // The TLM-2.0 component's sockets (smmusim/smmuv3_tlm.hpp, docs/tlm.md): register accesses and
 // their refusals, device traffic with and without the SmmuAttrs extension, responses for bypass,
 // translation, abort and a refused output address, the event queue interrupt wire, and the walk
-// socket serving the engine's table reads. One platform per test (one elaboration per process).
+// socket serving the engine's table reads, and two SMMUs in one platform. One platform per test (one
+// elaboration per process).
 #include "../../examples/tlm-platform/platform.hpp"
 
 #include <gtest/gtest.h>
@@ -13,11 +14,22 @@ extern "C" {
 }
 
 #include <functional>
+#include <string>
 
 using namespace sc_core;
 using namespace tlm;
 
 namespace {
+
+// The reference driver polls (it leaves IRQ_CTRL at 0); a platform that takes the event queue's
+// interrupt enables it after the driver's reset, as here (IHI 0070 §6.3.20: IRQ_CTRL, IRQ_CTRLACK).
+void enable_eventq_irq(const smmu_regif &r)
+{
+	r.write32(r.ctx, SMMU_IRQ_CTRL, (uint32_t)SMMU_PREP(IRQ_CTRL_EVENTQ_IRQEN, 1));
+	for (int n = 0; n < 1000 && !SMMU_GET(r.read32(r.ctx, SMMU_IRQ_CTRLACK), IRQ_CTRL_EVENTQ_IRQEN); n++)
+		r.relax(r.ctx);
+	ASSERT_TRUE(SMMU_GET(r.read32(r.ctx, SMMU_IRQ_CTRLACK), IRQ_CTRL_EVENTQ_IRQEN));
+}
 
 // A platform whose CPU thread runs the test body; the RAM counts the walk socket's accesses.
 struct Bench : sc_module {
@@ -201,6 +213,7 @@ TEST(TlmSockets, TranslationAbortAndRefusedOutputAddressThroughTheDriver)
 		smmu_options opts{};
 		ASSERT_EQ(smmu_probe(b.port.regif(), &opts, &smmu), 0);
 		ASSERT_EQ(smmu_reset(smmu), 0);
+		enable_eventq_irq(*b.port.regif());
 		const uint32_t sid = 3;
 		smmu_master *m;
 		iommu_domain *d;
@@ -228,7 +241,7 @@ TEST(TlmSockets, TranslationAbortAndRefusedOutputAddressThroughTheDriver)
 		EXPECT_EQ(b.smmu.stat("dma.abort"), 2u);
 		EXPECT_EQ(b.smmu.stat("dma.ok"), 1u);
 		// The F_TRANSLATION record reached the queue in memory (through the walk socket) and
-		// pulsed the event queue interrupt once (the driver enables IRQ_CTRL.EVENTQ_IRQEN).
+		// pulsed the event queue interrupt once.
 		wait(10 * example::kCycle);
 		EXPECT_EQ(b.smmu.stat("events.recorded"), 1u);
 		struct Seen {
@@ -243,7 +256,8 @@ TEST(TlmSockets, TranslationAbortAndRefusedOutputAddressThroughTheDriver)
 			&seen);
 		EXPECT_EQ(seen.n, 1u);
 		EXPECT_EQ(seen.type, EVT_F_TRANSLATION);
-		EXPECT_EQ(b.eventq_pulses, (unsigned)b.smmu.stat("irq.eventq"));
+		EXPECT_EQ(b.smmu.stat("irq.eventq"), 1u);
+		EXPECT_EQ(b.eventq_pulses, 1u);
 		smmu_remove(smmu);
 	});
 }
@@ -304,6 +318,147 @@ TEST(TlmSockets, ApproximatelyTimedInitiatorGetsTheResponseAtTheCompletionCycle)
 		ASSERT_TRUE(bench.ram.mem.read(0x7000, &r, 4));
 		EXPECT_EQ(r, w) << "a disabled SMMU bypasses";
 		EXPECT_EQ(bench.smmu.stat("dma.transactions"), 1u);
+	};
+	sc_start();
+	EXPECT_EQ(sc_get_status(), SC_STOPPED) << "the test body did not finish";
+}
+
+// Two SMMUs in one platform, as an SoC has them (one per I/O cluster): each with its own
+// configuration, memory, driver, tables, statistics and interrupt wires. Nothing may be shared
+// between instances: not parameters, not caches, not counters, not the event queue's interrupt.
+struct TwoSmmus : sc_module {
+	SC_HAS_PROCESS(TwoSmmus);
+	struct Side {
+		smmusim::Smmuv3Tlm smmu;
+		example::Ram ram;
+		tlm_utils::simple_initiator_socket<TwoSmmus> mmio, dev;
+		sc_signal<bool> irq[3];
+		example::DriverPort port;
+		Side(const char *name, const smmusim_config *cfg)
+		    : smmu(name, cfg), ram((std::string(name) + "_ram").c_str(), 1ull << 32),
+		      mmio((std::string(name) + "_mmio").c_str()), dev((std::string(name) + "_dev").c_str()),
+		      port(mmio, ram, smmu.params())
+		{
+			mmio.bind(smmu.regs);
+			dev.bind(smmu.tbu[0]);
+			smmu.data.bind(ram.socket);
+			smmu.walk.bind(ram.socket);
+			smmu.eventq_irq(irq[0]);
+			smmu.gerror_irq(irq[1]);
+			smmu.cmdsync_irq(irq[2]);
+		}
+	};
+	Side a, b;
+	unsigned pulses[2] = {};
+	std::function<void(TwoSmmus &)> body;
+
+	TwoSmmus(sc_module_name n, const smmusim_config *cfg_a, const smmusim_config *cfg_b)
+	    : sc_module(n), a("smmu0", cfg_a), b("smmu1", cfg_b)
+	{
+		SC_THREAD(run);
+		set_stack_size(4 << 20);
+		SC_METHOD(count_a);
+		sensitive << a.irq[0].posedge_event();
+		dont_initialize();
+		SC_METHOD(count_b);
+		sensitive << b.irq[0].posedge_event();
+		dont_initialize();
+	}
+	void run()
+	{
+		body(*this);
+		sc_stop();
+	}
+	void count_a() { pulses[0]++; }
+	void count_b() { pulses[1]++; }
+
+	// One 8-byte device transaction with StreamID sid on a side's TBU 0.
+	static tlm_response_status dma(Side &s, tlm_command cmd, uint64_t addr, uint64_t *v, uint32_t sid)
+	{
+		tlm_generic_payload gp;
+		smmusim::SmmuAttrs attrs;
+		attrs.sid = sid;
+		gp.set_command(cmd);
+		gp.set_address(addr);
+		gp.set_data_ptr(reinterpret_cast<unsigned char *>(v));
+		gp.set_data_length(8);
+		gp.set_streaming_width(8);
+		gp.set_response_status(TLM_INCOMPLETE_RESPONSE);
+		gp.set_extension(&attrs);
+		sc_time d = SC_ZERO_TIME;
+		s.dev->b_transport(gp, d);
+		gp.clear_extension(&attrs);
+		sc_core::wait(d);
+		return gp.get_response_status();
+	}
+};
+
+TEST(TlmSockets, TwoInstancesInOnePlatformShareNothing)
+{
+	setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+	char err[256] = "";
+	smmusim_config *cfg_a = smmusim_config_new(), *cfg_b = smmusim_config_new();
+	ASSERT_EQ(smmusim_config_preset(cfg_b, "mmu700", err, sizeof err), 0) << err;
+	auto *p = new TwoSmmus("two", cfg_a, cfg_b); // SystemC modules outlive the simulation
+	smmusim_config_free(cfg_a);
+	smmusim_config_free(cfg_b);
+	// Each instance keeps the configuration it was built with (the presets' configuration caches
+	// differ: 64 and 512 entries, docs/configuration.md).
+	EXPECT_NE(p->a.smmu.params().cfg_entries, p->b.smmu.params().cfg_entries);
+	EXPECT_EQ(p->b.smmu.params().cfg_entries, 512u);
+	p->body = [](TwoSmmus &t) {
+		// The same StreamID and IOVA on both SMMUs, mapped to different output addresses (below
+		// mem.dma_base, where the drivers' tables live).
+		const uint32_t sid = 3;
+		const uint64_t iova = 0x10000000, pa[2] = {0x20000000, 0x30000000};
+		smmu_device *dev[2];
+		iommu_domain *dom[2];
+		TwoSmmus::Side *side[2] = {&t.a, &t.b};
+		for (int i = 0; i < 2; i++) {
+			smmu_options opts{};
+			smmu_master *m;
+			ASSERT_EQ(smmu_probe(side[i]->port.regif(), &opts, &dev[i]), 0);
+			ASSERT_EQ(smmu_reset(dev[i]), 0);
+			enable_eventq_irq(*side[i]->port.regif());
+			ASSERT_EQ(iommu_probe_device(dev[i], &sid, 1, &m), 0);
+			ASSERT_EQ(iommu_domain_alloc(dev[i], IOMMU_DOMAIN_DMA, &dom[i]), 0);
+			ASSERT_EQ(iommu_attach_device(dev[i], dom[i], m), 0);
+			ASSERT_EQ(iommu_map(dev[i], dom[i], iova, pa[i], 0x1000, IOMMU_READ | IOMMU_WRITE), 0);
+		}
+		uint64_t v[2] = {0xA0A0A0A0A0A0A0A0ull, 0xB1B1B1B1B1B1B1B1ull}, r = 0;
+		for (int i = 0; i < 2; i++)
+			EXPECT_EQ(TwoSmmus::dma(*side[i], TLM_WRITE_COMMAND, iova + 8, &v[i], sid), TLM_OK_RESPONSE);
+		for (int i = 0; i < 2; i++) {
+			r = 0;
+			ASSERT_TRUE(side[i]->ram.mem.read(pa[i] + 8, &r, 8));
+			EXPECT_EQ(r, v[i]) << "SMMU " << i << " translated through its own tables into its own memory";
+			r = 0;
+			ASSERT_TRUE(side[i]->ram.mem.read(pa[1 - i] + 8, &r, 8));
+			EXPECT_EQ(r, 0u) << "nothing reached the other SMMU's output address in memory " << i;
+		}
+		// A fault on the second SMMU only: its event queue and its interrupt wire, its counters.
+		EXPECT_EQ(TwoSmmus::dma(t.b, TLM_READ_COMMAND, iova + 0x200000, &r, sid), TLM_ADDRESS_ERROR_RESPONSE);
+		sc_core::wait(10 * example::kCycle);
+		EXPECT_EQ(t.a.smmu.stat("dma.transactions"), 1u);
+		EXPECT_EQ(t.b.smmu.stat("dma.transactions"), 2u);
+		EXPECT_EQ(t.a.smmu.stat("dma.abort"), 0u);
+		EXPECT_EQ(t.b.smmu.stat("dma.abort"), 1u);
+		EXPECT_EQ(t.a.smmu.stat("events.recorded"), 0u);
+		EXPECT_EQ(t.b.smmu.stat("events.recorded"), 1u);
+		EXPECT_EQ(t.a.smmu.stat("irq.eventq"), 0u);
+		EXPECT_EQ(t.b.smmu.stat("irq.eventq"), 1u);
+		EXPECT_EQ(t.pulses[0], 0u);
+		EXPECT_EQ(t.pulses[1], 1u);
+		unsigned seen[2] = {};
+		for (int i = 0; i < 2; i++)
+			smmu_evtq_drain(
+				dev[i], [](void *arg, const smmu_event *) { ++*static_cast<unsigned *>(arg); }, &seen[i]);
+		EXPECT_EQ(seen[0], 0u);
+		EXPECT_EQ(seen[1], 1u);
+		// Both engines saw the same simulated time.
+		EXPECT_EQ(t.a.smmu.now(), t.b.smmu.now());
+		for (int i = 0; i < 2; i++)
+			smmu_remove(dev[i]);
 	};
 	sc_start();
 	EXPECT_EQ(sc_get_status(), SC_STOPPED) << "the test body did not finish";
