@@ -31,27 +31,38 @@ void enable_eventq_irq(const smmu_regif &r)
 	ASSERT_TRUE(SMMU_GET(r.read32(r.ctx, SMMU_IRQ_CTRLACK), IRQ_CTRL_EVENTQ_IRQEN));
 }
 
-// A platform whose CPU thread runs the test body; the RAM counts the walk socket's accesses.
-struct Bench : sc_module {
-	SC_HAS_PROCESS(Bench);
+// One SMMU wired as a platform has it: its own RAM behind both memory sockets, a register initiator
+// with the driver's port on it, a device initiator on TBU tbu, and the three interrupt wires.
+struct SmmuOnRam {
 	smmusim::Smmuv3Tlm smmu;
 	example::Ram ram;
-	tlm_utils::simple_initiator_socket<Bench> mmio, dev;
+	tlm_utils::simple_initiator_socket<SmmuOnRam> mmio, dev;
 	sc_signal<bool> irq[3];
 	example::DriverPort port;
-	std::function<void(Bench &)> body;
-	unsigned eventq_pulses = 0;
 
-	explicit Bench(sc_module_name n)
-	    : sc_module(n), smmu("smmu"), ram("ram", 1ull << 32), mmio("mmio"), dev("dev"), port(mmio, ram, smmu.params())
+	SmmuOnRam(const std::string &name, const smmusim_config *cfg, unsigned tbu)
+	    : smmu(name.c_str(), cfg), ram((name + "_ram").c_str(), 1ull << 32), mmio((name + "_mmio").c_str()),
+	      dev((name + "_dev").c_str()), port(mmio, ram, smmu.params())
 	{
 		mmio.bind(smmu.regs);
-		dev.bind(smmu.tbu[1]);
+		dev.bind(smmu.tbu[tbu]);
 		smmu.data.bind(ram.socket);
 		smmu.walk.bind(ram.socket);
 		smmu.eventq_irq(irq[0]);
 		smmu.gerror_irq(irq[1]);
 		smmu.cmdsync_irq(irq[2]);
+	}
+};
+
+// A platform whose CPU thread runs the test body on one SMMU (device on TBU 1); the RAM counts the
+// walk socket's accesses.
+struct Bench : sc_module, SmmuOnRam {
+	SC_HAS_PROCESS(Bench);
+	std::function<void(Bench &)> body;
+	unsigned eventq_pulses = 0;
+
+	explicit Bench(sc_module_name n) : sc_module(n), SmmuOnRam("smmu", nullptr, 1)
+	{
 		SC_THREAD(run);
 		set_stack_size(4 << 20);
 		SC_METHOD(count);
@@ -328,32 +339,13 @@ TEST(TlmSockets, ApproximatelyTimedInitiatorGetsTheResponseAtTheCompletionCycle)
 // between instances: not parameters, not caches, not counters, not the event queue's interrupt.
 struct TwoSmmus : sc_module {
 	SC_HAS_PROCESS(TwoSmmus);
-	struct Side {
-		smmusim::Smmuv3Tlm smmu;
-		example::Ram ram;
-		tlm_utils::simple_initiator_socket<TwoSmmus> mmio, dev;
-		sc_signal<bool> irq[3];
-		example::DriverPort port;
-		Side(const char *name, const smmusim_config *cfg)
-		    : smmu(name, cfg), ram((std::string(name) + "_ram").c_str(), 1ull << 32),
-		      mmio((std::string(name) + "_mmio").c_str()), dev((std::string(name) + "_dev").c_str()),
-		      port(mmio, ram, smmu.params())
-		{
-			mmio.bind(smmu.regs);
-			dev.bind(smmu.tbu[0]);
-			smmu.data.bind(ram.socket);
-			smmu.walk.bind(ram.socket);
-			smmu.eventq_irq(irq[0]);
-			smmu.gerror_irq(irq[1]);
-			smmu.cmdsync_irq(irq[2]);
-		}
-	};
+	using Side = SmmuOnRam; // device on TBU 0
 	Side a, b;
 	unsigned pulses[2] = {};
 	std::function<void(TwoSmmus &)> body;
 
 	TwoSmmus(sc_module_name n, const smmusim_config *cfg_a, const smmusim_config *cfg_b)
-	    : sc_module(n), a("smmu0", cfg_a), b("smmu1", cfg_b)
+	    : sc_module(n), a("smmu0", cfg_a, 0), b("smmu1", cfg_b, 0)
 	{
 		SC_THREAD(run);
 		set_stack_size(4 << 20);
