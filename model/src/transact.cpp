@@ -64,8 +64,7 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 	const bool merged = !path.tcu && path.hit_ready > c; // the entry's own miss is still in flight
 	if (path.tcu || merged) {
 		// A translation slot from the main-TLB miss until the translation reaches the TBU.
-		unsigned tbu_slot;
-		const uint64_t slot_start = c = tbu.slots.acquire(c, tbu_slot);
+		const uint64_t slot_start = c = tbu.slots.acquire(c);
 		if (merged) {
 			stats.c[ST_TBU_MERGED]++;
 			c = std::max(c, path.hit_ready);
@@ -73,8 +72,7 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 		} else {
 			stats.c[ST_TBU_REQUESTS]++;
 			c = link_in_.reserve(c, p_.link_cycles) + p_.link_to_tcu;
-			unsigned xs;
-			const uint64_t tcu_start = c = tcu_slots_.acquire(c, xs);
+			const uint64_t tcu_start = c = tcu_slots_.acquire(c);
 			c = cfg_pipe_.pass(c, p_.cfg_latency);
 			if (path.cfg_ready > c) { // the configuration it hit is still being fetched
 				stats.c[ST_HAZARD_WAITS]++;
@@ -97,11 +95,10 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 			if (first) { // configuration reads: under a configuration-walk slot when they are limited
 				stats.c[ST_CTW_WALKS]++;
 				if (p_.ctw_slots) {
-					unsigned cs;
-					const uint64_t cfg_start = c = ctw_slots_.acquire(c, cs);
+					const uint64_t cfg_start = c = ctw_slots_.acquire(c);
 					for (; i < first; i++)
 						read(i);
-					ctw_slots_.release(cs, cfg_start, c);
+					ctw_slots_.release(cfg_start, c);
 				}
 				for (; i < first; i++)
 					read(i);
@@ -115,19 +112,18 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 					read(i);
 			}
 			if (path.ptw && i < path.nreads) {
-				unsigned ws;
-				const uint64_t walk_start = c = ptw_slots_.acquire(c, ws);
+				const uint64_t walk_start = c = ptw_slots_.acquire(c);
 				for (; i < path.nreads; i++)
 					read(i);
-				ptw_slots_.release(ws, walk_start, c);
+				ptw_slots_.release(walk_start, c);
 			}
 			for (; i < path.nreads; i++)
 				read(i);
 			out.detect = c;
-			tcu_slots_.release(xs, tcu_start, c);
+			tcu_slots_.release(tcu_start, c);
 			c = link_out_.reserve(c, p_.link_cycles) + p_.link_to_tbu;
 		}
-		tbu.slots.release(tbu_slot, slot_start, c);
+		tbu.slots.release(slot_start, c);
 	} else {
 		out.detect = c;
 	}

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -29,53 +30,92 @@ struct SlotStats {
 
 class SlotPool {
 public:
-	void init(unsigned slots) { free_.assign(slots ? slots : 1, 0); }
-	// Earliest cycle >= t at which a slot is free; `slot` receives it. Occupancy (slots busy at
-	// the grant, this one included) feeds max_busy.
-	uint64_t acquire(uint64_t t, unsigned &slot)
+	void init(unsigned slots)
 	{
-		// One pass: the earliest-free slot and how many are busy at t. If all are busy the
-		// request stalls until the earliest frees, and the pool was full (occupancy = size).
-		unsigned best = 0, busy = 0;
-		uint64_t best_free = free_[0];
-		const unsigned n = (unsigned)free_.size();
-		for (unsigned i = 0; i < n; i++) {
-			const uint64_t f = free_[i];
-			busy += f > t;
-			if (f < best_free) {
-				best_free = f;
-				best = i;
-			}
-		}
-		const uint64_t start = std::max(t, best_free);
-		slot = best;
-		free_[best] = ~0ull; // held until release()
-		st.grants++;
-		if (start > t) {
-			st.stalls++;
-			st.stall_cycles += start - t;
-		}
-		st.max_busy = std::max<uint64_t>(st.max_busy, std::min(busy + 1, n));
+		n_ = slots ? slots : 1;
+		unsigned cap = 1;
+		while (cap < n_)
+			cap <<= 1;
+		ring_.assign(cap, 0); // every slot free at cycle 0
+		mask_ = cap - 1;
+		head_ = 0;
+		count_ = n_;
+		held_ = 0;
+	}
+	// Earliest cycle >= t at which a slot is free; the slot is then held until release().
+	// Occupancy (slots busy at the grant, this one included) feeds max_busy. Slots are
+	// interchangeable, so the pool keeps only the free times of the slots not held, in ascending
+	// order: the earliest-free slot is the first, and the slots busy at t (held, or free after t)
+	// are counted by a binary search instead of a scan of every slot.
+	uint64_t acquire(uint64_t t)
+	{
+		const uint64_t start = grant(t);
+		head_ = (head_ + 1) & mask_;
+		count_--;
+		held_++;
 		return start;
 	}
-	void release(unsigned slot, uint64_t start, uint64_t end)
+	// A held slot becomes free at `end` (it was granted at `start`).
+	void release(uint64_t start, uint64_t end)
 	{
-		free_[slot] = end;
+		held_--;
+		unsigned pos = count_++; // insertion into the sorted free times, from the back: ends mostly grow
+		while (pos > 0 && at(pos - 1) > end) {
+			at(pos) = at(pos - 1);
+			pos--;
+		}
+		at(pos) = end;
 		st.busy_cycles += end - start;
 	}
 	// A pipelined lookup: holds a slot for `hold` cycles; returns when the lookup completes.
 	uint64_t pass(uint64_t t, uint64_t hold)
 	{
-		unsigned s;
-		const uint64_t start = acquire(t, s);
-		release(s, start, start + hold);
-		return start + hold;
+		const uint64_t start = grant(t);
+		// The earliest-free slot (the first) becomes free at start + hold: move it into order.
+		const uint64_t end = start + hold;
+		unsigned pos = 0;
+		for (; pos + 1 < count_ && at(pos + 1) < end; pos++)
+			at(pos) = at(pos + 1);
+		at(pos) = end;
+		st.busy_cycles += hold;
+		return end;
 	}
-	unsigned size() const { return (unsigned)free_.size(); }
+	unsigned size() const { return n_; }
 	SlotStats st;
 
 private:
-	std::vector<uint64_t> free_;
+	// The start of a request at t on the earliest-free slot, with the statistics of the grant.
+	uint64_t grant(uint64_t t)
+	{
+		assert(count_ > 0 && "SlotPool: every slot is already held");
+		const uint64_t start = std::max(t, at(0));
+		const unsigned busy = held_ + count_ - free_by(t);
+		st.grants++;
+		if (start > t) {
+			st.stalls++;
+			st.stall_cycles += start - t;
+		}
+		st.max_busy = std::max<uint64_t>(st.max_busy, std::min(busy + 1, n_));
+		return start;
+	}
+	uint64_t &at(unsigned i) { return ring_[(head_ + i) & mask_]; }
+	// How many free (not held) slots are free at or before t.
+	unsigned free_by(uint64_t t)
+	{
+		unsigned lo = 0, hi = count_;
+		while (hi - lo > 4) { // binary search down to a few, then a scan (pipes have 1..4 slots)
+			const unsigned mid = (lo + hi) / 2;
+			if (at(mid) <= t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		while (lo < hi && at(lo) <= t)
+			lo++;
+		return lo;
+	}
+	std::vector<uint64_t> ring_; // free times of the slots not held, ascending from head_
+	unsigned n_ = 1, mask_ = 0, head_ = 0, count_ = 0, held_ = 0;
 };
 
 // Calendar of busy cycles in a sliding window of 2^kBits cycles (a ring bitmap, 128 KB). reserve(t,
@@ -136,24 +176,27 @@ private:
 	{
 		const uint64_t end = s + n;
 		if (end > hi_) { // the window slides: cycles [hi_, end) reuse the bits of old cycles
-			if (end - hi_ >= kWin) {
+			if (end - hi_ >= kWin)
 				std::fill(bits_.begin(), bits_.end(), 0);
-			} else {
-				for (uint64_t x = hi_; x < end;) {
-					if ((x & 63) == 0 && end - x >= 64) {
-						word(x) = 0;
-						x += 64;
-					} else {
-						word(x) &= ~(1ull << (x & 63));
-						x++;
-					}
-				}
-			}
+			else
+				span<false>(hi_, end);
 			hi_ = end;
 		}
-		for (uint64_t x = s; x < end; x++)
-			word(x) |= 1ull << (x & 63);
+		span<true>(s, end);
 		busy_cycles += n;
+	}
+	// Sets (or clears) the bits of cycles [x, end), end - x < kWin, a word at a time.
+	template <bool Set> void span(uint64_t x, uint64_t end)
+	{
+		while (x < end) {
+			const uint64_t e = std::min(end, (x | 63) + 1); // the end of x's word
+			const uint64_t m = (~0ull >> (64 - (e - x))) << (x & 63);
+			if (Set)
+				word(x) |= m;
+			else
+				word(x) &= ~m;
+			x = e;
+		}
 	}
 	std::vector<uint64_t> bits_;
 	uint64_t hi_ = 0; // one past the newest reserved cycle
