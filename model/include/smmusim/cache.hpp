@@ -149,6 +149,7 @@ public:
 		values_.resize(entries);
 		valid_.assign(entries, 0);
 		meta_.assign(entries, 0);
+		last_.assign(sets_, kNoWay);
 		if (policy_ == Replacement::RoundRobin)
 			rr_.assign(sets_, 0);
 		if (policy_ == Replacement::PLRU && tree_plru_)
@@ -183,10 +184,34 @@ public:
 	}
 
 	// --- access ---------------------------------------------------------------------------
-	// Exact-key lookup. A hit updates the replacement state; counted in stats.
+	// Exact-key lookup. A hit updates the replacement state; counted in stats. A key is in a set
+	// at most once (insert replaces it), so the way last touched in the set is tried first: a
+	// TLB hit by a streaming master then costs one compare instead of a scan of the ways.
 	Value *lookup(const Key &key, uint64_t set_index)
 	{
-		return lookup_if(set_index, [&key](const Key &k) { return k == key; });
+		++stats_.lookups;
+		if (entries_ == 0) {
+			++stats_.misses;
+			return nullptr;
+		}
+		const uint32_t set = set_of(set_index);
+		const size_t base = static_cast<size_t>(set) * ways_;
+		const uint32_t h = last_[set];
+		if (h != kNoWay && valid_[base + h] && keys_[base + h] == key) {
+			++stats_.hits;
+			if (policy_ != Replacement::PLRU) // tree-PLRU and bit-PLRU: touching it again changes nothing
+				touch(set, h);
+			return &values_[base + h];
+		}
+		for (uint32_t w = 0; w < ways_; ++w) {
+			if (valid_[base + w] && keys_[base + w] == key) {
+				++stats_.hits;
+				touch(set, w);
+				return &values_[base + w];
+			}
+		}
+		++stats_.misses;
+		return nullptr;
 	}
 
 	// Lookup with a custom match (e.g. a TLB tag where global entries ignore the ASID). The
@@ -335,6 +360,8 @@ public:
 			p = 0;
 		for (auto &t : tree_)
 			t = 0;
+		for (auto &l : last_)
+			l = kNoWay; // the replacement state is reset: no way counts as touched last
 		clock_ = 0;
 	}
 
@@ -367,6 +394,7 @@ public:
 private:
 	void touch(uint32_t set, uint32_t way) noexcept
 	{
+		last_[set] = way;
 		const size_t i = static_cast<size_t>(set) * ways_ + way;
 		switch (policy_) {
 		case Replacement::LRU: meta_[i] = ++clock_; break;
@@ -379,6 +407,7 @@ private:
 
 	void filled(uint32_t set, uint32_t way, bool update) noexcept
 	{
+		last_[set] = way;
 		const size_t i = static_cast<size_t>(set) * ways_ + way;
 		switch (policy_) {
 		case Replacement::LRU: meta_[i] = ++clock_; break;
@@ -485,6 +514,9 @@ private:
 	std::vector<uint64_t> meta_;  // LRU stamp, RRPV or bit-PLRU MRU bit, per way
 	std::vector<uint32_t> rr_;    // round-robin pointer per set
 	std::vector<uint8_t> tree_;   // tree-PLRU node bits, ways slots per set
+	// Per set, the way the replacement state was last updated for (hit or fill), or kNoWay.
+	static constexpr uint32_t kNoWay = ~0u;
+	std::vector<uint32_t> last_;
 	CacheStats stats_;
 };
 
