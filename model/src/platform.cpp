@@ -135,7 +135,7 @@ uint32_t smmusim_platform::new_slot()
 }
 
 // Present one transaction (at its issue cycle, in issue order) and file its result.
-uint32_t smmusim_platform::present(Txn &t, void *data, bool queue_done)
+uint32_t smmusim_platform::present(const Txn &t, void *data, bool queue_done)
 {
 	const uint32_t slot = new_slot();
 	DmaResult &r = results[slot];
@@ -173,10 +173,8 @@ void smmusim_platform::work_until(uint64_t limit, uint64_t last)
 			events.pop_back();
 			results[e.slot].event_recorded = smmu->record_event(e.ev);
 		} else {
-			Txn txn = pd->txn;
-			txn.issue = pd->at;
+			present(pd->txn, nullptr, true); // pushes nothing to `pending`: pd stays valid
 			pending.pop();
-			present(txn, nullptr, true);
 		}
 	}
 }
@@ -355,6 +353,7 @@ int smmusim_dma_submit(smmusim_platform *sim, const struct smmusim_dma *req, uin
 	p.seq = sim->seq++;
 	p.txn = to_txn(*req);
 	p.txn.tag = tag;
+	p.txn.issue = p.at;
 	sim->pending.push(p);
 	return 0;
 }

@@ -23,13 +23,13 @@ namespace smmusim {
 // pushes and pops are O(1) instead of O(log n).
 template <class T> struct OrderedQueue {
 	std::vector<T> ring = std::vector<T>(1024);
-	size_t head = 0, count = 0;
+	size_t head = 0, count = 0, mask = 1023; // mask = ring.size() - 1 (a power of two)
 	std::vector<T> heap; // out-of-order items (min-heap)
 	size_t size() const { return count + heap.size(); }
 	bool empty() const { return !size(); }
 	void push(const T &p)
 	{
-		if (count && ring[(head + count - 1) & (ring.size() - 1)] > p) {
+		if (count && ring[(head + count - 1) & mask] > p) {
 			heap.push_back(p);
 			std::push_heap(heap.begin(), heap.end(), std::greater<T>());
 			return;
@@ -37,11 +37,12 @@ template <class T> struct OrderedQueue {
 		if (count == ring.size()) { // grow (amortised, not per transaction)
 			std::vector<T> r(ring.size() * 2);
 			for (size_t i = 0; i < count; i++)
-				r[i] = ring[(head + i) & (ring.size() - 1)];
+				r[i] = ring[(head + i) & mask];
 			ring.swap(r);
 			head = 0;
+			mask = ring.size() - 1;
 		}
-		ring[(head + count++) & (ring.size() - 1)] = p;
+		ring[(head + count++) & mask] = p;
 	}
 	const T *top() const
 	{
@@ -53,7 +54,7 @@ template <class T> struct OrderedQueue {
 	{
 		const T *a = count ? &ring[head] : nullptr;
 		if (a && (heap.empty() || !(*a > heap.front()))) {
-			head = (head + 1) & (ring.size() - 1);
+			head = (head + 1) & mask;
 			count--;
 		} else {
 			std::pop_heap(heap.begin(), heap.end(), std::greater<T>());
@@ -63,13 +64,13 @@ template <class T> struct OrderedQueue {
 	template <class F> void for_each(F &&f) const
 	{
 		for (size_t i = 0; i < count; i++)
-			f(ring[(head + i) & (ring.size() - 1)]);
+			f(ring[(head + i) & mask]);
 		for (const T &x : heap)
 			f(x);
 	}
 };
 
-// Submitted transactions wait in issue order (at, seq).
+// Submitted transactions wait in issue order (at, seq); txn.issue = at.
 struct Pending {
 	uint64_t at, seq;
 	Txn txn;
@@ -111,7 +112,7 @@ struct smmusim_platform {
 	size_t outstanding() const;
 
 	uint32_t new_slot();
-	uint32_t present(smmusim::Txn &t, void *data, bool queue_done);
+	uint32_t present(const smmusim::Txn &t, void *data, bool queue_done);
 	void work_until(uint64_t limit, uint64_t last);
 };
 

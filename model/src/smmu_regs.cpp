@@ -113,7 +113,8 @@ void Smmu::init()
 	dont_initialize();
 }
 
-uint64_t Smmu::now() const { return (uint64_t)(sc_time_stamp() / kCycle); }
+// Integer division: simulated time is always a whole number of cycles.
+uint64_t Smmu::now() const { return sc_time_stamp().value() / kCycle.value(); }
 
 bool Smmu::cmdq_enabled() const { return SMMU_GET(cr0ack_, CR0_CMDQEN); }
 bool Smmu::eventq_enabled() const { return SMMU_GET(cr0ack_, CR0_EVENTQEN); }
