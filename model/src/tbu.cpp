@@ -23,6 +23,8 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		stats.c[ST_DMA_BYPASS]++;
 		return;
 	}
+	if (p_.strict)
+		strict_note_transaction(t); // the prefetcher follows recent contexts and addresses
 	Tbu &tbu = *tbus_[t.port];
 	const uint32_t ssid = t.ssv ? t.ssid : kNoSsid;
 	const TbuEntry *hit = nullptr;
