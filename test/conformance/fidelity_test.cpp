@@ -154,6 +154,44 @@ TEST(Fidelity, QueueAddressAboveOasIsTruncated)
 	EXPECT_FALSE(s.cmdq_err_active());
 }
 
+TEST(Fidelity, MsiAndEventQueueAddressesAboveOasAreTruncated)
+{
+	// IHI 0070 §3.4.3: MSI and queue addresses above the OAS are truncated to it, not aborted.
+	Sim s;
+	s.boot(8, STRTAB_FMT_LINEAR, 8, true, false);
+	ASSERT_TRUE(s.set_cr0((uint32_t)SMMU_PREP(CR0_CMDQEN, 1)));
+	s.w64(SMMU_EVENTQ_BASE, (1ull << 50) | EVTQ | s.evtq_log2);
+	ASSERT_TRUE(s.set_cr0((uint32_t)(SMMU_PREP(CR0_CMDQEN, 1) | SMMU_PREP(CR0_EVENTQEN, 1) | SMMU_PREP(CR0_SMMUEN, 1))));
+	EXPECT_EQ(EVT_C_BAD_STE, s.dma(3, 0x1000).event);
+	uint64_t ev[4];
+	ASSERT_TRUE(s.pop_event(ev)) << "the record is written at the truncated address";
+	EXPECT_EQ(3u, ev_sid(ev));
+	const uint64_t msi = 0x3000000;
+	s.m64(msi, 0);
+	s.cmd(op(CMD_SYNC) | SMMU_PREP(CMD0_SYNC_CS, CMD_SYNC_CS_IRQ) | SMMU_PREP(CMD0_SYNC_MSIDATA, 0xCAFE),
+	      SMMU_PREP(CMD1_SYNC_MSIADDR, ((1ull << 50) | msi) >> 2));
+	EXPECT_TRUE(s.drain());
+	EXPECT_EQ(0xCAFEu, s.m64(msi)) << "the MSI is written at the truncated address";
+	EXPECT_EQ(0u, (s.r32(SMMU_GERROR) ^ s.r32(SMMU_GERRORN)) & ~1u) << "no MSI or EVENTQ abort";
+}
+
+TEST(Fidelity, CdTableAddressAboveOasIsBadSte)
+{
+	// IHI 0070 §3.4.3: an SMMUv3.1 reports a CD or L1CD address (STE.S1ContextPtr) above the OAS
+	// as C_BAD_STE; an L1CD.L2Ptr above it as C_BAD_SUBSTREAMID.
+	Sim s({{"smmu.oas", "40"}});
+	s.boot();
+	const uint64_t ttb = s.new_table();
+	s.map(ttb, 0x1000, DATA);
+	s.cd(CDTAB, Sim::cd0(1), ttb);
+	s.ste(4, Sim::ste0_s1(CDTAB | (1ull << 44)));
+	EXPECT_EQ(EVT_C_BAD_STE, s.dma(4, 0x1000).event);
+	s.ste(5, Sim::ste0_s1(CDTAB + 0x1000, 12, STE_S1FMT_4K_L2), SMMU_PREP(STE1_S1DSS, STE_S1DSS_SSID0));
+	s.m64(CDTAB + 0x1000, 0x900000 | (1ull << 44) | 1);
+	s.cd(0x900000 + 64 * 1, Sim::cd0(1), ttb);
+	EXPECT_EQ(EVT_C_BAD_SUBSTREAMID, s.dma_ssid(5, 1, 0x1000).event);
+}
+
 TEST(Fidelity, L1stdL2PtrLowBitsBelowTheArraySizeAreIgnored)
 {
 	// IHI 0070 §5.1: L2Ptr[5 + (Span - 1):0] are treated as 0 (the level-2 array is aligned to
