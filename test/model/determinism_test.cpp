@@ -13,9 +13,9 @@ using namespace th;
 
 namespace {
 
-void workload(int fd)
+void workload(int fd, const char *strict)
 {
-	Sim s({{"tbu.utlb.entries", "4"}, {"tbu.utlb.policy", "random"}, {"tbu.mtlb.entries", "16"},
+	Sim s({{"smmu.strict", strict}, {"tbu.utlb.entries", "4"}, {"tbu.utlb.policy", "random"}, {"tbu.mtlb.entries", "16"},
 	       {"tbu.mtlb.policy", "random"}, {"tcu.cfg.entries", "4"}, {"tcu.cfg.policy", "random"},
 	       {"tcu.walk.l2.entries", "8"}, {"tcu.walk.policy", "random"}, {"tcu.ptw.slots", "2"}, {"sim.seed", "7"},
 	       // contention on every timing resource: slots, links, lookups, the memory channel
@@ -55,7 +55,7 @@ void workload(int fd)
 	std::fclose(f);
 }
 
-std::string run_child()
+std::string run_child(const char *strict = "0")
 {
 	int p[2];
 	if (pipe(p) != 0)
@@ -63,7 +63,7 @@ std::string run_child()
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		workload(p[1]);
+		workload(p[1], strict);
 		_exit(::testing::Test::HasFailure() ? 1 : 0);
 	}
 	close(p[1]);
@@ -91,6 +91,16 @@ TEST(Determinism, SameInputsSameCyclesAndStats)
 	EXPECT_NE(std::string::npos, a.find("\"streams\": [\n    {\"sid\": "));
 	EXPECT_EQ(std::string::npos, a.find("\"tbu.slots.stall_cycles\": 0,")) << "the workload contends";
 	EXPECT_EQ(std::string::npos, a.find("\"mem.channel.stall_cycles\": 0,"));
+	EXPECT_EQ(a, b);
+}
+
+// Strict mode draws its prefetches, UNKNOWN fields and TLB-conflict outcomes from sim.seed alone.
+TEST(Determinism, StrictModeSameSeedSameCyclesAndStats)
+{
+	std::string a = run_child("1"), b = run_child("1");
+	ASSERT_NE("child failed", a);
+	EXPECT_NE(std::string::npos, a.find("\"strict.prefetches\": ")) << a;
+	EXPECT_EQ(std::string::npos, a.find("\"strict.prefetches\": 0,")) << "the prefetcher ran";
 	EXPECT_EQ(a, b);
 }
 
