@@ -21,6 +21,9 @@
 
 #include "strict_mode.hpp"
 
+// The isolation suite runs against the strict model (docs/model.md "Strict mode"); CMake sets this.
+static_assert(SMMUSIM_TEST_STRICT == 1, "the isolation test is compiled for the strict model");
+
 extern "C" {
 #include <smmusim/bringup.h>
 #include <smmusim/smmusim.h>
@@ -87,6 +90,7 @@ struct Device {
 	bool attached = false;
 	unsigned index; // pool slot (== index in dev_)
 	std::map<uint64_t, Mapping> oracle; // iova page -> mapping
+	std::map<uint64_t, uint64_t> last_pa; // iova page -> the frame it was last mapped to (kept after unmap)
 	std::set<uint32_t> cd_leaves;       // RID context: 2-level CD leaves the driver has written
 };
 
@@ -107,9 +111,9 @@ public:
 	void run()
 	{
 		std::printf("isolation: seed 0x%llx (override with SMMUSIM_ISOLATION_SEED), %llu DMAs, %u devices, %u PASIDs "
-			    "per PASID-capable device, %s stream table\n",
+			    "per PASID-capable device, %s stream table, %s model\n",
 			    (unsigned long long)seed_, (unsigned long long)p_.dmas, p_.devices, p_.pasids_per_device,
-			    p_.two_level ? "2-level" : "linear");
+			    p_.two_level ? "2-level" : "linear", runs_strict() ? "strict" : "lenient");
 		auto t0 = std::chrono::steady_clock::now();
 		ASSERT_NO_FATAL_FAILURE(setup());
 		for (uint64_t i = 0; i < p_.dmas; i++) {
@@ -146,15 +150,21 @@ public:
 			if (n_evt_type_[t])
 				std::printf(" %s %llu", smmu_event_name((uint8_t)t), (unsigned long long)n_evt_type_[t]);
 		std::printf("; %llu DMAs with a SubstreamID translated, %zu contexts (domains allocated with 4/16/64 KB granules: %u/%u/%u); "
-			    "%llu domains replaced (%llu reusing the freed ASID)\n",
+			    "%llu domains replaced (%llu reusing the freed ASID); %llu maps moving a page to another frame\n",
 			    (unsigned long long)n_pasid_ok_, dev_.size(), n_granule_[0], n_granule_[1], n_granule_[2],
-			    (unsigned long long)n_replaced_, (unsigned long long)n_asid_reused_);
+			    (unsigned long long)n_replaced_, (unsigned long long)n_asid_reused_, (unsigned long long)n_remaps_);
 		// Each outcome class must really have been exercised.
 		EXPECT_GT(n_ok_, p_.dmas / 6);
 		EXPECT_GT(n_evt_type_[EVT_F_TRANSLATION], 0u);
 		EXPECT_GT(n_evt_type_[EVT_F_PERMISSION], 0u);
 		EXPECT_GT(n_silent_, 0u);
 		EXPECT_GT(n_block_splits_, 0u);
+		EXPECT_GT(n_remaps_, 0u);
+		EXPECT_GT(n_asid_reused_, 0u) << "a freed ASID given to a new domain (IHI 0070 §3.21)";
+		if (runs_strict()) { // the strict model's caching really was in play
+			EXPECT_GT(smmusim_stat(sim_, "strict.prefetches"), 0u);
+			EXPECT_GT(smmusim_stat(sim_, "strict.tlb_hits"), 0u);
+		}
 		EXPECT_GT(n_evt_type_[EVT_C_BAD_STREAMID], 0u);
 		if (p_.pasids_per_device) {
 			EXPECT_GT(n_pasid_ok_, 0u);
@@ -179,10 +189,17 @@ private:
 	uint64_t n_evt_type_[256] = {};
 	uint64_t n_block_maps_ = 0, n_block_splits_ = 0, n_pasid_ok_ = 0;
 	unsigned n_granule_[3] = {};
-	uint64_t n_replaced_ = 0, n_asid_reused_ = 0;
+	uint64_t n_replaced_ = 0, n_asid_reused_ = 0, n_remaps_ = 0;
 	std::vector<uint32_t> stray_sids_;
 
 	uint64_t rnd(uint64_t n) { return n ? rng_() % n : 0; }
+	// Strict unless the whole run is overridden (SMMUSIM_STRICT=0, or the mutant catalogue's lenient
+	// pass through SMMUSIM_CONFIG_OVERRIDE).
+	static bool runs_strict()
+	{
+		const char *ov = std::getenv("SMMUSIM_CONFIG_OVERRIDE");
+		return std::string(test_strict_value()) == "1" && !(ov && *ov);
+	}
 	bool chance(unsigned percent) { return rnd(100) < percent; }
 	uint64_t frame(const Device &d, unsigned f) const { return POOL + ((uint64_t)d.index * NP + f) * PAGE; }
 
@@ -367,8 +384,14 @@ private:
 		unsigned f = (unsigned)rnd((NP - n) / gp + 1) * gp;
 		uint64_t iova = WIN + first * PAGE;
 		ASSERT_EQ(0, iommu_map(smmu_, d.domain, iova, frame(d, f), n * PAGE, prot)) << "sid " << d.sid;
-		for (unsigned k = 0; k < n; k++)
+		bool remap = false; // a page that translated to another frame before: a stale TLB entry would show
+		for (unsigned k = 0; k < n; k++) {
 			d.oracle[iova + k * PAGE] = Mapping{frame(d, f + k), prot};
+			auto [it, fresh] = d.last_pa.try_emplace(iova + k * PAGE, frame(d, f + k));
+			remap |= !fresh && it->second != frame(d, f + k);
+			it->second = frame(d, f + k);
+		}
+		n_remaps_ += remap;
 		n_map_++;
 	}
 
