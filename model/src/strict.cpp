@@ -10,6 +10,14 @@
 
 namespace smmusim {
 
+// The CD fields a TCU TLB entry keeps from its fill (TlbEntry::cfg): of those IHI 0070 §5.4.1 lets
+// a TLB entry cache, the ones a hit still needs (the others shaped the walk that filled it).
+enum : uint8_t { kCachedWxn = 1, kCachedPan = 2 };
+static uint8_t cached_cd_fields(bool wxn, bool pan)
+{
+	return (uint8_t)((wxn ? kCachedWxn : 0) | (pan ? kCachedPan : 0));
+}
+
 void Smmu::strict_note_transaction(const Txn &t)
 {
 	RecentCtx &r = recent_[recent_n_++ % kRecent];
@@ -184,7 +192,8 @@ void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at)
 		if ((dpa >> oas_mask_bits_) || !mem_read(dpa, &st.d, 8) || decode_desc(w, level, st))
 			return;
 		if (!st.table) {
-			strict_prefetch_leaf(vmid, asid, va, w.shift(level), st, acc, level);
+			strict_prefetch_leaf(vmid, asid, va, w.shift(level), st, acc, level,
+					     cached_cd_fields(SMMU_GET(cd.dw[0], CD0_WXN), SMMU_GET(cd.dw[0], CD0_PAN)));
 			return;
 		}
 		if (!had)
@@ -203,7 +212,7 @@ void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at)
 // the cached block: IHI 0070 §3.21.1 allows both to be held, so a lookup may find the two
 // (strict_tlb_lookup).
 void Smmu::strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift, const WalkStep &st,
-				uint64_t acc, unsigned level)
+				uint64_t acc, unsigned level, uint8_t cd_fields)
 {
 	const TlbEntry *cached = strict_tlb_.lookup(0, vmid, asid, va).entry;
 	if (cached && (p_.bbml != 0 || cached->page_shift <= shift))
@@ -213,7 +222,7 @@ void Smmu::strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsig
 		strict_overlaps_ = true;
 	}
 	strict_tlb_.insert(0, vmid, asid, !SMMU_GET(st.d, PTE_NG), va, shift, st.addr, fold_table_attrs(st.d, acc),
-			   (uint8_t)level);
+			   (uint8_t)level, cd_fields);
 	stats.c[ST_STRICT_PREFETCHES]++;
 }
 
@@ -262,6 +271,10 @@ int Smmu::strict_tlb_lookup(Xlate &x, S1Leaf &leaf)
 		}
 	}
 	leaf.d = leaf.eff = e->attrs; // the leaf with its table restrictions folded in
+	// The CD's WXN and PAN as they were at the fill (IHI 0070 §5.4.1 lets a TLB entry hold them;
+	// A and R are not among those fields, so they stay the current CD's).
+	leaf.wxn = e->cfg & kCachedWxn;
+	leaf.pan = e->cfg & kCachedPan;
 	leaf.oa = e->out_base;
 	leaf.shift = e->page_shift;
 	leaf.level = e->level;
@@ -285,7 +298,7 @@ const TlbEntry *Smmu::strict_tlb_other(uint16_t vmid, uint16_t asid, uint64_t va
 void Smmu::strict_tlb_insert(const Xlate &x, const S1Leaf &leaf)
 {
 	strict_tlb_.insert(0, x.fill.vmid, leaf.asid, !SMMU_GET(leaf.d, PTE_NG), x.t.addr, leaf.shift, leaf.oa, leaf.eff,
-			   (uint8_t)leaf.level);
+			   (uint8_t)leaf.level, cached_cd_fields(leaf.wxn, leaf.pan));
 }
 
 // RES0 fields of an STE or CD that software set (IHI 0070 §5.2, §5.4; the masks in arch.h): the

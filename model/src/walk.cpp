@@ -199,6 +199,12 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	leaf.wxn = SMMU_GET(d0, CD0_WXN);
 	leaf.pan = SMMU_GET(d0, CD0_PAN);
 	leaf.asid = cd_asid(p_, cd);
+	if (p_.strict) {
+		// Before the CD's EPDx/TxSZ/TBI checks: a TLB entry may hold those fields as they were
+		// at its fill (IHI 0070 §5.4.1), so only a TLBI makes their change visible to it.
+		if (const int hit = strict_tlb_lookup(x, leaf))
+			return hit == 1;
+	}
 	const uint64_t va = t.addr;
 	const unsigned sel = (unsigned)SMMU_GET(va, VA_TTBSEL);
 	const bool tbi = sel ? SMMU_GET(d0, CD0_TBI1) : SMMU_GET(d0, CD0_TBI0);
@@ -213,10 +219,6 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	const WalkGeom w = s1_geometry(cd, sel, (unsigned)oas_mask_bits_, ttb);
 	uint64_t table = w.base(ttb);
 	uint64_t acc = 0; // table restrictions accumulated from the levels above
-	if (p_.strict) {
-		if (const int hit = strict_tlb_lookup(x, leaf))
-			return hit == 1;
-	}
 	uint64_t leaf_desc = 0;
 	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc, leaf_desc);
 	SMMU_TRACE(TR_WALK_CACHE, "asid=0x%x va=0x%llx start=%u%s", leaf.asid, (unsigned long long)va, level,

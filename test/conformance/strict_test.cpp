@@ -468,3 +468,85 @@ TEST(Strict, UnknownIpaOfStageOneFaultIsSeeded) { unknown_ipa(true); }
 TEST(Strict, LenientUnknownIpaIsZero) { unknown_ipa(false); }
 
 } // namespace
+
+namespace {
+
+// IHI 0070 §5.4.1: a TLB entry may cache the CD's WXN, PAN, EPDx, TxSZ and TBI with the
+// translation, so a change to them needs a TLBI besides CFGI_CD; strict mode's TCU TLB keeps them
+// from the fill. Stream 1 caches VA 0x1000 (EL0 read/write) under ASID 5, then its CD gets `set`
+// with CFGI_CD + SYNC only: the access that the new CD denies still goes through in strict mode,
+// until TLBI_NH_ASID.
+void cd_field_cached(bool strict, uint64_t set, bool priv, bool instr, uint8_t denied)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot();
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x1000, DATA + 0x1000);
+	ASSERT_EQ(DATA + 0x1000, s.dma(1, 0x1000, false, nullptr, 4, false, 0, priv, instr).pa);
+	s.m64(CDTAB + 64 * 1, s.m64(CDTAB + 64 * 1) | set);
+	s.cmd(op(CMD_CFGI_CD) | SMMU_PREP(CMD0_SID, 1), SMMU_PREP(CMD1_LEAF, 1));
+	ASSERT_TRUE(s.sync());
+	const smmusim_dma_result r = s.dma(1, 0x1000, false, nullptr, 4, false, 0, priv, instr);
+	if (strict)
+		EXPECT_EQ(DATA + 0x1000, r.pa) << "the field as it was when the translation was cached";
+	else
+		EXPECT_EQ(denied, r.event);
+	s.cmd(op(CMD_TLBI_NH_ASID) | SMMU_PREP(CMD0_ASID, 5));
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(denied, s.dma(1, 0x1000, false, nullptr, 4, false, 0, priv, instr).event) << "after the TLBI";
+}
+TEST(Strict, TcuTlbKeepsPanOfTheFill) { cd_field_cached(true, SMMU_PREP(CD0_PAN, 1), true, false, EVT_F_PERMISSION); }
+TEST(Strict, LenientTakesPanFromTheCurrentCd)
+{
+	cd_field_cached(false, SMMU_PREP(CD0_PAN, 1), true, false, EVT_F_PERMISSION);
+}
+// WXN: an EL0 instruction fetch from a page EL0 may write.
+TEST(Strict, TcuTlbKeepsWxnOfTheFill) { cd_field_cached(true, SMMU_PREP(CD0_WXN, 1), false, true, EVT_F_PERMISSION); }
+TEST(Strict, TcuTlbKeepsEpd0OfTheFill) { cd_field_cached(true, SMMU_PREP(CD0_EPD0, 1), false, false, EVT_F_TRANSLATION); }
+TEST(Strict, LenientTakesEpd0FromTheCurrentCd)
+{
+	cd_field_cached(false, SMMU_PREP(CD0_EPD0, 1), false, false, EVT_F_TRANSLATION);
+}
+
+// CD.A and CD.R are not among the fields a TLB entry may cache (IHI 0070 §5.4.1): CFGI_CD alone
+// makes their change visible, also to a fault on a TCU TLB hit. Stream 1 caches a read-only page,
+// its CD gets R = 0 with CFGI_CD, and a write faults without a record in both modes.
+void cd_r_current(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot();
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x1000, DATA + 0x1000, PTE_RW | SMMU_PREP(PTE_AP2, 1));
+	ASSERT_EQ(DATA + 0x1000, s.dma(1, 0x1000).pa);
+	s.m64(CDTAB + 64 * 1, s.m64(CDTAB + 64 * 1) & ~SMMU_MASK(CD0_R));
+	s.cmd(op(CMD_CFGI_CD) | SMMU_PREP(CMD0_SID, 1), SMMU_PREP(CMD1_LEAF, 1));
+	ASSERT_TRUE(s.sync());
+	const smmusim_dma_result r = s.dma(1, 0x1000, true);
+	EXPECT_EQ(EVT_F_PERMISSION, r.event);
+	EXPECT_FALSE(r.event_recorded) << "R = 0 of the current CD";
+	EXPECT_EQ(0u, s.event_count());
+	EXPECT_EQ(strict, s.stat("strict.tlb_hits") > 0) << "strict: the fault came from a TCU TLB hit";
+}
+TEST(Strict, TcuTlbHitTakesRFromTheCurrentCd) { cd_r_current(true); }
+TEST(Strict, LenientTakesRFromTheCurrentCd) { cd_r_current(false); }
+
+// The STE's PRIVCFG/INSTCFG are not among the STE fields a TLB entry may cache (IHI 0070 §5.2):
+// CFGI_STE alone makes their change visible, also on a TCU TLB hit. A page EL0 may not read is
+// read with PRIVCFG = privileged, then PRIVCFG becomes unprivileged with CFGI_STE only.
+TEST(Strict, TcuTlbHitTakesPrivcfgFromTheCurrentSte)
+{
+	Sim s({{"smmu.strict", "1"}});
+	s.boot();
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x1000, DATA + 0x1000, PTE_RW & ~SMMU_MASK(PTE_AP1)); // privileged only
+	const uint64_t ste0 = s.m64(STRTAB + 64 * 1);
+	s.ste(1, ste0, SMMU_PREP(STE1_PRIVCFG, STE_PRIVCFG_PRIV));
+	ASSERT_EQ(DATA + 0x1000, s.dma(1, 0x1000).pa);
+	s.ste(1, ste0, SMMU_PREP(STE1_PRIVCFG, STE_PRIVCFG_UNPRIV));
+	s.cfgi_ste(1);
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(EVT_F_PERMISSION, s.dma(1, 0x1000).event);
+	EXPECT_LT(0u, s.stat("strict.tlb_hits"));
+}
+
+} // namespace

@@ -540,7 +540,7 @@ private:
 	int strict_tlb_lookup(Xlate &x, S1Leaf &leaf); // 0 miss, 1 hit, 2 ended (F_TLB_CONFLICT)
 	const TlbEntry *strict_tlb_other(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift) const;
 	void strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift, const WalkStep &st,
-				  uint64_t acc, unsigned level);
+				  uint64_t acc, unsigned level, uint8_t cd_fields);
 	void strict_res0_structure(CfgKind kind, uint64_t pa, const CfgVal &v);
 	void strict_unknown_fields(uint64_t ev[4]);
 	std::unordered_set<uint64_t> strict_res0_seen_; // STEs and CDs (address | kind) reported

@@ -69,6 +69,7 @@ struct TlbEntry {
 	uint8_t page_shift = 12;
 	uint8_t global = 0;
 	uint16_t asid = 0;
+	uint8_t cfg = 0; // configuration fields cached with the translation, opaque to the TLB
 	// Output address for va (va must lie in the entry's page).
 	uint64_t translate(uint64_t va) const noexcept
 	{
@@ -143,7 +144,7 @@ public:
 	// Fills a translation of the 2^page_shift region containing va. Throws on a page_shift
 	// outside [12, 63] (a model bug, not a guest error). Returns false if disabled.
 	bool insert(uint8_t regime, uint16_t vmid, uint16_t asid, bool global, uint64_t va,
-		    unsigned page_shift, uint64_t out_addr, uint64_t attrs, uint8_t level)
+		    unsigned page_shift, uint64_t out_addr, uint64_t attrs, uint8_t level, uint8_t cfg = 0)
 	{
 		if (page_shift < 12 || page_shift > 63)
 			throw std::invalid_argument("tlb: page_shift " + std::to_string(page_shift) +
@@ -164,6 +165,7 @@ public:
 		e.page_shift = t.page_shift;
 		e.global = t.global;
 		e.asid = t.asid;
+		e.cfg = cfg;
 		Fill how;
 		TlbTag victim;
 		cache_.insert(t, set_index(t.vpn, vmid, t.asid, global), e, &how, &victim);
