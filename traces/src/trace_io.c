@@ -353,8 +353,8 @@ int trace_reader_next(trace_reader *r, struct trace_record *rec)
 	if (r->bin)
 		return bin_reader_next(r, rec);
 	for (;;) {
-		char *p;
-		size_t len;
+		char *p = NULL;
+		size_t len = 0;
 		int rc = lines_next(&r->in, &p, &len);
 		if (rc < 0)
 			return -1;
@@ -458,8 +458,8 @@ static int need(trace_reader *r, char **p, char **t, size_t *len, const char *kw
 
 static int parse_dma(trace_reader *r, char *p, struct trace_record *rec, bool write)
 {
-	char *t;
-	size_t len;
+	char *t = NULL;
+	size_t len = 0;
 	const char *kw = write ? "w" : "r";
 	rec->kind = TRACE_DMA;
 	memset(&rec->u.dma, 0, sizeof(rec->u.dma));
@@ -554,8 +554,8 @@ static int check_page(trace_reader *r, uint64_t v, const char *what)
 
 static int parse_control(trace_reader *r, char *kw, size_t kwlen, char *p, struct trace_record *rec)
 {
-	char *t;
-	size_t len;
+	char *t = NULL;
+	size_t len = 0;
 	char kwbuf[24];
 	snprintf(kwbuf, sizeof(kwbuf), "%.*s", (int)(kwlen < 20 ? kwlen : 20), kw);
 	memset(&rec->u, 0, sizeof(rec->u));
@@ -713,7 +713,7 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 	rec->line = r->in.line;
 	rec->time_mode = TRACE_TIME_ASAP;
 	rec->time_arg = 0;
-	char *t;
+	char *t = NULL;
 	size_t tl;
 	if (*p == '@') {
 		p++;
