@@ -8,6 +8,7 @@
  */
 #include "replay_engine.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -110,6 +111,7 @@ struct replay {
 	struct objmap masters, domains, attached; /* attached: device name -> its primary domain */
 	uint64_t mem_size, tbu_count; /* from the configuration */
 	uint64_t t0;                  /* simulated cycle of trace cycle 0 */
+	uint64_t now;                 /* the simulated cycle, as of the last thing that could advance it */
 	uint64_t last_at;             /* latest issue time submitted */
 	uint64_t submitted, completed, ok, aborts, razwi;
 	uint64_t late, late_cycles;   /* DMA the replay window made issue after its trace time, and by how much */
@@ -171,6 +173,16 @@ static void drain_events(struct replay *r)
 	smmu_gerror_handle(r->smmu);
 }
 
+/*
+ * The DMA in flight: every result with a completion cycle up to now is collected as soon as the
+ * simulation runs (collect), so this equals the model's smmusim_dma_outstanding, which counts by
+ * walking the completion queue and so costs too much to ask once per DMA.
+ */
+static size_t in_flight(const struct replay *r)
+{
+	return (size_t)(r->submitted - r->completed);
+}
+
 /* Let the simulation reach cycle `until`, collecting completions and draining events. */
 static void run_to(struct replay *r, uint64_t until)
 {
@@ -187,11 +199,12 @@ static void run_to(struct replay *r, uint64_t until)
  */
 static int drain_to(struct replay *r, size_t limit)
 {
-	uint64_t step = 64, done = r->completed, last_progress = smmusim_now(r->sim);
-	while (smmusim_dma_outstanding(r->sim) > limit) {
-		run_to(r, smmusim_now(r->sim) + step);
+	uint64_t step = 64, done = r->completed, last_progress = r->now;
+	assert(in_flight(r) == smmusim_dma_outstanding(r->sim));
+	while (in_flight(r) > limit) {
+		run_to(r, r->now + step);
 		drain_events(r);
-		uint64_t now = smmusim_now(r->sim);
+		const uint64_t now = r->now = smmusim_now(r->sim);
 		if (r->completed != done) {
 			done = r->completed;
 			last_progress = now;
@@ -221,7 +234,8 @@ static int exec_dma(struct replay *r, const struct trace_checked *c)
 	struct smmusim_dma d = {.port = c->port, .sid = c->sid, .ssv = c->pasid >= 0, .ssid = c->pasid >= 0 ? (uint32_t)c->pasid : 0,
 				.addr = rec->u.dma.addr, .size = rec->u.dma.size, .write = rec->u.dma.write,
 				.priv = rec->u.dma.priv, .instr = rec->u.dma.instr};
-	uint64_t now = smmusim_now(r->sim);
+	const uint64_t now = r->now; /* only running the simulation and driver calls move it */
+	assert(now == smmusim_now(r->sim));
 	if (now > r->t0 + rec->time) { /* the simulation is past the trace's time: the window held it back */
 		r->late++;
 		r->late_cycles += now - (r->t0 + rec->time);
@@ -234,7 +248,7 @@ static int exec_dma(struct replay *r, const struct trace_checked *c)
 	r->submitted++;
 	if (r->t0 + rec->time > r->last_at)
 		r->last_at = r->t0 + rec->time;
-	return smmusim_dma_outstanding(r->sim) >= WINDOW ? throttle(r) : 0;
+	return in_flight(r) >= WINDOW ? throttle(r) : 0;
 }
 
 static int exec_driver(struct replay *r, const struct trace_checked *c);
@@ -262,6 +276,7 @@ static int exec_control(struct replay *r, const struct trace_checked *c)
 	ac->cycles += spent;
 	ac->max = spent > ac->max ? spent : ac->max;
 	drain_events(r);
+	r->now = smmusim_now(r->sim);
 	if (r->tl) {
 		char what[96];
 		if (!trace_format_record(rec, what, sizeof(what)))
@@ -747,7 +762,7 @@ static int bring_up(struct replay *r)
 	r->smmu = sys.smmu;
 	if (rc)
 		return rfail(r, NULL, SMMUSIM_EXIT_SIM, "%s", err);
-	r->t0 = smmusim_now(r->sim);
+	r->now = r->t0 = smmusim_now(r->sim);
 	if (r->o->timeline) {
 		/* a window from trace cycle 0 takes in the bring-up before it */
 		uint64_t from = r->o->timeline_from ? r->t0 + r->o->timeline_from : 0;
