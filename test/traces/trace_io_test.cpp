@@ -142,6 +142,28 @@ TEST(TraceIoErrors, BadNumbers)
 	expect_error("smmusim-trace 1\ndevice a sid=1\n@12x r a 0 4\n", 3, "bad number for time");
 	expect_error("smmusim-trace 1\ndevice a sid=1\nr a 0x1000 sixty\n", 3, "bad number for size");
 	expect_error("smmusim-trace 1\ndevice a sid=1\nr a 99999999999999999999999 4\n", 3, "bad number for address");
+	// a DMA's numbers are parsed as they are scanned: the whole token is still the number, and
+	// the error quotes all of it
+	const std::string head = "smmusim-trace 1\ndevice a sid=1\n";
+	expect_error(head + "r a 0x1000x 64\n", 3, "bad number for address: \"0x1000x\"");
+	expect_error(head + "r a 0x1000#c 64\n", 3, "bad number for address: \"0x1000#c\"");
+	expect_error(head + "r a 0x1000 64k4\n", 3, "bad number for size: \"64k4\"");
+	expect_error(head + "r a 0x1000 64P\n", 3, "bad number for size: \"64P\"");
+	expect_error(head + "@+4x r a 0 4\n", 3, "bad number for time: \"4x\"");
+	expect_error(head + "@+4K r a 0 4\n", 3, "bad number for time: \"4K\"");
+	expect_error(head + "@ r a 0 4\n", 3, "bad number for time: \"\"");
+	expect_error(head + "r a\n", 3, "r: missing address");
+	expect_error(head + "w a 0x1000 # size\n", 3, "w: missing size");
+	expect_error(head + "r a 0x10000000000000000 4\n", 3, "bad number for address");
+	// and the accepted forms read the same as before: suffixes, tabs, a comment after a space
+	ReadResult res = read_trace(write_file("ok.trace", head + "@+8\tr a\t4K\t0x40 # c\nw a 0X2000 1k\n"));
+	ASSERT_EQ(res.error, "");
+	ASSERT_EQ(res.records.size(), 3u);
+	EXPECT_EQ(res.records[1].time, 8u);
+	EXPECT_EQ(res.records[1].u.dma.addr, 4096u);
+	EXPECT_EQ(res.records[1].u.dma.size, 64u);
+	EXPECT_EQ(res.records[2].u.dma.addr, 0x2000u);
+	EXPECT_EQ(res.records[2].u.dma.size, 1024u);
 }
 
 TEST(TraceIoErrors, MissingOrWrongVersion)

@@ -324,9 +324,18 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
 	return true;
 }
 
+/* Two names equal; names are short, so a loop beats a call to strcmp (the DMA path's hot spot). */
+static inline bool same_name(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 static int find_dev(trace_checker *c, const char *name, char *err, size_t errlen)
 {
-	if (name == c->last_dev_name && strcmp(name, c->devs[c->last_dev].name) == 0)
+	/* the caller's pointer may have been freed and reused for another name: compare */
+	if (name == c->last_dev_name && same_name(name, c->devs[c->last_dev].name))
 		return c->last_dev;
 	int d = strmap_get(&c->dev_names, name);
 	if (d < 0)

@@ -375,6 +375,9 @@ int trace_reader_next(trace_reader *r, struct trace_record *rec)
 /* ---- Line parsing (the hot path: no sscanf, no strtok, no allocation) ------------------------- */
 static inline bool is_space(char c) { return c == ' ' || c == '\t'; }
 
+/* The characters that end a token: the line's NUL, space and tab (one load per character). */
+static const bool tok_end[256] = {[0] = true, [' '] = true, ['\t'] = true};
+
 /* Next whitespace-separated token; false at end of line. */
 static inline bool next_tok(char **pp, char **tok, size_t *len)
 {
@@ -384,7 +387,7 @@ static inline bool next_tok(char **pp, char **tok, size_t *len)
 	if (*p == '\0' || *p == '#')
 		return false;
 	char *s = p;
-	while (*p && !is_space(*p))
+	while (!tok_end[(unsigned char)*p])
 		p++;
 	*tok = s;
 	*len = (size_t)(p - s);
@@ -434,7 +437,11 @@ bool name_ok(const char *t, size_t len)
 
 static int intern(trace_reader *r, const char *t, size_t len, const char **out, const char *what)
 {
-	if (len == r->last_len && memcmp(t, r->last_name, len) == 0) {
+	size_t same = 0; /* names are short: a loop beats a call to memcmp */
+	if (len == r->last_len)
+		while (same < len && t[same] == r->last_name[same])
+			same++;
+	if (len == r->last_len && same == len) {
 		*out = r->last_name;
 		return 0;
 	}
@@ -456,7 +463,30 @@ static int need(trace_reader *r, char **p, char **t, size_t *len, const char *kw
 	return 0;
 }
 
-static int parse_dma(trace_reader *r, char *p, struct trace_record *rec, bool write)
+/*
+ * A number field at *pp, parsed as it is scanned (the hot path reads each digit once): spaces,
+ * then a number that ends at a space or the end of the line.
+ */
+static int num_field(trace_reader *r, char **pp, const char *end, unsigned flags, uint64_t *v, const char *kw,
+		     const char *what)
+{
+	char *p = *pp;
+	while (is_space(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return fail(r, "%s: missing %s", kw, what);
+	size_t n = smmusim_parse_u64_prefix(p, (size_t)(end - p), flags, v);
+	if (n == 0 || !(p[n] == '\0' || is_space(p[n]))) {
+		char *s = p;
+		while (*p && !is_space(*p))
+			p++;
+		return fail(r, "bad number for %s: \"%.*s\"", what, (int)(p - s), s);
+	}
+	*pp = p + n;
+	return 0;
+}
+
+static int parse_dma(trace_reader *r, char *p, const char *end, struct trace_record *rec, bool write)
 {
 	char *t = NULL;
 	size_t len = 0;
@@ -476,13 +506,10 @@ static int parse_dma(trace_reader *r, char *p, struct trace_record *rec, bool wr
 	} else if (intern(r, t, len, &rec->u.dma.dev, "device") < 0) {
 		return -1;
 	}
-	if (need(r, &p, &t, &len, kw, "address") < 0)
-		return -1;
-	NUM(t, len, rec->u.dma.addr, "address");
-	if (need(r, &p, &t, &len, kw, "size") < 0)
-		return -1;
 	uint64_t size;
-	NUM(t, len, size, "size");
+	if (num_field(r, &p, end, SMMUSIM_NUM_SUFFIX, &rec->u.dma.addr, kw, "address") < 0 ||
+	    num_field(r, &p, end, SMMUSIM_NUM_SUFFIX, &size, kw, "size") < 0)
+		return -1;
 	if (size == 0 || size > TRACE_PAGE_SIZE)
 		return fail(r, "DMA size %llu out of range 1..4096", (unsigned long long)size);
 	if ((rec->u.dma.addr & (TRACE_PAGE_SIZE - 1)) + size > TRACE_PAGE_SIZE)
@@ -689,7 +716,7 @@ static int parse_control(trace_reader *r, char *kw, size_t kwlen, char *p, struc
 
 int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *rec)
 {
-	(void)len;
+	const char *end = p + len; /* p[len] is the line's NUL */
 	while (is_space(*p))
 		p++;
 	if (*p == '\0' || *p == '#')
@@ -723,12 +750,14 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 		} else {
 			rec->time_mode = TRACE_TIME_ABS;
 		}
-		t = p;
-		while (*p && !is_space(*p))
-			p++;
-		tl = (size_t)(p - t);
-		if (!smmusim_parse_u64(t, tl, 0, &rec->time_arg))
-			return fail(r, "bad number for time: \"%.*s\"", (int)tl, t);
+		size_t n = smmusim_parse_u64_prefix(p, (size_t)(end - p), 0, &rec->time_arg);
+		if (n == 0 || !(p[n] == '\0' || is_space(p[n]))) {
+			t = p;
+			while (*p && !is_space(*p))
+				p++;
+			return fail(r, "bad number for time: \"%.*s\"", (int)(p - t), t);
+		}
+		p += n;
 	} else if (*p == '-' && is_space(p[1])) {
 		p++;
 	}
@@ -749,7 +778,7 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 		return fail(r, "time without a record");
 	int rc;
 	if (tl == 1 && (t[0] == 'r' || t[0] == 'w'))
-		rc = parse_dma(r, p, rec, t[0] == 'w');
+		rc = parse_dma(r, p, end, rec, t[0] == 'w');
 	else
 		rc = parse_control(r, t, tl, p, rec);
 	if (rc > 0)

@@ -21,16 +21,25 @@
 #define SMMUSIM_NUM_SUFFIX 0x1u /* accept one K/M/G/T suffix */
 #define SMMUSIM_NUM_HEX 0x2u    /* digits are hex, "0x" optional */
 
-static inline int smmusim_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+/* Digit values by character: 0-15 for hex digits (either case), -1 for anything else. */
+#define SMMUSIM_HEX_ROW_(b) -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+static const signed char smmusim_hex_values[256] = {
+	SMMUSIM_HEX_ROW_(0x00), SMMUSIM_HEX_ROW_(0x10), SMMUSIM_HEX_ROW_(0x20),
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, SMMUSIM_HEX_ROW_(0x50),
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, SMMUSIM_HEX_ROW_(0x70),
+	SMMUSIM_HEX_ROW_(0x80), SMMUSIM_HEX_ROW_(0x90), SMMUSIM_HEX_ROW_(0xa0), SMMUSIM_HEX_ROW_(0xb0),
+	SMMUSIM_HEX_ROW_(0xc0), SMMUSIM_HEX_ROW_(0xd0), SMMUSIM_HEX_ROW_(0xe0), SMMUSIM_HEX_ROW_(0xf0)};
+#undef SMMUSIM_HEX_ROW_
 
-/* Parse s[0, len) as a whole; false (and *out untouched) if it is not one number. */
-static inline bool smmusim_parse_u64(const char *s, size_t len, unsigned flags, uint64_t *out)
+static inline int smmusim_hex_digit(char c) { return smmusim_hex_values[(unsigned char)c]; }
+
+/*
+ * The number at the start of s[0, len): the count of characters it takes (it stops at the first
+ * one that cannot continue it), or 0 if s does not start with a number or the number overflows.
+ * A reader that splits on spaces checks the character after it, and parses a field in one pass.
+ */
+static inline size_t smmusim_parse_u64_prefix(const char *s, size_t len, unsigned flags, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i = 0;
@@ -43,34 +52,46 @@ static inline bool smmusim_parse_u64(const char *s, size_t len, unsigned flags, 
 	if (hex) {
 		for (int d; i < len && (d = smmusim_hex_digit(s[i])) >= 0; i++) {
 			if (v >> 60)
-				return false; /* a 17th significant digit */
+				return 0; /* a 17th significant digit */
 			v = (v << 4) | (uint64_t)d;
 		}
 	} else {
+		/* v * 10 + d fits while v < floor(max / 10), or v equals it and d <= max % 10 */
+		const uint64_t tenth = UINT64_MAX / 10;
 		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
 			uint64_t d = (uint64_t)(s[i] - '0');
-			if (v > (UINT64_MAX - d) / 10)
-				return false;
+			if (v >= tenth && (v > tenth || d > UINT64_MAX % 10))
+				return 0;
 			v = v * 10 + d;
 		}
 	}
 	if (i == first)
-		return false;
-	if (i + 1 == len && (flags & SMMUSIM_NUM_SUFFIX)) {
-		unsigned shift;
+		return 0;
+	if (i < len && (flags & SMMUSIM_NUM_SUFFIX)) {
+		unsigned shift = 0;
 		switch (s[i] | 0x20) {
 		case 'k': shift = 10; break;
 		case 'm': shift = 20; break;
 		case 'g': shift = 30; break;
 		case 't': shift = 40; break;
-		default: return false;
+		default: break;
 		}
-		if (v >> (64 - shift))
-			return false;
-		v <<= shift;
-		i++;
+		if (shift) {
+			if (v >> (64 - shift))
+				return 0;
+			v <<= shift;
+			i++;
+		}
 	}
-	if (i != len)
+	*out = v;
+	return i;
+}
+
+/* Parse s[0, len) as a whole; false (and *out untouched) if it is not one number. */
+static inline bool smmusim_parse_u64(const char *s, size_t len, unsigned flags, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (len == 0 || smmusim_parse_u64_prefix(s, len, flags, &v) != len)
 		return false;
 	*out = v;
 	return true;

@@ -152,7 +152,7 @@ uint64_t trace_reader_line(const trace_reader *r);     /* line of the last recor
 uint64_t trace_reader_bytes_in(const trace_reader *r); /* compressed bytes consumed (progress) */
 void trace_reader_close(trace_reader *r);
 
-/* Parse one line (no newline) into rec; names are interned in r. For the reader and tests. */
+/* Parse one line (no newline; line[len] is its NUL) into rec; names are interned in r. For the reader and tests. */
 int trace_parse_line(trace_reader *r, char *line, size_t len, struct trace_record *rec);
 
 /* ---- Writer ---------------------------------------------------------------------------------- */
