@@ -26,11 +26,18 @@ struct walk {
 	trace_reader *rd;
 	struct cli_progress pr;
 	uint64_t n;
-	/* the bounded queue: ring[head .. head+count) hold decoded batches, oldest first */
+	/*
+	 * The bounded queue: ring[head .. head+count) hold decoded batches, oldest first. A thread that
+	 * has to wait (the decoder on a full ring, the consumer on an empty one) is woken only when the
+	 * ring is half way the other way (or the run ends), not at every batch: the faster side then
+	 * sleeps and wakes once per half ring rather than once per batch, as each wake-up costs
+	 * system calls on both threads.
+	 */
 	pthread_mutex_t mu;
 	pthread_cond_t filled, emptied;
 	struct batch *ring;
 	unsigned cap, head, count;
+	bool decoder_waits, consumer_waits;
 	bool done; /* the decoder published its last batch; status/err say why it ended */
 	bool stop; /* the consumer gave up: the decoder ends at its next batch */
 	int status;
@@ -80,8 +87,10 @@ static void *decoder(void *arg)
 	const double start = thread_cpu();
 	for (int rc = 1; rc > 0;) {
 		pthread_mutex_lock(&w->mu);
-		while (w->count == w->cap && !w->stop)
+		while (w->count == w->cap && !w->stop) {
+			w->decoder_waits = true;
 			pthread_cond_wait(&w->emptied, &w->mu);
+		}
 		bool stop = w->stop;
 		/* the slot past the last published one: the consumer does not touch it until published */
 		struct batch *b = &w->ring[(w->head + w->count) % w->cap];
@@ -92,7 +101,10 @@ static void *decoder(void *arg)
 		pthread_mutex_lock(&w->mu);
 		w->count++;
 		w->done = rc <= 0;
-		pthread_cond_signal(&w->filled);
+		if (w->consumer_waits && (w->done || w->count * 2 >= w->cap)) {
+			w->consumer_waits = false;
+			pthread_cond_signal(&w->filled);
+		}
 		pthread_mutex_unlock(&w->mu);
 	}
 	w->decode_cpu = thread_cpu() - start; /* read after the join */
@@ -139,8 +151,10 @@ static int walk_ahead(struct walk *w, int (*each)(void *, const struct trace_che
 	bool last = false;
 	while (!status && !last) {
 		pthread_mutex_lock(&w->mu);
-		while (w->count == 0)
+		while (w->count == 0) {
+			w->consumer_waits = true;
 			pthread_cond_wait(&w->filled, &w->mu);
+		}
 		struct batch *b = &w->ring[w->head];
 		last = w->done && w->count == 1;
 		pthread_mutex_unlock(&w->mu);
@@ -149,7 +163,10 @@ static int walk_ahead(struct walk *w, int (*each)(void *, const struct trace_che
 		w->head = (w->head + 1) % w->cap;
 		w->count--;
 		w->stop = status != 0;
-		pthread_cond_signal(&w->emptied);
+		if (w->decoder_waits && (w->stop || w->count * 2 <= w->cap)) {
+			w->decoder_waits = false;
+			pthread_cond_signal(&w->emptied);
+		}
 		pthread_mutex_unlock(&w->mu);
 	}
 	pthread_join(th, NULL);
