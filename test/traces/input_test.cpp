@@ -53,6 +53,19 @@ TEST(Input, ReplayReadsStandardInput)
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_NE(read_file(b).find("\"transactions\": 4096,"), std::string::npos);
 	EXPECT_EQ(comparable(read_file(a)), comparable(read_file(b)));
+	// the binary form on standard input, plain and compressed, from a file and through a pipe
+	// (which cannot seek): detected by its magic, the same results
+	for (const char *ext : {".smtb", ".smtb.gz"}) {
+		std::string bin = temp_path(std::string("stdin") + ext), out = temp_path(std::string("stdin") + ext + ".json");
+		ASSERT_EQ(run("convert --from smmusim " + example("streaming-dma.trace") + " " + bin).status, 0) << ext;
+		r = run("replay -q --json " + out + " - < " + bin);
+		ASSERT_EQ(r.status, 0) << ext << ": " << r.err;
+		EXPECT_EQ(comparable(read_file(a)), comparable(read_file(out))) << ext;
+		std::remove(out.c_str());
+		std::string piped = "cat " + bin + " | " + SMMUSIM_BIN + " replay -q --json " + out + " -";
+		ASSERT_EQ(std::system(piped.c_str()), 0) << piped;
+		EXPECT_EQ(comparable(read_file(a)), comparable(read_file(out))) << ext << " through a pipe";
+	}
 	// gzip through a pipe too, and a bad line is still "FILE:LINE: reason" with no results printed
 	r = run("replay - < " + example("multi-pasid-accelerator.trace.gz"));
 	EXPECT_EQ(r.status, 0) << r.err;
