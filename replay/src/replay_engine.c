@@ -162,7 +162,7 @@ static void collect(struct replay *r)
 	}
 	if (r->tl) {
 		timeline_commands(r->tl, r->sim, false);
-		timeline_sample(r->tl, r->sim);
+		timeline_sample(r->tl, r->sim, false);
 	}
 }
 
@@ -801,6 +801,7 @@ int replay_run(const struct replay_options *o)
 		collect(&r);
 		drain_events(&r);
 		timeline_commands(r.tl, r.sim, true); /* every command the statistics below count */
+		timeline_sample(r.tl, r.sim, true);   /* and the counters up to the same end */
 		r.usage = smmu_get_mem_usage(r.smmu);
 		r.peak = smmu_get_mem_peak(r.smmu);
 	}

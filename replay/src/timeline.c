@@ -30,7 +30,7 @@ struct control {
 
 /* Counters sampled from the model: cumulative values, written as rates per sample period. */
 static const char *const kCounters[] = {
-	"tcu.xlate.slots.busy_cycles", "tcu.ptw.slots.busy_cycles", "mem.channel.busy_cycles",
+	"tcu.xlate.slots.busy_cycles", "tcu.ptw.slots.busy_cycles", "tcu.ctw.slots.busy_cycles", "mem.channel.busy_cycles",
 	"mem.reads.l1std", "mem.reads.ste", "mem.reads.l1cd", "mem.reads.cd",
 	"mem.reads.pte.l0", "mem.reads.pte.l1", "mem.reads.pte.l2", "mem.reads.pte.l3", "mem.reads.s2pte",
 	"mem.data.reads", "mem.data.writes",
@@ -158,12 +158,14 @@ void timeline_control(timeline *t, const char *what, const char *kind, uint64_t 
 	c->syncs = syncs;
 }
 
-void timeline_sample(timeline *t, const smmusim_platform *sim)
+void timeline_sample(timeline *t, const smmusim_platform *sim, bool last)
 {
 	if (!t)
 		return;
 	uint64_t now = smmusim_now(sim);
-	if (now < t->next_sample || !recording(t, now))
+	/* the last sample closes the run's final, shorter period */
+	const bool due = now >= t->next_sample || (last && t->nsamples && now > t->samples[t->nsamples - 1].cycle);
+	if (!due || !recording(t, now))
 		return;
 	if (!grow((void **)&t->samples, &t->capsamples, t->nsamples, sizeof(*t->samples)))
 		return;
@@ -450,6 +452,25 @@ static void write_driver(const timeline *t, FILE *f)
 			PID_DRIVER);
 }
 
+/* The counters' rates from sample a to sample b at cycle `at`; zeros without them. Six significant
+ * digits: a rate times its period gives back the model's count. */
+static void write_counters(FILE *f, uint64_t at, const struct sample *b, const struct sample *a, double dt)
+{
+#define RATE(k) (b ? (double)(b->v[k] - a->v[k]) / dt : 0.0)
+	fprintf(f, ",\n{\"ph\": \"C\", \"name\": \"slots busy\", \"pid\": %d, \"ts\": %llu, \"args\": "
+		   "{\"translation\": %.6g, \"walk\": %.6g, \"configuration\": %.6g}}",
+		PID_TCU, (unsigned long long)at, RATE(0), RATE(1), RATE(2));
+	fprintf(f, ",\n{\"ph\": \"C\", \"name\": \"memory channel busy\", \"pid\": %d, \"ts\": %llu, \"args\": "
+		   "{\"fraction\": %.6g}}",
+		PID_TCU, (unsigned long long)at, RATE(3));
+	fprintf(f, ",\n{\"ph\": \"C\", \"name\": \"memory reads per cycle\", \"pid\": %d, \"ts\": %llu, \"args\": {",
+		PID_TCU, (unsigned long long)at);
+	for (size_t k = 4; k < NCOUNTERS; k++)
+		fprintf(f, "%s\"%s\": %.6g", k > 4 ? ", " : "", kCounters[k] + 4, RATE(k));
+	fprintf(f, "}}");
+#undef RATE
+}
+
 int timeline_finish(timeline *t, char *err, size_t errlen)
 {
 	if (!t)
@@ -531,20 +552,10 @@ int timeline_finish(timeline *t, char *err, size_t errlen)
 		double dt = (double)(b->cycle - a->cycle);
 		if (dt <= 0)
 			continue;
-#define RATE(k) ((double)(b->v[k] - a->v[k]) / dt)
-		fprintf(f, ",\n{\"ph\": \"C\", \"name\": \"slots busy\", \"pid\": %d, \"ts\": %llu, \"args\": "
-			   "{\"translation\": %.3f, \"walk\": %.3f}}",
-			PID_TCU, (unsigned long long)a->cycle, RATE(0), RATE(1));
-		fprintf(f, ",\n{\"ph\": \"C\", \"name\": \"memory channel busy\", \"pid\": %d, \"ts\": %llu, \"args\": "
-			   "{\"fraction\": %.3f}}",
-			PID_TCU, (unsigned long long)a->cycle, RATE(2));
-		fprintf(f, ",\n{\"ph\": \"C\", \"name\": \"memory reads per cycle\", \"pid\": %d, \"ts\": %llu, \"args\": {",
-			PID_TCU, (unsigned long long)a->cycle);
-		for (size_t k = 3; k < NCOUNTERS; k++)
-			fprintf(f, "%s\"%s\": %.4f", k > 3 ? ", " : "", kCounters[k] + 4, RATE(k));
-		fprintf(f, "}}");
-#undef RATE
+		write_counters(f, a->cycle, b, a, dt);
 	}
+	if (t->nsamples > 1) /* each series ends with the run (else a viewer draws its last rate on) */
+		write_counters(f, t->samples[t->nsamples - 1].cycle, NULL, NULL, 1);
 	fprintf(f, "\n]}\n");
 	int rc = 0;
 	if (ferror(f) | (fclose(f) != 0)) {

@@ -33,8 +33,9 @@ void timeline_control(timeline *t, const char *what, const char *kind, uint64_t 
 /* Take the commands the model logged (smmusim_cmd_poll; the replay turned the log on): those
  * software has seen complete, or with `all` every one. Turns the log off once nothing more is drawn. */
 void timeline_commands(timeline *t, smmusim_platform *sim, bool all);
-/* Sample the model's counters at its current cycle (cheap to call often: it keeps its own pace). */
-void timeline_sample(timeline *t, const smmusim_platform *sim);
+/* Sample the model's counters at its current cycle (cheap to call often: it keeps its own pace);
+ * `last` at the end of the run, whatever the pace. */
+void timeline_sample(timeline *t, const smmusim_platform *sim, bool last);
 /* Transactions recorded so far. */
 uint64_t timeline_transactions(const timeline *t);
 /* Write the file and free everything; 0, or -1 with the reason in err. t may be NULL. */

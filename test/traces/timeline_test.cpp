@@ -404,4 +404,64 @@ TEST(Timeline, SlicesCarryTheHitLevel)
 	EXPECT_EQ(hit[2], "tcu");
 }
 
+// The counters: busy TCU slots (translation, walk, configuration), the memory channel's occupancy
+// and the memory reads by kind, each a rate per cycle from one sample to the next, from the end of
+// the bring-up to the end of the run, where each series returns to zero. Summed over the run they
+// give the model's own totals.
+TEST(Timeline, CountersAddUpToTheModel)
+{
+	const std::map<std::string, std::vector<std::string>> args = {
+		{"slots busy", {"translation", "walk", "configuration"}},
+		{"memory channel busy", {"fraction"}},
+		{"memory reads per cycle",
+		 {"reads.l1std", "reads.ste", "reads.l1cd", "reads.cd", "reads.pte.l0", "reads.pte.l1", "reads.pte.l2",
+		  "reads.pte.l3", "reads.s2pte", "data.reads", "data.writes"}}};
+	const std::map<std::string, std::string> stat = {
+		{"translation", "tcu.xlate.slots.busy_cycles"}, {"walk", "tcu.ptw.slots.busy_cycles"},
+		{"configuration", "tcu.ctw.slots.busy_cycles"}, {"fraction", "mem.channel.busy_cycles"}};
+	for (const char *name : {"multi-pasid-accelerator.trace.gz", "streaming-dma.trace"}) {
+		SCOPED_TRACE(name);
+		TimelineRun r = replay_with_timeline(example(name));
+		const Json *model = r.report.get("model");
+		ASSERT_TRUE(model);
+		std::map<std::string, std::vector<const Json *>> series;
+		double probe_end = -1;
+		for (const Json *e : r.events) {
+			if (str(e, "ph") == "C")
+				series[str(e, "name")].push_back(e);
+			if (str(e, "cat") == "driver" && str(e->get("args"), "kind") == "probe")
+				probe_end = end(e);
+		}
+		EXPECT_EQ(series.size(), args.size());
+		std::map<std::string, double> sum;
+		for (const auto &a : args) {
+			SCOPED_TRACE(a.first);
+			const std::vector<const Json *> &s = series[a.first];
+			ASSERT_GE(s.size(), 3u);
+			EXPECT_EQ(num(s.front(), "ts"), probe_end) << "sampled from the bring-up's end";
+			EXPECT_EQ(num(s.back(), "ts"), num(model, "cycles")) << "sampled until the run's end";
+			for (size_t i = 0; i < s.size(); i++) {
+				const Json *v = s[i]->get("args");
+				ASSERT_EQ(v->obj.size(), a.second.size());
+				for (const std::string &k : a.second) {
+					ASSERT_TRUE(v->get(k)) << k;
+					if (i + 1 == s.size())
+						EXPECT_EQ(num(v, k.c_str()), 0) << k << ": the series ends at zero";
+					else
+						sum[k] += num(v, k.c_str()) * (num(s[i + 1], "ts") - num(s[i], "ts"));
+				}
+			}
+			for (const std::string &k : a.second) {
+				const double want = num(model, (stat.count(k) ? stat.at(k) : "mem." + k).c_str());
+				ASSERT_GE(want, 0) << k << " is in the report";
+				// rates written with six significant digits
+				EXPECT_NEAR(sum[k], want, 0.01 + 1e-5 * want) << k;
+			}
+		}
+		EXPECT_GT(sum["configuration"], 0);
+		EXPECT_GT(sum["reads.cd"] + sum["reads.ste"], 0);
+		EXPECT_GT(sum["data.reads"], 0);
+	}
+}
+
 } // namespace
