@@ -121,6 +121,10 @@ TEST(BadInput, EveryReaderTimesEveryKindOfBadFile)
 						     "\n" + rd.good + "\n");
 		expect_error(rd, p, p + ":" + std::to_string(h + 2) + ": ", "NUL byte", "NUL");
 
+		// binary data from the first byte on (the trace reader looks at its first bytes for the binary form)
+		p = write_file(tag + ".nul-first", std::string(1, '\0') + rd.header + rd.good + "\n");
+		expect_error(rd, p, p + ":1: ", "NUL byte", "NUL first");
+
 		p = write_file(tag + ".middle", rd.header + rd.good + "\n" + rd.bad + "\n" + rd.good + "\n");
 		expect_error(rd, p, p + ":" + std::to_string(h + 2) + ": ", "", "bad line in the middle");
 
