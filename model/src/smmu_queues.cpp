@@ -424,9 +424,6 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 	auto l1std_named = [&](uint32_t l1idx) {
 		return !p_.strict || all || ((uint64_t)l1idx >= (lo >> split) && (uint64_t)l1idx <= (hi >> split));
 	};
-	auto l1cd_named = [&](uint32_t l1idx) {
-		return !p_.strict || l1idx == (ssid >> CD_SPLIT_4K) || l1idx == (ssid >> CD_SPLIT_64K);
-	};
 	// The TBUs tag their TLB entries with the StreamID context, so configuration invalidation
 	// also drops them (as MMU-600 does; over-invalidation is allowed).
 	auto tbu_drop = [&](auto pred) {
@@ -447,17 +444,7 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 		tbu_drop([&](const TbuTag &t, const TbuEntry &) { return in(t.sid); });
 		break;
 	case CMD_CFGI_CD:
-		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) {
-			if (k.sid != sid)
-				return false;
-			return (k.kind == CFG_CD && k.index == ssid) || (k.kind == CFG_L1CD && !leaf && l1cd_named(k.index));
-		});
-		for (auto &t : tbus_)
-			for (TbuTlb *tlb : {&t->utlb, &t->mtlb})
-				if (tlb->may_hold(sid, ssid) || (ssid == 0 && tlb->may_hold(sid, kNoSsid)))
-					tlb->invalidate_if([&](const TbuTag &k, const TbuEntry &) {
-						return k.sid == sid && (k.ssid == ssid || (ssid == 0 && k.ssid == kNoSsid));
-					});
+		cfgi_cd(sid, ssid, leaf);
 		break;
 	case CMD_CFGI_CD_ALL:
 		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) {
@@ -468,6 +455,37 @@ void Smmu::cfgi(uint8_t op, const uint64_t cmd[2])
 	default:
 		break;
 	}
+}
+
+// CMD_CFGI_CD: the CD by its key, not a walk over the cache (one per attach and detach: a walk
+// made binding N PASIDs O(N x cache size)); L1CDs are cached only with tcu.cfg.cache_l1, and
+// strict mode drops only the two that may cover the SubstreamID (cfgi). TLB entries of the
+// context go too.
+void Smmu::cfgi_cd(uint32_t sid, uint32_t ssid, bool leaf)
+{
+	auto key = [&](CfgKind kind, uint32_t index) {
+		CfgKey k;
+		k.sid = sid;
+		k.index = index;
+		k.kind = kind;
+		return k;
+	};
+	const CfgKey cd = key(CFG_CD, ssid);
+	cfg_cache_.invalidate(cd, cd.set_index(cfg_cache_.sets()));
+	if (!leaf && p_.cfg_cache_l1 && !p_.strict) {
+		cfg_cache_.invalidate_if([&](const CfgKey &k, const CfgVal &) { return k.sid == sid && k.kind == CFG_L1CD; });
+	} else if (!leaf && p_.cfg_cache_l1) {
+		for (uint32_t l1idx : {ssid >> CD_SPLIT_4K, ssid >> CD_SPLIT_64K}) {
+			const CfgKey l1 = key(CFG_L1CD, l1idx);
+			cfg_cache_.invalidate(l1, l1.set_index(cfg_cache_.sets()));
+		}
+	}
+	for (auto &t : tbus_)
+		for (TbuTlb *tlb : {&t->utlb, &t->mtlb})
+			if (tlb->may_hold(sid, ssid) || (ssid == 0 && tlb->may_hold(sid, kNoSsid)))
+				tlb->invalidate_if([&](const TbuTag &k, const TbuEntry &) {
+					return k.sid == sid && (k.ssid == ssid || (ssid == 0 && k.ssid == kNoSsid));
+				});
 }
 
 bool Smmu::record_event(const uint64_t ev[4])

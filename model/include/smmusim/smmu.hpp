@@ -431,6 +431,7 @@ private:
 	void cmdq_error(uint8_t code);
 	void tlbi(uint8_t op, const uint64_t cmd[2]);
 	void cfgi(uint8_t op, const uint64_t cmd[2]);
+	void cfgi_cd(uint32_t sid, uint32_t ssid, bool leaf);
 	void strict_res0(const char *what, uint64_t value); // count + log RES0 bits software set
 	sc_core::sc_event cmdq_kick_, cmdq_done_;
 	bool cmd_inflight_ = false;
