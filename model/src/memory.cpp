@@ -47,6 +47,8 @@ void DmaAllocator::init(Memory *mem, const SmmuParams &p)
 {
 	mem_ = mem;
 	base_ = next_ = p.dma_base ? p.dma_base : 4096; // never hand out bus address 0
+	page_class_.clear();
+	live_lines_.clear();
 	limit_ = p.mem_size;
 	junk_ = p.strict;
 	rng_ = SplitMix64(p.seed + 400); // a stream of its own: the SMMU's seeded choices do not move
@@ -140,6 +142,7 @@ int DmaAllocator::alloc(uint64_t size, uint64_t align, uint64_t &bus)
 		if (a < next_ || a > limit_ || limit_ - a < chunk)
 			return -ENOMEM;
 		next_ = a + chunk;
+		carve(a, chunk, c);
 		for (uint64_t off = chunk; off > 0; off -= block) // lowest address handed out first
 			free_[c].push_back(a + off - block);
 	}
@@ -153,17 +156,37 @@ int DmaAllocator::alloc(uint64_t size, uint64_t align, uint64_t &bus)
 		fail_after_--;
 	in_use_ += block;
 	live_++;
-	live_class_.emplace(bus, (uint8_t)c);
+	const uint64_t line = (bus >> 6) - (base_ >> 6);
+	live_lines_[line / 64] |= 1ull << (line % 64);
 	return 0;
+}
+
+// Pages [a, a + chunk) now hold blocks of class c (a and chunk are multiples of 4 KiB); the tables
+// grow to cover them. Indices count from base_'s page and line.
+void DmaAllocator::carve(uint64_t a, uint64_t chunk, unsigned c)
+{
+	const uint64_t first = (a >> 12) - (base_ >> 12), pages = chunk >> 12;
+	if (page_class_.size() < first + pages)
+		page_class_.resize(first + pages, 0);
+	for (uint64_t i = 0; i < pages; i++)
+		page_class_[first + i] = i ? kInterior : (uint8_t)c;
+	const uint64_t lines = ((a + chunk) >> 6) - (base_ >> 6);
+	if (live_lines_.size() < (lines + 63) / 64)
+		live_lines_.resize((lines + 63) / 64, 0);
 }
 
 void DmaAllocator::free(uint64_t bus)
 {
-	auto it = live_class_.find(bus);
-	if (it == live_class_.end())
+	if (bus < base_ || bus >= next_)
 		return;
-	unsigned c = it->second;
-	live_class_.erase(it);
+	const uint64_t page = (bus >> 12) - (base_ >> 12), line = (bus >> 6) - (base_ >> 6);
+	const unsigned c = page < page_class_.size() ? page_class_[page] : 0;
+	if (c == 0 || c == kInterior || (bus & ((1ull << c) - 1)))
+		return; // not the start of a block
+	uint64_t &word = live_lines_[line / 64];
+	if (!(word & (1ull << (line % 64))))
+		return; // not handed out, or already freed
+	word &= ~(1ull << (line % 64));
 	free_[c].push_back(bus);
 	in_use_ -= 1ull << c;
 	live_--;

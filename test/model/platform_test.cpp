@@ -327,4 +327,28 @@ TEST(DmaAllocator, LenientHandsOutZeros)
 		ASSERT_EQ(0u, t.dw(x)[i]) << i;
 }
 
+// Software input never crashes the model or corrupts the allocator: a free of anything but a live
+// block's start (twice, inside a block, never handed out, outside the region) is ignored.
+TEST(DmaAllocator, FreeOfAnythingButALiveBlockIsIgnored)
+{
+	Alloc t(false);
+	const uint64_t small = t.alloc(64), other = t.alloc(64), big = t.alloc(16384);
+	ASSERT_EQ(3u, t.a.allocations());
+	const uint64_t bogus[] = {small + 8,  small + 4096 * 64, big + 64, big + 4096, big + 16384,
+				  t.p.dma_base - 64, 0,       ~0ull,    t.p.mem_size - 64};
+	for (uint64_t bus : bogus)
+		t.a.free(bus);
+	EXPECT_EQ(3u, t.a.allocations()) << "none of these is a live block";
+	t.a.free(small);
+	t.a.free(small);
+	EXPECT_EQ(2u, t.a.allocations()) << "a second free of the same block is ignored";
+	EXPECT_EQ(small, t.alloc(64)) << "the freed block is reused once";
+	EXPECT_NE(small, t.alloc(64)) << "and only once";
+	const uint64_t live = t.a.allocations();
+	t.a.free(other);
+	t.a.free(big);
+	EXPECT_EQ(live - 2, t.a.allocations()) << "the neighbours of the double-freed block are still live";
+	EXPECT_EQ(big, t.alloc(16384));
+}
+
 } // namespace

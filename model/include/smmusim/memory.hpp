@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace smmusim {
@@ -87,7 +86,14 @@ private:
 	bool cd_stall_ = false;
 	long long fail_after_ = -1;
 	std::vector<uint64_t> free_[64];
-	std::unordered_map<uint64_t, uint8_t> live_class_; // bus address -> size class
+	// What is handed out, in flat tables the size of the region carved so far (not a node per
+	// block: the driver allocates an object per PASID, and 2^20 PASIDs are a use case): the size
+	// class of each 4 KiB page (0: not carved; kInterior: a later page of a larger block) and a
+	// bit per 64-byte line that starts a live block.
+	static constexpr uint8_t kInterior = 0xFF;
+	void carve(uint64_t a, uint64_t chunk, unsigned c);
+	std::vector<uint8_t> page_class_;
+	std::vector<uint64_t> live_lines_;
 };
 
 } // namespace smmusim
