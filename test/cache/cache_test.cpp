@@ -85,6 +85,50 @@ TEST(CacheGeometry, DisabledCacheMissesAndIgnoresInserts)
 	c.invalidate_all();
 }
 
+// The tag fingerprints: keys whose fingerprints collide are told apart by the key, a set's ways
+// are searched past the 16 the scan reads at a time, the lowest invalid way is filled first, and
+// neither the next set's ways nor the padding after the last set are ever reported.
+namespace {
+struct SameHash { // every key has the same fingerprint
+	uint64_t k = 0;
+	bool operator==(const SameHash &o) const { return k == o.k; }
+	uint64_t hash() const { return 7; }
+};
+} // namespace
+
+TEST(CacheGeometry, FingerprintsFindEveryWayOfWideSets)
+{
+	smmusim::SetAssocCache<SameHash, int> same(60, 20, Replacement::LRU); // 3 sets of 20 ways
+	Cache plain(60, 20, Replacement::LRU);
+	for (uint64_t set = 0; set < 3; set++)
+		for (uint64_t k = 0; k < 20; k++) {
+			Fill how;
+			same.insert(SameHash{set * 100 + k}, set, (int)k, &how);
+			EXPECT_EQ(how, Fill::Invalid);
+			EXPECT_EQ(put(plain, set * 100 + k, set), kNone);
+		}
+	for (uint64_t set = 0; set < 3; set++)
+		for (uint64_t k = 0; k < 20; k++) {
+			const int *v = same.lookup(SameHash{set * 100 + k}, set);
+			ASSERT_NE(v, nullptr) << set << " " << k;
+			EXPECT_EQ(*v, (int)k);
+			EXPECT_NE(plain.lookup(set * 100 + k, set), nullptr) << set << " " << k;
+			for (uint64_t other = 1; other < 3; other++) {
+				EXPECT_EQ(plain.lookup(set * 100 + k, (set + other) % 3), nullptr) << "another set's key";
+				EXPECT_EQ(same.lookup(SameHash{set * 100 + k}, (set + other) % 3), nullptr) << "another set's key";
+			}
+		}
+	// Free ways 17 and 3 of the last set: the lowest (3) is filled first, then 17, then a victim.
+	ASSERT_TRUE(plain.invalidate(217, 2));
+	ASSERT_TRUE(plain.invalidate(203, 2));
+	EXPECT_EQ(put(plain, 999, 2), kNone);
+	EXPECT_EQ(*plain.key_at(2, 3), 999u);
+	EXPECT_EQ(put(plain, 998, 2), kNone);
+	EXPECT_EQ(*plain.key_at(2, 17), 998u);
+	EXPECT_NE(put(plain, 997, 2), kNone) << "the set is full";
+	EXPECT_EQ(plain.valid_count(), 60u);
+}
+
 TEST(CacheGeometry, FullyAssociativeIgnoresSetIndex)
 {
 	Cache c(8, 0, Replacement::LRU);

@@ -11,10 +11,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace smmusim {
 
@@ -100,6 +106,13 @@ struct SplitMix64 {
 	}
 };
 
+// A key type's hash() (or an integral key's value) gives each way a one-byte tag fingerprint, so
+// that a lookup compares one byte per way, eight ways at a time, and whole keys only where the
+// fingerprint matches. A key type without hash() gets the same fingerprint for every key.
+template <typename K, typename = void> struct CacheKeyHashed : std::false_type {};
+template <typename K>
+struct CacheKeyHashed<K, std::void_t<decltype(std::declval<const K &>().hash())>> : std::true_type {};
+
 // Key needs operator==; Key and Value need to be copy-assignable and default-constructible.
 // set_index arguments are reduced to the set count by the cache (mask for a power of two,
 // modulo otherwise), so callers pass e.g. "VA >> page_shift" and never see the geometry.
@@ -147,7 +160,7 @@ public:
 		tree_plru_ = (ways_ & (ways_ - 1)) == 0;
 		keys_.resize(entries);
 		values_.resize(entries);
-		valid_.assign(entries, 0);
+		fp_.assign(entries + kFpPad, 0); // the last set is also read 16 ways at a time
 		meta_.assign(entries, 0);
 		last_.assign(sets_, kNoWay);
 		if (policy_ == Replacement::RoundRobin)
@@ -178,8 +191,8 @@ public:
 	size_t valid_count() const noexcept
 	{
 		size_t n = 0;
-		for (uint8_t v : valid_)
-			n += v;
+		for (uint32_t i = 0; i < entries_; i++)
+			n += fp_[i] != 0;
 		return n;
 	}
 
@@ -196,19 +209,19 @@ public:
 		}
 		const uint32_t set = set_of(set_index);
 		const size_t base = static_cast<size_t>(set) * ways_;
+		const uint8_t fp = fingerprint(key);
 		const uint32_t h = last_[set];
-		if (h != kNoWay && valid_[base + h] && keys_[base + h] == key) {
+		if (h != kNoWay && fp_[base + h] == fp && keys_[base + h] == key) {
 			++stats_.hits;
 			if (policy_ != Replacement::PLRU) // tree-PLRU and bit-PLRU: touching it again changes nothing
 				touch(set, h);
 			return &values_[base + h];
 		}
-		for (uint32_t w = 0; w < ways_; ++w) {
-			if (valid_[base + w] && keys_[base + w] == key) {
-				++stats_.hits;
-				touch(set, w);
-				return &values_[base + w];
-			}
+		const uint32_t w = find(base, fp, key);
+		if (w != ways_) {
+			++stats_.hits;
+			touch(set, w);
+			return &values_[base + w];
 		}
 		++stats_.misses;
 		return nullptr;
@@ -228,7 +241,7 @@ public:
 		const uint32_t set = set_of(set_index);
 		const size_t base = static_cast<size_t>(set) * ways_;
 		for (uint32_t w = 0; w < ways_; ++w) {
-			if (valid_[base + w] && match(keys_[base + w])) {
+			if (fp_[base + w] && match(keys_[base + w])) {
 				++stats_.hits;
 				touch(set, w);
 				return &values_[base + w];
@@ -245,10 +258,8 @@ public:
 		if (entries_ == 0)
 			return nullptr;
 		const size_t base = static_cast<size_t>(set_of(set_index)) * ways_;
-		for (uint32_t w = 0; w < ways_; ++w)
-			if (valid_[base + w] && keys_[base + w] == key)
-				return &values_[base + w];
-		return nullptr;
+		const uint32_t w = find(base, fingerprint(key), key);
+		return w != ways_ ? &values_[base + w] : nullptr;
 	}
 
 	// Fill. Replaces the entry of the same key if present, else the lowest invalid way, else
@@ -265,18 +276,9 @@ public:
 		}
 		const uint32_t set = set_of(set_index);
 		const size_t base = static_cast<size_t>(set) * ways_;
-		uint32_t way = ways_;
-		uint32_t free_way = ways_;
-		for (uint32_t w = 0; w < ways_; ++w) {
-			if (valid_[base + w]) {
-				if (keys_[base + w] == key) {
-					way = w;
-					break;
-				}
-			} else if (free_way == ways_) {
-				free_way = w;
-			}
-		}
+		const uint8_t fp = fingerprint(key);
+		uint32_t way = find(base, fp, key);
+		const uint32_t free_way = way == ways_ ? next_byte(base, 0, 0) : ways_; // the lowest invalid way
 		Fill f;
 		if (way != ways_) {
 			f = Fill::Updated;
@@ -295,7 +297,7 @@ public:
 		++stats_.fills;
 		keys_[base + way] = key;
 		values_[base + way] = value;
-		valid_[base + way] = 1;
+		fp_[base + way] = fp;
 		filled(set, way, f == Fill::Updated);
 		if (how)
 			*how = f;
@@ -308,14 +310,12 @@ public:
 		if (entries_ == 0)
 			return false;
 		const size_t base = static_cast<size_t>(set_of(set_index)) * ways_;
-		for (uint32_t w = 0; w < ways_; ++w) {
-			if (valid_[base + w] && keys_[base + w] == key) {
-				valid_[base + w] = 0;
-				++stats_.invalidations;
-				return true;
-			}
-		}
-		return false;
+		const uint32_t w = find(base, fingerprint(key), key);
+		if (w == ways_)
+			return false;
+		fp_[base + w] = 0;
+		++stats_.invalidations;
+		return true;
 	}
 
 	// Invalidates every valid entry for which pred(key, value) is true; returns how many.
@@ -324,11 +324,9 @@ public:
 	size_t invalidate_if(Pred &&pred)
 	{
 		size_t n = 0;
-		const size_t total = valid_.size();
-		for (size_t i = 0; i < total; ++i) {
-			if (valid_[i] && pred(static_cast<const Key &>(keys_[i]),
-					      static_cast<const Value &>(values_[i]))) {
-				valid_[i] = 0;
+		for (size_t i = 0; i < entries_; ++i) {
+			if (fp_[i] && pred(static_cast<const Key &>(keys_[i]), static_cast<const Value &>(values_[i]))) {
+				fp_[i] = 0;
 				++n;
 			}
 		}
@@ -340,8 +338,8 @@ public:
 	template <class F>
 	void for_each(F &&f) const
 	{
-		for (size_t i = 0; i < valid_.size(); ++i)
-			if (valid_[i])
+		for (size_t i = 0; i < entries_; ++i)
+			if (fp_[i])
 				f(keys_[i], values_[i]);
 	}
 
@@ -349,8 +347,8 @@ public:
 	void invalidate_all() noexcept
 	{
 		size_t n = 0;
-		for (auto &v : valid_) {
-			n += v;
+		for (auto &v : fp_) {
+			n += v != 0;
 			v = 0;
 		}
 		stats_.invalidations += n;
@@ -369,7 +367,7 @@ public:
 	const Key *key_at(uint32_t set, uint32_t way) const noexcept
 	{
 		const size_t i = static_cast<size_t>(set) * ways_ + way;
-		return (set < sets_ && way < ways_ && valid_[i]) ? &keys_[i] : nullptr;
+		return (set < sets_ && way < ways_ && fp_[i]) ? &keys_[i] : nullptr;
 	}
 	// The way the policy would evict next from a full set (no side effects except for Random,
 	// which would consume a PRNG draw, so Random returns ways() here).
@@ -392,6 +390,58 @@ public:
 	}
 
 private:
+	// The tag byte of a valid way: bit 7 set (0 marks an invalid way), bits 6:0 from the key's hash.
+	static uint8_t fingerprint(const Key &key) noexcept
+	{
+		uint64_t h = 0;
+		if constexpr (CacheKeyHashed<Key>::value)
+			h = key.hash();
+		else if constexpr (std::is_integral_v<Key>)
+			h = static_cast<uint64_t>(key);
+		return static_cast<uint8_t>(0x80u | ((h * 0x9E3779B97F4A7C15ull) >> 57));
+	}
+	// The first way w >= from of the set at `base` whose tag byte is b, or ways_: 16 ways per step
+	// with SSE2, else 8 per step (a zero-byte search in a 64-bit word, whose lowest flagged byte is
+	// always a real match). Bytes past the set (the next set's, or padding) are never reported.
+	uint32_t next_byte(size_t base, uint32_t from, uint8_t b) const noexcept
+	{
+#if defined(__SSE2__)
+		const __m128i needle = _mm_set1_epi8(static_cast<char>(b));
+		for (uint32_t w = from; w < ways_; w += 16) {
+			const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(&fp_[base + w]));
+			const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, needle)));
+			if (m) {
+				const uint32_t found = w + static_cast<uint32_t>(__builtin_ctz(m));
+				return found < ways_ ? found : ways_;
+			}
+		}
+#else
+		constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+		for (uint32_t w = from; w < ways_; w += 8) {
+			uint64_t x;
+			std::memcpy(&x, &fp_[base + w], 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			x = __builtin_bswap64(x);
+#endif
+			x ^= kOnes * b;
+			const uint64_t z = (x - kOnes) & ~x & kHigh;
+			if (z) {
+				const uint32_t found = w + static_cast<uint32_t>(__builtin_ctzll(z) >> 3);
+				return found < ways_ ? found : ways_;
+			}
+		}
+#endif
+		return ways_;
+	}
+	// The way of the set at `base` holding key (fingerprint fp), or ways_.
+	uint32_t find(size_t base, uint8_t fp, const Key &key) const noexcept
+	{
+		for (uint32_t w = next_byte(base, 0, fp); w != ways_; w = next_byte(base, w + 1, fp))
+			if (keys_[base + w] == key)
+				return w;
+		return ways_;
+	}
+
 	void touch(uint32_t set, uint32_t way) noexcept
 	{
 		last_[set] = way;
@@ -510,7 +560,8 @@ private:
 	uint64_t clock_ = 0;
 	std::vector<Key> keys_;
 	std::vector<Value> values_;
-	std::vector<uint8_t> valid_;
+	static constexpr size_t kFpPad = 16;
+	std::vector<uint8_t> fp_;     // per way: 0 invalid, else the key's fingerprint (then kFpPad bytes of 0)
 	std::vector<uint64_t> meta_;  // LRU stamp, RRPV or bit-PLRU MRU bit, per way
 	std::vector<uint32_t> rr_;    // round-robin pointer per set
 	std::vector<uint8_t> tree_;   // tree-PLRU node bits, ways slots per set

@@ -246,6 +246,7 @@ struct CfgKey {
 	uint32_t index = 0; // CD index, or L1 index for L1STD/L1CD
 	uint8_t kind = 0;   // CfgKind
 	bool operator==(const CfgKey &o) const noexcept { return sid == o.sid && index == o.index && kind == o.kind; }
+	uint64_t hash() const noexcept { return index ^ ((uint64_t)sid << 8 | kind) * 0xD6E8FEB86659FD93ull; }
 	// Set index in a cache of `sets` sets (a power of two, or any count): the index (CD index =
 	// SubstreamID, or L1 index) modulo the set count, XORed with a mixing hash of the index bits
 	// above that, the StreamID and the kind. An aligned block of `sets` consecutive PASIDs is thus
@@ -577,6 +578,7 @@ private:
 	struct SlcLine {
 		uint64_t line = 0;
 		bool operator==(const SlcLine &o) const noexcept { return line == o.line; }
+		uint64_t hash() const noexcept { return line; }
 	};
 	SetAssocCache<SlcLine, uint8_t> slc_;
 	// Walk caches (tables and leaves) of both stages: one unified cache, or for tcu.walk.layout =

@@ -60,6 +60,11 @@ struct TlbTag {
 		return vpn == o.vpn && vmid == o.vmid && asid == o.asid && regime == o.regime &&
 		       page_shift == o.page_shift && global == o.global;
 	}
+	uint64_t hash() const noexcept
+	{
+		return vpn ^ ((uint64_t)vmid << 16 | asid | (uint64_t)regime << 32 | (uint64_t)global << 40) * 0xD6E8FEB86659FD93ull ^
+		       page_shift;
+	}
 };
 
 struct TlbEntry {
@@ -327,6 +332,8 @@ struct TbuTag {
 	{
 		return vpn == o.vpn && sid == o.sid && ssid == o.ssid && page_shift == o.page_shift;
 	}
+	// For the cache's tag fingerprints.
+	uint64_t hash() const noexcept { return vpn ^ (((uint64_t)sid << 32 | ssid) * 0xD6E8FEB86659FD93ull) ^ page_shift; }
 };
 struct TbuEntry {
 	uint64_t out_base = 0;
@@ -447,6 +454,11 @@ struct WalkKey {
 	{
 		return va_tag == o.va_tag && vmid == o.vmid && asid == o.asid && regime == o.regime &&
 		       stage == o.stage && level == o.level && level_shift == o.level_shift;
+	}
+	uint64_t hash() const noexcept
+	{
+		return va_tag ^ ((uint64_t)vmid << 16 | asid | (uint64_t)regime << 32 | (uint64_t)stage << 40 |
+				 (uint64_t)level << 48) * 0xD6E8FEB86659FD93ull;
 	}
 	// Set index for SetAssocCache: the tag, so neighbouring regions spread over sets, hashed with
 	// the ASID/VMID so that address spaces mapping the same VAs (one per PASID) do not all fall
