@@ -73,10 +73,15 @@ public:
 		const uint64_t start = grant(t);
 		// The earliest-free slot (the first) becomes free at start + hold: move it into order.
 		const uint64_t end = start + hold;
-		unsigned pos = 0;
-		for (; pos + 1 < count_ && at(pos + 1) < end; pos++)
-			at(pos) = at(pos + 1);
-		at(pos) = end;
+		if (end >= at(count_ - 1)) { // the latest free time: the first becomes the last
+			head_ = (head_ + 1) & mask_;
+			at(count_ - 1) = end;
+		} else {
+			unsigned pos = 0;
+			for (; pos + 1 < count_ && at(pos + 1) < end; pos++)
+				at(pos) = at(pos + 1);
+			at(pos) = end;
+		}
 		st.busy_cycles += hold;
 		return end;
 	}
@@ -102,7 +107,11 @@ private:
 	// How many free (not held) slots are free at or before t.
 	unsigned free_by(uint64_t t)
 	{
-		unsigned lo = 0, hi = count_;
+		if (count_ == 0 || at(0) > t) // none (a busy pool)
+			return 0;
+		if (at(count_ - 1) <= t) // all (an idle pool)
+			return count_;
+		unsigned lo = 1, hi = count_ - 1;
 		while (hi - lo > 4) { // binary search down to a few, then a scan (pipes have 1..4 slots)
 			const unsigned mid = (lo + hi) / 2;
 			if (at(mid) <= t)
