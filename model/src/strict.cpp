@@ -53,9 +53,71 @@ void Smmu::strict_prefetch()
 	strict_prefetch_cfg(sid, ssv, ssid, at);
 }
 
+// Read bytes at addr of the prefetch's address space: a PA, or (nested) an IPA translated by a
+// stage-2 walk of the live tables, one page remembered. False on an abort or a stage-2 fault.
+bool Smmu::strict_read(PrefetchSpace &sp, uint64_t addr, void *out, unsigned bytes)
+{
+	uint64_t pa = addr;
+	if (sp.s2) {
+		if (sp.shift == 0 || (addr >> sp.shift) != sp.ipa_page) {
+			sp.shift = 0;
+			unsigned shift;
+			if (!strict_s2_page(*sp.s2, addr, sp.pa_page, shift))
+				return false;
+			sp.shift = shift;
+			sp.ipa_page = addr >> shift;
+		}
+		pa = sp.pa_page | (addr & ((1ull << sp.shift) - 1));
+	}
+	return !(pa >> oas_mask_bits_) && mem_read(pa, out, bytes);
+}
+
+// The stage-2 page of ipa, as a data read of a CD or a stage-1 table would find it: a cached
+// stage-2 entry is used as a walk would use it, and what the walk reads fills the stage-2 walk
+// caches (IHI 0070 §3.21: any valid translation reachable from live configuration may be cached,
+// so a missing TLBI_S2_IPA becomes a stale use). Nothing is recorded; false where the read would
+// fault, which caches nothing at that level.
+bool Smmu::strict_s2_page(const S2Cfg &s2, uint64_t ipa, uint64_t &pa_page, unsigned &shift)
+{
+	if (ipa >> s2.ia)
+		return false;
+	const WalkGeom w(s2.g, s2.ia, s2.start, s2.ps, s2.affd);
+	uint64_t table = w.base(s2.ttb);
+	for (unsigned level = s2.start; level <= 3; level++) {
+		const WalkKey k = make_walk_key(0, 2, s2.vmid, 0, (uint8_t)level, w.shift(level), ipa);
+		WalkCache &wc = walk_cache(level, 2);
+		WalkStep st;
+		if (const WalkVal *v = walk_enabled(2) ? wc.peek(k, k.set_index()) : nullptr) {
+			st.table = !v->leaf();
+			st.addr = v->table;
+			st.d = v->leaf_desc;
+		} else {
+			const uint64_t dpa = w.desc_addr(table, ipa, level);
+			if ((dpa >> oas_mask_bits_) || !mem_read(dpa, &st.d, 8) || decode_desc(w, level, st))
+				return false;
+			WalkVal nv;
+			nv.table = st.addr;
+			nv.leaf_desc = st.table ? 0 : st.d;
+			if (walk_enabled(2))
+				wc.insert(k, k.set_index(), nv);
+		}
+		if (st.table) {
+			table = st.addr;
+			continue;
+		}
+		if (!SMMU_GET(st.d, PTE_S2AP_R))
+			return false;
+		pa_page = st.addr;
+		shift = w.shift(level);
+		return true;
+	}
+	return false;
+}
+
 // Read one structure and cache it, unless an entry is already cached (a cached copy, stale or
 // not, is never refreshed: refreshing would hide the missing invalidation this is here to expose).
-bool Smmu::strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out)
+bool Smmu::strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
+			PrefetchSpace &sp)
 {
 	CfgKey k;
 	k.sid = kind == CFG_L1STD ? 0 : sid;
@@ -66,9 +128,7 @@ bool Smmu::strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa,
 		out = *v;
 		return true;
 	}
-	if ((pa >> oas_mask_bits_) || !mem_read(pa, out.dw, dwords * 8))
-		return false;
-	return true;
+	return strict_read(sp, addr, out.dw, dwords * 8);
 }
 
 void Smmu::strict_cache(CfgKind kind, uint32_t sid, uint32_t index, const CfgVal &v)
@@ -88,6 +148,9 @@ void Smmu::strict_cache(CfgKind kind, uint32_t sid, uint32_t index, const CfgVal
 	stats.c[ST_STRICT_PREFETCHES]++;
 }
 
+// The structures of one StreamID (and SubstreamID): its L1STD and STE, then with stage 1 its L1CD
+// and CD, read through stage 2 when the STE nests the stages (IHI 0070 §3.21.3: any reachable
+// structure), and the tables of the CD.
 void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch at)
 {
 	const uint64_t st_base = strtab_base_ & SMMU_MASK(STRTAB_BASE_ADDR);
@@ -95,6 +158,7 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 	if ((uint64_t)sid >> log2size)
 		return;
 	const unsigned fmt = p_.st_level ? (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_FMT) : 0;
+	PrefetchSpace pa_space;
 	uint64_t ste_pa;
 	if (fmt == STRTAB_FMT_2LVL) {
 		unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
@@ -102,7 +166,7 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 			split = 6;
 		const uint32_t l1idx = sid >> split;
 		CfgVal l1;
-		if (!strict_fetch(CFG_L1STD, sid, l1idx, st_base + (uint64_t)l1idx * L1STD_SIZE, 1, l1))
+		if (!strict_fetch(CFG_L1STD, sid, l1idx, st_base + (uint64_t)l1idx * L1STD_SIZE, 1, l1, pa_space))
 			return;
 		const unsigned span = (unsigned)SMMU_GET(l1.dw[0], L1STD_SPAN);
 		const uint32_t l2idx = sid & ((1u << split) - 1);
@@ -114,12 +178,19 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 		ste_pa = st_base + (uint64_t)sid * STE_SIZE;
 	}
 	CfgVal ste;
-	if (!strict_fetch(CFG_STE, sid, 0, ste_pa, STE_DWORDS, ste) || !SMMU_GET(ste.dw[0], STE0_V) || ste_illegal(ste))
+	if (!strict_fetch(CFG_STE, sid, 0, ste_pa, STE_DWORDS, ste, pa_space) || !SMMU_GET(ste.dw[0], STE0_V) ||
+	    ste_illegal(ste))
 		return;
 	strict_cache(CFG_STE, sid, 0, ste);
 	const unsigned config = (unsigned)SMMU_GET(ste.dw[0], STE0_CONFIG);
-	if (config != STE_CONFIG_S1_TRANS) // no CD, or (nested) a CD at an IPA: not prefetched
-		return;
+	if (config != STE_CONFIG_S1_TRANS && config != STE_CONFIG_NESTED)
+		return; // no CD
+	S2Cfg s2;
+	PrefetchSpace space; // nested: the CD tables and the stage-1 tables are at IPAs
+	if (config == STE_CONFIG_NESTED) {
+		s2 = s2_config(ste);
+		space.s2 = &s2;
+	}
 	const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(ste.dw[0], STE0_S1CDMAX) : 0;
 	uint32_t cdidx = 0;
 	if (cdmax && ssv) {
@@ -128,14 +199,14 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 		cdidx = ssid;
 	}
 	const uint64_t ctx = ste.dw[0] & SMMU_MASK(STE0_S1CONTEXTPTR);
-	uint64_t cd_pa = ctx;
+	uint64_t cd_addr = ctx;
 	if (cdmax) {
 		const unsigned s1fmt = (unsigned)SMMU_GET(ste.dw[0], STE0_S1FMT);
 		if (s1fmt == STE_S1FMT_4K_L2 || s1fmt == STE_S1FMT_64K_L2) {
 			const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
 			const uint32_t l1idx = cdidx >> split;
 			CfgVal l1;
-			if (!strict_fetch(CFG_L1CD, sid, l1idx, ctx + (uint64_t)l1idx * L1CD_SIZE, 1, l1))
+			if (!strict_fetch(CFG_L1CD, sid, l1idx, ctx + (uint64_t)l1idx * L1CD_SIZE, 1, l1, space))
 				return;
 			uint64_t l2 = l1.dw[0] & SMMU_MASK(L1CD_L2PTR);
 			if (split == CD_SPLIT_64K)
@@ -143,83 +214,108 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 			if (!SMMU_GET(l1.dw[0], L1CD_V) || (l2 >> oas_mask_bits_))
 				return;
 			strict_cache(CFG_L1CD, sid, l1idx, l1);
-			cd_pa = l2 + (uint64_t)(cdidx & ((1u << split) - 1)) * CD_SIZE;
+			cd_addr = l2 + (uint64_t)(cdidx & ((1u << split) - 1)) * CD_SIZE;
 		} else {
-			cd_pa = ctx + (uint64_t)cdidx * CD_SIZE;
+			cd_addr = ctx + (uint64_t)cdidx * CD_SIZE;
 		}
 	}
 	CfgVal cd;
-	if (!strict_fetch(CFG_CD, sid, cdidx, cd_pa, CD_DWORDS, cd) || cd_illegal(cd, ste))
+	if (!strict_fetch(CFG_CD, sid, cdidx, cd_addr, CD_DWORDS, cd, space) || cd_illegal(cd, ste))
 		return;
 	strict_cache(CFG_CD, sid, cdidx, cd);
-	if (!SMMU_GET(cd.dw[0], CD0_EPD0))
-		strict_prefetch_walk(ste_vmid(p_, ste), cd, at);
+	strict_prefetch_ttb(ste_vmid(p_, ste), cd, at, space);
 }
 
-// Walk the TTB0 tables of a live CD for one VA and cache what a walk finds: table descriptors in
-// the walk caches, a valid leaf in the TCU TLB (IHI 0070 §3.21: any valid translation reachable
-// from live configuration may be cached at any time). Without a VA to follow, each level follows
-// the first valid descriptor from a seeded index, so any page the tables map may be prefetched.
-// Cached entries are used as a walk would use them and never refreshed; a fault caches nothing.
-void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at)
+// Walk TTB0 or TTB1 of a live CD: the one of the followed address, else either one the CD
+// enables (EPDx = 0), chosen by the seed when both are.
+void Smmu::strict_prefetch_ttb(uint16_t vmid, const CfgVal &cd, Prefetch at, PrefetchSpace &sp)
+{
+	const bool epd0 = SMMU_GET(cd.dw[0], CD0_EPD0), epd1 = SMMU_GET(cd.dw[0], CD0_EPD1);
+	unsigned sel;
+	if (at.follow)
+		sel = (unsigned)SMMU_GET(at.va, VA_TTBSEL);
+	else if (!epd0 && !epd1)
+		sel = (unsigned)(strict_rng_.next() & 1u);
+	else
+		sel = epd0 ? 1 : 0;
+	if (!(sel ? epd1 : epd0))
+		strict_prefetch_walk(vmid, cd, sel, at, sp);
+}
+
+// Walk the TTB0 (sel 0) or TTB1 tables of a live CD for one VA and cache what a walk finds: table
+// descriptors in the walk caches, a valid leaf in the TCU TLB (IHI 0070 §3.21: any valid
+// translation reachable from live configuration may be cached at any time). Without a VA to
+// follow, each level follows the first valid descriptor from a seeded index, so any page the
+// tables map may be prefetched. Cached entries are used as a walk would use them and never
+// refreshed; a fault caches nothing.
+void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, unsigned sel, Prefetch at, PrefetchSpace &sp)
 {
 	uint64_t ttb;
-	const WalkGeom w = s1_geometry(cd, 0, (unsigned)oas_mask_bits_, ttb);
+	const WalkGeom w = s1_geometry(cd, sel, (unsigned)oas_mask_bits_, ttb);
 	const unsigned ia = w.start_bits + w.shift(w.start);
-	uint64_t va = at.follow ? at.va : 0, table = w.base(ttb), acc = 0;
-	if (va >> ia)
-		return; // not a TTB0 address
+	if (at.follow && !s1_va_in_range(cd, sel, at.va))
+		return;
+	uint64_t va = at.follow ? at.va : sel ? ~0ull << ia : 0, table = w.base(ttb), acc = 0;
 	const uint16_t asid = cd_asid(p_, cd);
-	const bool had = p_.had && SMMU_GET(cd.dw[1], CD1_HAD0);
+	const bool had = p_.had && (sel ? SMMU_GET(cd.dw[2], CD2_HAD1) : SMMU_GET(cd.dw[1], CD1_HAD0));
+	const uint8_t cd_fields = cached_cd_fields(SMMU_GET(cd.dw[0], CD0_WXN), SMMU_GET(cd.dw[0], CD0_PAN));
 	for (unsigned level = w.start; level <= 3; level++) {
-		if (!at.follow && !strict_pick_entry(w, level, table, va))
+		if (!at.follow && !strict_pick_entry(w, level, table, va, sp))
 			return;
 		const WalkKey k = make_walk_key(0, 1, vmid, asid, (uint8_t)level, w.shift(level), va);
-		if (level < 3 && walk_cache(level).enabled()) {
-			const WalkVal *v = walk_cache(level).peek(k, k.set_index());
-			if (v && !v->leaf()) {
-				table = v->table;
-				acc = v->acc;
-				continue;
-			}
-			// A cached block: nothing below it to prefetch, except that with BBML = 0 the walk
-			// may miss it (a lookup is never required to hit) and find a table that replaced it.
-			if (v && p_.bbml != 0)
-				return;
+		const WalkVal *v = level < 3 && walk_cache(level).enabled() ? walk_cache(level).peek(k, k.set_index())
+									     : nullptr;
+		// With BBML = 0 the walk may miss a cached entry (no lookup is required to hit) and find
+		// in memory what replaced it without break-before-make: a table where a block is cached,
+		// a block where a table is cached (IHI 0070 §3.21.1). Otherwise a cached entry is used.
+		if (v && p_.bbml != 0) {
+			if (v->leaf())
+				return; // a cached block: nothing below it
+			table = v->table;
+			acc = v->acc;
+			continue;
 		}
 		WalkStep st;
-		const uint64_t dpa = w.desc_addr(table, va, level);
-		if ((dpa >> oas_mask_bits_) || !mem_read(dpa, &st.d, 8) || decode_desc(w, level, st))
+		if (!strict_read(sp, w.desc_addr(table, va, level), &st.d, 8) || decode_desc(w, level, st))
 			return;
 		if (!st.table) {
-			strict_prefetch_leaf(vmid, asid, va, w.shift(level), st, acc, level,
-					     cached_cd_fields(SMMU_GET(cd.dw[0], CD0_WXN), SMMU_GET(cd.dw[0], CD0_PAN)));
+			strict_prefetch_leaf(vmid, asid, va, w.shift(level), st, acc, level, cd_fields);
 			return;
+		}
+		if (v && !v->leaf()) { // a table where one is cached: the cached one leads on
+			table = v->table;
+			acc = v->acc;
+			continue;
 		}
 		if (!had)
 			acc |= st.d & kTableAttrMask;
-		WalkVal v;
-		v.table = st.addr;
-		v.acc = acc;
+		WalkVal nv;
+		nv.table = st.addr;
+		nv.acc = acc;
 		if (level < 3 && walk_cache(level).enabled())
-			walk_cache(level).insert(k, k.set_index(), v);
+			walk_cache(level).insert(k, k.set_index(), nv);
 		table = st.addr;
 	}
 }
 
 // A leaf the prefetcher found enters the TCU TLB unless a translation of va is cached, except that
-// with BBML = 0 a page (of a table that replaced a block without break-before-make) enters beside
-// the cached block: IHI 0070 §3.21.1 allows both to be held, so a lookup may find the two
-// (strict_tlb_lookup).
+// with BBML = 0 a leaf of another size (a page of a table that replaced a block, or a block that
+// replaced a table, without break-before-make) enters beside the cached one: IHI 0070 §3.21.1
+// allows both to be held, so a lookup may find the two (strict_tlb_lookup).
 void Smmu::strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift, const WalkStep &st,
 				uint64_t acc, unsigned level, uint8_t cd_fields)
 {
 	const TlbEntry *cached = strict_tlb_.lookup(0, vmid, asid, va).entry;
-	if (cached && (p_.bbml != 0 || cached->page_shift <= shift))
+	if (cached && (p_.bbml != 0 || cached->page_shift == shift))
 		return;
-	if (cached) {
-		stats.c[ST_STRICT_OVERLAPS]++;
-		strict_overlaps_ = true;
+	if (p_.bbml == 0) { // count a leaf that enters beside one of another size it overlaps
+		const uint64_t base = va >> shift << shift;
+		bool overlap = false;
+		strict_tlb_.cache().for_each([&](const TlbTag &t, const TlbEntry &) {
+			overlap |= t.page_shift != shift && t.regime == 0 && t.vmid == vmid && (t.global || t.asid == asid) &&
+				   region_overlaps(t.vpn, t.page_shift, base, 1ull << shift);
+		});
+		stats.c[ST_STRICT_OVERLAPS] += overlap;
 	}
 	strict_tlb_.insert(0, vmid, asid, !SMMU_GET(st.d, PTE_NG), va, shift, st.addr, fold_table_attrs(st.d, acc),
 			   (uint8_t)level, cd_fields);
@@ -228,13 +324,13 @@ void Smmu::strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsig
 
 // The VA bits of `level` for a walk with no VA to follow: the index of the first valid descriptor
 // of the table from a seeded start. False if the table has none (or cannot be read).
-bool Smmu::strict_pick_entry(const WalkGeom &w, unsigned level, uint64_t table, uint64_t &va)
+bool Smmu::strict_pick_entry(const WalkGeom &w, unsigned level, uint64_t table, uint64_t &va, PrefetchSpace &sp)
 {
 	const uint64_t n = 1ull << (level == w.start ? w.start_bits : w.stride);
 	uint64_t idx = strict_rng_.next() & (n - 1);
 	for (uint64_t i = 0; i < n; i++, idx = (idx + 1) & (n - 1)) {
 		uint64_t d;
-		if ((table >> oas_mask_bits_) || !mem_read(table + idx * 8, &d, 8))
+		if (!strict_read(sp, table + idx * 8, &d, 8))
 			return false;
 		if (SMMU_GET(d, PTE_VALID)) {
 			va |= idx << w.shift(level);
@@ -257,17 +353,19 @@ int Smmu::strict_tlb_lookup(Xlate &x, S1Leaf &leaf)
 	stats.c[ST_STRICT_TLB_HITS]++;
 	x.path.walk = true;
 	const TlbEntry *e = r.entry;
-	if (strict_overlaps_) {
-		// IHI 0070 §3.21.1 with BBML = 0: a lookup that matches a block and a page of the table
-		// that replaced it either uses one of them or reports F_TLB_CONFLICT; the seed chooses.
-		const TlbEntry *other = strict_tlb_other(x.fill.vmid, leaf.asid, x.t.addr, e->page_shift);
+	if (p_.bbml == 0) {
+		// IHI 0070 §3.21.1 with BBML = 0: a lookup that matches a block and a page (one replaced
+		// the other without break-before-make) uses one of them or reports F_TLB_CONFLICT. The
+		// seed chooses between the conflict and the older entry, the one that is stale.
+		const TlbEntry *other = strict_tlb_.peek_other_size(0, x.fill.vmid, leaf.asid, x.t.addr, e->page_shift);
 		if (other) {
 			stats.c[ST_STRICT_CONFLICTS]++;
 			if (strict_rng_.next() & 1u) {
 				abort_event(x, EVT_F_TLB_CONFLICT, x.acc_bits, x.t.addr, 0);
 				return 2;
 			}
-			e = other; // the old block
+			if (other->fill < e->fill)
+				e = other;
 		}
 	}
 	leaf.d = leaf.eff = e->attrs; // the leaf with its table restrictions folded in
@@ -279,18 +377,6 @@ int Smmu::strict_tlb_lookup(Xlate &x, S1Leaf &leaf)
 	leaf.shift = e->page_shift;
 	leaf.level = e->level;
 	return 1;
-}
-
-// Another TCU TLB entry, of a size other than `shift`, matching the lookup (nullptr if none).
-const TlbEntry *Smmu::strict_tlb_other(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift) const
-{
-	const TlbEntry *found = nullptr;
-	strict_tlb_.cache().for_each([&](const TlbTag &t, const TlbEntry &e) {
-		if (!found && t.page_shift != shift && t.regime == 0 && t.vmid == vmid && (t.global || t.asid == asid) &&
-		    t.vpn == va >> t.page_shift)
-			found = &e;
-	});
-	return found;
 }
 
 // A valid leaf enters the TCU TLB whether or not the access it was walked for is permitted (a

@@ -207,12 +207,9 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	}
 	const uint64_t va = t.addr;
 	const unsigned sel = (unsigned)SMMU_GET(va, VA_TTBSEL);
-	const bool tbi = sel ? SMMU_GET(d0, CD0_TBI1) : SMMU_GET(d0, CD0_TBI0);
-	const unsigned txsz = (unsigned)(sel ? SMMU_GET(d0, CD0_T1SZ) : SMMU_GET(d0, CD0_T0SZ));
 	if (sel ? SMMU_GET(d0, CD0_EPD1) : SMMU_GET(d0, CD0_EPD0))
 		return s1_fault(x, leaf, EVT_F_TRANSLATION);
-	const uint64_t range_mask = SMMU_MASK_(63, 64 - txsz) & ~(tbi ? SMMU_MASK(VA_TOP_BYTE) : 0);
-	if ((va & range_mask) != (sel ? range_mask : 0))
+	if (!s1_va_in_range(cd, sel, va))
 		return s1_fault(x, leaf, EVT_F_TRANSLATION);
 	const bool had = p_.had && (sel ? SMMU_GET(cd.dw[2], CD2_HAD1) : SMMU_GET(cd.dw[1], CD1_HAD0));
 	uint64_t ttb;

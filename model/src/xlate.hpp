@@ -173,6 +173,17 @@ inline WalkGeom s1_geometry(const CfgVal &cd, unsigned sel, unsigned oas_bits, u
 	return WalkGeom(g, ia, 4 - levels, ips, SMMU_GET(d0, CD0_AFFD));
 }
 
+// Whether va lies in the region of a CD's TTB0 (sel 0) or TTB1 (sel 1): the bits above TxSZ all 0
+// (TTB0) or all 1 (TTB1), the top byte excepted with TBIx.
+inline bool s1_va_in_range(const CfgVal &cd, unsigned sel, uint64_t va)
+{
+	const uint64_t d0 = cd.dw[0];
+	const bool tbi = sel ? SMMU_GET(d0, CD0_TBI1) : SMMU_GET(d0, CD0_TBI0);
+	const unsigned txsz = (unsigned)(sel ? SMMU_GET(d0, CD0_T1SZ) : SMMU_GET(d0, CD0_T0SZ));
+	const uint64_t range_mask = SMMU_MASK_(63, 64 - txsz) & ~(tbi ? SMMU_MASK(VA_TOP_BYTE) : 0);
+	return (va & range_mask) == (sel ? range_mask : 0);
+}
+
 // The level-2 STE array an L1STD with a valid Span points at: L2Ptr[Span+4:0] are treated as 0,
 // aligning the array to its size (IHI 0070 §5.1).
 inline uint64_t l1std_l2_base(uint64_t l1std, unsigned span)

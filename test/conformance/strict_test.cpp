@@ -550,3 +550,130 @@ TEST(Strict, TcuTlbHitTakesPrivcfgFromTheCurrentSte)
 }
 
 } // namespace
+
+namespace {
+
+// The prefetcher walks TTB1 too when the CD enables it (EPD1 = 0): a TTB1 page no DMA used,
+// unmapped without TLBI, stays reachable.
+void prefetched_ttb1_page(bool strict)
+{
+	Sim s({{"smmu.strict", mode(strict)}});
+	s.boot(2);
+	s.s1_stream(1, 5);
+	const uint64_t ttb1 = s.new_table(), cd = CDTAB + 64 * 1;
+	s.m64(cd, (s.m64(cd) & ~SMMU_MASK(CD0_EPD1)) | SMMU_PREP(CD0_T1SZ, 16) | SMMU_PREP(CD0_TG1, CD_TG1_4K));
+	s.m64(cd + 16, ttb1 & SMMU_MASK(CD2_TTB1));
+	constexpr uint64_t va = 0xFFFF000000004000ull;
+	s.map(ttb1, va, DATA + 0x4000);
+	for (int i = 0; i < 64; i++)
+		ASSERT_TRUE(s.sync());
+	s.m64(s.pte_addr(ttb1, va, 3), 0); // unmapped without TLBI
+	if (strict)
+		EXPECT_EQ(DATA + 0x4000, s.dma(1, va).pa) << "the prefetched TTB1 leaf is used";
+	else
+		EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, va).event);
+}
+TEST(Strict, PrefetcherWalksTtb1Tables) { prefetched_ttb1_page(true); }
+TEST(Strict, LenientCachesTtb1PagesOnlyOnUse) { prefetched_ttb1_page(false); }
+
+// ... and reads what a nested STE locates through stage 2: its CD and its stage-1 tables are at
+// IPAs, translated by a stage-2 walk as the SMMU's own reads would be (IHI 0070 §3.21.3: any
+// reachable structure). The stage-1 leaf (an IPA) is cached; stage 2 is walked on use.
+// A nested StreamID 1 (VMID 1): its CD and stage-1 tables at IPA = PA (a 1 GiB stage-2 block),
+// stage-1 page 0x4000 -> IPA 0x80004000 -> DATA + 0x4000, and IPA 0x80005000 -> DATA + 0x5000.
+struct Nested {
+	static constexpr uint64_t S2_RW = SMMU_PREP(PTE_AF, 1) | (3ull << 6) | (0xFull << 2) | SMMU_PREP(PTE_SH, 3);
+	Sim s;
+	uint64_t s2ttb = 0, ttb = 0;
+	explicit Nested(bool strict) : s({{"smmu.strict", mode(strict)}, {"smmu.s2p", "1"}})
+	{
+		s.boot(2);
+		s2ttb = s.new_table();
+		ttb = s.new_table();
+		s.map(s2ttb, 0, 0, S2_RW, 1);
+		s.map(s2ttb, 0x80004000, DATA + 0x4000, S2_RW);
+		s.map(s2ttb, 0x80005000, DATA + 0x5000, S2_RW);
+		s.cd(CDTAB + 64 * 1, Sim::cd0(5), ttb);
+		s.map(ttb, 0x4000, 0x80004000);
+		const uint64_t d2 = SMMU_PREP(STE2_S2VMID, 1) | SMMU_PREP(STE2_S2T0SZ, 16) | SMMU_PREP(STE2_S2SL0, 2) |
+				    SMMU_PREP(STE2_S2PS, SMMU_OAS_48) | SMMU_PREP(STE2_S2AA64, 1) | SMMU_PREP(STE2_S2R, 1);
+		const uint64_t ste[8] = {Sim::ste0_s1(CDTAB + 64 * 1) | SMMU_PREP(STE0_CONFIG, STE_CONFIG_NESTED), 0, d2,
+					 s2ttb};
+		s.mwrite(STRTAB + 64 * 1, ste, 8);
+		for (int i = 0; i < 64; i++)
+			EXPECT_TRUE(s.sync());
+	}
+};
+
+void prefetched_nested_page(bool strict)
+{
+	Nested n(strict);
+	Sim &s = n.s;
+	s.m64(s.pte_addr(n.ttb, 0x4000, 3), 0); // stage 1 unmapped without TLBI
+	if (strict)
+		EXPECT_EQ(DATA + 0x4000, s.dma(1, 0x4000).pa) << "the prefetched stage-1 leaf, then stage 2";
+	else
+		EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, 0x4000).event);
+}
+TEST(Strict, PrefetcherReadsThroughStage2) { prefetched_nested_page(true); }
+TEST(Strict, LenientCachesNestedPagesOnlyOnUse) { prefetched_nested_page(false); }
+
+// The stage-2 walks of those reads fill the stage-2 walk caches: with the stage-2 block of the
+// CD and the stage-1 tables removed without TLBI_S2_IPA, a page mapped after the prefetch (so
+// not in the TCU TLB) is still walked through the cached block.
+void prefetched_s2_entry(bool strict)
+{
+	Nested n(strict);
+	Sim &s = n.s;
+	s.map(n.ttb, 0x5000, 0x80005000); // a new mapping: no invalidation needed
+	s.m64(s.pte_addr(n.s2ttb, 0, 1), 0); // stage 2 of the tables removed without TLBI_S2_IPA
+	const smmusim_dma_result r = s.dma(1, 0x5000);
+	if (strict)
+		EXPECT_EQ(DATA + 0x5000, r.pa) << "the prefetched stage-2 block translates the table reads";
+	else
+		EXPECT_EQ(EVT_F_TRANSLATION, r.event);
+}
+TEST(Strict, PrefetcherFillsStage2WalkCaches) { prefetched_s2_entry(true); }
+TEST(Strict, LenientCachesStage2EntriesOnlyOnUse) { prefetched_s2_entry(false); }
+
+// The reverse of a split (IHI 0070 §3.21.1): a level-2 table whose page 0x201000 is cached is
+// replaced in one store by a block mapping elsewhere. With BBML = 0 the prefetcher may miss the
+// cached table descriptor and put the block beside the cached page; a lookup that finds both
+// uses the older (the page) or reports F_TLB_CONFLICT, by the seed. With BBML = 1 or 2 the cached
+// table descriptor is used and the two are never both cached by the prefetcher.
+void table_block_conflict(const char *bbml, const char *seed)
+{
+	Sim s({{"smmu.strict", "1"}, {"smmu.bbml", bbml}, {"sim.seed", seed}});
+	s.boot(2);
+	const uint64_t ttb = s.s1_stream(1, 5);
+	s.map(ttb, 0x201000, DATA + 0x201000);
+	ASSERT_EQ(DATA + 0x201000, s.dma(1, 0x201000).pa);
+	s.m64(s.pte_addr(ttb, 0x200000, 2), (DATA + 0x800000) | PTE_RW | 1); // no break-before-make
+	s.cfgi_ste(1);
+	for (int i = 0; i < 64; i++)
+		ASSERT_TRUE(s.sync());
+	const smmusim_dma_result r = s.dma(1, 0x201000);
+	if (std::string(bbml) != "0") {
+		EXPECT_EQ(0u, s.stat("strict.tlb_overlaps"));
+		EXPECT_EQ(0u, s.stat("strict.tlb_conflicts"));
+		EXPECT_EQ(DATA + 0x201000, r.pa) << "the cached page";
+		return;
+	}
+	EXPECT_LT(0u, s.stat("strict.tlb_overlaps"));
+	ASSERT_EQ(1u, s.stat("strict.tlb_conflicts")) << "the lookup finds the page and the block";
+	if (r.status == SMMUSIM_DMA_OK) {
+		EXPECT_EQ(DATA + 0x201000, r.pa) << "the older entry: the page";
+	} else {
+		EXPECT_EQ(EVT_F_TLB_CONFLICT, r.event);
+		uint64_t ev[4];
+		ASSERT_TRUE(s.pop_event(ev));
+		EXPECT_EQ(0x201000u, ev[2]) << "InputAddr";
+	}
+	EXPECT_EQ(DATA + 0x803000, s.dma(1, 0x203000).pa) << "elsewhere in the block only the block matches";
+	EXPECT_EQ(1u, s.stat("strict.tlb_conflicts"));
+}
+TEST(Strict, TableToBlockWithoutBbmConflictSeed1) { table_block_conflict("0", "1"); }
+TEST(Strict, TableToBlockWithoutBbmConflictSeed2) { table_block_conflict("0", "2"); }
+TEST(Strict, TableToBlockBbmlTwoNeverHoldsBoth) { table_block_conflict("2", "1"); }
+
+} // namespace

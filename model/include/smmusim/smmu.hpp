@@ -525,10 +525,20 @@ private:
 		bool follow = false; // walk for va; otherwise follow valid descriptors from seeded indices
 		uint64_t va = 0;
 	};
+	// The memory a prefetch reads: PA space, or with stage 2 on IPA space, through stage 2.
+	struct PrefetchSpace {
+		const S2Cfg *s2 = nullptr;
+		uint64_t ipa_page = 0, pa_page = 0; // the last stage-2 page translated (shift 0: none)
+		unsigned shift = 0;
+	};
+	bool strict_read(PrefetchSpace &sp, uint64_t addr, void *out, unsigned bytes);
+	bool strict_s2_page(const S2Cfg &s2, uint64_t ipa, uint64_t &pa_page, unsigned &shift);
 	void strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch at);
-	void strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, Prefetch at);
-	bool strict_pick_entry(const WalkGeom &w, unsigned level, uint64_t table, uint64_t &va);
-	bool strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t pa, unsigned dwords, CfgVal &out);
+	void strict_prefetch_ttb(uint16_t vmid, const CfgVal &cd, Prefetch at, PrefetchSpace &sp);
+	void strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, unsigned sel, Prefetch at, PrefetchSpace &sp);
+	bool strict_pick_entry(const WalkGeom &w, unsigned level, uint64_t table, uint64_t &va, PrefetchSpace &sp);
+	bool strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
+			  PrefetchSpace &sp);
 	void strict_cache(CfgKind kind, uint32_t sid, uint32_t index, const CfgVal &v);
 	struct RecentCtx {
 		uint32_t sid = 0, ssid = 0;
@@ -540,13 +550,11 @@ private:
 	// entries. Disabled (no entries) unless strict.
 	Tlb strict_tlb_;
 	int strict_tlb_lookup(Xlate &x, S1Leaf &leaf); // 0 miss, 1 hit, 2 ended (F_TLB_CONFLICT)
-	const TlbEntry *strict_tlb_other(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift) const;
 	void strict_prefetch_leaf(uint16_t vmid, uint16_t asid, uint64_t va, unsigned shift, const WalkStep &st,
 				  uint64_t acc, unsigned level, uint8_t cd_fields);
 	void strict_res0_structure(CfgKind kind, uint64_t pa, const CfgVal &v);
 	void strict_unknown_fields(uint64_t ev[4]);
 	std::unordered_set<uint64_t> strict_res0_seen_; // STEs and CDs (address | kind) reported
-	bool strict_overlaps_ = false; // a block and a page of one address were both cached (BBML = 0)
 	void strict_tlb_insert(const Xlate &x, const S1Leaf &leaf);
 	static constexpr unsigned kRecent = 16;
 	RecentCtx recent_[kRecent];

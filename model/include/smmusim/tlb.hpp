@@ -75,6 +75,7 @@ struct TlbEntry {
 	uint8_t global = 0;
 	uint16_t asid = 0;
 	uint8_t cfg = 0; // configuration fields cached with the translation, opaque to the TLB
+	uint64_t fill = 0; // fill order: of two entries, the older has the smaller value
 	// Output address for va (va must lie in the entry's page).
 	uint64_t translate(uint64_t va) const noexcept
 	{
@@ -156,13 +157,7 @@ public:
 						    " outside [12, 63]");
 		if (!cache_.enabled())
 			return false;
-		TlbTag t;
-		t.vpn = va >> page_shift;
-		t.vmid = vmid;
-		t.asid = global ? 0 : asid;
-		t.regime = regime;
-		t.page_shift = static_cast<uint8_t>(page_shift);
-		t.global = global ? 1 : 0;
+		const TlbTag t = make_tag(regime, vmid, asid, global, va, page_shift);
 		TlbEntry e;
 		e.out_base = out_addr & ~((uint64_t{1} << page_shift) - 1);
 		e.attrs = attrs;
@@ -171,6 +166,7 @@ public:
 		e.global = t.global;
 		e.asid = t.asid;
 		e.cfg = cfg;
+		e.fill = ++fills_;
 		Fill how;
 		TlbTag victim;
 		cache_.insert(t, set_index(t.vpn, vmid, t.asid, global), e, &how, &victim);
@@ -179,6 +175,24 @@ public:
 		if (how != Fill::Updated)
 			add(t.page_shift, t.global);
 		return true;
+	}
+
+	// An entry of a page size other than `shift` that matches the lookup, or nullptr; no side
+	// effects. A TLB that may hold a block and a page for one address finds the second with it.
+	const TlbEntry *peek_other_size(uint8_t regime, uint16_t vmid, uint16_t asid, uint64_t va,
+					unsigned shift) const
+	{
+		uint64_t shifts = all_.mask() & ~(uint64_t{1} << shift);
+		while (shifts) {
+			const unsigned s = static_cast<unsigned>(__builtin_ctzll(shifts));
+			shifts &= shifts - 1;
+			for (unsigned global = 0; global < 2; global++) {
+				const TlbTag t = make_tag(regime, vmid, asid, global != 0, va, s);
+				if (const TlbEntry *e = cache_.peek(t, set_index(t.vpn, vmid, t.asid, global)))
+					return e;
+			}
+		}
+		return nullptr;
 	}
 
 	// --- invalidation (the SMMU TLBI commands); each returns the number of entries removed --
@@ -273,6 +287,19 @@ public:
 	bool enabled() const noexcept { return cache_.enabled(); }
 
 private:
+	// The tag of va's page of size 2^page_shift (a global entry is tagged without the ASID).
+	static TlbTag make_tag(uint8_t regime, uint16_t vmid, uint16_t asid, bool global, uint64_t va,
+			       unsigned page_shift)
+	{
+		TlbTag t;
+		t.vpn = va >> page_shift;
+		t.vmid = vmid;
+		t.asid = global ? 0 : asid;
+		t.regime = regime;
+		t.page_shift = static_cast<uint8_t>(page_shift);
+		t.global = global ? 1 : 0;
+		return t;
+	}
 	template <class Pred>
 	size_t remove(Pred &&pred)
 	{
@@ -319,6 +346,7 @@ private:
 	bool hash_context_ = false;
 	PageShifts all_, global_; // every entry; global entries
 	uint64_t present_ng_ = 0; // shifts with a non-global entry
+	uint64_t fills_ = 0;
 	TlbStats stats_;
 };
 
