@@ -186,9 +186,12 @@ static size_t in_flight(const struct replay *r)
 /* Let the simulation reach cycle `until`, collecting completions and draining events. */
 static void run_to(struct replay *r, uint64_t until)
 {
-	uint64_t now = smmusim_now(r->sim);
-	if (until > now)
-		smmusim_run(r->sim, until - now);
+	assert(r->now == smmusim_now(r->sim));
+	if (until > r->now) {
+		smmusim_run(r->sim, until - r->now);
+		r->now = until; /* smmusim_run advances by exactly that many cycles */
+		assert(r->now == smmusim_now(r->sim));
+	}
 	collect(r);
 }
 
@@ -265,7 +268,7 @@ static int exec_control(struct replay *r, const struct trace_checked *c)
 	if (rc)
 		return rc;
 	run_to(r, r->t0 + rec->time);
-	uint64_t start = smmusim_now(r->sim);
+	const uint64_t start = r->now;
 	struct smmu_stats before = *smmu_get_stats(r->smmu);
 	rc = exec_driver(r, c);
 	if (rc)
