@@ -270,4 +270,71 @@ TEST(Number, OneSyntax)
 	EXPECT_FALSE(num("ab", 0, &v));
 }
 
+// The prefix parser (a trace's fields are parsed as they are scanned) agrees, character for
+// character, with the definition read one digit at a time (written out here with 128 bits).
+size_t prefix_by_definition(const std::string &s, unsigned flags, uint64_t *out)
+{
+	size_t i = 0;
+	bool hex = (flags & SMMUSIM_NUM_HEX) != 0;
+	if (s.size() > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
+		hex = true;
+		i = 2;
+	}
+	const size_t first = i;
+	unsigned __int128 v = 0;
+	for (; i < s.size(); i++) {
+		const char c = s[i], l = (char)(c | 0x20);
+		int d = c >= '0' && c <= '9' ? c - '0' : hex && l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		v = v * (hex ? 16 : 10) + (unsigned)d;
+		if (v > UINT64_MAX)
+			return 0;
+	}
+	if (i == first)
+		return 0;
+	if (i < s.size() && (flags & SMMUSIM_NUM_SUFFIX)) {
+		const std::string suffixes = "kmgt";
+		size_t k = suffixes.find((char)(s[i] | 0x20));
+		if (k != std::string::npos) {
+			v <<= 10 * (k + 1);
+			if (v > UINT64_MAX)
+				return 0;
+			i++;
+		}
+	}
+	*out = (uint64_t)v;
+	return i;
+}
+
+TEST(Number, PrefixMatchesTheDefinition)
+{
+	const std::string alphabet = "0000123456789abcdefABCDEFxX kKmMgGtT@`/:gG\x80\xff";
+	std::vector<std::string> cases = {"0x0123456789abcdef", "0x0123456789abcdef0", "0x00000000000000000000001",
+					  "0xffffffffffffffff", "0x1ffffffffffffffff", "0xFFFFFFFF 64", "0x1234567g",
+					  "0x12345678\x80", "0x1234567\xb0", "0x89ABCDEF89abcdefK", "0xfffffffffffffK",
+					  "ffffffff", "0x@@@@@@@@@@", "0x:0000000", "0x/0000000"};
+	uint64_t rng = 12345;
+	for (int n = 0; n < 200000; n++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		std::string s = (rng >> 60) & 1 ? "0x" : "";
+		size_t len = (size_t)(rng >> 33) % 24;
+		for (size_t k = 0; k < len; k++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			s += alphabet[(size_t)(rng >> 40) % alphabet.size()];
+		}
+		cases.push_back(s);
+	}
+	for (const std::string &s : cases)
+		for (unsigned flags : {0u, (unsigned)SMMUSIM_NUM_SUFFIX, (unsigned)SMMUSIM_NUM_HEX,
+				       (unsigned)(SMMUSIM_NUM_HEX | SMMUSIM_NUM_SUFFIX)}) {
+			uint64_t want = 7, got = 7;
+			size_t w = prefix_by_definition(s, flags, &want), g = smmusim_parse_u64_prefix(s.data(), s.size(), flags, &got);
+			ASSERT_EQ(g, w) << "\"" << s << "\" flags " << flags;
+			if (w) {
+				ASSERT_EQ(got, want) << "\"" << s << "\" flags " << flags;
+			}
+		}
+}
+
 } // namespace
