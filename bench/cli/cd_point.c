@@ -137,7 +137,7 @@ static int setup_pasids(struct run *r, const struct point *p, char *err, size_t 
 		if (rc)
 			return rc;
 		if ((i & 4095) == 0)
-			smmu_evtq_drain(smmu, NULL, NULL);
+			bench_evtq_drain(&r->pf);
 	}
 	for (uint32_t pasid = r->stride; pasid <= total; pasid += r->stride)
 		r->live[n++] = pasid;
@@ -151,7 +151,7 @@ static int setup_pasids(struct run *r, const struct point *p, char *err, size_t 
 		snprintf(err, errlen, "%u live PASIDs, expected %u", n, p->pasids);
 		return SMMUSIM_EXIT_SIM;
 	}
-	smmu_evtq_drain(smmu, NULL, NULL);
+	bench_evtq_drain(&r->pf);
 	return 0;
 }
 
@@ -349,9 +349,9 @@ static int dma_phase(struct run *r, const struct point *p, char *err, size_t err
 			return SMMUSIM_EXIT_SIM;
 		}
 		if ((r->done & 1023) == 0)
-			smmu_evtq_drain(r->pf.smmu, NULL, NULL);
+			bench_evtq_drain(&r->pf);
 	}
-	smmu_evtq_drain(r->pf.smmu, NULL, NULL);
+	bench_evtq_drain(&r->pf);
 	return 0;
 }
 

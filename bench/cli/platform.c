@@ -52,3 +52,10 @@ uint64_t bench_stat(const struct bench_platform *p, const char *name)
 {
 	return smmusim_stat(p->sim, name);
 }
+
+void bench_evtq_drain(struct bench_platform *p)
+{
+	const int timed = smmusim_reg_read_timing(p->sim, 0);
+	smmu_evtq_drain(p->smmu, NULL, NULL);
+	smmusim_reg_read_timing(p->sim, timed);
+}

@@ -25,6 +25,9 @@ int bench_platform_open_preset(struct bench_platform *p, const char *preset, con
 int bench_platform_open_cfg(struct bench_platform *p, smmusim_config *cfg, enum smmu_cd_layout layout);
 void bench_platform_close(struct bench_platform *p);
 uint64_t bench_stat(const struct bench_platform *p, const char *name);
+/* Drain the event queue as an interrupt handler on a CPU of its own would: its register reads
+ * take no simulated time (they do not hold the devices' DMA back). */
+void bench_evtq_drain(struct bench_platform *p);
 
 /* The generator of `smmusim gen` (smmusim/workload.h), so a seed means the same thing everywhere. */
 static inline uint64_t bench_rand(uint64_t *s)

@@ -61,10 +61,13 @@ private:
 	void run();
 	bool bring_up();
 	int drain_to(uint64_t limit);
+	// An interrupt handler on a CPU of its own: its reads do not hold the DMA back (as replay's).
 	void drain_events()
 	{
+		const bool timed = port_.reads_timed(false);
 		smmu_evtq_drain(dev_, nullptr, nullptr);
 		smmu_gerror_handle(dev_);
+		port_.reads_timed(timed);
 	}
 	static int each(void *ctx, const trace_checked *c);
 	int dma(const trace_checked *c);

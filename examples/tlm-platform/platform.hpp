@@ -70,7 +70,7 @@ struct Ram : sc_core::sc_module {
 class DriverPort {
 public:
 	DriverPort(tlm::tlm_initiator_socket<> &mmio, Ram &ram, const smmusim::Params &p)
-	    : mmio_(mmio), ram_(ram), relax_(p.relax_cycles)
+	    : mmio_(mmio), ram_(ram), relax_(p.relax_cycles), read_rt_(p.reg_read_cycles)
 	{
 		alloc_.init(&ram.mem, p);
 		regif_.ctx = this;
@@ -84,6 +84,8 @@ public:
 		regif_.relax = [](void *c) { idle(self(c).relax_); };
 	}
 	const smmu_regif *regif() const { return &regif_; }
+	// Whether reads take their round trip (smmusim_reg_read_timing of the C API); the previous.
+	bool reads_timed(bool on) { return std::exchange(timed_, on); }
 
 	// Let `n` cycles pass, then the SMMU's activity of the cycle reached, so that software sees
 	// it (the C API's smmusim_run settles the last cycle the same way).
@@ -96,8 +98,13 @@ public:
 
 private:
 	static DriverPort &self(void *c) { return *static_cast<DriverPort *>(c); }
+	// A read costs the MMIO round trip (smmu.reg_read_cycles), sampled half-way, as on the C API's
+	// platform; writes are posted.
 	void access(bool write, uint32_t off, void *v, unsigned len)
 	{
+		const uint64_t rt = !write && timed_ ? read_rt_ : 0;
+		if (rt)
+			idle(rt / 2);
 		gp_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
 		gp_.set_address(off);
 		gp_.set_data_ptr(static_cast<unsigned char *>(v));
@@ -111,6 +118,8 @@ private:
 			SC_REPORT_ERROR("example/DriverPort", "register access refused");
 		if (delay > sc_core::SC_ZERO_TIME)
 			sc_core::wait(delay);
+		if (rt)
+			idle(rt - rt / 2);
 	}
 	int alloc(size_t size, size_t align, smmu_dma_buf *b)
 	{
@@ -129,7 +138,8 @@ private:
 	tlm::tlm_initiator_socket<> &mmio_;
 	Ram &ram_;
 	smmusim::DmaAllocator alloc_;
-	uint64_t relax_;
+	uint64_t relax_, read_rt_;
+	bool timed_ = true;
 	smmu_regif regif_{};
 	tlm::tlm_generic_payload gp_;
 };

@@ -73,9 +73,28 @@ bool valid(const smmusim_platform &m, const struct smmusim_dma &d)
 
 smmusim_platform &P(void *ctx) { return *static_cast<smmusim_platform *>(ctx); }
 
-uint32_t ri_read32(void *ctx, uint32_t off) { return P(ctx).smmu->read32(off); }
+// A CPU read of a register costs the MMIO round trip (smmu.reg_read_cycles): the request reaches
+// the SMMU half-way, which is when the register is sampled, and the CPU has the value at the end.
+// Writes are posted: the CPU does not wait for them.
+template <class Read> auto reg_read(smmusim_platform &m, Read read)
+{
+	const unsigned rt = m.reads_timed ? m.p.reg_read_cycles : 0;
+	if (rt)
+		m.run(rt / 2);
+	const auto v = read();
+	if (rt)
+		m.run(rt - rt / 2);
+	return v;
+}
+uint32_t ri_read32(void *ctx, uint32_t off)
+{
+	return reg_read(P(ctx), [&] { return P(ctx).smmu->read32(off); });
+}
 void ri_write32(void *ctx, uint32_t off, uint32_t v) { P(ctx).smmu->write32(off, v); }
-uint64_t ri_read64(void *ctx, uint32_t off) { return P(ctx).smmu->read64(off); }
+uint64_t ri_read64(void *ctx, uint32_t off)
+{
+	return reg_read(P(ctx), [&] { return P(ctx).smmu->read64(off); });
+}
 void ri_write64(void *ctx, uint32_t off, uint64_t v) { P(ctx).smmu->write64(off, v); }
 
 int ri_dma_alloc(void *ctx, size_t size, size_t align, smmu_dma_buf *buf)
@@ -272,6 +291,15 @@ void smmusim_destroy(smmusim_platform *sim)
 }
 
 const struct smmu_regif *smmusim_regif(smmusim_platform *sim) { return sim ? &sim->regif : nullptr; }
+
+int smmusim_reg_read_timing(smmusim_platform *sim, int timed)
+{
+	if (!sim)
+		return 0;
+	const bool was = sim->reads_timed;
+	sim->reads_timed = timed != 0;
+	return was;
+}
 
 uint64_t smmusim_now(const smmusim_platform *sim) { return sim ? sim->now() : 0; }
 

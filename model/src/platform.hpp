@@ -106,6 +106,7 @@ struct smmusim_platform {
 	uint64_t seq = 0;
 	smmu_regif regif{}; // what a driver reaches this platform through (ctx = this)
 	bool log = false;   // forward the driver's log messages to stderr
+	bool reads_timed = true; // register reads cost smmu.reg_read_cycles (smmusim_reg_read_timing)
 
 	uint64_t now() const { return smmu->now(); }
 	void run(uint64_t cycles);

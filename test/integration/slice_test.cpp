@@ -24,22 +24,36 @@ constexpr uint32_t kSidS1 = 3;
 constexpr uint64_t kIova = 0x40000000;   // mapped by the stage-1 domain
 constexpr uint64_t kUnmapped = 0x50001000; // never mapped
 
-// Wraps the simulator's register interface to count relax() calls: the proof that the driver
-// polls through the hook (and that polling is what lets simulated time pass).
+// Wraps the simulator's register interface to count relax() calls and register reads: the proof
+// that the driver polls through the hook (and that polling and the reads' round trips are what
+// let simulated time pass).
 struct CountingRegif {
 	smmu_regif regif;
 	const smmu_regif *inner;
-	unsigned long relax_calls = 0;
-	uint64_t cycles_in_relax = 0;
+	unsigned long relax_calls = 0, reads = 0;
+	uint64_t cycles_in_relax = 0, cycles_in_reads = 0;
 	smmusim_platform *sim;
+	template <class Read> static auto timed_read(void *c, Read read)
+	{
+		CountingRegif *me = self(c);
+		const uint64_t before = smmusim_now(me->sim);
+		const auto v = read(me->inner);
+		me->reads++;
+		me->cycles_in_reads += smmusim_now(me->sim) - before;
+		return v;
+	}
 
 	static CountingRegif *self(void *ctx) { return static_cast<CountingRegif *>(ctx); }
 	CountingRegif(smmusim_platform *s) : inner(smmusim_regif(s)), sim(s)
 	{
 		regif.ctx = this;
-		regif.read32 = [](void *c, uint32_t off) { return self(c)->inner->read32(self(c)->inner->ctx, off); };
+		regif.read32 = [](void *c, uint32_t off) {
+			return timed_read(c, [&](const smmu_regif *in) { return in->read32(in->ctx, off); });
+		};
 		regif.write32 = [](void *c, uint32_t off, uint32_t v) { self(c)->inner->write32(self(c)->inner->ctx, off, v); };
-		regif.read64 = [](void *c, uint32_t off) { return self(c)->inner->read64(self(c)->inner->ctx, off); };
+		regif.read64 = [](void *c, uint32_t off) {
+			return timed_read(c, [&](const smmu_regif *in) { return in->read64(in->ctx, off); });
+		};
 		regif.write64 = [](void *c, uint32_t off, uint64_t v) { self(c)->inner->write64(self(c)->inner->ctx, off, v); };
 		regif.dma_alloc = [](void *c, size_t sz, size_t al, smmu_dma_buf *b) {
 			return self(c)->inner->dma_alloc(self(c)->inner->ctx, sz, al, b);
@@ -68,7 +82,8 @@ protected:
 	{
 		// A small SMMU that Linux would also drive with a linear stream table (SIDSIZE <= 8):
 		// 256 STEs, 16 KB, instead of a 1 GiB linear table for 24 StreamID bits.
-		config = {{"smmu.sidsize", "8"}};
+		// The preset's MMIO read round trip (the driver-visible CMD_SYNC latency tests below).
+		config = {{"smmu.sidsize", "8"}, {"smmu.reg_read_cycles", "100"}};
 		opts.force_linear_strtab = true;
 		CreateSim();
 		ASSERT_NE(sim, nullptr);
@@ -218,25 +233,77 @@ TEST_F(Slice, UnmappedAddressRecordsTranslationFault)
 	EXPECT_EQ(reg->read32(reg->ctx, SMMU_EVENTQ_PROD) & 0xFFFFF, reg->read32(reg->ctx, SMMU_EVENTQ_CONS) & 0xFFFFF);
 }
 
-// CMD_SYNC completes through the queue: the driver polls CONS through relax(), which is what lets
-// simulated time pass, and CONS reaches PROD.
+// CMD_SYNC completes through the queue: the driver polls CONS through register reads and relax(),
+// which are what let simulated time pass, and CONS reaches PROD.
 TEST_F(Slice, CmdSyncCompletesByPollingThroughRelax)
 {
 	const smmu_regif *r = smmusim_regif(sim);
-	unsigned long relax_before = counting->relax_calls;
-	uint64_t relax_cycles_before = counting->cycles_in_relax;
+	unsigned long reads_before = counting->reads;
+	uint64_t waited_before = counting->cycles_in_relax + counting->cycles_in_reads;
 	uint64_t t0 = smmusim_now(sim);
 	uint64_t syncs_before = smmu_get_stats(smmu)->syncs;
 	ASSERT_EQ(smmu_cmdq_sync(smmu), 0);
 	EXPECT_EQ(smmu_get_stats(smmu)->syncs, syncs_before + 1);
-	EXPECT_GT(counting->relax_calls, relax_before);
+	EXPECT_GT(counting->reads, reads_before) << "the driver reads CONS";
 	EXPECT_GT(smmusim_now(sim), t0);
-	// All the time that passed, passed inside relax(): the driver never advanced time itself.
-	EXPECT_EQ(smmusim_now(sim) - t0, counting->cycles_in_relax - relax_cycles_before);
+	// All the time that passed, passed inside relax() or a register read: the driver never advanced
+	// time itself.
+	EXPECT_EQ(smmusim_now(sim) - t0, counting->cycles_in_relax + counting->cycles_in_reads - waited_before);
 	uint32_t prod = r->read32(r->ctx, SMMU_CMDQ_PROD), cons = r->read32(r->ctx, SMMU_CMDQ_CONS);
 	EXPECT_EQ(prod & 0xFFFFF, cons & 0xFFFFF);
 	EXPECT_EQ(SMMU_GET(cons, CMDQ_CONS_ERR), CERROR_NONE);
 	EXPECT_EQ(smmusim_stat(sim, "cmdq.errors"), 0u);
+}
+
+// The driver-visible latency of a CMD_SYNC (docs/timing.md): the SYNC completes D cycles after
+// the PROD write (its own cost, or the drain of the translations in flight at an invalidation
+// before it). The driver polls: each poll reads CONS, GERROR and GERRORN (a stopped queue never
+// drains), each read a round trip RT (smmu.reg_read_cycles; CONS is sampled RT/2 into the poll),
+// with a relax() (smmu.relax_cycles) between polls. It returns at k (3 RT + relax) + 3 RT, k the
+// first poll whose CONS sample is at or after D.
+uint64_t sync_seen(uint64_t d, uint64_t rt = 100, uint64_t relax = 16, unsigned long *polls = nullptr)
+{
+	uint64_t k = 0;
+	while (k * (3 * rt + relax) + rt / 2 < d)
+		k++;
+	if (polls)
+		*polls = k;
+	return k * (3 * rt + relax) + 3 * rt;
+}
+
+TEST_F(Slice, CmdSyncLatencyIsOneReadRoundTripWhenIdle)
+{
+	// CMD_SYNC alone: cmd_cycles + cmd_sync_cycles = 6 < RT/2: the first CONS read sees it.
+	const uint64_t t0 = smmusim_now(sim);
+	const unsigned long relax = counting->relax_calls;
+	ASSERT_EQ(smmu_cmdq_sync(smmu), 0);
+	EXPECT_EQ(sync_seen(6), smmusim_now(sim) - t0);
+	EXPECT_EQ(300u, sync_seen(6));
+	EXPECT_EQ(relax, counting->relax_calls);
+}
+
+TEST_F(Slice, CmdSyncLatencyIsDrainPlusPollRoundTrips)
+{
+	// A cold translation is in flight when TLBI_NH_ALL + CMD_SYNC are written: the SYNC completes
+	// at 18 + cmdq.sync.drain_cycles after the PROD write, and the driver sees it on its k-th poll.
+	struct smmusim_dma d{};
+	d.sid = kSidS1;
+	d.addr = kIova;
+	d.size = 4;
+	const uint64_t t0 = smmusim_now(sim);
+	ASSERT_EQ(0, smmusim_dma_submit(sim, &d, t0, 1));
+	struct smmu_cmd tlbi{};
+	tlbi.dw[0] = SMMU_PREP(CMD0_OPCODE, CMD_TLBI_NH_ALL);
+	const unsigned long relax = counting->relax_calls;
+	ASSERT_EQ(smmu_cmdq_issue_sync(smmu, &tlbi, 1), 0);
+	const uint64_t drain = smmusim_stat(sim, "cmdq.sync.drain_cycles");
+	EXPECT_GT(drain, 200u) << "the translation's walk is still in flight";
+	unsigned long polls = 0;
+	EXPECT_EQ(sync_seen(18 + drain, 100, 16, &polls), smmusim_now(sim) - t0);
+	EXPECT_EQ(relax + polls, counting->relax_calls);
+	smmusim_run(sim, 1000);
+	smmusim_dma_result res;
+	ASSERT_EQ(1u, smmusim_dma_poll(sim, &res, 1));
 }
 
 // Unmapping makes the same DMA fault: the driver's TLBI + SYNC reached the model's TLBs.

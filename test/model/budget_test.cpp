@@ -808,6 +808,33 @@ TEST(CommandBudget, InvalidationThenSync)
 	EXPECT_EQ(U + M + LT + C + W + 4 * R + LB + R, lat(s.dma(1, 0x1000))) << "TLBs and walk caches invalidated";
 }
 
+TEST(CommandBudget, RegisterReadIsSampledHalfWay)
+{
+	// smmu.reg_read_cycles = 20: a register read returns 20 cycles after it is issued, with the
+	// value of 10 cycles after. A TLBI completes 12 cycles after its PROD write, a CMD_SYNC 6.
+	Sim s({{"smmu.reg_read_cycles", "20"}});
+	s.boot();
+	ASSERT_TRUE(s.sync());
+	const uint32_t idle = s.r32(SMMU_CMDQ_CONS);
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_TLBI_NH_ALL));
+	const uint64_t t0 = s.now();
+	EXPECT_EQ(idle, s.r32(SMMU_CMDQ_CONS)) << "sampled at +10, before the TLBI completes at +12";
+	EXPECT_EQ(t0 + 20, s.now());
+	const uint32_t after_tlbi = s.r32(SMMU_CMDQ_CONS);
+	EXPECT_NE(idle, after_tlbi) << "sampled at +30";
+	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
+	EXPECT_NE(after_tlbi, s.r32(SMMU_CMDQ_CONS)) << "sampled at +10, after the SYNC completed at +6";
+	// An interrupt handler's reads (smmusim_reg_read_timing off) take no simulated time.
+	EXPECT_EQ(1, smmusim_reg_read_timing(s.sim, 0));
+	const uint64_t t1 = s.now();
+	s.r32(SMMU_CMDQ_CONS);
+	s.r64(SMMU_CMDQ_BASE);
+	EXPECT_EQ(t1, s.now());
+	EXPECT_EQ(0, smmusim_reg_read_timing(s.sim, 1));
+	s.r64(SMMU_CMDQ_BASE);
+	EXPECT_EQ(t1 + 20, s.now());
+}
+
 TEST(CommandBudget, InvalidationCostFollowsWhatItSearches)
 {
 	// smmu.cmd_inv_search_rate = 64: a TLBI searches one TBU's TLBs (32 + 2048) and the walk

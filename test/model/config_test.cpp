@@ -135,7 +135,7 @@ bool hardware_key(const std::string &k)
 	if (k == "mem.size" || k == "mem.dma_base")
 		return false;
 	return !k.compare(0, 4, "tbu.") || !k.compare(0, 4, "tcu.") || !k.compare(0, 4, "mem.") ||
-	       !k.compare(0, 9, "smmu.cmd_") || k == "smmu.ack_delay";
+	       !k.compare(0, 9, "smmu.cmd_") || k == "smmu.ack_delay" || k == "smmu.reg_read_cycles";
 }
 
 // Another valid value of key k than the one c holds (for a base that differs everywhere).

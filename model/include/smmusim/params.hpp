@@ -27,6 +27,7 @@ struct SmmuParams {
 	unsigned cmd_sync_cycles; // extra cycles of a CMD_SYNC (completion signal)
 	unsigned cmd_inv_search_rate; // entries an invalidation searches per cycle, 0 = a constant cost
 	unsigned relax_cycles;
+	unsigned reg_read_cycles; // MMIO read round trip of the register interface (regif read32/read64)
 	bool log;
 	bool strict;       // smmu.strict: the least forgiving behaviour IHI 0070 allows (docs/model.md)
 	bool timed;        // model.timing: timed, or functional (translation only, latency 0)

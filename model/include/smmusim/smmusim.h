@@ -59,6 +59,11 @@ void smmusim_destroy(smmusim_platform *sim);
 
 /* The register interface a driver uses to reach this platform's SMMU and memory. */
 const struct smmu_regif *smmusim_regif(smmusim_platform *sim);
+/* Whether the interface's register reads take simulated time (smmu.reg_read_cycles each; on at
+ * creation). Software that stands for a second CPU, running alongside the DMA masters (an
+ * event-queue interrupt handler), turns it off around its reads so that its round trips do not
+ * hold back the masters' DMA on the one simulated timeline. Returns the previous setting. */
+int smmusim_reg_read_timing(smmusim_platform *sim, int timed);
 
 uint64_t smmusim_now(const smmusim_platform *sim);          /* current simulated cycle */
 
