@@ -643,6 +643,31 @@ static int write_csv(struct replay *r, const struct results *res, const char *he
 	return 0;
 }
 
+/* Events the SMMU raised but did not write to the event queue, and why (IHI 0070 §7.4): software
+ * never saw them, so counting them among the events alone would mislead. */
+static void print_unwritten_events(struct replay *r, uint64_t raised, FILE *out)
+{
+	static const struct {
+		const char *stat, *why;
+	} lost[] = {{"events.overflow", "event queue full"},
+		    {"events.eventq_disabled", "event queue disabled"},
+		    {"events.not_recorded", "EVENTQ_ABT_ERR active"},
+		    {"events.eventq_abort", "event queue write aborted"}};
+	const uint64_t recorded = smmusim_stat(r->sim, "events.recorded");
+	if (recorded >= raised)
+		return;
+	fprintf(out, " (recorded %llu; not written:", (unsigned long long)recorded);
+	const char *sep = " ";
+	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++) {
+		const uint64_t n = smmusim_stat(r->sim, lost[i].stat);
+		if (n) {
+			fprintf(out, "%s%llu %s", sep, (unsigned long long)n, lost[i].why);
+			sep = ", ";
+		}
+	}
+	fprintf(out, ")");
+}
+
 static void print_limits(struct replay *r, const struct results *res, FILE *out)
 {
 	struct limit l[8];
@@ -670,19 +695,19 @@ static void print_summary(struct replay *r, const struct results *res, FILE *out
 	fprintf(out, "transactions: %llu (%llu ok, %llu aborted, %llu RAZ/WI)\n", (unsigned long long)r->completed,
 	       (unsigned long long)r->ok, (unsigned long long)r->aborts, (unsigned long long)r->razwi);
 	fprintf(out, "events:      ");
-	bool any = false;
+	uint64_t raised = 0;
 	for (unsigned t = 0; t < 256; t++) {
 		if (!event_type_named(t))
 			continue;
 		char key[64];
 		snprintf(key, sizeof(key), "events.%s", smmu_event_name((uint8_t)t));
 		uint64_t n = smmusim_stat(r->sim, key);
-		if (n) {
+		if (n)
 			fprintf(out, " %s=%llu", smmu_event_name((uint8_t)t), (unsigned long long)n);
-			any = true;
-		}
+		raised += n;
 	}
-	fprintf(out, "%s\n", any ? "" : " none");
+	print_unwritten_events(r, raised, out);
+	fprintf(out, "%s\n", raised ? "" : " none");
 	fprintf(out, "cycles:       %llu (trace cycle 0 = cycle %llu, after the driver's bring-up)\n",
 	       (unsigned long long)res->cycles, (unsigned long long)r->t0);
 	fprintf(out, "latency:      mean %.1f, p50 %llu, p99 %llu, max %llu cycles\n", res->mean, (unsigned long long)res->p50,

@@ -487,4 +487,19 @@ TEST(Input, DefaultsLeaveRoomForTheSmmuToShow)
 	}
 }
 
+TEST(Input, SummarySaysWhichEventsWereNotWritten)
+{
+	// the events line counts the events raised; when the event queue did not take some, it says so
+	std::string t = example("faults.trace");
+	RunResult r = run("replay " + t);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.out.find("events:       C_BAD_SUBSTREAMID=1 F_TRANSLATION=2 F_PERMISSION=3\n"), std::string::npos) << r.out;
+	r = run("replay --set smmu.eventqs=0 " + t);
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.out.find("events:       C_BAD_SUBSTREAMID=1 F_TRANSLATION=2 F_PERMISSION=3 (recorded 4; not written: 2 "
+			     "event queue full)\n"),
+		  std::string::npos)
+		<< r.out;
+}
+
 } // namespace
