@@ -293,9 +293,9 @@ public:
 	{
 		e_.assign(n, StreamCount());
 		size_t size = 2;
-		while (size < 2 * (size_t)n)
+		while (size < 4 * (size_t)n)
 			size *= 2;
-		index_.assign(size, kNone);
+		index_.assign(size, Slot());
 		low_.assign((n + 63) / 64, 0);
 		for (unsigned i = 0; i < n; i++)
 			low_[i / 64] |= 1ull << (i % 64);
@@ -308,9 +308,9 @@ public:
 		if (e_.empty())
 			return;
 		if (e_[last_].key != key || !e_[last_].transactions) {
-			const uint32_t *at = find(key);
+			const Slot *at = find(key);
 			if (at) {
-				last_ = *at;
+				last_ = at->entry;
 			} else {
 				last_ = first_low();
 				StreamCount &c = e_[last_];
@@ -345,38 +345,45 @@ public:
 
 private:
 	static constexpr uint32_t kNone = ~0u;
+	// An index slot holds the key too: a probe reads one array, not an entry per step (with many
+	// keys, say a PASID each, nearly every transaction replaces an entry: probes, erase, insert).
+	struct Slot {
+		uint64_t key = 0;
+		uint32_t entry = kNone;
+	};
 	size_t home(uint64_t key) const { return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & (index_.size() - 1); }
-	const uint32_t *find(uint64_t key) const
+	const Slot *find(uint64_t key) const
 	{
 		for (size_t j = home(key);; j = (j + 1) & (index_.size() - 1)) {
-			if (index_[j] == kNone)
+			if (index_[j].entry == kNone)
 				return nullptr;
-			if (e_[index_[j]].key == key)
+			if (index_[j].key == key)
 				return &index_[j];
 		}
 	}
 	void insert(uint64_t key, uint32_t i)
 	{
 		size_t j = home(key);
-		while (index_[j] != kNone)
+		while (index_[j].entry != kNone)
 			j = (j + 1) & (index_.size() - 1);
-		index_[j] = i;
+		index_[j].key = key;
+		index_[j].entry = i;
 	}
 	// Linear probing without tombstones: later entries of the run move back into the hole.
 	void erase(uint64_t key)
 	{
 		const size_t mask = index_.size() - 1;
 		size_t hole = home(key);
-		while (e_[index_[hole]].key != key)
+		while (index_[hole].key != key || index_[hole].entry == kNone)
 			hole = (hole + 1) & mask;
-		for (size_t j = (hole + 1) & mask; index_[j] != kNone; j = (j + 1) & mask) {
-			const size_t h = home(e_[index_[j]].key);
+		for (size_t j = (hole + 1) & mask; index_[j].entry != kNone; j = (j + 1) & mask) {
+			const size_t h = home(index_[j].key);
 			if (((j - h) & mask) >= ((j - hole) & mask)) { // its home is at or before the hole
 				index_[hole] = index_[j];
 				hole = j;
 			}
 		}
-		index_[hole] = kNone;
+		index_[hole] = Slot();
 	}
 	uint32_t first_low() const
 	{
@@ -400,7 +407,7 @@ private:
 	}
 
 	std::vector<StreamCount> e_;
-	std::vector<uint32_t> index_;   // open addressing over the tracked keys: entry numbers
+	std::vector<Slot> index_;       // open addressing over the tracked keys, at most a quarter full
 	std::vector<uint64_t> low_;     // bit set: the entries whose count is min_
 	uint64_t min_ = 0;
 	uint32_t low_count_ = 0;
