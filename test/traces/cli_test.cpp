@@ -55,6 +55,22 @@ TEST(Cli, GenPasidUsesEveryAuxDomain)
 	EXPECT_NE(r.out.find("5000 DMA with a PASID, 16 distinct PASIDs"), std::string::npos) << r.out;
 }
 
+// info's DMA counts: reads, writes and bytes; DMA of two devices in turn each resolve to their own
+TEST(Cli, InfoCountsReadsWritesAndDevices)
+{
+	std::string t = write_file("rw.trace", "smmusim-trace 1\ndevice a sid=1\ndevice b sid=2 port=1\n"
+					       "r a 0x0 64\nw b 0x40 32\nw a 0x80 16\nr b 0x100 8\nr a 0x200 4\n"
+					       "r b 0x0 64 sid=3\n");
+	RunResult r = run("info " + t);
+	EXPECT_EQ(r.status, 2);
+	EXPECT_NE(r.err.find(":9: StreamID 0x3 does not belong to device \"b\""), std::string::npos) << r.err;
+	t = write_file("rw.trace", "smmusim-trace 1\ndevice a sid=1\ndevice b sid=2 port=1\n"
+				   "r a 0x0 64\nw b 0x40 32\nw a 0x80 16\nr b 0x100 8\nr a 0x200 4\n");
+	r = run("info " + t);
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.out.find("dma:       3 reads, 2 writes, 124 bytes"), std::string::npos) << r.out;
+}
+
 // More PASIDs than ASIDs: --domains D shares D domains among the PASIDs (attach-pasid, PASID p on
 // domain (p-1) mod D + 1), on every device, and the DMA names PASIDs by number; the trace replays.
 TEST(Cli, GenPasidSharedDomains)

@@ -234,6 +234,7 @@ struct trace_checker {
 	struct trace_stats stats;
 	/* The reader interns names, so one pointer comparison usually finds the DMA's device. */
 	const char *last_dev_name;
+	const char *last_dev_copy; /* devs[last_dev].name, kept here to save a load on the DMA path */
 	int last_dev;
 	/* ... and a domain: interned name pointer -> dom_gen << 32 | index, valid while dom_gen is unchanged */
 	struct u64map dom_ptrs;
@@ -335,12 +336,13 @@ static inline bool same_name(const char *a, const char *b)
 static int find_dev(trace_checker *c, const char *name, char *err, size_t errlen)
 {
 	/* the caller's pointer may have been freed and reused for another name: compare */
-	if (name == c->last_dev_name && same_name(name, c->devs[c->last_dev].name))
+	if (name == c->last_dev_name && same_name(name, c->last_dev_copy))
 		return c->last_dev;
 	int d = strmap_get(&c->dev_names, name);
 	if (d < 0)
 		return err_out(err, errlen, "unknown device \"%s\" (no device record defines it)", name);
 	c->last_dev_name = name;
+	c->last_dev_copy = c->devs[d].name; /* the copy lives as long as the checker */
 	c->last_dev = d;
 	return d;
 }
@@ -591,10 +593,8 @@ int trace_checker_apply(trace_checker *c, const struct trace_record *rec, char *
 		c->last_dma_dev = dev;
 		c->last_dma_pasid = pasid;
 		st->records[TRACE_DMA]++;
-		if (rec->u.dma.write)
-			st->writes++;
-		else
-			st->reads++;
+		st->writes += rec->u.dma.write; /* no branch: reads and writes come in no pattern */
+		st->reads += !rec->u.dma.write;
 		st->dma_bytes += rec->u.dma.size;
 		if (st->records[TRACE_DMA] == 1)
 			st->first_dma_time = rec->time;
