@@ -114,6 +114,32 @@ bool Smmu::strict_s2_page(const S2Cfg &s2, uint64_t ipa, uint64_t &pa_page, unsi
 	return false;
 }
 
+// A stage-2-only StreamID: the stage-2 walk of a recent transaction's IPA (or a neighbouring
+// page), else of the IPA the first valid descriptor from a seeded index at each level maps; what it
+// reads fills the stage-2 walk caches (strict_s2_page).
+void Smmu::strict_prefetch_s2(const S2Cfg &s2, Prefetch at)
+{
+	uint64_t ipa = at.va;
+	if (!at.follow) {
+		const WalkGeom w(s2.g, s2.ia, s2.start, s2.ps, s2.affd);
+		PrefetchSpace pa_space;
+		uint64_t table = w.base(s2.ttb);
+		ipa = 0;
+		for (unsigned level = s2.start; level <= 3; level++) {
+			WalkStep st;
+			if (!strict_pick_entry(w, level, table, ipa, pa_space) ||
+			    !strict_read(pa_space, w.desc_addr(table, ipa, level), &st.d, 8) || decode_desc(w, level, st))
+				return;
+			if (!st.table)
+				break;
+			table = st.addr;
+		}
+	}
+	uint64_t pa_page;
+	unsigned shift;
+	strict_s2_page(s2, ipa, pa_page, shift);
+}
+
 // Read one structure and cache it, unless an entry is already cached (a cached copy, stale or
 // not, is never refreshed: refreshing would hide the missing invalidation this is here to expose).
 bool Smmu::strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t addr, unsigned dwords, CfgVal &out,
@@ -183,6 +209,10 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 		return;
 	strict_cache(CFG_STE, sid, 0, ste);
 	const unsigned config = (unsigned)SMMU_GET(ste.dw[0], STE0_CONFIG);
+	if (config == STE_CONFIG_S2_TRANS) { // stage 2 alone: no CD, the address is an IPA
+		strict_prefetch_s2(s2_config(ste), at);
+		return;
+	}
 	if (config != STE_CONFIG_S1_TRANS && config != STE_CONFIG_NESTED)
 		return; // no CD
 	S2Cfg s2;
@@ -280,6 +310,10 @@ void Smmu::strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, unsigned sel, P
 			return;
 		if (!st.table) {
 			strict_prefetch_leaf(vmid, asid, va, w.shift(level), st, acc, level, cd_fields);
+			uint64_t pa_page;
+			unsigned shift;
+			if (sp.s2) // nested: then stage 2 of the leaf's output IPA, as the transaction walks it
+				strict_s2_page(*sp.s2, st.addr | (va & ((1ull << w.shift(level)) - 1)), pa_page, shift);
 			return;
 		}
 		if (v && !v->leaf()) { // a table where one is cached: the cached one leads on

@@ -636,6 +636,47 @@ void prefetched_s2_entry(bool strict)
 TEST(Strict, PrefetcherFillsStage2WalkCaches) { prefetched_s2_entry(true); }
 TEST(Strict, LenientCachesStage2EntriesOnlyOnUse) { prefetched_s2_entry(false); }
 
+// ... and then walks stage 2 for the output IPA of the stage-1 leaf it found: that stage-2 page,
+// removed without TLBI_S2_IPA, still translates.
+void prefetched_final_ipa(bool strict)
+{
+	Nested n(strict);
+	Sim &s = n.s;
+	s.m64(s.pte_addr(n.s2ttb, 0x80004000, 3), 0); // stage 2 unmapped without TLBI_S2_IPA
+	const smmusim_dma_result r = s.dma(1, 0x4000);
+	if (strict)
+		EXPECT_EQ(DATA + 0x4000, r.pa) << "both stages prefetched";
+	else
+		EXPECT_EQ(EVT_F_TRANSLATION, r.event);
+}
+TEST(Strict, PrefetcherWalksStage2OfTheFinalIpa) { prefetched_final_ipa(true); }
+TEST(Strict, LenientWalksTheFinalIpaOnlyOnUse) { prefetched_final_ipa(false); }
+
+// A stage-2-only StreamID: the prefetcher walks its stage-2 tables (no transaction has used
+// them), so a page unmapped without TLBI_S2_IPA stays reachable.
+void prefetched_s2_only(bool strict)
+{
+	constexpr uint64_t S2_RW = Nested::S2_RW;
+	Sim s({{"smmu.strict", mode(strict)}, {"smmu.s2p", "1"}});
+	s.boot(2);
+	const uint64_t s2ttb = s.new_table();
+	s.map(s2ttb, 0x80004000, DATA + 0x4000, S2_RW);
+	const uint64_t d2 = SMMU_PREP(STE2_S2VMID, 1) | SMMU_PREP(STE2_S2T0SZ, 16) | SMMU_PREP(STE2_S2SL0, 2) |
+			    SMMU_PREP(STE2_S2PS, SMMU_OAS_48) | SMMU_PREP(STE2_S2AA64, 1) | SMMU_PREP(STE2_S2R, 1);
+	const uint64_t ste[8] = {Sim::ste0_cfg(STE_CONFIG_S2_TRANS), 0, d2, s2ttb};
+	s.mwrite(STRTAB + 64 * 1, ste, 8);
+	for (int i = 0; i < 64; i++)
+		ASSERT_TRUE(s.sync());
+	s.m64(s.pte_addr(s2ttb, 0x80004000, 3), 0); // unmapped without TLBI_S2_IPA
+	const smmusim_dma_result r = s.dma(1, 0x80004000);
+	if (strict)
+		EXPECT_EQ(DATA + 0x4000, r.pa) << "the prefetched stage-2 page";
+	else
+		EXPECT_EQ(EVT_F_TRANSLATION, r.event);
+}
+TEST(Strict, PrefetcherWalksStage2OnlyTables) { prefetched_s2_only(true); }
+TEST(Strict, LenientWalksStage2OnlyTablesOnlyOnUse) { prefetched_s2_only(false); }
+
 // The reverse of a split (IHI 0070 §3.21.1): a level-2 table whose page 0x201000 is cached is
 // replaced in one store by a block mapping elsewhere. With BBML = 0 the prefetcher may miss the
 // cached table descriptor and put the block beside the cached page; a lookup that finds both

@@ -533,6 +533,7 @@ private:
 	};
 	bool strict_read(PrefetchSpace &sp, uint64_t addr, void *out, unsigned bytes);
 	bool strict_s2_page(const S2Cfg &s2, uint64_t ipa, uint64_t &pa_page, unsigned &shift);
+	void strict_prefetch_s2(const S2Cfg &s2, Prefetch at);
 	void strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch at);
 	void strict_prefetch_ttb(uint16_t vmid, const CfgVal &cd, Prefetch at, PrefetchSpace &sp);
 	void strict_prefetch_walk(uint16_t vmid, const CfgVal &cd, unsigned sel, Prefetch at, PrefetchSpace &sp);
