@@ -28,7 +28,11 @@ static const char *const cols[] = {
 	"cfg_hit_rate", "tcu.walk.lookups", "tcu.walk.hits", "walk_hit_rate", "tbu.mtlb.misses", "tcu.walks",
 	"xlate_latency_mean", "xlate_latency_p50", "xlate_latency_p99", "xlate_latency_max", "latency_mean",
 	"latency_p50", "latency_p99", "latency_max", "binds", "bind_cycles_mean", "bind_cycles_max",
-	"unbind_cycles_mean", "unbind_cycles_max", "dma_cycles", "offered_per_us", "throughput_per_us"};
+	"unbind_cycles_mean", "unbind_cycles_max", "dma_cycles", "offered_per_us", "throughput_per_us",
+	"mem.slc.hits.l1std", "mem.slc.misses.l1std", "mem.slc.hits.ste", "mem.slc.misses.ste", "mem.slc.hits.l1cd",
+	"mem.slc.misses.l1cd", "mem.slc.hits.cd", "mem.slc.misses.cd", "mem.slc.hits.pte.l0", "mem.slc.misses.pte.l0",
+	"mem.slc.hits.pte.l1", "mem.slc.misses.pte.l1", "mem.slc.hits.pte.l2", "mem.slc.misses.pte.l2",
+	"mem.slc.hits.pte.l3", "mem.slc.misses.pte.l3", "mem.slc.hits.data", "mem.slc.misses.data"};
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
 static const char *const layouts[] = {"linear", "2l-4k", "2l-64k"};

@@ -360,9 +360,18 @@ static const char *const delta_stats[] = {
 	"tcu.cfg.lookups", "tcu.cfg.misses", "tcu.cfg.l1_lookups", "tcu.cfg.l1_misses", "mem.reads.l1std",
 	"mem.reads.ste",   "mem.reads.l1cd", "mem.reads.cd",       "tbu.utlb.misses",   "tbu.mtlb.misses",
 	"tcu.walks",       "tcu.walk.hits",  "mem.reads.pte.l0",   "mem.reads.pte.l1",  "mem.reads.pte.l2",
-	"mem.reads.pte.l3", "tcu.walk.lookups", "cmdq.commands"};
+	"mem.reads.pte.l3", "tcu.walk.lookups", "cmdq.commands", "mem.data.reads", "mem.data.writes",
+	/* system-level cache hits per kind of read, in the order of slc_kinds */
+	"mem.slc.hits.l1std", "mem.slc.hits.ste", "mem.slc.hits.l1cd", "mem.slc.hits.cd", "mem.slc.hits.pte.l0",
+	"mem.slc.hits.pte.l1", "mem.slc.hits.pte.l2", "mem.slc.hits.pte.l3", "mem.slc.hits.data"};
 #define NDELTA (sizeof(delta_stats) / sizeof(delta_stats[0]))
 enum { D_CFG_LOOKUPS, D_CFG_MISSES, D_WALK_HITS = 11, D_WALK_LOOKUPS = 16 };
+
+/* The kinds of read whose system-level cache misses the result file reports: the reads of the
+ * kind (mem.reads.KIND; data: its reads and writes) minus its hits, the ones the memory channel
+ * served. */
+static const char *const slc_kinds[] = {"l1std", "ste", "l1cd", "cd", "pte.l0", "pte.l1", "pte.l2", "pte.l3", "data"};
+#define NSLC (sizeof(slc_kinds) / sizeof(slc_kinds[0]))
 
 struct outcome {
 	uint64_t delta[NDELTA];
@@ -377,6 +386,32 @@ struct outcome {
 static double ratio(uint64_t a, uint64_t b)
 {
 	return b ? (double)a / (double)b : 0.0;
+}
+
+static uint64_t delta_of(const struct outcome *o, const char *name)
+{
+	for (size_t i = 0; i < NDELTA; i++)
+		if (!strcmp(delta_stats[i], name))
+			return o->delta[i];
+	return 0;
+}
+
+/* "mem.slc.misses.KIND" of each kind of read (its hits are among the deltas). */
+static void write_slc_misses(FILE *f, const struct outcome *o)
+{
+	char name[64];
+	for (size_t k = 0; k < NSLC; k++) {
+		uint64_t reads;
+		if (!strcmp(slc_kinds[k], "data")) {
+			reads = delta_of(o, "mem.data.reads") + delta_of(o, "mem.data.writes");
+		} else {
+			snprintf(name, sizeof(name), "mem.reads.%s", slc_kinds[k]);
+			reads = delta_of(o, name);
+		}
+		snprintf(name, sizeof(name), "mem.slc.hits.%s", slc_kinds[k]);
+		const uint64_t hits = delta_of(o, name);
+		fprintf(f, "  \"mem.slc.misses.%s\": %llu,\n", slc_kinds[k], (unsigned long long)(reads - hits));
+	}
 }
 
 static void write_fields(FILE *f, const struct point *p, const struct run *r, const struct outcome *o,
@@ -414,6 +449,7 @@ static void write_fields(FILE *f, const struct point *p, const struct run *r, co
 		(unsigned long long)r->faults);
 	for (size_t i = 0; i < NDELTA; i++)
 		fprintf(f, "  \"%s\": %llu,\n", delta_stats[i], (unsigned long long)o->delta[i]);
+	write_slc_misses(f, o);
 	fprintf(f, "  \"cfg_hit_rate\": %.6f,\n  \"walk_hit_rate\": %.6f,\n",
 		1.0 - ratio(o->delta[D_CFG_MISSES], o->delta[D_CFG_LOOKUPS]),
 		ratio(o->delta[D_WALK_HITS], o->delta[D_WALK_LOOKUPS]));

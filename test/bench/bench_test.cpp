@@ -208,6 +208,36 @@ static double d(std::map<std::string, std::string> &m, const char *k)
 	return std::stod(m[k]);
 }
 
+// Each kind of read the SMMU makes is reported as system-level cache hits and misses (the reads
+// the memory channel served): they add up to the reads of the kind, and without a system cache
+// every read is a miss.
+TEST(BenchMetrics, SystemCacheHitsAndMissesPerKindOfRead)
+{
+	std::string dir = tmpdir();
+	const std::string id7 = "2l-4k_n1024_dense_random_cfg512_l1off_d4000_w16_xb79238d1_s1"; // mmu700: a 4 MB SLC
+	auto with = point(dir, id7, " --preset mmu700 --dmas 4000");
+	auto without = point(dir, "2l-4k_n1024_dense_random_cfg64_l1off_d4000_w16_s1", " --dmas 4000");
+	std::system(("rm -rf " + dir).c_str());
+	for (auto *m : {&with, &without})
+		for (const char *k : {"l1std", "ste", "l1cd", "cd", "pte.l0", "pte.l1", "pte.l2", "pte.l3", "data"}) {
+			const std::string kind = k;
+			const double reads = kind == "data" ? d(*m, "mem.data.reads") + d(*m, "mem.data.writes")
+							    : d(*m, ("mem.reads." + kind).c_str());
+			const double hits = d(*m, ("mem.slc.hits." + kind).c_str());
+			EXPECT_EQ(reads, hits + d(*m, ("mem.slc.misses." + kind).c_str())) << kind;
+			if (m == &without) {
+				EXPECT_EQ(0, hits) << kind;
+			}
+		}
+	// 1024 busy CDs miss a 512-entry configuration cache, and a CD's line was read before: the
+	// system cache holds it (and every L1CD line: 16 of them), the page tables' upper levels too.
+	EXPECT_GT(d(with, "mem.slc.hits.cd"), d(with, "mem.reads.cd") / 3);
+	EXPECT_GT(d(with, "mem.slc.hits.l1cd"), d(with, "mem.reads.l1cd") * 0.9);
+	EXPECT_GT(d(with, "mem.slc.hits.pte.l3"), 0);
+	EXPECT_EQ(0, d(with, "mem.slc.hits.data")) << "DMA data does not use the system cache in mmu700";
+	EXPECT_EQ(4000, d(with, "mem.slc.misses.data"));
+}
+
 // The main metric is the translation alone: a DMA adds its data read (docs/timing.md) on top.
 TEST(BenchMetrics, TranslationLatencyBesideDmaLatency)
 {
