@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 
 using namespace sc_core;
@@ -109,19 +110,52 @@ int ri_dma_alloc(void *ctx, size_t size, size_t align, smmu_dma_buf *buf)
 	buf->cpu = m.mem.ptr(bus);
 	buf->bus = bus;
 	buf->size = size;
+	if (m.p.stores_at_barriers) { // the CPU works on a copy of its own (smmusim_platform::publish_stores)
+		CpuView v;
+		v.bus = bus;
+		v.words = (size + 7) / 8; // within the block: blocks are at least 64 bytes, in powers of two
+		v.cpu.reset(new (std::nothrow) uint64_t[v.words]);
+		v.seen.reset(new (std::nothrow) uint64_t[v.words]);
+		if (!v.cpu || !v.seen) {
+			m.alloc.free(bus);
+			return -ENOMEM;
+		}
+		std::memcpy(v.cpu.get(), m.mem.ptr(bus), v.words * 8);
+		std::memcpy(v.seen.get(), v.cpu.get(), v.words * 8);
+		buf->cpu = v.cpu.get();
+		m.views[bus] = std::move(v);
+	}
 	return 0;
 }
 
 void ri_dma_free(void *ctx, const smmu_dma_buf *buf)
 {
-	if (buf)
-		P(ctx).alloc.free(buf->bus);
+	if (!buf)
+		return;
+	P(ctx).alloc.free(buf->bus);
+	P(ctx).views.erase(buf->bus); // stores not yet made visible are lost, as with a real write buffer
 }
 
-// The model performs every access in program order: the barriers have nothing to order.
-void ri_rmb(void *) {}
-void ri_wmb(void *) {}
-void ri_mb(void *) {}
+// By default the model performs every access in program order and the barriers have nothing to
+// order. With mem.store_visibility = barrier they are the only moments the CPU's copy of DMA memory
+// and memory exchange what changed (regif.h says what each orders).
+void ri_rmb(void *ctx)
+{
+	if (P(ctx).p.stores_at_barriers)
+		P(ctx).observe_writes();
+}
+void ri_wmb(void *ctx)
+{
+	if (P(ctx).p.stores_at_barriers)
+		P(ctx).publish_stores();
+}
+void ri_mb(void *ctx)
+{
+	if (P(ctx).p.stores_at_barriers) {
+		P(ctx).publish_stores();
+		P(ctx).observe_writes();
+	}
+}
 
 void ri_relax(void *ctx) { P(ctx).run(P(ctx).p.relax_cycles); }
 
@@ -280,6 +314,46 @@ smmusim_platform *smmusim_create(const smmusim_config *cfg, char *err, size_t er
 	m->regif.relax = ri_relax;
 	m->regif.log = ri_log;
 	return m;
+}
+
+// mem.store_visibility = barrier. A block is compared in chunks first (most are unchanged), then
+// word by word where they differ.
+constexpr size_t kViewChunk = 512; // words
+
+void smmusim_platform::publish_stores()
+{
+	for (auto &kv : views) {
+		CpuView &v = kv.second;
+		uint64_t *ram = reinterpret_cast<uint64_t *>(mem.ptr(v.bus));
+		for (size_t i = 0; i < v.words; i += kViewChunk) {
+			const size_t n = std::min(kViewChunk, v.words - i);
+			if (!std::memcmp(v.cpu.get() + i, v.seen.get() + i, n * 8))
+				continue;
+			for (size_t k = i; k < i + n; k++)
+				if (v.cpu[k] != v.seen[k])
+					ram[k] = v.seen[k] = v.cpu[k];
+		}
+	}
+}
+
+// A word both sides changed keeps the CPU's store, which the next write barrier makes visible.
+void smmusim_platform::observe_writes()
+{
+	for (auto &kv : views) {
+		CpuView &v = kv.second;
+		const uint64_t *ram = reinterpret_cast<const uint64_t *>(mem.ptr(v.bus));
+		for (size_t i = 0; i < v.words; i += kViewChunk) {
+			const size_t n = std::min(kViewChunk, v.words - i);
+			if (!std::memcmp(ram + i, v.seen.get() + i, n * 8))
+				continue;
+			for (size_t k = i; k < i + n; k++)
+				if (ram[k] != v.seen[k]) {
+					if (v.cpu[k] == v.seen[k])
+						v.cpu[k] = ram[k];
+					v.seen[k] = ram[k];
+				}
+		}
+	}
 }
 
 // Releases the memory; the SystemC modules stay idle until exit.

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <vector>
 
 namespace smmusim {
@@ -93,6 +95,17 @@ struct EventRef {
 
 } // namespace smmusim
 
+namespace smmusim {
+// The CPU's copy of one regif DMA block under mem.store_visibility = barrier: the driver reads and
+// writes `cpu`; `seen` is the block as memory and the CPU last agreed on it, so a barrier moves only
+// what one side changed since.
+struct CpuView {
+	uint64_t bus = 0;
+	size_t words = 0;
+	std::unique_ptr<uint64_t[]> cpu, seen;
+};
+} // namespace smmusim
+
 struct smmusim_platform {
 	smmusim::Params p;
 	smmusim::Memory mem;
@@ -107,10 +120,14 @@ struct smmusim_platform {
 	smmu_regif regif{}; // what a driver reaches this platform through (ctx = this)
 	bool log = false;   // forward the driver's log messages to stderr
 	bool reads_timed = true; // register reads cost smmu.reg_read_cycles (smmusim_reg_read_timing)
+	std::map<uint64_t, smmusim::CpuView> views; // by bus address; only with p.stores_at_barriers
 
 	uint64_t now() const { return smmu->now(); }
 	void run(uint64_t cycles);
 	size_t outstanding() const;
+
+	void publish_stores(); // wmb: the CPU's stores since the last barrier reach memory
+	void observe_writes(); // rmb: what the SMMU wrote since the last barrier reaches the CPU
 
 	uint32_t new_slot();
 	uint32_t present(const smmusim::Txn &t, void *data, bool queue_done);

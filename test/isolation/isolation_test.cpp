@@ -772,6 +772,14 @@ TEST(IsolationShort, DmaNeverEscapesItsDomainMixedGranules)
 	Isolation t(Params{true, 20000, 16, {}, kPasids, true});
 	t.run();
 }
+// IHI 0070 §3.21, §3.5.1: the same rules (with PASIDs) when the driver's stores reach the SMMU only at
+// its write barriers and the event records reach the driver only at its read barriers
+// (mem.store_visibility = barrier, docs/model.md).
+TEST(IsolationShort, DmaNeverEscapesItsDomainStoresAtBarriers)
+{
+	Isolation t(Params{true, 20000, 16, {{"mem.store_visibility", "barrier"}}, kPasids});
+	t.run();
+}
 // IHI 0070 §16.2, §3.21: the same rules with tiny TLBs, walk and configuration caches (constant
 // evictions and refills), 2-level stream table with L1 descriptors cached.
 TEST(IsolationShort, DmaNeverEscapesItsDomainTinyCaches)

@@ -132,7 +132,7 @@ TEST_F(Config, SecondCreateFails)
 // silently inherits another's value: every tbu.*, tcu.*, mem.* but the RAM layout, smmu.cmd_*.
 bool hardware_key(const std::string &k)
 {
-	if (k == "mem.size" || k == "mem.dma_base")
+	if (k == "mem.size" || k == "mem.dma_base" || k == "mem.store_visibility") // the platform, not the SMMU
 		return false;
 	return !k.compare(0, 4, "tbu.") || !k.compare(0, 4, "tcu.") || !k.compare(0, 4, "mem.") ||
 	       !k.compare(0, 9, "smmu.cmd_") || k == "smmu.ack_delay" || k == "smmu.reg_read_cycles";

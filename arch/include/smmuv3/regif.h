@@ -47,7 +47,9 @@ struct smmu_regif {
 	/*
 	 * Barriers between the CPU's accesses to DMA memory (tables, queues) and to the SMMU's
 	 * registers, as the SMMU observes them. All three are required; a platform whose CPU and
-	 * SMMU see accesses in program order (the simulator) makes them empty functions.
+	 * SMMU see accesses in program order makes them empty functions (the simulator does by
+	 * default; with mem.store_visibility = barrier its CPU stores and SMMU writes cross only
+	 * at them).
 	 *
 	 *   rmb: every read before it (memory or MMIO) is performed before any read after it.
 	 *        The driver reads EVENTQ_PROD, then rmb, then the records PROD says are valid.

@@ -36,6 +36,7 @@ struct SmmuParams {
 	// mem.*
 	uint64_t mem_size;
 	uint64_t dma_base; // the DMA allocator's region starts here
+	bool stores_at_barriers; // mem.store_visibility = barrier: CPU stores to DMA memory reach it at wmb/mb only
 	unsigned mem_latency;
 	unsigned mem_bytes_per_cycle; // channel width: an access of b bytes holds it ceil(b/width) cycles
 	unsigned mem_data_latency;    // the DMA data access (mem_latency: descriptor and table reads)
