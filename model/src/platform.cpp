@@ -80,6 +80,8 @@ smmusim_platform &P(void *ctx) { return *static_cast<smmusim_platform *>(ctx); }
 template <class Read> auto reg_read(smmusim_platform &m, Read read)
 {
 	const unsigned rt = m.reads_timed ? m.p.reg_read_cycles : 0;
+	m.smmu->stats.c[smmusim::ST_REG_READS]++;
+	m.smmu->stats.c[smmusim::ST_REG_READ_CYCLES] += rt;
 	if (rt)
 		m.run(rt / 2);
 	const auto v = read();

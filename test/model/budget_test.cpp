@@ -824,7 +824,11 @@ TEST(CommandBudget, RegisterReadIsSampledHalfWay)
 	EXPECT_NE(idle, after_tlbi) << "sampled at +30";
 	s.cmd(SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
 	EXPECT_NE(after_tlbi, s.r32(SMMU_CMDQ_CONS)) << "sampled at +10, after the SYNC completed at +6";
-	// An interrupt handler's reads (smmusim_reg_read_timing off) take no simulated time.
+	// An interrupt handler's reads (smmusim_reg_read_timing off) take no simulated time; the
+	// statistics count every read and the cycles of the timed ones.
+	const uint64_t reads = s.stat("regif.reads"), cycles = s.stat("regif.read_cycles");
+	EXPECT_GT(reads, 0u);
+	EXPECT_EQ(20 * reads, cycles) << "every read so far was timed";
 	EXPECT_EQ(1, smmusim_reg_read_timing(s.sim, 0));
 	const uint64_t t1 = s.now();
 	s.r32(SMMU_CMDQ_CONS);
@@ -833,6 +837,8 @@ TEST(CommandBudget, RegisterReadIsSampledHalfWay)
 	EXPECT_EQ(0, smmusim_reg_read_timing(s.sim, 1));
 	s.r64(SMMU_CMDQ_BASE);
 	EXPECT_EQ(t1 + 20, s.now());
+	EXPECT_EQ(reads + 3, s.stat("regif.reads"));
+	EXPECT_EQ(cycles + 20, s.stat("regif.read_cycles"));
 }
 
 TEST(CommandBudget, InvalidationCostFollowsWhatItSearches)

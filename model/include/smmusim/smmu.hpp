@@ -69,6 +69,10 @@ struct DmaResult {
 	X(ST_CMD_CFGI, "cmdq.cfgi") \
 	X(ST_CMD_TLBI, "cmdq.tlbi") \
 	X(ST_CMD_SYNC_DRAIN, "cmdq.sync.drain_cycles") \
+	/* The CPU's register reads through the platform's interface and the cycles they took */ \
+	/* (smmu.reg_read_cycles each; none for reads that smmusim_reg_read_timing made untimed). */ \
+	X(ST_REG_READS, "regif.reads") \
+	X(ST_REG_READ_CYCLES, "regif.read_cycles") \
 	X(ST_UTLB_LOOKUPS, "tbu.utlb.lookups") \
 	X(ST_UTLB_MISSES, "tbu.utlb.misses") \
 	X(ST_MTLB_LOOKUPS, "tbu.mtlb.lookups") \
