@@ -86,10 +86,11 @@ struct RunResult {
 	std::string out, err;
 };
 
-inline RunResult run(const std::string &args)
+// Runs smmusim with args; wrapper, if any, is a command line smmusim runs under (e.g. setpriv).
+inline RunResult run(const std::string &args, const std::string &wrapper = "")
 {
 	std::string out = temp_path("stdout"), err = temp_path("stderr");
-	std::string cmd = std::string(SMMUSIM_BIN) + " " + args + " >" + out + " 2>" + err;
+	std::string cmd = wrapper + std::string(SMMUSIM_BIN) + " " + args + " >" + out + " 2>" + err;
 	int rc = std::system(cmd.c_str());
 	RunResult res;
 	res.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
