@@ -87,7 +87,7 @@ SECTION_RULES = [
     ("StrictScope", "Prefetch|OnlyOnUse", "§3.21"),
     ("StrictScope", "Res0", "§4.4.1.1"),
     ("Strict", "TlbTagged|CfgiDropsTheTlb", "§3.17"),
-    ("Strict", "TcuTlb", "§3.17, §4.4.1.1"),
+    ("Strict", "TcuTlb|LenientTakes", "§3.17, §4.4.1.1"),
     ("Strict", "Res0FieldsOfSte|Res0OfStructures", "§5.2, §5.4"),
     ("Strict", "Ttl|^Tg|Range|Res0", "§4.4.1.1"),
     ("Strict", "Cfgi", "§4.3"),
@@ -173,7 +173,7 @@ def source_index():
 
 
 def split_camel(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name).lower()
 
 
 # A per-case cite in the comment: "IHI 0070 §a, §b (note), §c; the rest of the rule".
@@ -209,7 +209,7 @@ def main():
         rule = split_camel(case)
         if comment and not by_name:
             # the comment after the section cite tells the rule / reference row
-            rest = CITE.sub("", comment, count=1).strip()
+            rest = re.sub(r" ?\(\s*\)", "", CITE.sub("", comment, count=1)).strip()
             rule += " - " + rest if rest else ""
         labels = "conformance, slow" if n in slow else "conformance"
         rows.append((sec + (" (by name)" if by_name else ""), n, rule, st, path, labels))
