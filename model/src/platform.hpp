@@ -93,9 +93,6 @@ struct EventRef {
 	bool operator>(const EventRef &o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
 };
 
-} // namespace smmusim
-
-namespace smmusim {
 // The CPU's copy of one regif DMA block under mem.store_visibility = barrier: the driver reads and
 // writes `cpu`; `seen` is the block as memory and the CPU last agreed on it, so a barrier moves only
 // what one side changed since.

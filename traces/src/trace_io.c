@@ -464,17 +464,12 @@ static int need(trace_reader *r, char **p, char **t, size_t *len, const char *kw
 }
 
 /*
- * A number field at *pp, parsed as it is scanned (the hot path reads each digit once): spaces,
- * then a number that ends at a space or the end of the line.
+ * A number at *pp, parsed as it is scanned (the hot path reads each digit once), that ends at a
+ * space or the end of the line; num_field skips the spaces before it first.
  */
-static int num_field(trace_reader *r, char **pp, const char *end, unsigned flags, uint64_t *v, const char *kw,
-		     const char *what)
+static int num_token(trace_reader *r, char **pp, const char *end, unsigned flags, uint64_t *v, const char *what)
 {
 	char *p = *pp;
-	while (is_space(*p))
-		p++;
-	if (*p == '\0' || *p == '#')
-		return fail(r, "%s: missing %s", kw, what);
 	size_t n = smmusim_parse_u64_prefix(p, (size_t)(end - p), flags, v);
 	if (n == 0 || !(p[n] == '\0' || is_space(p[n]))) {
 		char *s = p;
@@ -484,6 +479,16 @@ static int num_field(trace_reader *r, char **pp, const char *end, unsigned flags
 	}
 	*pp = p + n;
 	return 0;
+}
+
+static int num_field(trace_reader *r, char **pp, const char *end, unsigned flags, uint64_t *v, const char *kw,
+		     const char *what)
+{
+	while (is_space(**pp))
+		(*pp)++;
+	if (**pp == '\0' || **pp == '#')
+		return fail(r, "%s: missing %s", kw, what);
+	return num_token(r, pp, end, flags, v, what);
 }
 
 static int parse_dma(trace_reader *r, char *p, const char *end, struct trace_record *rec, bool write)
@@ -750,14 +755,8 @@ int trace_parse_line(trace_reader *r, char *p, size_t len, struct trace_record *
 		} else {
 			rec->time_mode = TRACE_TIME_ABS;
 		}
-		size_t n = smmusim_parse_u64_prefix(p, (size_t)(end - p), 0, &rec->time_arg);
-		if (n == 0 || !(p[n] == '\0' || is_space(p[n]))) {
-			t = p;
-			while (*p && !is_space(*p))
-				p++;
-			return fail(r, "bad number for time: \"%.*s\"", (int)(p - t), t);
-		}
-		p += n;
+		if (num_token(r, &p, end, 0, &rec->time_arg, "time") < 0)
+			return -1;
 	} else if (*p == '-' && is_space(p[1])) {
 		p++;
 	}
