@@ -34,6 +34,51 @@ static const signed char smmusim_hex_values[256] = {
 
 static inline int smmusim_hex_digit(char c) { return smmusim_hex_values[(unsigned char)c]; }
 
+/* Whether the n decimal digits at s fit in 64 bits (v * 10 + d fits while v < floor(max / 10), or
+ * v equals it and d <= max % 10). */
+static inline bool smmusim_dec_fits_(const char *s, size_t n)
+{
+	const uint64_t tenth = UINT64_MAX / 10;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t d = (uint64_t)(s[i] - '0');
+		if (v >= tenth && (v > tenth || d > UINT64_MAX % 10))
+			return false;
+		v = v * 10 + d;
+	}
+	return true;
+}
+
+/*
+ * Whether s[0, 8) are eight hex digits, and their value: each byte tested and converted at once
+ * in one 64-bit word (the digits are ASCII: a byte is a digit if it is in '0'..'9' or, with bit 5
+ * set, in 'a'..'f'; adding 0x80 - lo sets a byte's top bit when the byte is at least lo).
+ */
+static inline bool smmusim_hex8_(const char *s, uint64_t *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull, tops = ones * 0x80;
+	uint64_t x;
+	__builtin_memcpy(&x, s, 8); /* s[0] in the low byte */
+	if (x & tops)
+		return false;
+	const uint64_t l = x | ones * 0x20;
+	const uint64_t digit = (x + ones * (0x80 - '0')) & ~(x + ones * (0x80 - '9' - 1));
+	const uint64_t letter = (l + ones * (0x80 - 'a')) & ~(l + ones * (0x80 - 'f' - 1));
+	if (((digit | letter) & tops) != tops)
+		return false;
+	uint64_t v = (x & ones * 0x0f) + ((letter & tops) >> 7) * 9; /* one digit value per byte */
+	v = (v * 16 + (v >> 8)) & 0x00ff00ff00ff00ffull;          /* pairs: first * 16 + second */
+	v = (v * 256 + (v >> 16)) & 0x0000ffff0000ffffull;        /* quads */
+	*out = (v & 0xffff) << 16 | v >> 32;
+	return true;
+#else
+	(void)s;
+	(void)out;
+	return false; /* the digit loop alone */
+#endif
+}
+
 /*
  * The number at the start of s[0, len): the count of characters it takes (it stops at the first
  * one that cannot continue it), or 0 if s does not start with a number or the number overflows.
@@ -50,20 +95,21 @@ static inline size_t smmusim_parse_u64_prefix(const char *s, size_t len, unsigne
 	}
 	size_t first = i;
 	if (hex) {
+		uint64_t eight;
+		if (len - i >= 8 && smmusim_hex8_(s + i, &eight)) {
+			v = eight; /* an address's first eight digits at once */
+			i += 8;
+		}
 		for (int d; i < len && (d = smmusim_hex_digit(s[i])) >= 0; i++) {
 			if (v >> 60)
 				return 0; /* a 17th significant digit */
 			v = (v << 4) | (uint64_t)d;
 		}
 	} else {
-		/* v * 10 + d fits while v < floor(max / 10), or v equals it and d <= max % 10 */
-		const uint64_t tenth = UINT64_MAX / 10;
-		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-			uint64_t d = (uint64_t)(s[i] - '0');
-			if (v >= tenth && (v > tenth || d > UINT64_MAX % 10))
-				return 0;
+		for (unsigned d; i < len && (d = (unsigned)(unsigned char)s[i] - '0') < 10; i++)
 			v = v * 10 + d;
-		}
+		if (i - first > 19 && !smmusim_dec_fits_(s + first, i - first))
+			return 0; /* 19 digits always fit: only a longer number is checked again */
 	}
 	if (i == first)
 		return 0;
