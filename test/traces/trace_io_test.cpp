@@ -65,6 +65,28 @@ TEST(TraceIo, RoundTripEveryKindPlainAndGzip)
 	}
 }
 
+// A DMA record's device is first compared with the name the record before named: a name that is a
+// prefix of the last one, or has it as a prefix, is another device.
+TEST(TraceIo, DmaDeviceNamesThatArePrefixesOfEachOther)
+{
+	ReadResult res = read_trace(write_file("prefix.trace", "smmusim-trace 1\n"
+							       "r a 0x1000 4\n"
+							       "r ab 0x1000 4\n"
+							       "r a 0x1000 4\n"
+							       "r \t a\t0x2000 4\n"
+							       "r abc 0x1000 4\n"
+							       "r ab 0x1000 4\n"
+							       "r 7 0x1000 4\n"
+							       "r a7 0x1000 4\n"),
+				    false);
+	ASSERT_EQ(res.error, "");
+	const std::vector<std::string> want = {"r a 0x1000 4",   "r ab 0x1000 4",  "r a 0x1000 4", "r a 0x2000 4",
+					       "r abc 0x1000 4", "r ab 0x1000 4",  "r 0x7 0x1000 4", "r a7 0x1000 4"};
+	ASSERT_EQ(res.lines.size(), want.size());
+	for (size_t i = 0; i < want.size(); i++)
+		EXPECT_EQ(res.lines[i], want[i]) << i;
+}
+
 TEST(TraceIo, FieldsAndTimes)
 {
 	ReadResult res = read_trace(write_file("t.trace", kAllKinds));

@@ -373,10 +373,11 @@ int trace_reader_next(trace_reader *r, struct trace_record *rec)
 }
 
 /* ---- Line parsing (the hot path: no sscanf, no strtok, no allocation) ------------------------- */
-static inline bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-/* The characters that end a token: the line's NUL, space and tab (one load per character). */
+/* The characters that end a token: the line's NUL, space and tab; and the spaces alone (one load per
+ * character each). */
 static const bool tok_end[256] = {[0] = true, [' '] = true, ['\t'] = true};
+static const bool spaces[256] = {[' '] = true, ['\t'] = true};
+static inline bool is_space(char c) { return spaces[(unsigned char)c]; }
 
 /* Next whitespace-separated token; false at end of line. */
 static inline bool next_tok(char **pp, char **tok, size_t *len)
@@ -471,7 +472,7 @@ static int num_token(trace_reader *r, char **pp, const char *end, unsigned flags
 {
 	char *p = *pp;
 	size_t n = smmusim_parse_u64_prefix(p, (size_t)(end - p), flags, v);
-	if (n == 0 || !(p[n] == '\0' || is_space(p[n]))) {
+	if (n == 0 || !tok_end[(unsigned char)p[n]]) {
 		char *s = p;
 		while (*p && !is_space(*p))
 			p++;
@@ -499,9 +500,23 @@ static int parse_dma(trace_reader *r, char *p, const char *end, struct trace_rec
 	rec->kind = TRACE_DMA;
 	memset(&rec->u.dma, 0, sizeof(rec->u.dma));
 	rec->u.dma.write = write;
-	if (need(r, &p, &t, &len, kw, "device") < 0)
+	/*
+	 * Most DMA records name the device the record before named: compared with that (interned,
+	 * already checked) name as the token is scanned, in one pass. Anything else takes the general path.
+	 */
+	while (is_space(*p))
+		p++;
+	const char *last = r->last_name;
+	size_t k = 0;
+	if (last)
+		while (last[k] && p[k] == last[k])
+			k++;
+	if (last && !last[k] && tok_end[(unsigned char)p[k]]) {
+		rec->u.dma.dev = last;
+		p += k;
+	} else if (need(r, &p, &t, &len, kw, "device") < 0) {
 		return -1;
-	if (t[0] >= '0' && t[0] <= '9') {
+	} else if (t[0] >= '0' && t[0] <= '9') {
 		uint64_t sid;
 		NUM(t, len, sid, "StreamID");
 		if (sid > 0xffffffffu)
