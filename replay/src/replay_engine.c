@@ -148,7 +148,8 @@ static void collect(struct replay *r)
 {
 	struct smmusim_dma_result res[256];
 	size_t n;
-	while ((n = smmusim_dma_poll(r->sim, res, 256)) > 0) {
+	do {
+		n = smmusim_dma_poll(r->sim, res, 256);
 		for (size_t i = 0; i < n; i++) {
 			if (r->tl)
 				timeline_complete(r->tl, &res[i]);
@@ -159,7 +160,7 @@ static void collect(struct replay *r)
 			default: r->razwi++; break;
 			}
 		}
-	}
+	} while (n == 256); /* fewer than asked for: none due is left */
 	if (r->tl) {
 		timeline_commands(r->tl, r->sim, false);
 		timeline_sample(r->tl, r->sim, false);
@@ -229,38 +230,46 @@ static int drain_to(struct replay *r, size_t limit)
 	return 0;
 }
 
-/* Keep fewer than WINDOW transactions in flight: masters cannot queue without bound either. */
-static int throttle(struct replay *r)
+/* Keep fewer than WINDOW transactions in flight: masters cannot queue without bound either. Out of
+ * line, as exec_control: the DMA path then needs no stack frame of theirs. */
+static __attribute__((noinline)) int throttle(struct replay *r)
 {
 	return drain_to(r, WINDOW / 2);
+}
+
+/* The error paths of exec_dma, out of line: the DMA path is the replay's per-record work. */
+static __attribute__((noinline, cold)) int dma_refused(struct replay *r, const struct trace_record *rec, int rc)
+{
+	return rfail(r, rec, SMMUSIM_EXIT_SIM, "smmusim_dma_submit refused the DMA: %s", errname(rc));
 }
 
 static int exec_dma(struct replay *r, const struct trace_checked *c)
 {
 	const struct trace_record *rec = &c->rec;
-	struct smmusim_dma d = {.port = c->port, .sid = c->sid, .ssv = c->pasid >= 0, .ssid = c->pasid >= 0 ? (uint32_t)c->pasid : 0,
-				.addr = rec->u.dma.addr, .size = rec->u.dma.size, .write = rec->u.dma.write,
-				.priv = rec->u.dma.priv, .instr = rec->u.dma.instr};
-	const uint64_t now = r->now; /* only running the simulation and driver calls move it */
-	assert(now == smmusim_now(r->sim));
-	if (now > r->t0 + rec->time) { /* the simulation is past the trace's time: the window held it back */
+	const struct smmusim_dma d = {.port = c->port, .sid = c->sid, .ssv = c->pasid >= 0, .ssid = c->pasid >= 0 ? (uint32_t)c->pasid : 0,
+				      .addr = rec->u.dma.addr, .size = rec->u.dma.size, .write = rec->u.dma.write,
+				      .priv = rec->u.dma.priv, .instr = rec->u.dma.instr};
+	const uint64_t at = r->t0 + rec->time;
+	/* r->now: only running the simulation and driver calls move it */
+	assert(r->now == smmusim_now(r->sim));
+	if (r->now > at) { /* the simulation is past the trace's time: the window held it back */
 		r->late++;
-		r->late_cycles += now - (r->t0 + rec->time);
+		r->late_cycles += r->now - at;
 	}
 	if (r->tl)
-		timeline_submit(r->tl, r->submitted, r->t0 + rec->time, &d);
-	int rc = smmusim_dma_submit(r->sim, &d, r->t0 + rec->time, r->submitted);
+		timeline_submit(r->tl, r->submitted, at, &d);
+	const int rc = smmusim_dma_submit(r->sim, &d, at, r->submitted);
 	if (rc < 0)
-		return rfail(r, rec, SMMUSIM_EXIT_SIM, "smmusim_dma_submit refused the DMA: %s", errname(rc));
+		return dma_refused(r, rec, rc);
 	r->submitted++;
-	if (r->t0 + rec->time > r->last_at)
-		r->last_at = r->t0 + rec->time;
+	if (at > r->last_at)
+		r->last_at = at;
 	return in_flight(r) >= WINDOW ? throttle(r) : 0;
 }
 
 static int exec_driver(struct replay *r, const struct trace_checked *c);
 
-static int exec_control(struct replay *r, const struct trace_checked *c)
+static __attribute__((noinline)) int exec_control(struct replay *r, const struct trace_checked *c)
 {
 	const struct trace_record *rec = &c->rec;
 	/*
