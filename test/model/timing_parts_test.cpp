@@ -161,4 +161,57 @@ TEST(TimingParts, SlotPoolGrantsEarliestFree)
 	EXPECT_EQ(2u, p.st.max_busy);
 }
 
+// Every grant's statistics against a plain model of the pool (the free time of each slot not
+// held, scanned whole): the earliest-free start, stalls, and max_busy, the occupancy at the grant
+// with this request, which the pool keeps without a scan while it cannot grow. Pools of 1 to 70
+// slots (the pipes have a few, the TCU many), with acquire/release and pipelined passes mixed.
+TEST(TimingParts, SlotPoolStatisticsMatchAScan)
+{
+	uint64_t rng = 12345;
+	auto next = [&rng] {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		return rng >> 33;
+	};
+	for (unsigned n : {1u, 2u, 3u, 4u, 5u, 16u, 17u, 64u, 70u}) {
+		smmusim::SlotPool p;
+		p.init(n);
+		std::vector<uint64_t> free_at(n, 0);            // the slots not held
+		std::vector<std::pair<uint64_t, uint64_t>> held; // grants not released: (start, end)
+		uint64_t t = 0, stalls = 0, stall_cycles = 0, max_busy = 0;
+		for (unsigned op = 0; op < 20000; op++) {
+			t += next() % 4;
+			const unsigned what = (unsigned)(next() % 4);
+			if (what == 3 && !held.empty()) { // release a random held slot
+				const size_t i = next() % held.size();
+				p.release(held[i].first, held[i].second);
+				free_at.push_back(held[i].second);
+				held.erase(held.begin() + (long)i);
+				continue;
+			}
+			if (free_at.empty())
+				continue;
+			const auto first = std::min_element(free_at.begin(), free_at.end());
+			const uint64_t start = std::max(t, *first);
+			const uint64_t busy = held.size() + (uint64_t)std::count_if(free_at.begin(), free_at.end(),
+										     [&](uint64_t f) { return f > t; });
+			stalls += start > t;
+			stall_cycles += start - t;
+			max_busy = std::max<uint64_t>(max_busy, std::min<uint64_t>(busy + 1, n));
+			const uint64_t hold = 1 + next() % (3 * n);
+			if (what == 2) { // a pipelined pass
+				ASSERT_EQ(start + hold, p.pass(t, hold)) << n << " slots, op " << op;
+				*first = start + hold;
+			} else {
+				ASSERT_EQ(start, p.acquire(t)) << n << " slots, op " << op;
+				free_at.erase(first);
+				held.emplace_back(start, start + hold);
+			}
+			ASSERT_EQ(stalls, p.st.stalls) << n << " slots, op " << op;
+			ASSERT_EQ(stall_cycles, p.st.stall_cycles) << n << " slots, op " << op;
+			ASSERT_EQ(max_busy, p.st.max_busy) << n << " slots, op " << op;
+		}
+		EXPECT_EQ(n, p.st.max_busy) << n << " slots: the workload fills the pool";
+	}
+}
+
 } // namespace

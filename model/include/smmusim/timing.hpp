@@ -94,13 +94,21 @@ private:
 	{
 		assert(count_ > 0 && "SlotPool: every slot is already held");
 		const uint64_t start = std::max(t, at(0));
-		const unsigned busy = held_ + count_ - free_by(t);
 		st.grants++;
 		if (start > t) {
 			st.stalls++;
 			st.stall_cycles += start - t;
 		}
-		st.max_busy = std::max<uint64_t>(st.max_busy, std::min(busy + 1, n_));
+		// Occupancy max(max_busy, min(busy + 1, n)) with busy = n - free_by(t) (held + free = n)
+		// grows only when free_by(t) < k = n + 1 - max_busy. The free times are sorted, so
+		// free_by(t) >= k is one compare (at(k - 1) <= t): the search runs only when it grows.
+		if (st.max_busy < n_) {
+			const uint64_t k = n_ + 1 - st.max_busy;
+			if (k > count_ || at((unsigned)k - 1) > t) {
+				const unsigned busy = held_ + count_ - free_by(t);
+				st.max_busy = std::max<uint64_t>(st.max_busy, std::min(busy + 1, n_));
+			}
+		}
 		return start;
 	}
 	uint64_t &at(unsigned i) { return ring_[(head_ + i) & mask_]; }
