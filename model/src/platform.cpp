@@ -93,12 +93,21 @@ uint32_t ri_read32(void *ctx, uint32_t off)
 {
 	return reg_read(P(ctx), [&] { return P(ctx).smmu->read32(off); });
 }
-void ri_write32(void *ctx, uint32_t off, uint32_t v) { P(ctx).smmu->write32(off, v); }
+// A write may notify a SystemC event (CMDQ_PROD, CR0 ...), relative to SystemC's clock.
+void ri_write32(void *ctx, uint32_t off, uint32_t v)
+{
+	P(ctx).catch_up();
+	P(ctx).smmu->write32(off, v);
+}
 uint64_t ri_read64(void *ctx, uint32_t off)
 {
 	return reg_read(P(ctx), [&] { return P(ctx).smmu->read64(off); });
 }
-void ri_write64(void *ctx, uint32_t off, uint64_t v) { P(ctx).smmu->write64(off, v); }
+void ri_write64(void *ctx, uint32_t off, uint64_t v)
+{
+	P(ctx).catch_up();
+	P(ctx).smmu->write64(off, v);
+}
 
 int ri_dma_alloc(void *ctx, size_t size, size_t align, smmu_dma_buf *buf)
 {
@@ -234,34 +243,48 @@ void smmusim_platform::work_until(uint64_t limit, uint64_t last)
 	}
 }
 
+// SystemC's clock, in cycles: behind now() by smmu->ahead.
+static uint64_t sc_cycle() { return sc_time_stamp().value() / kCycle.value(); }
+
 // Advance time to now + cycles, then also settle everything due at the final cycle (sc_start(t)
 // stops before running the processes notified for exactly t), so state read afterwards includes
 // that cycle. Transactions and event writes are not SystemC processes: between two SystemC
 // activities nothing else changes the state they read, so each stretch is processed in one go
 // (one loop iteration per register/command activity, not per transaction or per cycle).
+// SystemC's clock is moved only to run its own activity: when none is due by the target, the
+// model's time runs ahead of it (smmu->ahead; temporal decoupling), so a driver's register reads
+// and polls between two commands cost no sc_start. Nothing of SystemC's is then due before
+// SystemC's clock + ahead, and catch_up() closes the gap before anything notifies an event.
 void smmusim_platform::run(uint64_t cycles)
 {
 	const uint64_t target = now() + cycles;
 	for (;;) {
-		const uint64_t n = now();
+		const uint64_t s = sc_cycle();
 		uint64_t next_sc = ~0ull;
 		if (sc_pending_activity())
-			next_sc = n + (uint64_t)(sc_time_to_pending_activity() / kCycle);
+			next_sc = s + (uint64_t)(sc_time_to_pending_activity() / kCycle);
 		work_until(next_sc, target);
 		if (next_sc > target)
 			break;
-		if (next_sc > n)
-			sc_start((double)(next_sc - n) * kCycle);
+		smmu->ahead = 0; // next_sc is past the cycles run ahead: nothing was due in between
+		if (next_sc > s)
+			sc_start((double)(next_sc - s) * kCycle);
 		else
 			sc_start(SC_ZERO_TIME); // activity now (a delta or update): run it, so the loop advances
 		if (sc_pending_activity_at_current_time())
 			sc_start(SC_ZERO_TIME);
 	}
-	if (target > now())
-		sc_start((double)(target - now()) * kCycle);
-	if (sc_pending_activity_at_current_time())
-		sc_start(SC_ZERO_TIME);
-	work_until(~0ull, target); // anything due at the final cycle after its SystemC activity
+	smmu->ahead = target - sc_cycle(); // nothing of SystemC's is due up to and at the target
+	work_until(~0ull, target);         // anything due at the final cycle
+}
+
+void smmusim_platform::catch_up()
+{
+	if (!smmu->ahead)
+		return;
+	const uint64_t a = smmu->ahead;
+	smmu->ahead = 0;
+	sc_start((double)a * kCycle); // nothing is due on the way nor at the end (run())
 }
 
 size_t smmusim_platform::outstanding() const

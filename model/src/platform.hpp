@@ -121,6 +121,7 @@ struct smmusim_platform {
 
 	uint64_t now() const { return smmu->now(); }
 	void run(uint64_t cycles);
+	void catch_up(); // SystemC's clock to now() (smmu->ahead to 0): before anything notifies an event
 	size_t outstanding() const;
 
 	void publish_stores(); // wmb: the CPU's stores since the last barrier reach memory

@@ -114,7 +114,7 @@ void Smmu::init()
 }
 
 // Integer division: simulated time is always a whole number of cycles.
-uint64_t Smmu::now() const { return sc_time_stamp().value() / kCycle.value(); }
+uint64_t Smmu::now() const { return sc_time_stamp().value() / kCycle.value() + ahead; }
 
 bool Smmu::cmdq_enabled() const { return SMMU_GET(cr0ack_, CR0_CMDQEN); }
 bool Smmu::eventq_enabled() const { return SMMU_GET(cr0ack_, CR0_EVENTQEN); }

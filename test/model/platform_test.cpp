@@ -171,6 +171,42 @@ TEST_F(Platform, RelaxAdvancesRelaxCycles)
 	EXPECT_EQ(t + 16, s.now());
 }
 
+// Register reads cost smmu.reg_read_cycles (sampled half-way) and run() advances time; the
+// platform runs its clock ahead of SystemC's while nothing of SystemC's is due. What SystemC does
+// must still happen at its own cycle: a write's acknowledgement due between two reads, a command
+// consumed at its PROD write after a stretch of reads and runs and done while reads run ahead.
+TEST(PlatformTime, SystemCActivityAtItsCycleAfterReadsAndRuns)
+{
+	Sim s{{"smmu.reg_read_cycles", "100"}, {"smmu.ack_delay", "130"}, {"smmu.cmd_cycles", "130"}};
+	s.boot();
+	smmusim_cmd_log(s.sim, true);
+	s.run(1000);
+	for (int i = 0; i < 3; i++)
+		(void)s.r32(SMMU_GERROR);
+	const uint64_t w = s.now();
+	s.w32(SMMU_GBPA, (uint32_t)SMMU_PREP(GBPA_UPDATE, 1));
+	EXPECT_TRUE(SMMU_GET(s.r32(SMMU_GBPA), GBPA_UPDATE)) << "sampled at w + 50, before the ack at w + 130";
+	EXPECT_FALSE(SMMU_GET(s.r32(SMMU_GBPA), GBPA_UPDATE)) << "sampled at w + 150";
+	EXPECT_EQ(w + 200, s.now());
+
+	s.run(777);
+	(void)s.r32(SMMU_GERROR);
+	const uint32_t m = s.qmask(s.cmdq_log2), p = s.r32(SMMU_CMDQ_PROD) & m;
+	const uint64_t ent = CMDQ + (uint64_t)(p & ((1u << s.cmdq_log2) - 1)) * CMD_SIZE;
+	s.m64(ent, SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
+	s.m64(ent + 8, 0);
+	const uint64_t w2 = s.now();
+	s.w32(SMMU_CMDQ_PROD, (p + 1) & m);
+	EXPECT_EQ(p, s.r32(SMMU_CMDQ_CONS) & m) << "sampled at w2 + 50: the SYNC takes 132 cycles";
+	EXPECT_EQ((p + 1) & m, s.r32(SMMU_CMDQ_CONS) & m) << "sampled at w2 + 150";
+	smmusim_cmd_record rec[2];
+	ASSERT_EQ(1u, smmusim_cmd_poll(s.sim, rec, 2, false));
+	EXPECT_EQ(w2, rec[0].consumed_cycle);
+	EXPECT_EQ(w2 + 130 + 2, rec[0].done_cycle) << "smmu.cmd_cycles + smmu.cmd_sync_cycles";
+	EXPECT_EQ(w2 + 150, rec[0].seen_cycle);
+	EXPECT_EQ(w2 + 200, s.now());
+}
+
 TEST_F(Platform, StatisticsByName)
 {
 	s.boot();

@@ -391,7 +391,11 @@ public:
 	// returned in pev, to be written with record_event() at pev.cycle (when the fault is detected).
 	void transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev);
 
-	uint64_t now() const;
+	uint64_t now() const; // SystemC's clock in cycles, plus `ahead`
+	// Cycles the C API's platform has run past SystemC's clock while nothing of SystemC's was due
+	// (smmusim_platform::run): a register read costs cycles, not an sc_start. Zero whenever a
+	// SystemC process runs or an event is notified (the platform catches up before register writes).
+	uint64_t ahead = 0;
 	bool timed() const { return timed_; }
 	Stats stats;
 	Tracer tracer_; // trace points (trace.hpp): off until the platform sets a mask and a stream
