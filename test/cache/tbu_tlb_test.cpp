@@ -100,3 +100,67 @@ TEST(TbuTlb, DisabledHoldsNothing)
 	EXPECT_EQ(probes, 0u);
 }
 
+
+// The memo of the last hit (TbuTlb::lookup) is invisible: a TLB with it and one without, given the
+// same random fills, lookups and invalidations (mixed page sizes, a block over pages, a few
+// contexts), return the same entries and probes, keep the same statistics and replacement state,
+// and so evict the same entries, under every policy and as a micro TLB (one set) or a main TLB.
+TEST(TbuTlb, RememberingTheLastHitChangesNothing)
+{
+	const Replacement policies[] = {Replacement::LRU, Replacement::PLRU, Replacement::RoundRobin, Replacement::Random,
+					Replacement::RRIP};
+	const struct {
+		uint32_t entries, ways;
+	} shapes[] = {{8, 0}, {32, 0}, {64, 4}};
+	for (Replacement pol : policies)
+		for (const auto &shape : shapes) {
+			TbuTlb memo(shape.entries, shape.ways, pol, 7), plain(shape.entries, shape.ways, pol, 7, false);
+			uint64_t rng = 1, fills = 0, repeats = 0, page = 0;
+			uint32_t sid = 0, ssid = ~0u;
+			auto next = [&] {
+				rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+				return rng >> 24; // 40 bits
+			};
+			for (int step = 0; step < 20000; step++) {
+				const uint64_t r = next();
+				// mostly the page and context of the step before (a streaming master), else one of
+				// 24 pages of 4 KB in the first 2 MB block, 4 pages in a 1 GB block, 3 StreamIDs
+				if (r % 4 == 0) {
+					sid = (uint32_t)(r >> 4) % 3;
+					ssid = r & 0x100 ? 1u : ~0u;
+					page = (r >> 8) % 8 == 0 ? 0x4000'0000 + ((r >> 12) % 4) * 0x1000 : ((r >> 12) % 24) * 0x1000;
+				} else {
+					repeats++;
+				}
+				const uint64_t va = page + ((r >> 20) & 0xFC0);
+				const unsigned op = (unsigned)(next() % 100);
+				if (op < 12) {
+					const uint8_t shift = op < 2 ? k1G : op < 4 ? k2M : k4K;
+					TbuEntry e = entry((++fills) << 30, shift, shift == k4K ? 3 : shift == k2M ? 2 : 1);
+					TbuEntry *a = memo.insert(sid, ssid, va, e), *b = plain.insert(sid, ssid, va, e);
+					ASSERT_EQ(a == nullptr, b == nullptr);
+				} else if (op < 14) {
+					auto pred = [&](const smmusim::TbuTag &k, const TbuEntry &) { return k.sid == sid; };
+					ASSERT_EQ(memo.invalidate_if(pred), plain.invalidate_if(pred));
+				} else {
+					unsigned pa = 99, pb = 98;
+					const TbuEntry *a = memo.lookup(sid, ssid, va, pa), *b = plain.lookup(sid, ssid, va, pb);
+					ASSERT_EQ(a == nullptr, b == nullptr) << "step " << step;
+					if (a) {
+						ASSERT_EQ(a->out_base, b->out_base) << "step " << step;
+						ASSERT_EQ(a->page_shift, b->page_shift);
+					}
+					ASSERT_EQ(pa, pb) << "step " << step;
+				}
+				const auto &sa = memo.cache().stats(), &sb = plain.cache().stats();
+				ASSERT_EQ(sa.lookups, sb.lookups) << "step " << step;
+				ASSERT_EQ(sa.hits, sb.hits);
+				ASSERT_EQ(sa.misses, sb.misses);
+				ASSERT_EQ(sa.evictions, sb.evictions);
+				ASSERT_EQ(memo.present_page_shifts(), plain.present_page_shifts());
+				for (uint32_t set = 0; set < memo.cache().sets(); set++)
+					ASSERT_EQ(memo.cache().predicted_victim(set), plain.cache().predicted_victim(set)) << "step " << step;
+			}
+			EXPECT_GT(repeats, 10000u) << "the workload repeats pages";
+		}
+}

@@ -227,6 +227,22 @@ public:
 		return nullptr;
 	}
 
+	// lookup() of a key its caller knows to be in the way last touched in its set (touched by a
+	// hit, with nothing filled or invalidated since), after `misses` lookups that missed: the same
+	// statistics and replacement update as those lookups, without the tag compares. A TLB that
+	// remembers its last hit (TbuTlb) uses it.
+	Value *hit_last(uint64_t set_index, uint64_t misses = 0)
+	{
+		stats_.lookups += misses + 1;
+		stats_.misses += misses;
+		++stats_.hits;
+		const uint32_t set = set_of(set_index);
+		const uint32_t h = last_[set];
+		if (policy_ != Replacement::PLRU) // as lookup(): a hit on the way last touched
+			touch(set, h);
+		return &values_[static_cast<size_t>(set) * ways_ + h];
+	}
+
 	// Lookup with a custom match (e.g. a TLB tag where global entries ignore the ASID). The
 	// first valid way of the set for which match(key) is true hits.
 	template <class Match>

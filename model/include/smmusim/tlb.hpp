@@ -388,26 +388,25 @@ struct TbuEntry {
 // sizes present, as a main TLB makes one read per active page size.
 class TbuTlb {
 public:
-	TbuTlb(uint32_t entries, uint32_t ways, Replacement pol, uint64_t seed) : cache_(entries, ways, pol, seed) {}
+	// remember_last = false turns the memo of the last hit off (lookup below): the tests compare
+	// the two.
+	TbuTlb(uint32_t entries, uint32_t ways, Replacement pol, uint64_t seed, bool remember_last = true)
+	    : cache_(entries, ways, pol, seed), one_set_(cache_.sets() <= 1), remember_(remember_last)
+	{
+	}
 	// Probes each present page size, smallest first; the first match wins. `probes` (one per
 	// present page size looked at) is what the caller turns into cycles.
+	// A master streaming through a page hits the same entry again and again, so the last hit is
+	// remembered until the next fill or invalidation: a lookup in its page then has the same
+	// result, probes and cache side effects (SetAssocCache::hit_last) without the tag compares.
 	const TbuEntry *lookup(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes)
 	{
-		probes = 0;
-		uint64_t shifts = shifts_.mask();
-		while (shifts) {
-			const unsigned shift = (unsigned)__builtin_ctzll(shifts);
-			shifts &= shifts - 1;
-			TbuTag k;
-			k.vpn = va >> shift;
-			k.sid = sid;
-			k.ssid = ssid;
-			k.page_shift = (uint8_t)shift;
-			probes++;
-			if (const TbuEntry *e = cache_.lookup(k, set_of(k.vpn, sid, ssid)))
-				return e;
+		if (last_.valid && last_.sid == sid && last_.ssid == ssid && (va >> last_.shift) == last_.vpn) {
+			// Same smallest page as the last hit: every page size probes the same tag again.
+			probes = last_.probes;
+			return cache_.hit_last(last_.set_index, probes - 1); // the smaller sizes probed first missed
 		}
-		return nullptr;
+		return probe(sid, ssid, va, probes);
 	}
 	// Fills the translation of the 2^e.page_shift region containing va; nullptr when disabled.
 	TbuEntry *insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
@@ -421,7 +420,8 @@ public:
 		k.page_shift = e.page_shift;
 		Fill how;
 		TbuTag victim;
-		TbuEntry *stored = cache_.insert(k, set_of(k.vpn, sid, ssid), e, &how, &victim);
+		last_.valid = false; // the fill may evict it, or change the page sizes a lookup probes
+		TbuEntry *stored = cache_.insert(k, index(k.vpn, sid, ssid), e, &how, &victim);
 		if (how == Fill::Evicted) {
 			shifts_.drop(victim.page_shift);
 			--ctx_count_[ctx_bucket(victim.sid, victim.ssid)];
@@ -434,6 +434,7 @@ public:
 	}
 	template <class Pred> size_t invalidate_if(Pred &&p)
 	{
+		last_.valid = false;
 		return cache_.invalidate_if([&](const TbuTag &t, const TbuEntry &e) {
 			if (!p(t, e))
 				return false;
@@ -454,6 +455,44 @@ public:
 	static uint64_t set_of(uint64_t vpn, uint32_t sid, uint32_t ssid) { return vpn ^ set_hash((uint64_t)sid << 32 | ssid); }
 
 private:
+	// The lookup without the memo: one probe per present page size. Out of line, so that the
+	// memo's test inlines into the caller.
+	__attribute__((noinline)) const TbuEntry *probe(uint32_t sid, uint32_t ssid, uint64_t va, unsigned &probes)
+	{
+		probes = 0;
+		uint64_t shifts = shifts_.mask();
+		while (shifts) {
+			const unsigned shift = (unsigned)__builtin_ctzll(shifts);
+			shifts &= shifts - 1;
+			TbuTag k;
+			k.vpn = va >> shift;
+			k.sid = sid;
+			k.ssid = ssid;
+			k.page_shift = (uint8_t)shift;
+			probes++;
+			const uint64_t set = index(k.vpn, sid, ssid);
+			if (const TbuEntry *e = cache_.lookup(k, set)) {
+				if (remember_) {
+					const unsigned lo = (unsigned)__builtin_ctzll(shifts_.mask());
+					last_ = Last{true, va >> lo, set, sid, ssid, (uint8_t)lo, probes};
+				}
+				return e;
+			}
+		}
+		return nullptr;
+	}
+	// set_of, except in a TLB of one set (a fully associative micro TLB), which needs no hash.
+	uint64_t index(uint64_t vpn, uint32_t sid, uint32_t ssid) const { return one_set_ ? 0 : set_of(vpn, sid, ssid); }
+	// The last hit (valid: nothing filled or invalidated since, so the cache's way last touched
+	// in its set still holds it): its address's page of the smallest size present (vpn at shift:
+	// every lookup in that page probes the same tags), the set index it hit in, its probes.
+	struct Last {
+		bool valid = false;
+		uint64_t vpn = 0, set_index = 0;
+		uint32_t sid = 0, ssid = 0;
+		uint8_t shift = 0;
+		unsigned probes = 0;
+	};
 	static constexpr unsigned kCtxBuckets = 4096;
 	static unsigned ctx_bucket(uint32_t sid, uint32_t ssid)
 	{
@@ -461,6 +500,8 @@ private:
 		return (unsigned)(h >> 52); // 12 bits
 	}
 	SetAssocCache<TbuTag, TbuEntry> cache_;
+	bool one_set_, remember_;
+	Last last_;
 	PageShifts shifts_;
 	uint32_t ctx_count_[kCtxBuckets] = {}; // valid entries per (StreamID, SubstreamID) hash bucket
 };
