@@ -24,6 +24,45 @@ TEST(Checker, DmaOnStreamIdNeverAdded)
 	EXPECT_NE(check("device a sid=1\nr a 0 4 sid=2\n").find("does not belong"), std::string::npos);
 }
 
+// The DMA path's cache of the last device: a StreamID of the DMA's own is still checked, and a name
+// pointer the caller reuses for another name (records built in memory) finds the other device.
+TEST(Checker, DmaAfterDmaOnTheSameDevice)
+{
+	int line;
+	std::string err = check("device a sid=1\ndevice b sid=2\nr a 0 4\nr a 0 4 sid=2\n", &line);
+	EXPECT_NE(err.find("does not belong"), std::string::npos) << err;
+	EXPECT_EQ(line, 5);
+
+	trace_checker *c = trace_checker_new();
+	char msg[256];
+	uint64_t n = 0;
+	for (const char *dev : {"a", "b"}) {
+		trace_record rec{};
+		rec.kind = TRACE_DEVICE;
+		rec.line = ++n;
+		rec.u.device.name = dev;
+		rec.u.device.sids[0] = dev[0] == 'a' ? 1 : 2;
+		rec.u.device.nsids = 1;
+		ASSERT_EQ(trace_checker_apply(c, &rec, msg, sizeof(msg)), 0) << msg;
+	}
+	char name[8] = "a"; // one buffer for both names, as an importer may use
+	for (const char *want : {"a", "a", "b", "b", "a"}) {
+		std::snprintf(name, sizeof(name), "%s", want);
+		trace_record rec{};
+		rec.kind = TRACE_DMA;
+		rec.line = ++n;
+		rec.u.dma.dev = name;
+		rec.u.dma.size = 4;
+		ASSERT_EQ(trace_checker_apply(c, &rec, msg, sizeof(msg)), 0) << msg;
+		uint32_t sid = 0, port = 0;
+		int64_t pasid = 0;
+		trace_checker_dma_target(c, &rec, &sid, &port, &pasid);
+		EXPECT_EQ(sid, want[0] == 'a' ? 1u : 2u) << want << " at " << n;
+		EXPECT_EQ(pasid, -1);
+	}
+	trace_checker_free(c);
+}
+
 TEST(Checker, UnmapOfSomethingNeverMapped)
 {
 	int line;

@@ -498,8 +498,8 @@ int64_t trace_checker_domain_pasid(const trace_checker *c, const char *dom)
 	return d < 0 ? -1 : c->doms[d].aux_pasid;
 }
 
-static int resolve_dma(trace_checker *c, const struct trace_record *rec, int *devp, int64_t *pasid, char *err,
-		       size_t errlen)
+static __attribute__((noinline)) int resolve_dma_any(trace_checker *c, const struct trace_record *rec, int *devp,
+						     int64_t *pasid, char *err, size_t errlen)
 {
 	int dev;
 	if (rec->u.dma.dev) {
@@ -541,6 +541,23 @@ static int resolve_dma(trace_checker *c, const struct trace_record *rec, int *de
 				       rec->u.dma.pasid_dom, rec->u.dma.pasid_dom);
 	}
 	return 0;
+}
+
+/*
+ * The DMA's device and PASID. Nearly every DMA record names the device the last one named (find_dev's
+ * cache), with no StreamID or PASID of its own: that case inline, everything else out of line.
+ */
+static inline int resolve_dma(trace_checker *c, const struct trace_record *rec, int *devp, int64_t *pasid, char *err,
+			      size_t errlen)
+{
+	const char *name = rec->u.dma.dev;
+	if (name && name == c->last_dev_name && !rec->u.dma.has_sid && rec->u.dma.pasid_mode == TRACE_PASID_NONE &&
+	    same_name(name, c->last_dev_copy)) {
+		*devp = c->last_dev;
+		*pasid = -1;
+		return 0;
+	}
+	return resolve_dma_any(c, rec, devp, pasid, err, errlen);
 }
 
 int64_t trace_checker_detached_pasid(const trace_checker *c, const struct trace_record *rec)
