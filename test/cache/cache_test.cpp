@@ -178,6 +178,61 @@ TEST(CachePlru, TreeBitsFourWay)
 	EXPECT_EQ(put(c, 7), 4u);
 }
 
+// Tree-PLRU against a plain model (a byte per node, the path walked on every touch), for way counts
+// whose nodes the cache keeps in one word (up to 64 ways) and beyond: the same victims, in every set,
+// through hits, fills of new keys, updates of present keys and invalidations.
+TEST(CachePlru, TreeMatchesAReferenceTree)
+{
+	for (uint32_t ways : {2u, 4u, 8u, 32u, 64u, 128u}) {
+		const uint32_t sets = 2;
+		Cache c(ways * sets, ways, Replacement::PLRU);
+		ASSERT_TRUE(c.tree_plru());
+		std::vector<std::vector<uint8_t>> tree(sets, std::vector<uint8_t>(ways, 0));
+		std::vector<std::vector<uint64_t>> key(sets, std::vector<uint64_t>(ways, kNone));
+		auto touch = [&](uint32_t set, uint32_t way) {
+			for (uint32_t node = ways + way; node > 1; node >>= 1)
+				tree[set][node >> 1] = (node & 1) ? 0 : 1;
+		};
+		auto victim = [&](uint32_t set) {
+			uint32_t node = 1;
+			while (node < ways)
+				node = 2 * node + tree[set][node];
+			return node - ways;
+		};
+		uint64_t rng = 99;
+		for (unsigned op = 0; op < 20000; op++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			const uint64_t k = (rng >> 33) % (3 * ways * sets);
+			const uint32_t set = (uint32_t)(k % sets), what = (uint32_t)((rng >> 20) % 8);
+			uint32_t at = ways;
+			for (uint32_t w = 0; w < ways; w++)
+				if (key[set][w] == k)
+					at = w;
+			if (what == 0) { // invalidate
+				EXPECT_EQ(at != ways, c.invalidate(k, k));
+				if (at != ways)
+					key[set][at] = kNone;
+			} else if (what < 4) { // lookup
+				EXPECT_EQ(at != ways, c.lookup(k, k) != nullptr) << ways << " ways, op " << op;
+				if (at != ways)
+					touch(set, at);
+			} else { // fill
+				uint32_t way = at, free_way = ways;
+				for (uint32_t w = ways; w-- > 0;)
+					if (key[set][w] == kNone)
+						free_way = w;
+				const uint64_t want = at != ways || free_way != ways ? kNone : key[set][victim(set)];
+				if (way == ways)
+					way = free_way != ways ? free_way : victim(set);
+				ASSERT_EQ(want, put(c, k, k)) << ways << " ways, op " << op;
+				key[set][way] = k;
+				touch(set, way);
+			}
+			ASSERT_EQ(victim(set), c.predicted_victim(set)) << ways << " ways, op " << op;
+		}
+	}
+}
+
 TEST(CachePlru, BitPlruFallbackForThreeWays)
 {
 	Cache c(3, 3, Replacement::PLRU);

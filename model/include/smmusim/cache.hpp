@@ -165,8 +165,19 @@ public:
 		last_.assign(sets_, kNoWay);
 		if (policy_ == Replacement::RoundRobin)
 			rr_.assign(sets_, 0);
-		if (policy_ == Replacement::PLRU && tree_plru_)
+		if (policy_ == Replacement::PLRU && tree_plru_ && ways_ <= 64) {
+			tree_word_.assign(sets_, 0);
+			path_nodes_.assign(ways_, 0);
+			path_away_.assign(ways_, 0);
+			for (uint32_t w = 0; w < ways_; ++w)
+				for (uint32_t node = ways_ + w; node > 1; node >>= 1) {
+					path_nodes_[w] |= uint64_t{1} << (node >> 1);
+					if (!(node & 1)) // a left child: its parent points right, away from it
+						path_away_[w] |= uint64_t{1} << (node >> 1);
+				}
+		} else if (policy_ == Replacement::PLRU && tree_plru_) {
 			tree_.assign(static_cast<size_t>(sets_) * ways_, 0); // node 0 unused, 1..ways-1
+		}
 	}
 
 	// --- geometry -------------------------------------------------------------------------
@@ -374,6 +385,8 @@ public:
 			p = 0;
 		for (auto &t : tree_)
 			t = 0;
+		for (auto &t : tree_word_)
+			t = 0;
 		for (auto &l : last_)
 			l = kNoWay; // the replacement state is reset: no way counts as touched last
 		clock_ = 0;
@@ -491,6 +504,11 @@ private:
 		if (tree_plru_) {
 			// Heap-ordered nodes 1..ways-1; each bit points towards the less recently used
 			// half (0 = left, 1 = right), so an access points every node on its path away.
+			if (!tree_word_.empty()) { // the set's nodes in one word: one and-or with the path
+				uint64_t &t = tree_word_[set];
+				t = (t & ~path_nodes_[way]) | path_away_[way];
+				return;
+			}
 			uint32_t node = ways_ + way;
 			while (node > 1) {
 				const uint32_t parent = node >> 1;
@@ -520,8 +538,14 @@ private:
 		}
 		if (tree_plru_) {
 			uint32_t node = 1;
-			while (node < ways_)
-				node = 2 * node + tree_[base + node];
+			if (!tree_word_.empty()) {
+				const uint64_t t = tree_word_[set];
+				while (node < ways_)
+					node = 2 * node + static_cast<uint32_t>((t >> node) & 1);
+			} else {
+				while (node < ways_)
+					node = 2 * node + tree_[base + node];
+			}
 			return node - ways_;
 		}
 		for (uint32_t w = 0; w < ways_; ++w)
@@ -541,7 +565,10 @@ private:
 			rr_[set] = (w + 1 == ways_) ? 0 : w + 1;
 			return w;
 		}
-		case Replacement::Random: return static_cast<uint32_t>(rng_.next() % ways_);
+		case Replacement::Random: {
+			const uint64_t r = rng_.next();
+			return static_cast<uint32_t>(tree_plru_ ? r & (ways_ - 1) : r % ways_); // a mask for 2^n ways
+		}
 		case Replacement::RRIP: {
 			uint64_t max = 0;
 			for (uint32_t w = 0; w < ways_; ++w) {
@@ -580,7 +607,10 @@ private:
 	std::vector<uint8_t> fp_;     // per way: 0 invalid, else the key's fingerprint (then kFpPad bytes of 0)
 	std::vector<uint64_t> meta_;  // LRU stamp, RRPV or bit-PLRU MRU bit, per way
 	std::vector<uint32_t> rr_;    // round-robin pointer per set
-	std::vector<uint8_t> tree_;   // tree-PLRU node bits, ways slots per set
+	std::vector<uint8_t> tree_;   // tree-PLRU node bits, ways slots per set (more than 64 ways)
+	// Tree-PLRU up to 64 ways: per set one word, bit n = node n; per way the nodes on its path
+	// and the values they take when it is touched (pointing away from it).
+	std::vector<uint64_t> tree_word_, path_nodes_, path_away_;
 	// Per set, the way the replacement state was last updated for (hit or fill), or kNoWay.
 	static constexpr uint32_t kNoWay = ~0u;
 	std::vector<uint32_t> last_;
