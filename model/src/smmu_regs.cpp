@@ -100,8 +100,10 @@ void Smmu::init()
 	ctw_slots_.init(p.ctw_slots ? p.ctw_slots : 1); // 0: no limit, the pool is not used (Smmu::timing)
 	cfg_pipe_.init(p.cfg_slots);
 	walk_pipe_.init(p.walk_slots);
-	for (unsigned k = 0; k < RD_KINDS; k++)
-		read_bytes_[k] = (k == RD_STE || k == RD_CD) ? 64 : 8; // STE/CD one 64-byte read; descriptors 8 bytes
+	if (p.mem_bytes_per_cycle && (p.mem_bytes_per_cycle & (p.mem_bytes_per_cycle - 1)) == 0)
+		mem_bpc_shift_ = (unsigned)__builtin_ctz(p.mem_bytes_per_cycle);
+	for (unsigned k = 0; k < RD_KINDS; k++) // STE/CD one 64-byte read; descriptors 8 bytes
+		read_occ_[k] = mem_occupancy((k == RD_STE || k == RD_CD) ? 64 : 8);
 	stats.streams.init(p.stats_top_n);
 	stats.substreams.init(p.stats_top_n);
 

@@ -7,15 +7,22 @@
 
 namespace smmusim {
 
+// The cycles an access of `bytes` holds the memory channel: ceil(bytes / mem.bytes_per_cycle), at
+// least one (a shift instead of a division when the width is a power of two).
+uint64_t Smmu::mem_occupancy(unsigned bytes) const
+{
+	const uint64_t b = (uint64_t)bytes + p_.mem_bytes_per_cycle - 1;
+	return std::max<uint64_t>(1, mem_bpc_shift_ != kNoShift ? b >> mem_bpc_shift_ : b / p_.mem_bytes_per_cycle);
+}
+
 // One memory access. A system-level cache hit completes mem.slc.latency cycles after t and does
 // not use the channel. Otherwise it goes on the shared memory channel (table walks and DMA data
-// contend here): it holds the channel ceil(bytes / mem.bytes_per_cycle) cycles from the first free
-// cycle at or after t, and completes `latency` cycles after its last beat. Returns the completion.
-uint64_t Smmu::mem_access(uint64_t t, unsigned bytes, bool slc_hit, unsigned latency)
+// contend here): it holds the channel `occ` cycles (mem_occupancy) from the first free cycle at or
+// after t, and completes `latency` cycles after its last beat. Returns the completion.
+uint64_t Smmu::mem_access(uint64_t t, uint64_t occ, bool slc_hit, unsigned latency)
 {
 	if (slc_hit)
 		return t + p_.slc_latency;
-	const uint64_t occ = std::max<uint64_t>(1, (bytes + p_.mem_bytes_per_cycle - 1) / p_.mem_bytes_per_cycle);
 	const uint64_t start = channel_.reserve(t, occ);
 	return start + occ - 1 + latency;
 }
@@ -88,7 +95,7 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 					return;
 				}
 				const bool hit = (path.slc_hits >> k) & 1;
-				const uint64_t end = mem_access(c, read_bytes_[kind], hit, p_.mem_latency);
+				const uint64_t end = mem_access(c, read_occ_[kind], hit, p_.mem_latency);
 				stats.c[ST_CY_L1STD + kind] += end - c;
 				read_end[k] = c = end;
 			};
@@ -134,7 +141,7 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 		stats.c[t.write ? ST_MEM_DATA_WRITES : ST_MEM_DATA_READS]++;
 		stats.c[ST_MEM_DATA_BYTES] += t.size;
 		const uint64_t start = c;
-		c = mem_access(c, t.size, path.data_slc_hit, p_.mem_data_latency);
+		c = mem_access(c, mem_occupancy(t.size), path.data_slc_hit, p_.mem_data_latency);
 		stats.c[ST_CY_DATA] += c - start;
 	}
 	out.done = c;

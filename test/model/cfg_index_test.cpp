@@ -26,6 +26,25 @@ unsigned fullest_set(uint32_t start, uint32_t stride, unsigned count, unsigned s
 	return *std::max_element(per_set.begin(), per_set.end());
 }
 
+// With a power-of-two set count the index is computed with masks and shifts instead of divisions:
+// the same sets as the formula with them, for every kind, StreamID and index width.
+TEST(CfgCacheIndex, PowerOfTwoSetsMatchTheDivisions)
+{
+	uint64_t rng = 7;
+	for (uint32_t sets : {1u, 2u, 16u, 64u, 1024u, 1u << 20})
+		for (unsigned i = 0; i < 2000; i++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			smmusim::CfgKey key;
+			key.sid = (uint32_t)(rng >> 40);
+			key.index = (uint32_t)(rng >> 12) >> (i % 32);
+			key.kind = (uint8_t)(i % smmusim::CFG_KINDS);
+			const uint64_t x = key.index;
+			const uint64_t want =
+				((x % sets) ^ smmusim::set_hash((x / sets) << 40 ^ (uint64_t)key.sid << 8 ^ key.kind)) % sets;
+			ASSERT_EQ(want, key.set_index(sets)) << sets << " sets, index " << key.index;
+		}
+}
+
 TEST(CfgCacheIndex, DensePasidBlocksAreConflictFree)
 {
 	for (unsigned sets : {16u, 64u, 256u, 1024u})

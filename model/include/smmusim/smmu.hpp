@@ -261,6 +261,10 @@ struct CfgKey {
 		if (sets == 0)
 			return 0;
 		const uint64_t x = index;
+		if ((sets & (sets - 1)) == 0) { // the same with masks and shifts instead of divisions
+			const uint64_t mask = sets - 1;
+			return ((x & mask) ^ set_hash((x >> __builtin_ctz(sets)) << 40 ^ (uint64_t)sid << 8 ^ kind)) & mask;
+		}
 		return ((x % sets) ^ set_hash((x / sets) << 40 ^ (uint64_t)sid << 8 ^ kind)) % sets;
 	}
 };
@@ -518,7 +522,8 @@ private:
 		uint64_t xlate = 0, detect = 0, done = 0;
 	};
 	void timing(const Txn &t, Path &path, Times &out);
-	uint64_t mem_access(uint64_t t, unsigned bytes, bool slc_hit, unsigned latency);
+	uint64_t mem_occupancy(unsigned bytes) const;
+	uint64_t mem_access(uint64_t t, uint64_t occ, bool slc_hit, unsigned latency);
 	uint64_t walk_lookup(uint64_t t, uint64_t ready);
 	// The system-level cache (mem.slc.*): looks up the line of pa in issue order and fills it on
 	// a miss; true on a hit (counted in stats.c[hit_stat]). Always false when there is none.
@@ -617,7 +622,11 @@ private:
 	// TCU and memory timing resources (docs/timing.md).
 	SerialLink link_in_, link_out_, channel_;
 	SlotPool tcu_slots_, ptw_slots_, ctw_slots_, cfg_pipe_, walk_pipe_;
-	unsigned read_bytes_[RD_KINDS] = {};
+	uint64_t read_occ_[RD_KINDS] = {}; // channel cycles of each table/descriptor read (mem_occupancy)
+	// log2(mem.bytes_per_cycle) when it is a power of two (the occupancy of a data access is then
+	// a shift, not a division), else kNoShift.
+	static constexpr unsigned kNoShift = ~0u;
+	unsigned mem_bpc_shift_ = kNoShift;
 };
 
 } // namespace smmusim
