@@ -130,6 +130,11 @@ struct smmusim_platform {
 	uint32_t new_slot();
 	uint32_t present(const smmusim::Txn &t, void *data, bool queue_done);
 	void work_until(uint64_t limit, uint64_t last);
+	uint64_t next_work() const // the cycle of our next transaction or event record (~0: none)
+	{
+		const smmusim::Pending *pd = pending.top();
+		return std::min(pd ? pd->at : ~0ull, events.empty() ? ~0ull : events.front().cycle);
+	}
 };
 
 #endif
