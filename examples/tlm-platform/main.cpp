@@ -69,7 +69,7 @@ private:
 		smmu_gerror_handle(dev_);
 		port_.reads_timed(timed);
 	}
-	static int each(void *ctx, const trace_checked *c);
+	static int each(void *ctx, const trace_checked *c, size_t n);
 	int dma(const trace_checked *c);
 	int control(const trace_record *rec);
 	int driver_op(const trace_record *rec);
@@ -135,10 +135,13 @@ int Cpu::fail(const trace_record *rec, const char *what, int rc)
 	return SMMUSIM_EXIT_SIM;
 }
 
-int Cpu::each(void *ctx, const trace_checked *c)
+int Cpu::each(void *ctx, const trace_checked *c, size_t n)
 {
 	Cpu &cpu = *static_cast<Cpu *>(ctx);
-	return c->rec.kind == TRACE_DMA ? cpu.dma(c) : cpu.control(&c->rec);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = c[i].rec.kind == TRACE_DMA ? cpu.dma(&c[i]) : cpu.control(&c[i].rec);
+	return rc;
 }
 
 // A DMA goes to the master of its port, due at its trace time (or now, if that has passed).

@@ -442,10 +442,14 @@ static int exec_driver(struct replay *r, const struct trace_checked *c)
 	return 0;
 }
 
-static int each_record(void *ctx, const struct trace_checked *c)
+/* A batch of records from the walk, in trace order; the first error stops it. */
+static int each_batch(void *ctx, const struct trace_checked *c, size_t n)
 {
 	struct replay *r = ctx;
-	return c->rec.kind == TRACE_DMA ? exec_dma(r, c) : exec_control(r, c);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = c[i].rec.kind == TRACE_DMA ? exec_dma(r, &c[i]) : exec_control(r, &c[i]);
+	return rc;
 }
 
 /* ---- Results --------------------------------------------------------------------------------- */
@@ -836,7 +840,7 @@ int replay_run(const struct replay_options *o)
 	 * the decoding on a second thread when --decode-ahead is not 0.
 	 */
 	if (!status)
-		status = cli_walk_trace(o->trace, r.chk, true, o->decode_ahead, each_record, &r, &res.decode_cpu_seconds);
+		status = cli_walk_trace(o->trace, r.chk, true, o->decode_ahead, each_batch, &r, &res.decode_cpu_seconds);
 	if (!status) {
 		status = drain_to(&r, 0); /* let every DMA finish */
 		collect(&r);

@@ -692,14 +692,16 @@ struct recode {
 	bool failed;
 };
 
-static int recode_one(void *ctx, const struct trace_checked *c)
+static int recode_some(void *ctx, const struct trace_checked *c, size_t n)
 {
 	struct recode *rc = ctx;
-	if (trace_writer_write(rc->w, &c->rec) < 0) {
-		rc->failed = true;
-		return SMMUSIM_EXIT_INPUT;
+	for (size_t i = 0; i < n; i++) {
+		if (trace_writer_write(rc->w, &c[i].rec) < 0) {
+			rc->failed = true;
+			return SMMUSIM_EXIT_INPUT;
+		}
+		rc->records++;
 	}
-	rc->records++;
 	return 0;
 }
 
@@ -716,9 +718,9 @@ static int recode(const char *in, const char *out, int to)
 		trace_checker_free(chk);
 		return SMMUSIM_EXIT_INPUT;
 	}
-	int status = cli_walk_trace(in, chk, true, 0, recode_one, &rc, NULL);
+	int status = cli_walk_trace(in, chk, true, 0, recode_some, &rc, NULL);
 	trace_checker_free(chk);
-	if (rc.failed) /* the walk stopped for recode_one, and said nothing */
+	if (rc.failed) /* the walk stopped for recode_some, and said nothing */
 		fprintf(stderr, "%s: cannot write the output\n", out);
 	if (status != SMMUSIM_EXIT_OK) {
 		trace_writer_discard(rc.w);

@@ -111,15 +111,12 @@ static void *decoder(void *arg)
 	return NULL;
 }
 
-static int consume(struct batch *b, int (*each)(void *, const struct trace_checked *), void *ctx)
+static int consume(struct batch *b, int (*each)(void *, const struct trace_checked *, size_t), void *ctx)
 {
-	int status = 0;
-	for (size_t i = 0; each && i < b->n && !status; i++)
-		status = each(ctx, &b->item[i]);
-	return status;
+	return each && b->n ? each(ctx, b->item, b->n) : 0;
 }
 
-static int walk_inline(struct walk *w, int (*each)(void *, const struct trace_checked *), void *ctx)
+static int walk_inline(struct walk *w, int (*each)(void *, const struct trace_checked *, size_t), void *ctx)
 {
 	struct batch *b = malloc(sizeof(*b));
 	if (!b) {
@@ -137,7 +134,7 @@ static int walk_inline(struct walk *w, int (*each)(void *, const struct trace_ch
 	return status ? status : rc < 0 ? -1 : 0;
 }
 
-static int walk_ahead(struct walk *w, int (*each)(void *, const struct trace_checked *), void *ctx)
+static int walk_ahead(struct walk *w, int (*each)(void *, const struct trace_checked *, size_t), void *ctx)
 {
 	pthread_t th;
 	w->ring = malloc(w->cap * sizeof(*w->ring));
@@ -178,7 +175,7 @@ static int walk_ahead(struct walk *w, int (*each)(void *, const struct trace_che
 }
 
 int cli_walk_trace(const char *path, trace_checker *checker, bool progress, unsigned ahead,
-		   int (*each)(void *ctx, const struct trace_checked *rec), void *ctx, double *decode_cpu)
+		   int (*each)(void *ctx, const struct trace_checked *recs, size_t n), void *ctx, double *decode_cpu)
 {
 	char err[512];
 	struct walk w = {.path = path, .chk = checker, .cap = ahead};

@@ -28,14 +28,15 @@ double cli_seconds(void);
 
 /*
  * Read PATH to the end through the checker, calling each() (may be NULL) on every accepted record
- * with the checker's resolutions. ahead > 0: the decoding (inflate, parse, check) runs on its own
- * thread, at most `ahead` batches of records in front of each(); the records, their order and
- * resolutions are the same either way. Errors are printed as "FILE:LINE: reason" once each() has
- * seen every record before the bad one. Returns an SMMUSIM_EXIT_* status; each() returning
- * non-zero stops the walk and that value is returned. *decode_cpu (if not NULL): the CPU seconds the
- * decoding took.
+ * with the checker's resolutions, n consecutive records per call (a batch: one call, not one per
+ * record). ahead > 0: the decoding (inflate, parse, check) runs on its own thread, at most `ahead`
+ * batches of records in front of each(); the records, their order and resolutions are the same
+ * either way. Errors are printed as "FILE:LINE: reason" once each() has seen every record before
+ * the bad one. Returns an SMMUSIM_EXIT_* status; each() returning non-zero (after the records
+ * before the one it stopped at) stops the walk and that value is returned. *decode_cpu (if not
+ * NULL): the CPU seconds the decoding took.
  */
 int cli_walk_trace(const char *path, trace_checker *checker, bool progress, unsigned ahead,
-		   int (*each)(void *ctx, const struct trace_checked *rec), void *ctx, double *decode_cpu);
+		   int (*each)(void *ctx, const struct trace_checked *recs, size_t n), void *ctx, double *decode_cpu);
 
 #endif
