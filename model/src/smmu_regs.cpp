@@ -95,6 +95,7 @@ void Smmu::init()
 		tbus_.emplace_back(new Tbu(p, p.seed + 1000 + 2 * i));
 	strict_rng_ = SplitMix64(p.seed + 300);
 	timed_ = p.timed;
+	utlb_hits_ = ram_ && !p.strict && !p.slc_data; // Smmu::utlb_hit: the cases it does not cover
 	tcu_slots_.init(p.tcu_xlate_slots);
 	ptw_slots_.init(p.ptw_slots);
 	ctw_slots_.init(p.ctw_slots ? p.ctw_slots : 1); // 0: no limit, the pool is not used (Smmu::timing)

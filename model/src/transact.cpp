@@ -137,14 +137,18 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 	out.xlate = c;
 	for (unsigned f = 0; f < path.nfills; f++)
 		*path.fills[f].ready = path.fills[f].at == Path::kAtResponse ? c : read_end[path.fills[f].at];
-	if (path.data) {
-		stats.c[t.write ? ST_MEM_DATA_WRITES : ST_MEM_DATA_READS]++;
-		stats.c[ST_MEM_DATA_BYTES] += t.size;
-		const uint64_t start = c;
-		c = mem_access(c, mem_occupancy(t.size), path.data_slc_hit, p_.mem_data_latency);
-		stats.c[ST_CY_DATA] += c - start;
-	}
+	if (path.data)
+		c = data_timing(t, c, path.data_slc_hit);
 	out.done = c;
+}
+
+uint64_t Smmu::data_timing(const Txn &t, uint64_t c, bool slc_hit)
+{
+	stats.c[t.write ? ST_MEM_DATA_WRITES : ST_MEM_DATA_READS]++;
+	stats.c[ST_MEM_DATA_BYTES] += t.size;
+	const uint64_t done = mem_access(c, mem_occupancy(t.size), slc_hit, p_.mem_data_latency);
+	stats.c[ST_CY_DATA] += done - c;
+	return done;
 }
 
 void Smmu::sync_stats()
@@ -173,8 +177,62 @@ void Smmu::sync_stats()
 	stats.c[ST_MEM_STALL_CYCLES] = channel_.wait_cycles;
 }
 
+void Smmu::copy_data(const Txn &t, uint64_t pa, void *data)
+{
+	if (t.write)
+		std::memcpy(ram_->ptr(pa), data, t.size);
+	else
+		std::memcpy(data, ram_->ptr(pa), t.size);
+}
+
+// The steps of translate() and timing() for one case, a micro-TLB hit that needs nothing else:
+// the same side effects in the same order (the TBU's statistics and micro-TLB lookup, the data,
+// the micro-TLB pipe, the data access) without recording a Path and replaying it. The case is
+// most transactions of a streaming master (every access after the first in a page), so the memo
+// of the TBU's last hit (TbuTlb::remembered) finds it without side effects. It does not apply,
+// and the general path runs, with SMMUEN=0, strict mode (its prefetcher follows every
+// transaction), a trace point of the way on, a system-level cache on the data, a MemPort, an
+// access the entry does not allow (a fault), an output address outside RAM, or an entry whose
+// fill may still be in flight when the lookup completes (a merged miss).
+bool Smmu::utlb_hit(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
+{
+	constexpr uint64_t kTraced = 1ull << TR_TBU_UTLB | 1ull << TR_PERM | 1ull << TR_XLATE;
+	if (!utlb_hits_ || !smmu_enabled() || (tracer_.mask & kTraced))
+		return false;
+	Tbu &tbu = *tbus_[t.port];
+	const uint32_t ssid = t.ssv ? t.ssid : kNoSsid;
+	const TbuEntry *hit = tbu.utlb.remembered(t.sid, ssid, t.addr);
+	if (!hit || (timed_ && hit->ready > t.issue + p_.utlb_latency)) // the lookup ends at issue + latency or later
+		return false;
+	const bool priv = eff_priv(hit->privcfg, t.priv), instr = eff_instr(hit->instcfg, t.instr, t.write);
+	if (!((hit->perm_ok >> access_bit(priv, instr, t.write)) & 1u))
+		return false;
+	Outcome o;
+	o.pa = hit->out_base | (t.addr & ((1ull << hit->page_shift) - 1));
+	o.hit = HIT_UTLB;
+	if (!ram_->in_range(o.pa, t.size))
+		return false;
+	stats.c[ST_UTLB_LOOKUPS]++;
+	unsigned probes;
+	tbu.utlb.lookup(t.sid, ssid, t.addr, probes); // hit, through the memo: its statistics and replacement update
+	if (data)
+		copy_data(t, o.pa, data);
+	Times tm;
+	tm.xlate = tm.detect = tm.done = t.issue;
+	if (timed_) {
+		tm.xlate = tm.detect = tbu.utlb_pipe.pass(t.issue, p_.utlb_latency);
+		tm.done = data_timing(t, tm.xlate, false);
+		xlate_until_ = std::max(xlate_until_, tm.xlate);
+	}
+	pev.pending = false;
+	complete(t, o, false, tm, res, pev);
+	return true;
+}
+
 void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 {
+	if (utlb_hit(t, data, res, pev))
+		return;
 	Path path;
 	Outcome o;
 	pev.pending = false;
@@ -190,10 +248,7 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 			o.status = XLATE_ABORT; // the output address is not backed by RAM: bus abort
 			path.data = false;
 		} else if (data) {
-			if (t.write)
-				std::memcpy(ram.ptr(o.pa), data, t.size);
-			else
-				std::memcpy(data, ram.ptr(o.pa), t.size);
+			copy_data(t, o.pa, data);
 		}
 	} else if (o.status == XLATE_RAZWI && data && !t.write) {
 		std::memset(data, 0, t.size);
@@ -206,6 +261,11 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 		timing(t, path, tm);
 		xlate_until_ = std::max(xlate_until_, tm.xlate);
 	}
+	complete(t, o, path.tcu, tm, res, pev);
+}
+
+void Smmu::complete(const Txn &t, const Outcome &o, bool miss, const Times &tm, DmaResult &res, PendingEvent &pev)
+{
 	pev.cycle = tm.detect;
 	res.status = o.status;
 	res.pa = o.status == XLATE_OK ? o.pa : 0;
@@ -224,7 +284,7 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	stats.c[ST_LAT_MAX] = std::max(stats.c[ST_LAT_MAX], lat);
 	stats.latency.add(lat);
 	stats.xlate.add(tm.xlate - t.issue);
-	const bool miss = path.tcu, faulted = o.event != 0;
+	const bool faulted = o.event != 0;
 	stats.streams.add(t.sid, miss, faulted);
 	if (t.ssv)
 		stats.substreams.add(SMMU_PREP(SIDSSID_SID, t.sid) | SMMU_PREP(SIDSSID_SSID, t.ssid), miss, faulted);

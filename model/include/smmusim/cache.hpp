@@ -254,6 +254,14 @@ public:
 		return &values_[static_cast<size_t>(set) * ways_ + h];
 	}
 
+	// The value in the way last touched in the set (what hit_last returns), without side effects.
+	const Value *last_touched(uint64_t set_index) const
+	{
+		const uint32_t set = set_of(set_index);
+		const uint32_t h = last_[set];
+		return h == kNoWay ? nullptr : &values_[static_cast<size_t>(set) * ways_ + h];
+	}
+
 	// Lookup with a custom match (e.g. a TLB tag where global entries ignore the ASID). The
 	// first valid way of the set for which match(key) is true hits.
 	template <class Match>

@@ -522,6 +522,13 @@ private:
 		uint64_t xlate = 0, detect = 0, done = 0;
 	};
 	void timing(const Txn &t, Path &path, Times &out);
+	uint64_t data_timing(const Txn &t, uint64_t c, bool slc_hit); // the data access from c: its completion
+	// A micro-TLB hit in the page of the TBU's last hit, start to finish (transact.cpp); false,
+	// before any side effect, where it does not apply.
+	bool utlb_hit(const Txn &t, void *data, DmaResult &res, PendingEvent &pev);
+	void copy_data(const Txn &t, uint64_t pa, void *data); // the data access of the C API
+	// The result and statistics of a finished transaction.
+	void complete(const Txn &t, const Outcome &o, bool miss, const Times &tm, DmaResult &res, PendingEvent &pev);
 	uint64_t mem_occupancy(unsigned bytes) const;
 	uint64_t mem_access(uint64_t t, uint64_t occ, bool slc_hit, unsigned latency);
 	uint64_t walk_lookup(uint64_t t, uint64_t ready);
@@ -529,6 +536,7 @@ private:
 	// a miss; true on a hit (counted in stats.c[hit_stat]). Always false when there is none.
 	bool slc_access(uint64_t pa, unsigned hit_stat);
 	bool timed_ = true;
+	bool utlb_hits_ = false; // utlb_hit() may take micro-TLB hits
 	PendingEvent *pev_ = nullptr; // where fault() parks the event in timed mode
 
 	// ---- strict mode (strict.cpp; docs/model.md "Strict mode")

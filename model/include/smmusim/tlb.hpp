@@ -408,6 +408,14 @@ public:
 		}
 		return probe(sid, ssid, va, probes);
 	}
+	// The entry lookup() would return from its memo of the last hit, or nullptr (no memo, or
+	// another page or context); no side effects.
+	const TbuEntry *remembered(uint32_t sid, uint32_t ssid, uint64_t va) const
+	{
+		if (last_.valid && last_.sid == sid && last_.ssid == ssid && (va >> last_.shift) == last_.vpn)
+			return cache_.last_touched(last_.set_index);
+		return nullptr;
+	}
 	// Fills the translation of the 2^e.page_shift region containing va; nullptr when disabled.
 	TbuEntry *insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
 	{
