@@ -54,6 +54,34 @@ TEST(TimingParts, SerialLinkFillsGapsAndSlides)
 	EXPECT_EQ(far + 3, l.reserve(far - 1, 4)) << "far-1..far+2 is busy: the first 4 free cycles start at far+3";
 }
 
+// Random requests (1 to 200 cycles, within the window, in and out of time order) against a plain
+// calendar of every cycle: the same starts, waits and busy cycles, whether a request fits in one
+// 64-cycle word of the bitmap or spans several.
+TEST(TimingParts, SerialLinkMatchesACalendar)
+{
+	smmusim::SerialLink l;
+	std::vector<bool> busy(1u << 19, false);
+	uint64_t rng = 5, t = 0, waits = 0, busy_cycles = 0;
+	for (unsigned op = 0; op < 20000; op++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		t += (rng >> 33) % 24;
+		const uint64_t at = t - std::min<uint64_t>(t, (rng >> 20) % 400); // up to 400 cycles back
+		const uint64_t n = (rng >> 45) % 8 == 0 ? 1 + (rng >> 50) % 200 : 1 + (rng >> 50) % 3;
+		uint64_t s = at;
+		for (uint64_t run = 0; run < n; s++)
+			run = busy[s] ? 0 : run + 1;
+		s -= n;
+		for (uint64_t c = s; c < s + n; c++)
+			busy[c] = true;
+		waits += s - at;
+		busy_cycles += n;
+		ASSERT_EQ(s, l.reserve(at, n)) << "op " << op << ": " << n << " cycles at " << at;
+	}
+	EXPECT_EQ(waits, l.wait_cycles);
+	EXPECT_EQ(busy_cycles, l.busy_cycles);
+	EXPECT_LT(t, (1u << 19) - 1000) << "the requests stayed inside the calendar";
+}
+
 TEST(TimingParts, TopNBoundedWithManySubstreams)
 {
 	smmusim::TopN t;
