@@ -93,11 +93,17 @@ uint32_t ri_read32(void *ctx, uint32_t off)
 {
 	return reg_read(P(ctx), [&] { return P(ctx).smmu->read32(off); });
 }
-// A write may notify a SystemC event (CMDQ_PROD, CR0 ...), relative to SystemC's clock.
+// A write may notify a SystemC event (CMDQ_PROD, CR0 ...), relative to SystemC's clock, and so
+// change what SystemC has due.
+template <class Write> void reg_write(smmusim_platform &m, Write write)
+{
+	m.catch_up();
+	write();
+	m.sc_due = 0;
+}
 void ri_write32(void *ctx, uint32_t off, uint32_t v)
 {
-	P(ctx).catch_up();
-	P(ctx).smmu->write32(off, v);
+	reg_write(P(ctx), [&] { P(ctx).smmu->write32(off, v); });
 }
 uint64_t ri_read64(void *ctx, uint32_t off)
 {
@@ -105,8 +111,7 @@ uint64_t ri_read64(void *ctx, uint32_t off)
 }
 void ri_write64(void *ctx, uint32_t off, uint64_t v)
 {
-	P(ctx).catch_up();
-	P(ctx).smmu->write64(off, v);
+	reg_write(P(ctx), [&] { P(ctx).smmu->write64(off, v); });
 }
 
 int ri_dma_alloc(void *ctx, size_t size, size_t align, smmu_dma_buf *buf)
@@ -258,14 +263,20 @@ static uint64_t sc_cycle() { return sc_time_stamp().value() / kCycle.value(); }
 void smmusim_platform::run(uint64_t cycles)
 {
 	const uint64_t target = now() + cycles;
+	if (target < sc_due && next_work() > target) { // nothing due by the target: what the loop would do
+		smmu->ahead += cycles;
+		return;
+	}
 	for (;;) {
 		const uint64_t s = sc_cycle();
 		uint64_t next_sc = ~0ull;
 		if (sc_pending_activity())
 			next_sc = s + (uint64_t)(sc_time_to_pending_activity() / kCycle);
 		work_until(next_sc, target);
-		if (next_sc > target)
+		if (next_sc > target) {
+			sc_due = next_sc;
 			break;
+		}
 		smmu->ahead = 0; // next_sc is past the cycles run ahead: nothing was due in between
 		// With no work of ours due by the target (a driver call: the replay drains DMA first),
 		// SystemC runs all its activity before the target in one sc_start: its processes add

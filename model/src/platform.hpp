@@ -117,6 +117,9 @@ struct smmusim_platform {
 	smmu_regif regif{}; // what a driver reaches this platform through (ctx = this)
 	bool log = false;   // forward the driver's log messages to stderr
 	bool reads_timed = true; // register reads cost smmu.reg_read_cycles (smmusim_reg_read_timing)
+	// SystemC's next activity (cycle) as run() last found it; 0: not known, since a register write
+	// may have notified an event. Until then run() needs no look at SystemC's queue.
+	uint64_t sc_due = 0;
 	std::map<uint64_t, smmusim::CpuView> views; // by bus address; only with p.stores_at_barriers
 
 	uint64_t now() const { return smmu->now(); }
