@@ -213,8 +213,7 @@ bool Smmu::utlb_hit(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	if (!ram_->in_range(o.pa, t.size))
 		return false;
 	stats.c[ST_UTLB_LOOKUPS]++;
-	unsigned probes;
-	tbu.utlb.lookup(t.sid, ssid, t.addr, probes); // hit, through the memo: its statistics and replacement update
+	tbu.utlb.lookup_remembered(); // the micro-TLB's side effects of the hit
 	if (data)
 		copy_data(t, o.pa, data);
 	Times tm;

@@ -192,6 +192,15 @@ private:
 	void mark(uint64_t s, uint64_t n)
 	{
 		const uint64_t end = s + n;
+		if (end > hi_ && s >= hi_ && (hi_ >> 6) == ((end - 1) >> 6)) {
+			// The usual request, at or after the newest, in the newest's word: one update of
+			// that word ([hi_, s) reused and free, [s, end) busy), as the general case below.
+			uint64_t &w = word(s);
+			w = (w & ~word_bits(hi_, end)) | word_bits(s, end);
+			hi_ = end;
+			busy_cycles += n;
+			return;
+		}
 		if (end > hi_) { // the window slides: cycles [hi_, end) reuse the bits of old cycles
 			if (end - hi_ >= kWin)
 				std::fill(bits_.begin(), bits_.end(), 0);
@@ -202,12 +211,14 @@ private:
 		span<true>(s, end);
 		busy_cycles += n;
 	}
+	// The bits of cycles [x, e) in x's word (0 < e - x <= 64, e at most the end of x's word).
+	static uint64_t word_bits(uint64_t x, uint64_t e) { return (~0ull >> (64 - (e - x))) << (x & 63); }
 	// Sets (or clears) the bits of cycles [x, end), end - x < kWin, a word at a time.
 	template <bool Set> void span(uint64_t x, uint64_t end)
 	{
 		while (x < end) {
 			const uint64_t e = std::min(end, (x | 63) + 1); // the end of x's word
-			const uint64_t m = (~0ull >> (64 - (e - x))) << (x & 63);
+			const uint64_t m = word_bits(x, e);
 			if (Set)
 				word(x) |= m;
 			else

@@ -404,7 +404,7 @@ public:
 		if (last_.valid && last_.sid == sid && last_.ssid == ssid && (va >> last_.shift) == last_.vpn) {
 			// Same smallest page as the last hit: every page size probes the same tag again.
 			probes = last_.probes;
-			return cache_.hit_last(last_.set_index, probes - 1); // the smaller sizes probed first missed
+			return lookup_remembered();
 		}
 		return probe(sid, ssid, va, probes);
 	}
@@ -415,6 +415,11 @@ public:
 		if (last_.valid && last_.sid == sid && last_.ssid == ssid && (va >> last_.shift) == last_.vpn)
 			return cache_.last_touched(last_.set_index);
 		return nullptr;
+	}
+	// lookup() of the entry remembered() just returned: its statistics and replacement update.
+	const TbuEntry *lookup_remembered()
+	{
+		return cache_.hit_last(last_.set_index, last_.probes - 1); // the smaller sizes probed first missed
 	}
 	// Fills the translation of the 2^e.page_shift region containing va; nullptr when disabled.
 	TbuEntry *insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
