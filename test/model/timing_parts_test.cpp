@@ -2,6 +2,7 @@
 #include <smmusim/timing.hpp>
 
 #include <algorithm>
+#include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -80,6 +81,41 @@ TEST(TimingParts, SerialLinkMatchesACalendar)
 	EXPECT_EQ(waits, l.wait_cycles);
 	EXPECT_EQ(busy_cycles, l.busy_cycles);
 	EXPECT_LT(t, (1u << 19) - 1000) << "the requests stayed inside the calendar";
+}
+
+// The same past the calendar's 2^20-cycle wrap, where the bits from the newest reservation on still
+// hold the previous lap's: requests mostly at or just after the newest (DMA data, the one-word
+// update of SerialLink::mark), some behind it into the gaps, some ahead past the newest's word.
+TEST(TimingParts, SerialLinkMatchesACalendarPastTheWrap)
+{
+	smmusim::SerialLink l;
+	std::set<uint64_t> busy;
+	uint64_t newest = 0, x = 5, waited = 0, held = 0;
+	for (int i = 0; i < 200000; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		const uint64_t r = x >> 24;
+		const uint64_t n = 1 + (r % 5 == 0 ? (r >> 4) % 100 : (r >> 4) % 3);
+		uint64_t t = newest + (r >> 12) % 4;
+		if (r % 7 == 0)
+			t = newest > 300 ? newest - (r >> 12) % 300 : 0; // behind: into the gaps
+		else if (r % 97 == 0)
+			t = newest + 64 + (r >> 12) % 5000; // ahead, past the newest's word
+		uint64_t s = t;
+		for (uint64_t k = s; k < s + n; k++)
+			if (busy.count(k)) {
+				s = k + 1;
+				k = s - 1;
+			}
+		for (uint64_t k = s; k < s + n; k++)
+			busy.insert(k);
+		newest = std::max(newest, s + n);
+		waited += s - t;
+		held += n;
+		ASSERT_EQ(s, l.reserve(t, n)) << "request " << i << " at " << t << " for " << n;
+	}
+	EXPECT_EQ(waited, l.wait_cycles);
+	EXPECT_EQ(held, l.busy_cycles);
+	EXPECT_GT(newest, 2u << 20) << "the requests went past the wrap";
 }
 
 TEST(TimingParts, TopNBoundedWithManySubstreams)

@@ -178,15 +178,19 @@ public:
 
 private:
 	bool busy(uint64_t c) const { return (bits_[(c >> 6) & (kWin / 64 - 1)] >> (c & 63)) & 1u; }
+	// The first free cycle at or after c. Cycles from hi_ on are free, whatever their bits hold
+	// (those of the window's previous lap, cleared only when a reservation reaches them), so the
+	// answer for a c before hi_ is at most hi_.
 	uint64_t next_free(uint64_t c) const
 	{
+		const uint64_t from = c;
 		while (c < hi_) {
 			const uint64_t w = ~bits_[(c >> 6) & (kWin / 64 - 1)] >> (c & 63);
 			if (w)
-				return c + (uint64_t)__builtin_ctzll(w);
+				return std::min(c + (uint64_t)__builtin_ctzll(w), hi_);
 			c = (c | 63) + 1;
 		}
-		return c;
+		return std::max(from, hi_);
 	}
 	uint64_t &word(uint64_t c) { return bits_[(c >> 6) & (kWin / 64 - 1)]; }
 	void mark(uint64_t s, uint64_t n)
