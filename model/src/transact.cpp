@@ -142,7 +142,9 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 	out.done = c;
 }
 
-uint64_t Smmu::data_timing(const Txn &t, uint64_t c, bool slc_hit)
+// data_timing and complete are in line in both paths (only this file calls them): a call each cost
+// about a sixth of a micro-TLB hit's instructions.
+__attribute__((always_inline)) inline uint64_t Smmu::data_timing(const Txn &t, uint64_t c, bool slc_hit)
 {
 	stats.c[t.write ? ST_MEM_DATA_WRITES : ST_MEM_DATA_READS]++;
 	stats.c[ST_MEM_DATA_BYTES] += t.size;
@@ -263,7 +265,7 @@ void Smmu::transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev)
 	complete(t, o, path.tcu, tm, res, pev);
 }
 
-void Smmu::complete(const Txn &t, const Outcome &o, bool miss, const Times &tm, DmaResult &res, PendingEvent &pev)
+__attribute__((always_inline)) inline void Smmu::complete(const Txn &t, const Outcome &o, bool miss, const Times &tm, DmaResult &res, PendingEvent &pev)
 {
 	pev.cycle = tm.detect;
 	res.status = o.status;
