@@ -526,7 +526,7 @@ static int parse_dma(trace_reader *r, char *p, const char *end, struct trace_rec
 	} else if (intern(r, t, len, &rec->u.dma.dev, "device") < 0) {
 		return -1;
 	}
-	uint64_t size;
+	uint64_t size = 0; /* set by num_field, which gcc -O2 cannot see (-Wmaybe-uninitialized) */
 	if (num_field(r, &p, end, SMMUSIM_NUM_SUFFIX, &rec->u.dma.addr, kw, "address") < 0 ||
 	    num_field(r, &p, end, SMMUSIM_NUM_SUFFIX, &size, kw, "size") < 0)
 		return -1;
