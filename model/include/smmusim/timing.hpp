@@ -155,6 +155,15 @@ public:
 			mark(t, n);
 			return t;
 		}
+		return reserve_behind(t, n);
+	}
+	uint64_t busy_cycles = 0, wait_cycles = 0;
+
+private:
+	// reserve() of a request before the newest reservation: out of line, so that the usual
+	// request's path stays small enough to be inlined where the channel and links are used.
+	__attribute__((noinline)) uint64_t reserve_behind(uint64_t t, uint64_t n)
+	{
 		if (hi_ - t > kWin - n)
 			return t; // older than the window (see above)
 		uint64_t s = t;
@@ -174,9 +183,6 @@ public:
 		wait_cycles += s - t;
 		return s;
 	}
-	uint64_t busy_cycles = 0, wait_cycles = 0;
-
-private:
 	bool busy(uint64_t c) const { return (bits_[(c >> 6) & (kWin / 64 - 1)] >> (c & 63)) & 1u; }
 	// The first free cycle at or after c. Cycles from hi_ on are free, whatever their bits hold
 	// (those of the window's previous lap, cleared only when a reservation reaches them), so the
