@@ -268,7 +268,7 @@ void smmusim_platform::run(uint64_t cycles)
 		return;
 	}
 	for (;;) {
-		const uint64_t s = sc_cycle();
+		const uint64_t s = sc_now;
 		uint64_t next_sc = ~0ull;
 		if (sc_pending_activity())
 			next_sc = s + (uint64_t)(sc_time_to_pending_activity() / kCycle);
@@ -283,14 +283,14 @@ void smmusim_platform::run(uint64_t cycles)
 		// nothing to our work, and ours cannot come between.
 		const uint64_t to = next_work() > target ? target : next_sc;
 		if (to > s)
-			sc_start((double)(to - s) * kCycle);
+			sc_advance((double)(to - s) * kCycle);
 		else
-			sc_start(SC_ZERO_TIME); // activity now (a delta or update): run it, so the loop advances
+			sc_advance(SC_ZERO_TIME); // activity now (a delta or update): run it, so the loop advances
 		if (sc_pending_activity_at_current_time())
-			sc_start(SC_ZERO_TIME);
+			sc_advance(SC_ZERO_TIME);
 	}
-	smmu->ahead = target - sc_cycle(); // nothing of SystemC's is due up to and at the target
-	work_until(~0ull, target);         // anything due at the final cycle
+	smmu->ahead = target - sc_now; // nothing of SystemC's is due up to and at the target
+	work_until(~0ull, target);     // anything due at the final cycle
 }
 
 void smmusim_platform::catch_up()
@@ -299,7 +299,13 @@ void smmusim_platform::catch_up()
 		return;
 	const uint64_t a = smmu->ahead;
 	smmu->ahead = 0;
-	sc_start((double)a * kCycle); // nothing is due on the way nor at the end (run())
+	sc_advance((double)a * kCycle); // nothing is due on the way nor at the end (run())
+}
+
+void smmusim_platform::sc_advance(const sc_time &t)
+{
+	sc_start(t);
+	sc_now = sc_cycle();
 }
 
 size_t smmusim_platform::outstanding() const
@@ -334,7 +340,7 @@ smmusim_platform *smmusim_create(const smmusim_config *cfg, char *err, size_t er
 		m->smmu = new Smmu("smmu", m->p, m->mem);
 		// sc_start with nothing to do warns (W571) on stdout; idle periods are normal here.
 		sc_report_handler::set_actions(SC_ID_NO_SC_START_ACTIVITY_, SC_DO_NOTHING);
-		sc_start(SC_ZERO_TIME); // finish elaboration so that timed notifications work
+		m->sc_advance(SC_ZERO_TIME); // finish elaboration so that timed notifications work
 	} catch (const std::exception &ex) {
 		set_err(err, errlen, std::string("smmusim_create: ") + ex.what());
 		return nullptr; // half-built modules stay alive: SystemC cannot take them back

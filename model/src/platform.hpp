@@ -11,6 +11,7 @@
 #include <smmusim/smmusim.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -122,7 +123,16 @@ struct smmusim_platform {
 	uint64_t sc_due = 0;
 	std::map<uint64_t, smmusim::CpuView> views; // by bus address; only with p.stores_at_barriers
 
-	uint64_t now() const { return smmu->now(); }
+	// SystemC's clock in cycles as of the last sc_start: only the platform calls sc_start (its
+	// sc_advance), so now() needs no call into SystemC nor a division (Smmu::now, per DMA submit).
+	uint64_t sc_now = 0;
+
+	uint64_t now() const
+	{
+		assert(sc_now + smmu->ahead == smmu->now());
+		return sc_now + smmu->ahead;
+	}
+	void sc_advance(const sc_core::sc_time &t); // sc_start(t), then sc_now
 	void run(uint64_t cycles);
 	void catch_up(); // SystemC's clock to now() (smmu->ahead to 0): before anything notifies an event
 	size_t outstanding() const;
