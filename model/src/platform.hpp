@@ -37,7 +37,7 @@ template <class T> struct OrderedQueue {
 			std::push_heap(heap.begin(), heap.end(), std::greater<T>());
 			return;
 		}
-		if (count == ring.size()) { // grow (amortised, not per transaction)
+		if (count > mask) { // full: grow (amortised, not per transaction)
 			std::vector<T> r(ring.size() * 2);
 			for (size_t i = 0; i < count; i++)
 				r[i] = ring[(head + i) & mask];
