@@ -67,7 +67,8 @@ bool valid(const smmusim_platform &m, const struct smmusim_dma &d)
 {
 	// one access never crosses a 4 KB boundary (as a PCIe request does not): one page, one translation
 	constexpr uint64_t page = 1ull << SMMU_GRANULE_4K;
-	return d.port < m.p.tbu_count && d.size >= 1 && d.size <= page && (d.addr & (page - 1)) + d.size <= page;
+	// 1 <= size <= page - offset, as one unsigned compare (size 0 wraps to the largest value)
+	return d.port < m.p.tbu_count && (uint64_t)d.size - 1 < page - (d.addr & (page - 1));
 }
 
 // ---- The register interface (regif.h) on this platform -----------------------------------------
