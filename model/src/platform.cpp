@@ -244,7 +244,7 @@ void smmusim_platform::work_until(uint64_t limit, uint64_t last)
 			results[e.slot].event_recorded = smmu->record_event(e.ev);
 		} else {
 			present(pd->txn, nullptr, true); // pushes nothing to `pending`: pd stays valid
-			pending.pop();
+			pending.pop(pd);
 		}
 	}
 }
@@ -517,7 +517,7 @@ size_t smmusim_dma_poll(smmusim_platform *sim, struct smmusim_dma_result *out, s
 	while (k < max && (d = sim->done.top()) && d->done <= n) {
 		const uint32_t slot = d->slot;
 		to_result(sim->results[slot], out[k++]);
-		sim->done.pop();
+		sim->done.pop(d);
 		sim->free_slots.push_back(slot);
 	}
 	return k;

@@ -53,10 +53,9 @@ template <class T> struct OrderedQueue {
 		const T *b = heap.empty() ? nullptr : &heap.front();
 		return !a ? b : !b ? a : (*a > *b ? b : a);
 	}
-	void pop()
+	void pop(const T *top) // top: what top() returned (non-null), so the choice is not made again
 	{
-		const T *a = count ? &ring[head] : nullptr;
-		if (a && (heap.empty() || !(*a > heap.front()))) {
+		if (top == &ring[head]) {
 			head = (head + 1) & mask;
 			count--;
 		} else {
