@@ -3,9 +3,6 @@
 // randomly replaced caches and asynchronous traffic; their JSON statistics must be identical.
 #include "harness.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 
@@ -57,27 +54,7 @@ void workload(int fd, const char *strict)
 
 std::string run_child(const char *strict = "0")
 {
-	int p[2];
-	if (pipe(p) != 0)
-		return "pipe failed";
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		workload(p[1], strict);
-		_exit(::testing::Test::HasFailure() ? 1 : 0);
-	}
-	close(p[1]);
-	std::string out;
-	char buf[4096];
-	ssize_t r;
-	while ((r = read(p[0], buf, sizeof buf)) > 0)
-		out.append(buf, (size_t)r);
-	close(p[0]);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return "child failed";
-	return out;
+	return th::output_of_child([&](int fd) { workload(fd, strict); });
 }
 
 TEST(Determinism, SameInputsSameCyclesAndStats)

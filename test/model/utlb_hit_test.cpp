@@ -5,9 +5,6 @@
 // comparison (SystemC elaborates once per process), timed and functional.
 #include "harness.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 
@@ -83,27 +80,7 @@ void workload(int fd, bool general, bool functional)
 
 std::string run_child(bool general, bool functional)
 {
-	int p[2];
-	if (pipe(p) != 0)
-		return "pipe failed";
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		workload(p[1], general, functional);
-		_exit(::testing::Test::HasFailure() ? 1 : 0);
-	}
-	close(p[1]);
-	std::string out;
-	char buf[4096];
-	ssize_t r;
-	while ((r = read(p[0], buf, sizeof buf)) > 0)
-		out.append(buf, (size_t)r);
-	close(p[0]);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return "child failed";
-	return out;
+	return th::output_of_child([&](int fd) { workload(fd, general, functional); });
 }
 
 TEST(UtlbHit, ShortcutAndGeneralPathAgreeTimed)

@@ -9,8 +9,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -271,5 +275,33 @@ inline uint64_t lat(const smmusim_dma_result &r) { return r.done_cycle - r.issue
 // Field accessors for event records.
 inline unsigned ev_type(const uint64_t ev[4]) { return (unsigned)SMMU_GET(ev[0], EVT0_TYPE); }
 inline uint32_t ev_sid(const uint64_t ev[4]) { return (uint32_t)SMMU_GET(ev[0], EVT0_SID); }
+
+// What body writes to the file descriptor it is given, run in a child process: one SystemC
+// simulation per process, so a test that compares two simulations runs each in its own child.
+// "child failed" when the child's test assertions failed or it did not exit.
+inline std::string output_of_child(const std::function<void(int fd)> &body)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return "pipe failed";
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		body(p[1]);
+		_exit(::testing::Test::HasFailure() ? 1 : 0);
+	}
+	close(p[1]);
+	std::string out;
+	char buf[4096];
+	ssize_t r;
+	while ((r = read(p[0], buf, sizeof buf)) > 0)
+		out.append(buf, (size_t)r);
+	close(p[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return "child failed";
+	return out;
+}
 
 } // namespace th
