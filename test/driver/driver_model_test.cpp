@@ -27,6 +27,13 @@ protected:
 	{
 		return SimDriverFixture::Dma(sid, -1, addr, write, 64, nullptr, priv);
 	}
+	// A new device with StreamID sid, attached to a new domain of the given type.
+	void AttachNew(uint32_t sid, smmu_master **m, iommu_domain **d, unsigned type = IOMMU_DOMAIN_DMA)
+	{
+		ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, m), 0);
+		ASSERT_EQ(iommu_domain_alloc(smmu, type, d), 0);
+		ASSERT_EQ(iommu_attach_device(smmu, *d, *m), 0);
+	}
 	// DMA at addr translates to pa (read and write).
 	void ExpectTranslated(uint32_t sid, uint64_t addr, uint64_t pa)
 	{
@@ -70,9 +77,7 @@ TEST_F(DriverModel, MapDmaUnmapNothingTranslatedAfterEveryUnmap)
 	uint32_t sid = 0x42;
 	smmu_master *m;
 	iommu_domain *d;
-	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
-	ASSERT_EQ(iommu_domain_alloc(smmu, IOMMU_DOMAIN_DMA, &d), 0);
-	ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+	ASSERT_NO_FATAL_FAILURE(AttachNew(sid, &m, &d));
 	const int rw = IOMMU_READ | IOMMU_WRITE;
 	// pages, a 2 MB block, a 1 GB block
 	ASSERT_EQ(iommu_map(smmu, d, 0x10000, 0x80010000, 16 * K, rw), 0);
@@ -136,9 +141,7 @@ TEST_F(DriverModel, StoresReachTheSmmuOnlyAtBarriers)
 	uint32_t sid = 0x42;
 	smmu_master *m;
 	iommu_domain *d;
-	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
-	ASSERT_EQ(iommu_domain_alloc(smmu, IOMMU_DOMAIN_DMA, &d), 0);
-	ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+	ASSERT_NO_FATAL_FAILURE(AttachNew(sid, &m, &d));
 	const int rw = IOMMU_READ | IOMMU_WRITE;
 	ASSERT_EQ(iommu_map(smmu, d, 0x10000, 0x80010000, 16 * K, rw), 0);
 	ASSERT_EQ(iommu_map(smmu, d, 0x40000000 + 2 * M, 0xC0000000 + 2 * M, 2 * M, rw), 0);
@@ -172,9 +175,7 @@ TEST_P(DriverModelBbml, PartialUnmapOfACachedBlock)
 	uint32_t sid = 0x21;
 	smmu_master *m;
 	iommu_domain *d;
-	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
-	ASSERT_EQ(iommu_domain_alloc(smmu, IOMMU_DOMAIN_DMA, &d), 0);
-	ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+	ASSERT_NO_FATAL_FAILURE(AttachNew(sid, &m, &d));
 	const uint64_t va = 0x40000000 + 2 * M, pa = 0xC0000000 + 4 * M, hole = va + 5 * 4 * K;
 	ASSERT_EQ(iommu_map(smmu, d, va, pa, 2 * M, IOMMU_READ | IOMMU_WRITE), 0);
 	ExpectTranslated(sid, hole + 0x40, pa + 5 * 4 * K + 0x40); // the block is now in the TLB
@@ -197,9 +198,7 @@ TEST_F(DriverModel, PermissionsAreEnforced)
 	uint32_t sid = 7;
 	smmu_master *m;
 	iommu_domain *d;
-	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
-	ASSERT_EQ(iommu_domain_alloc(smmu, IOMMU_DOMAIN_UNMANAGED, &d), 0);
-	ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+	ASSERT_NO_FATAL_FAILURE(AttachNew(sid, &m, &d, IOMMU_DOMAIN_UNMANAGED));
 	ASSERT_EQ(iommu_map(smmu, d, 0x100000, 0x900000, 4 * K, IOMMU_READ), 0);
 	ASSERT_EQ(iommu_map(smmu, d, 0x200000, 0xA00000, 4 * K, IOMMU_READ | IOMMU_WRITE | IOMMU_PRIV), 0);
 	Drain();
@@ -289,9 +288,7 @@ TEST_F(DriverModel, CommandErrorInABatchIsRecovered)
 	uint32_t sid = 9;
 	smmu_master *m;
 	iommu_domain *d;
-	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
-	ASSERT_EQ(iommu_domain_alloc(smmu, IOMMU_DOMAIN_DMA, &d), 0);
-	ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+	ASSERT_NO_FATAL_FAILURE(AttachNew(sid, &m, &d));
 	ASSERT_EQ(iommu_map(smmu, d, 0x1000, 0x2000, 4 * K, IOMMU_READ | IOMMU_WRITE), 0);
 	ExpectTranslated(sid, 0x1000, 0x2000);
 }
@@ -385,9 +382,7 @@ TEST_F(DriverModel, EventQueueOverflowIsReportedAndAcknowledged)
 	uint32_t sid = 0x55;
 	smmu_master *m;
 	iommu_domain *d;
-	ASSERT_EQ(iommu_probe_device(smmu, &sid, 1, &m), 0);
-	ASSERT_EQ(iommu_domain_alloc(smmu, IOMMU_DOMAIN_DMA, &d), 0);
-	ASSERT_EQ(iommu_attach_device(smmu, d, m), 0);
+	ASSERT_NO_FATAL_FAILURE(AttachNew(sid, &m, &d));
 	// 12 distinct faults into an 8-entry queue: 4 are lost
 	for (int i = 0; i < 12; i++)
 		EXPECT_NE(Dma(sid, 0x100000 + (uint64_t)i * 4096, false).status, SMMUSIM_DMA_OK);
