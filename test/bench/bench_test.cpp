@@ -440,8 +440,10 @@ static double speed_figure(const std::string &j, const std::string &obj, const s
 // Ratios within one run, never absolute times (the machine may be loaded): the same DMA stream
 // replayed with 4096 live PASIDs against 16 (per-DMA work that grows with the PASIDs, such as a
 // list walk, gives well under 0.35), the timed model against its functional mode (the benchmark's
-// own target is 2; 3 here), both by CPU time of the simulation's thread, and binary decoding
-// against text. Each run's processes share the machine
+// own target is 2; 3 here), both by CPU time of the simulation's thread, and the binary reader
+// against the text reader (the reader alone: the checker after it is the same code for both forms,
+// and with text parsing at ~35 M records/s it takes half of binary's read+check time, so a
+// read+check ratio says more about the checker than about the form). Each run's processes share the machine
 // with whatever else runs, and a neighbour slows one of them now and then: a check passes when one
 // of up to three runs meets it. A regression that does the work fails all three.
 TEST(BenchSpeed, RatiosWithinOneRun)
@@ -456,8 +458,8 @@ TEST(BenchSpeed, RatiosWithinOneRun)
 		std::string seen;
 	} checks[] = {{"pasid_4096 functional_vs_first > 0.35", false, ""},
 		      {"hit_heavy timing_overhead in (0, 3)", false, ""},
-		      {"binary plain read_check_rps > 1.5 x text", false, ""},
-		      {"binary gzip read_check_rps > 1.5 x text", false, ""}};
+		      {"binary plain read_rps > 2 x text", false, ""},
+		      {"binary gzip read_rps > 2 x text", false, ""}};
 	for (int attempt = 0; attempt < 3; attempt++) {
 		CliRun r = run("bench speed --repeat 3 --hit-count 400000 --miss-count 20000 --replay-count 100000 "
 			       "--pasid-count 200000 --pasids 16,4096 --json " + dir + "/s.json");
@@ -470,12 +472,12 @@ TEST(BenchSpeed, RatiosWithinOneRun)
 		double text[2], bin[2];
 		for (int f = 0; f < 2; f++) {
 			const std::string form = f ? "gzip" : "plain";
-			text[f] = speed_figure(j, "text_" + form, "read_check_rps");
-			bin[f] = speed_figure(j, "binary_" + form, "read_check_rps");
+			text[f] = speed_figure(j, "text_" + form, "read_rps");
+			bin[f] = speed_figure(j, "binary_" + form, "read_rps");
 			ASSERT_GT(text[f], 0) << j;
 		}
-		const bool met[] = {pasid > 0.35, overhead > 0 && overhead < 3.0, bin[0] > 1.5 * text[0],
-				    bin[1] > 1.5 * text[1]};
+		const bool met[] = {pasid > 0.35, overhead > 0 && overhead < 3.0, bin[0] > 2 * text[0],
+				    bin[1] > 2 * text[1]};
 		const double fig[] = {pasid, overhead, bin[0] / text[0], bin[1] / text[1]};
 		bool all = true;
 		for (size_t c = 0; c < 4; c++) {
