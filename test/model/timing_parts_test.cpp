@@ -55,6 +55,20 @@ TEST(TimingParts, SerialLinkFillsGapsAndSlides)
 	EXPECT_EQ(far + 3, l.reserve(far - 1, 4)) << "far-1..far+2 is busy: the first 4 free cycles start at far+3";
 }
 
+// A request more than the window behind the newest is granted at once and not recorded: the cycles
+// a window later, which share its bits in the ring, stay free (one cycle, and several in a word).
+TEST(TimingParts, SerialLinkRecordsNothingBehindTheWindow)
+{
+	constexpr uint64_t win = smmusim::SerialLink::kWin;
+	smmusim::SerialLink l;
+	EXPECT_EQ(win + 100, l.reserve(win + 100, 1));
+	EXPECT_EQ(50u, l.reserve(50, 1));
+	EXPECT_EQ(60u, l.reserve(60, 4));
+	EXPECT_EQ(win + 50, l.reserve(win + 50, 1)) << "cycle 50 was not recorded in its bit";
+	EXPECT_EQ(win + 60, l.reserve(win + 60, 4)) << "cycles 60..63 were not recorded in their bits";
+	EXPECT_EQ(0u, l.wait_cycles);
+}
+
 // Random requests (1 to 200 cycles, within the window, in and out of time order) against a plain
 // calendar of every cycle: the same starts, waits and busy cycles, whether a request fits in one
 // 64-cycle word of the bitmap or spans several.

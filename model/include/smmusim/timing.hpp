@@ -25,7 +25,7 @@
 namespace smmusim {
 
 struct SlotStats {
-	uint64_t grants = 0, stalls = 0, stall_cycles = 0, busy_cycles = 0, max_busy = 0;
+	uint64_t stalls = 0, stall_cycles = 0, busy_cycles = 0, max_busy = 0;
 };
 
 class SlotPool {
@@ -40,7 +40,6 @@ public:
 		mask_ = cap - 1;
 		head_ = 0;
 		count_ = n_;
-		held_ = 0;
 	}
 	// Earliest cycle >= t at which a slot is free; the slot is then held until release().
 	// Occupancy (slots busy at the grant, this one included) feeds max_busy. Slots are
@@ -52,13 +51,11 @@ public:
 		const uint64_t start = grant(t);
 		head_ = (head_ + 1) & mask_;
 		count_--;
-		held_++;
 		return start;
 	}
 	// A held slot becomes free at `end` (it was granted at `start`).
 	void release(uint64_t start, uint64_t end)
 	{
-		held_--;
 		unsigned pos = count_++; // insertion into the sorted free times, from the back: ends mostly grow
 		while (pos > 0 && at(pos - 1) > end) {
 			at(pos) = at(pos - 1);
@@ -94,7 +91,6 @@ private:
 	{
 		assert(count_ > 0 && "SlotPool: every slot is already held");
 		const uint64_t start = std::max(t, at(0));
-		st.grants++;
 		if (start > t) {
 			st.stalls++;
 			st.stall_cycles += start - t;
@@ -105,7 +101,7 @@ private:
 		if (st.max_busy < n_) {
 			const uint64_t k = n_ + 1 - st.max_busy;
 			if (k > count_ || at((unsigned)k - 1) > t) {
-				const unsigned busy = held_ + count_ - free_by(t);
+				const unsigned busy = n_ - free_by(t); // held (n - count) + free after t
 				st.max_busy = std::max<uint64_t>(st.max_busy, std::min(busy + 1, n_));
 			}
 		}
@@ -132,7 +128,7 @@ private:
 		return lo;
 	}
 	std::vector<uint64_t> ring_; // free times of the slots not held, ascending from head_
-	unsigned n_ = 1, mask_ = 0, head_ = 0, count_ = 0, held_ = 0;
+	unsigned n_ = 1, mask_ = 0, head_ = 0, count_ = 0; // count_: slots not held
 };
 
 // Calendar of busy cycles in a sliding window of 2^kBits cycles (a ring bitmap, 128 KB). reserve(t,
@@ -147,13 +143,39 @@ public:
 	SerialLink() : bits_(kWin / 64, 0) {}
 	uint64_t reserve(uint64_t t, uint64_t n)
 	{
-		if (n == 0)
-			return t;
-		if (n > kWin / 2)
+		if (n - 1 >= kWin / 2) { // n = 0 (wraps) or above half the window: rare
+			if (n == 0)
+				return t;
 			n = kWin / 2;
+		}
 		if (t >= hi_) { // fast path: nothing reserved at or after t
 			mark(t, n);
 			return t;
+		}
+		// Behind the newest and within the window, the usual request (a table walk's read between
+		// earlier transactions' data accesses) is granted in t's word, as reserve_behind would:
+		// for one cycle, the first free cycle of the word at or after t, before the newest; for
+		// more, at t when its cycles lie in t's word and are free.
+		if (n == 1) {
+			uint64_t &w = word(t);
+			const uint64_t f = ~w >> (t & 63);
+			if (f && hi_ - t < kWin) {
+				const uint64_t s = t + (uint64_t)__builtin_ctzll(f);
+				if (s < hi_) {
+					w |= 1ull << (s & 63);
+					busy_cycles++;
+					wait_cycles += s - t;
+					return s;
+				}
+			}
+		} else if (t + n <= hi_ && (t >> 6) == ((t + n - 1) >> 6) && hi_ - t <= kWin - n) {
+			uint64_t &w = word(t);
+			const uint64_t m = word_bits(t, t + n);
+			if (!(w & m)) {
+				w |= m;
+				busy_cycles += n;
+				return t;
+			}
 		}
 		return reserve_behind(t, n);
 	}
