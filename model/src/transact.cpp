@@ -70,8 +70,9 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 	}
 	const bool merged = !path.tcu && path.hit_ready > c; // the entry's own miss is still in flight
 	if (path.tcu || merged) {
-		// A translation slot from the main-TLB miss until the translation reaches the TBU.
-		const uint64_t slot_start = c = tbu.slots.acquire(c);
+		// A translation slot from the main-TLB miss until the translation reaches the TBU. Every
+		// slot is held within this call, with no other request to its pool meanwhile (enter/leave).
+		const uint64_t slot_start = c = tbu.slots.enter(c);
 		if (merged) {
 			stats.c[ST_TBU_MERGED]++;
 			c = std::max(c, path.hit_ready);
@@ -79,7 +80,7 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 		} else {
 			stats.c[ST_TBU_REQUESTS]++;
 			c = link_in_.reserve(c, p_.link_cycles) + p_.link_to_tcu;
-			const uint64_t tcu_start = c = tcu_slots_.acquire(c);
+			const uint64_t tcu_start = c = tcu_slots_.enter(c);
 			c = cfg_pipe_.pass(c, p_.cfg_latency);
 			if (path.cfg_ready > c) { // the configuration it hit is still being fetched
 				stats.c[ST_HAZARD_WAITS]++;
@@ -102,10 +103,10 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 			if (first) { // configuration reads: under a configuration-walk slot when they are limited
 				stats.c[ST_CTW_WALKS]++;
 				if (p_.ctw_slots) {
-					const uint64_t cfg_start = c = ctw_slots_.acquire(c);
+					const uint64_t cfg_start = c = ctw_slots_.enter(c);
 					for (; i < first; i++)
 						read(i);
-					ctw_slots_.release(cfg_start, c);
+					ctw_slots_.leave(cfg_start, c);
 				}
 				for (; i < first; i++)
 					read(i);
@@ -119,24 +120,24 @@ void Smmu::timing(const Txn &t, Path &path, Times &out)
 					read(i);
 			}
 			if (path.ptw && i < path.nreads) {
-				const uint64_t walk_start = c = ptw_slots_.acquire(c);
+				const uint64_t walk_start = c = ptw_slots_.enter(c);
 				for (; i < path.nreads; i++)
 					read(i);
-				ptw_slots_.release(walk_start, c);
+				ptw_slots_.leave(walk_start, c);
 			}
 			for (; i < path.nreads; i++)
 				read(i);
 			out.detect = c;
-			tcu_slots_.release(tcu_start, c);
+			tcu_slots_.leave(tcu_start, c);
 			c = link_out_.reserve(c, p_.link_cycles) + p_.link_to_tbu;
 		}
-		tbu.slots.release(slot_start, c);
+		tbu.slots.leave(slot_start, c);
 	} else {
 		out.detect = c;
 	}
 	out.xlate = c;
-	for (unsigned f = 0; f < path.nfills; f++)
-		*path.fills[f].ready = path.fills[f].at == Path::kAtResponse ? c : read_end[path.fills[f].at];
+	for (const Path::Fill *f = path.fills, *const end = f + path.nfills; f != end; f++)
+		*f->ready = f->at == Path::kAtResponse ? c : read_end[f->at];
 	if (path.data)
 		c = data_timing(t, c, path.data_slc_hit);
 	out.done = c;
@@ -177,6 +178,9 @@ void Smmu::sync_stats()
 	stats.c[ST_LINK_STALL_CYCLES] = link_in_.wait_cycles + link_out_.wait_cycles;
 	stats.c[ST_MEM_BUSY] = channel_.busy_cycles;
 	stats.c[ST_MEM_STALL_CYCLES] = channel_.wait_cycles;
+	stats.c[ST_DMA_TRANSACTIONS] = stats.latency.count(); // one latency per transaction (complete)
+	stats.c[ST_LAT_TOTAL] = stats.latency.sum();
+	stats.c[ST_LAT_MAX] = stats.latency.max();
 }
 
 void Smmu::copy_data(const Txn &t, uint64_t pa, void *data)
@@ -276,14 +280,10 @@ __attribute__((always_inline)) inline void Smmu::complete(const Txn &t, const Ou
 	res.issue_cycle = t.issue;
 	res.done_cycle = tm.done;
 	res.tag = t.tag;
-	stats.c[ST_DMA_TRANSACTIONS]++;
 	stats.c[o.status == XLATE_OK ? ST_DMA_OK : o.status == XLATE_ABORT ? ST_DMA_ABORT : ST_DMA_RAZWI]++;
 	if (o.event)
 		stats.c[ST_DMA_FAULTS]++;
-	const uint64_t lat = tm.done - t.issue;
-	stats.c[ST_LAT_TOTAL] += lat;
-	stats.c[ST_LAT_MAX] = std::max(stats.c[ST_LAT_MAX], lat);
-	stats.latency.add(lat);
+	stats.latency.add(tm.done - t.issue); // also the transaction count, total and maximum (sync_stats)
 	stats.xlate.add(tm.xlate - t.issue);
 	const bool faulted = o.event != 0;
 	stats.streams.add(t.sid, miss, faulted);

@@ -241,8 +241,9 @@ TEST(TimingParts, SlotPoolGrantsEarliestFree)
 
 // Every grant's statistics against a plain model of the pool (the free time of each slot not
 // held, scanned whole): the earliest-free start, stalls, and max_busy, the occupancy at the grant
-// with this request, which the pool keeps without a scan while it cannot grow. Pools of 1 to 70
-// slots (the pipes have a few, the TCU many), with acquire/release and pipelined passes mixed.
+// with this request, which the pool keeps without a scan while it cannot grow, and the busy
+// cycles. Pools of 1 to 70 slots (the pipes have a few, the TCU many), with acquire/release,
+// pipelined passes and enter/leave (a hold released before the next request) mixed.
 TEST(TimingParts, SlotPoolStatisticsMatchAScan)
 {
 	uint64_t rng = 12345;
@@ -255,14 +256,15 @@ TEST(TimingParts, SlotPoolStatisticsMatchAScan)
 		p.init(n);
 		std::vector<uint64_t> free_at(n, 0);            // the slots not held
 		std::vector<std::pair<uint64_t, uint64_t>> held; // grants not released: (start, end)
-		uint64_t t = 0, stalls = 0, stall_cycles = 0, max_busy = 0;
+		uint64_t t = 0, stalls = 0, stall_cycles = 0, max_busy = 0, busy_cycles = 0;
 		for (unsigned op = 0; op < 20000; op++) {
 			t += next() % 4;
-			const unsigned what = (unsigned)(next() % 4);
+			const unsigned what = (unsigned)(next() % 5);
 			if (what == 3 && !held.empty()) { // release a random held slot
 				const size_t i = next() % held.size();
 				p.release(held[i].first, held[i].second);
 				free_at.push_back(held[i].second);
+				busy_cycles += held[i].second - held[i].first;
 				held.erase(held.begin() + (long)i);
 				continue;
 			}
@@ -279,6 +281,12 @@ TEST(TimingParts, SlotPoolStatisticsMatchAScan)
 			if (what == 2) { // a pipelined pass
 				ASSERT_EQ(start + hold, p.pass(t, hold)) << n << " slots, op " << op;
 				*first = start + hold;
+				busy_cycles += hold;
+			} else if (what == 4) { // a hold within one transaction's timing
+				ASSERT_EQ(start, p.enter(t)) << n << " slots, op " << op;
+				p.leave(start, start + hold);
+				*first = start + hold;
+				busy_cycles += hold;
 			} else {
 				ASSERT_EQ(start, p.acquire(t)) << n << " slots, op " << op;
 				free_at.erase(first);
@@ -287,6 +295,7 @@ TEST(TimingParts, SlotPoolStatisticsMatchAScan)
 			ASSERT_EQ(stalls, p.st.stalls) << n << " slots, op " << op;
 			ASSERT_EQ(stall_cycles, p.st.stall_cycles) << n << " slots, op " << op;
 			ASSERT_EQ(max_busy, p.st.max_busy) << n << " slots, op " << op;
+			ASSERT_EQ(busy_cycles, p.st.busy_cycles) << n << " slots, op " << op;
 		}
 		EXPECT_EQ(n, p.st.max_busy) << n << " slots: the workload fills the pool";
 	}

@@ -408,7 +408,7 @@ public:
 	// SMMU_CMDQ_CONS after CONS moved past it (a CERROR'd command: when it stopped the queue).
 	bool cmd_log_on = false;
 	bool take_cmd_log(CmdLogEntry &out, bool unseen_too); // the oldest seen one (or any)
-	void sync_stats(); // refresh the derived counters (slots, links, channel) in stats.c
+	void sync_stats(); // refresh the derived counters (slots, links, channel, transactions and latency) in stats.c
 	const Params &params() const { return p_; }
 
 private:

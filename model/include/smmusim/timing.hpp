@@ -64,21 +64,21 @@ public:
 		at(pos) = end;
 		st.busy_cycles += end - start;
 	}
+	// A hold whose release comes before any other request to the pool (a translation's slots in
+	// the timing of one transaction): the same grant, and the same free times after leave(), as
+	// acquire() and release(), but the earliest-free slot stays first meanwhile, so that leave()
+	// only moves it into order (where release() inserts it back, mostly at the end).
+	uint64_t enter(uint64_t t) { return grant(t); }
+	void leave(uint64_t start, uint64_t end)
+	{
+		place_first(end);
+		st.busy_cycles += end - start;
+	}
 	// A pipelined lookup: holds a slot for `hold` cycles; returns when the lookup completes.
 	uint64_t pass(uint64_t t, uint64_t hold)
 	{
-		const uint64_t start = grant(t);
-		// The earliest-free slot (the first) becomes free at start + hold: move it into order.
-		const uint64_t end = start + hold;
-		if (end >= at(count_ - 1)) { // the latest free time: the first becomes the last
-			head_ = (head_ + 1) & mask_;
-			at(count_ - 1) = end;
-		} else {
-			unsigned pos = 0;
-			for (; pos + 1 < count_ && at(pos + 1) < end; pos++)
-				at(pos) = at(pos + 1);
-			at(pos) = end;
-		}
+		const uint64_t end = grant(t) + hold;
+		place_first(end);
 		st.busy_cycles += hold;
 		return end;
 	}
@@ -106,6 +106,19 @@ private:
 			}
 		}
 		return start;
+	}
+	// The earliest-free slot (the first) becomes free at `end`: move it into order.
+	void place_first(uint64_t end)
+	{
+		if (end >= at(count_ - 1)) { // the latest free time: the first becomes the last
+			head_ = (head_ + 1) & mask_;
+			at(count_ - 1) = end;
+		} else {
+			unsigned pos = 0;
+			for (; pos + 1 < count_ && at(pos + 1) < end; pos++)
+				at(pos) = at(pos + 1);
+			at(pos) = end;
+		}
 	}
 	uint64_t &at(unsigned i) { return ring_[(head_ + i) & mask_]; }
 	// How many free (not held) slots are free at or before t.
