@@ -40,6 +40,7 @@ public:
 		mask_ = cap - 1;
 		head_ = 0;
 		count_ = n_;
+		grow_ = st.max_busy >= n_ ? 0 : n_ + 1 - (unsigned)st.max_busy;
 	}
 	// Earliest cycle >= t at which a slot is free; the slot is then held until release().
 	// Occupancy (slots busy at the grant, this one included) feeds max_busy. Slots are
@@ -90,20 +91,19 @@ private:
 	uint64_t grant(uint64_t t)
 	{
 		assert(count_ > 0 && "SlotPool: every slot is already held");
-		const uint64_t start = std::max(t, at(0));
+		const uint64_t start = std::max(t, first());
 		if (start > t) {
 			st.stalls++;
 			st.stall_cycles += start - t;
 		}
 		// Occupancy max(max_busy, min(busy + 1, n)) with busy = n - free_by(t) (held + free = n)
-		// grows only when free_by(t) < k = n + 1 - max_busy. The free times are sorted, so
-		// free_by(t) >= k is one compare (at(k - 1) <= t): the search runs only when it grows.
-		if (st.max_busy < n_) {
-			const uint64_t k = n_ + 1 - st.max_busy;
-			if (k > count_ || at((unsigned)k - 1) > t) {
-				const unsigned busy = n_ - free_by(t); // held (n - count) + free after t
-				st.max_busy = std::max<uint64_t>(st.max_busy, std::min(busy + 1, n_));
-			}
+		// grows only when free_by(t) < grow_ = n + 1 - max_busy (0 once max_busy = n). The free
+		// times are sorted, so free_by(t) >= grow_ is one compare (at(grow_ - 1) <= t): the
+		// search runs only when it grows.
+		if (grow_ && (grow_ > count_ || at(grow_ - 1) > t)) {
+			const unsigned busy = n_ - free_by(t); // held (n - count) + free after t
+			st.max_busy = std::min(busy + 1, n_);
+			grow_ = st.max_busy == n_ ? 0 : n_ + 1 - (unsigned)st.max_busy;
 		}
 		return start;
 	}
@@ -121,10 +121,11 @@ private:
 		}
 	}
 	uint64_t &at(unsigned i) { return ring_[(head_ + i) & mask_]; }
+	uint64_t &first() { return ring_[head_]; } // at(0): head_ is within the ring
 	// How many free (not held) slots are free at or before t.
 	unsigned free_by(uint64_t t)
 	{
-		if (count_ == 0 || at(0) > t) // none (a busy pool)
+		if (count_ == 0 || first() > t) // none (a busy pool)
 			return 0;
 		if (at(count_ - 1) <= t) // all (an idle pool)
 			return count_;
@@ -142,6 +143,7 @@ private:
 	}
 	std::vector<uint64_t> ring_; // free times of the slots not held, ascending from head_
 	unsigned n_ = 1, mask_ = 0, head_ = 0, count_ = 0; // count_: slots not held
+	unsigned grow_ = 2;                                 // n_ + 1 - st.max_busy, 0 once it is n_
 };
 
 // Calendar of busy cycles in a sliding window of 2^kBits cycles (a ring bitmap, 128 KB). reserve(t,
