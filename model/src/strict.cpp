@@ -154,7 +154,10 @@ bool Smmu::strict_fetch(CfgKind kind, uint32_t sid, uint32_t index, uint64_t add
 		out = *v;
 		return true;
 	}
-	return strict_read(sp, addr, out.dw, dwords * 8);
+	if (!strict_read(sp, addr, out.dw, dwords * 8))
+		return false;
+	cfg_decode(kind, out);
+	return true;
 }
 
 void Smmu::strict_cache(CfgKind kind, uint32_t sid, uint32_t index, const CfgVal &v)
@@ -250,7 +253,7 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 		}
 	}
 	CfgVal cd;
-	if (!strict_fetch(CFG_CD, sid, cdidx, cd_addr, CD_DWORDS, cd, space) || cd_illegal(cd, ste))
+	if (!strict_fetch(CFG_CD, sid, cdidx, cd_addr, CD_DWORDS, cd, space) || cd_refused(cd, ste.dw[1]))
 		return;
 	strict_cache(CFG_CD, sid, cdidx, cd);
 	strict_prefetch_ttb(ste_vmid(p_, ste), cd, at, space);

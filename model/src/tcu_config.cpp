@@ -18,31 +18,33 @@ static CfgKey cfg_key(CfgKind kind, uint32_t sid, uint32_t index)
 // Configuration-cache lookup (L1 descriptors only with tcu.cfg.cache_l1). The STE and the CD are
 // looked up by (StreamID) and (StreamID, CD index) before any table is read: a hit needs no
 // L1STD or L1CD read (MMU-600 caches STE+CD per context, not the tables leading to them).
-bool Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, CfgVal &out, Path &path)
+// Returns the cached structure (valid until the cache's next fill), or nullptr on a miss.
+const CfgVal *Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, Path &path)
 {
 	const bool l1 = kind == CFG_L1STD || kind == CFG_L1CD;
 	if (l1 && !p_.cfg_cache_l1)
-		return false;
+		return nullptr;
 	const CfgKey k = cfg_key(kind, sid, index);
 	stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
 	static constexpr const char *kKind[CFG_KINDS] = {"STE", "CD", "L1STD", "L1CD"};
 	const CfgVal *v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()));
 	SMMU_TRACE(TR_CFG_LOOKUP, "%s sid=0x%x index=0x%x %s", kKind[kind], sid, index, v ? "hit" : "miss");
 	if (v) {
-		out = *v;
 		path.cfg_ready = std::max(path.cfg_ready, v->ready);
-		return true;
+		return v;
 	}
 	stats.c[l1 ? ST_CFG_L1_MISSES : ST_CFG_MISSES]++;
-	return false;
+	return nullptr;
 }
 
 // Fetch a configuration structure of the transaction's StreamID through the configuration cache
 // (looked_up: the caller has already missed in it). With stage 2 on (nested), addr is an IPA,
 // translated on a miss: a stage-2 fault is raised there (CLASS=CD) and gives FETCH_FAULTED.
-// fetch_pa: the PA read. A failed fetch is not cached.
-FetchResult Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t addr, CfgVal &out, uint64_t &fetch_pa,
-			    bool looked_up)
+// fetch_pa: the PA read. A failed fetch is not cached. Returns the structure, decoded (cfg_decode):
+// the configuration cache's copy (valid until the cache's next fill), or `buf`, which holds what
+// was read, where it is not cached; nullptr if the fetch failed (fr says how).
+const CfgVal *Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t addr, CfgVal &buf, uint64_t &fetch_pa,
+			      FetchResult &fr, bool looked_up)
 {
 	struct Shape {
 		uint8_t read;
@@ -60,28 +62,38 @@ FetchResult Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t add
 	const bool cached = !l1 || p_.cfg_cache_l1;
 	const CfgKey k = cfg_key(kind, x.t.sid, index);
 	fetch_pa = addr;
-	if (!looked_up && cfg_lookup(kind, x.t.sid, index, out, x.path))
-		return FETCH_OK;
+	fr = FETCH_OK;
+	if (!looked_up)
+		if (const CfgVal *v = cfg_lookup(kind, x.t.sid, index, x.path))
+			return v;
 	if (x.s2.on) {
 		S2Out s2;
-		if (!s2_translate(x, addr, EVT_CLASS_CD, s2))
-			return FETCH_FAULTED;
+		if (!s2_translate(x, addr, EVT_CLASS_CD, s2)) {
+			fr = FETCH_FAULTED;
+			return nullptr;
+		}
 		fetch_pa = s2.pa;
 	}
 	x.path.read(shape.read, slc_access(fetch_pa, ST_SLC_L1STD + shape.read));
 	stats.c[shape.stat]++;
 	SMMU_TRACE(TR_CFG_READ, "%s sid=0x%x index=0x%x pa=0x%llx", kKindName[kind], x.t.sid, index,
 		   (unsigned long long)fetch_pa);
-	if ((fetch_pa >> oas_mask_bits_) || !mem_read(fetch_pa, out.dw, shape.dwords * 8))
-		return FETCH_ABORT;
-	if (p_.strict && !l1)
-		strict_res0_structure(kind, fetch_pa, out);
-	if (cached) {
-		out.ready = 0;
-		if (CfgVal *v = cfg_cache_.insert(k, k.set_index(cfg_cache_.sets()), out))
-			x.path.fill(&v->ready, x.path.last_read());
+	if ((fetch_pa >> oas_mask_bits_) || !mem_read(fetch_pa, buf.dw, shape.dwords * 8)) {
+		fr = FETCH_ABORT;
+		return nullptr;
 	}
-	return FETCH_OK;
+	if (kind == CFG_STE || kind == CFG_CD)
+		cfg_decode(kind, buf);
+	if (p_.strict && !l1)
+		strict_res0_structure(kind, fetch_pa, buf);
+	if (cached) {
+		buf.ready = 0;
+		if (CfgVal *v = cfg_cache_.insert(k, k.set_index(cfg_cache_.sets()), buf)) {
+			x.path.fill(&v->ready, x.path.last_read());
+			return v;
+		}
+	}
+	return &buf;
 }
 
 // ---- Stream table and STE --------------------------------------------------------------------------
@@ -101,19 +113,22 @@ bool Smmu::ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa)
 		split = 6;
 	const uint32_t l1idx = split >= 32 ? 0 : x.t.sid >> split;
 	const uint64_t l1pa = st_base + (uint64_t)l1idx * L1STD_SIZE;
-	CfgVal l1;
+	CfgVal buf;
 	uint64_t fetch_pa;
-	if (fetch_cfg(x, CFG_L1STD, l1idx, l1pa, l1, fetch_pa) != FETCH_OK) {
+	FetchResult fr;
+	const CfgVal *l1 = fetch_cfg(x, CFG_L1STD, l1idx, l1pa, buf, fetch_pa, fr);
+	if (!l1) {
 		abort_event(x, EVT_F_STE_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, l1pa));
 		return false;
 	}
-	const unsigned span = (unsigned)SMMU_GET(l1.dw[0], L1STD_SPAN);
+	const uint64_t l1std = l1->dw[0];
+	const unsigned span = (unsigned)SMMU_GET(l1std, L1STD_SPAN);
 	const uint32_t l2idx = x.t.sid & ((1u << split) - 1);
 	if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1))) {
 		bad_streamid(x);
 		return false;
 	}
-	ste_pa = l1std_l2_base(l1.dw[0], span) + (uint64_t)l2idx * STE_SIZE;
+	ste_pa = l1std_l2_base(l1std, span) + (uint64_t)l2idx * STE_SIZE;
 	return true;
 }
 
@@ -129,31 +144,29 @@ bool Smmu::find_ste(Xlate &x)
 		bad_streamid(x);
 		return false;
 	}
-	CfgVal &ste = x.ste;
-	const bool ste_hit = cfg_lookup(CFG_STE, t.sid, 0, ste, x.path);
-	if (!ste_hit) { // a hit needs no stream-table read
+	const CfgVal *found = cfg_lookup(CFG_STE, t.sid, 0, x.path);
+	if (!found) { // a hit needs no stream-table read
 		const unsigned fmt = p_.st_level ? (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_FMT) : 0;
 		uint64_t ste_pa = st_base + (uint64_t)t.sid * STE_SIZE, fetch_pa;
 		if (fmt == STRTAB_FMT_2LVL && !ste_addr_2lvl(x, st_base, ste_pa))
 			return false;
-		if (fetch_cfg(x, CFG_STE, 0, ste_pa, ste, fetch_pa, true) != FETCH_OK) {
+		FetchResult fr;
+		found = fetch_cfg(x, CFG_STE, 0, ste_pa, x.ste_buf.emplace(), fetch_pa, fr, true);
+		if (!found) {
 			abort_event(x, EVT_F_STE_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, ste_pa));
 			return false;
 		}
 	}
-	if (!SMMU_GET(ste.dw[0], STE0_V)) {
-		abort_event(x, EVT_C_BAD_STE);
+	x.ste = found;
+	const CfgVal &ste = *found;
+	if (ste.check != CFG_CHECK_OK) { // checked when it was read (cfg_decode)
+		if (ste.check == CFG_CHECK_ABORT)
+			x.o.status = XLATE_ABORT;
+		else
+			abort_event(x, EVT_C_BAD_STE);
 		return false;
 	}
 	x.config = (unsigned)SMMU_GET(ste.dw[0], STE0_CONFIG);
-	if (x.config < STE_CONFIG_BYPASS) { // abort, or reserved 001..011 which behave as abort: no event
-		x.o.status = XLATE_ABORT;
-		return false;
-	}
-	if (ste_illegal(ste)) {
-		abort_event(x, EVT_C_BAD_STE);
-		return false;
-	}
 	const unsigned privcfg = (unsigned)SMMU_GET(ste.dw[1], STE1_PRIVCFG);
 	const unsigned instcfg = (unsigned)SMMU_GET(ste.dw[1], STE1_INSTCFG);
 	x.priv = eff_priv(privcfg, t.priv);
@@ -166,6 +179,24 @@ bool Smmu::find_ste(Xlate &x)
 	// TLB entries carry STE.S2VMID when the SMMU has stage 2 (also for stage-1-only STEs).
 	x.fill.vmid = ste_vmid(p_, ste);
 	return true;
+}
+
+// The checks of a structure just read (fetch_cfg, strict_fetch), kept in it (CfgVal::check) and
+// with it in the configuration cache.
+void Smmu::cfg_decode(CfgKind kind, CfgVal &v) const
+{
+	if (kind == CFG_STE) {
+		if (!SMMU_GET(v.dw[0], STE0_V))
+			v.check = CFG_CHECK_BAD;
+		else if ((unsigned)SMMU_GET(v.dw[0], STE0_CONFIG) < STE_CONFIG_BYPASS)
+			v.check = CFG_CHECK_ABORT; // abort, or reserved 001..011 which behave as abort: no event
+		else
+			v.check = ste_illegal(v) ? CFG_CHECK_BAD : CFG_CHECK_OK;
+		return;
+	}
+	if (kind != CFG_CD)
+		return;
+	v.check = cd_illegal(v) ? CFG_CHECK_BAD : SMMU_GET(v.dw[0], CD0_S) ? CFG_CHECK_STALL : CFG_CHECK_OK;
 }
 
 bool Smmu::ste_illegal(const CfgVal &ste) const
@@ -248,8 +279,8 @@ bool Smmu::s2_illegal(const CfgVal &ste) const
 Smmu::Substream Smmu::select_substream(Xlate &x, uint32_t &cdidx)
 {
 	const Txn &t = x.t;
-	const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(x.ste.dw[0], STE0_S1CDMAX) : 0;
-	const unsigned s1dss = (unsigned)SMMU_GET(x.ste.dw[1], STE1_S1DSS);
+	const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(x.ste->dw[0], STE0_S1CDMAX) : 0;
+	const unsigned s1dss = (unsigned)SMMU_GET(x.ste->dw[1], STE1_S1DSS);
 	cdidx = 0;
 	if (t.ssv) {
 		if (cdmax == 0 || (t.ssid >> cdmax)) {
@@ -280,16 +311,18 @@ bool Smmu::cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, 
 	const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
 	const uint32_t l1idx = cdidx >> split;
 	const uint64_t l1pa = ctx + (uint64_t)l1idx * L1CD_SIZE;
-	CfgVal l1;
+	CfgVal buf;
 	uint64_t fetch_pa;
-	const FetchResult fr = fetch_cfg(x, CFG_L1CD, l1idx, l1pa, l1, fetch_pa);
-	if (fr != FETCH_OK) {
+	FetchResult fr;
+	const CfgVal *l1 = fetch_cfg(x, CFG_L1CD, l1idx, l1pa, buf, fetch_pa, fr);
+	if (!l1) {
 		if (fr == FETCH_ABORT)
 			abort_event(x, EVT_F_CD_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, fetch_pa));
 		return false;
 	}
-	const uint64_t l2 = split == CD_SPLIT_64K ? SMMU_ADDR(l1.dw[0], L1CD_L2PTR_64K) : SMMU_ADDR(l1.dw[0], L1CD_L2PTR);
-	if (!SMMU_GET(l1.dw[0], L1CD_V) || (l2 >> oas_mask_bits_)) {
+	const uint64_t l1cd = l1->dw[0];
+	const uint64_t l2 = split == CD_SPLIT_64K ? SMMU_ADDR(l1cd, L1CD_L2PTR_64K) : SMMU_ADDR(l1cd, L1CD_L2PTR);
+	if (!SMMU_GET(l1cd, L1CD_V) || (l2 >> oas_mask_bits_)) {
 		abort_event(x, EVT_C_BAD_SUBSTREAMID);
 		return false;
 	}
@@ -297,14 +330,17 @@ bool Smmu::cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, 
 	return true;
 }
 
-// Find, fetch and check CD[cdidx] of the STE into x.cd; false if the transaction ended.
+// Find, fetch and check CD[cdidx] of the STE into x.cd; false if the transaction ended. The CD's
+// fill may evict the STE from the configuration cache: x.ste is not used after this.
 bool Smmu::find_cd(Xlate &x, uint32_t cdidx)
 {
-	const CfgVal &ste = x.ste;
-	const uint64_t ctx = SMMU_ADDR(ste.dw[0], STE0_S1CONTEXTPTR);
-	if (!cfg_lookup(CFG_CD, x.t.sid, cdidx, x.cd, x.path)) { // a hit needs no CD-table read
-		const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(ste.dw[0], STE0_S1CDMAX) : 0;
-		const unsigned s1fmt = (unsigned)SMMU_GET(ste.dw[0], STE0_S1FMT);
+	const uint64_t ste0 = x.ste->dw[0], ste1 = x.ste->dw[1];
+	x.ste = nullptr;
+	const uint64_t ctx = SMMU_ADDR(ste0, STE0_S1CONTEXTPTR);
+	const CfgVal *cd = cfg_lookup(CFG_CD, x.t.sid, cdidx, x.path);
+	if (!cd) { // a hit needs no CD-table read
+		const unsigned cdmax = p_.ssidsize ? (unsigned)SMMU_GET(ste0, STE0_S1CDMAX) : 0;
+		const unsigned s1fmt = (unsigned)SMMU_GET(ste0, STE0_S1FMT);
 		uint64_t cd_pa = ctx, fetch_pa;
 		if (cdmax) {
 			if (s1fmt == STE_S1FMT_4K_L2 || s1fmt == STE_S1FMT_64K_L2) {
@@ -314,21 +350,30 @@ bool Smmu::find_cd(Xlate &x, uint32_t cdidx)
 				cd_pa = ctx + (uint64_t)cdidx * CD_SIZE;
 			}
 		}
-		const FetchResult fr = fetch_cfg(x, CFG_CD, cdidx, cd_pa, x.cd, fetch_pa, true);
-		if (fr != FETCH_OK) {
+		FetchResult fr;
+		cd = fetch_cfg(x, CFG_CD, cdidx, cd_pa, x.cd_buf.emplace(), fetch_pa, fr, true);
+		if (!cd) {
 			if (fr == FETCH_ABORT)
 				abort_event(x, EVT_F_CD_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, fetch_pa));
 			return false;
 		}
 	}
-	if (cd_illegal(x.cd, ste)) {
+	x.cd = cd;
+	if (cd_refused(*cd, ste1)) { // checked when it was read (cfg_decode)
 		abort_event(x, EVT_C_BAD_CD);
 		return false;
 	}
 	return true;
 }
 
-bool Smmu::cd_illegal(const CfgVal &cd, const CfgVal &ste) const
+// C_BAD_CD for a decoded CD under its STE: the CD's own checks, and CD.S=1 under STE.S1STALLD=1.
+bool Smmu::cd_refused(const CfgVal &cd, uint64_t ste1)
+{
+	return cd.check == CFG_CHECK_BAD || (cd.check == CFG_CHECK_STALL && SMMU_GET(ste1, STE1_S1STALLD));
+}
+
+// The ILLEGAL settings of a CD that it alone decides (IHI 0070 §5.4); cd_refused adds the STE's.
+bool Smmu::cd_illegal(const CfgVal &cd) const
 {
 	const uint64_t d0 = cd.dw[0];
 	if (!SMMU_GET(d0, CD0_V) || !SMMU_GET(d0, CD0_AA64) || SMMU_GET(d0, CD0_ENDI))
@@ -338,7 +383,7 @@ bool Smmu::cd_illegal(const CfgVal &cd, const CfgVal &ste) const
 	if (SMMU_GET(d0, CD0_ASID) >> SMMU_ASID_BITS(p_.asid16))
 		return true;
 	const bool s = SMMU_GET(d0, CD0_S);
-	if (s && (p_.stall_model == IDR0_STALL_MODEL_TERMINATE || SMMU_GET(ste.dw[1], STE1_S1STALLD)))
+	if (s && p_.stall_model == IDR0_STALL_MODEL_TERMINATE)
 		return true;
 	if (!s && p_.stall_model == IDR0_STALL_MODEL_FORCED)
 		return true;

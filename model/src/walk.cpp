@@ -192,7 +192,7 @@ static void s1_leaf_from(S1Leaf &leaf, const WalkGeom &w, unsigned level, uint64
 bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 {
 	const Txn &t = x.t;
-	const CfgVal &cd = x.cd;
+	const CfgVal &cd = *x.cd;
 	const uint64_t d0 = cd.dw[0];
 	leaf.cd_a = SMMU_GET(d0, CD0_A);
 	leaf.cd_r = SMMU_GET(d0, CD0_R);

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 
 namespace smmusim {
 
@@ -233,14 +234,17 @@ struct Smmu::Xlate {
 	Path &path;
 	Tbu &tbu;
 	const uint32_t ssid; // TLB tag: the SubstreamID, or kNoSsid
-	// From the STE (tcu_config.cpp).
-	CfgVal ste;
+	// The STE and the CD (tcu_config.cpp): the configuration cache's copies (nothing is filled
+	// into it from find_ste to the end of the translation but the CD, so find_cd drops ste), or
+	// where they are not cached, the structures read into ste_buf and cd_buf.
+	const CfgVal *ste = nullptr, *cd = nullptr;
+	std::optional<CfgVal> ste_buf, cd_buf;
+	// From the STE.
 	unsigned config = STE_CONFIG_ABORT;
 	bool priv = false, instr = false; // the access after STE.PRIVCFG/INSTCFG
 	uint64_t acc_bits = 0;            // its PnU/InD/RnW for event records (0 until the STE is known)
 	S2Cfg s2;                         // off until the STE enables stage 2
 	TbuEntry fill;                    // the TLB entry a successful translation leaves
-	CfgVal cd;
 };
 
 } // namespace smmusim

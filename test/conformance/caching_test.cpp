@@ -183,6 +183,35 @@ TEST_F(Caching, CdStaleUntilCfgiCd)
 	EXPECT_EQ(DATA + 0xC000, s.dma(1, 0x1000).pa);
 }
 
+// The model keeps a CD's checks with the cached CD (CfgVal::check): the walk fields and the checks
+// are the old CD's until CFGI_CD, the new CD's after it. (TLBI_NH_ALL with each CFGI_CD: a TCU TLB
+// entry, strict, may hold the CD's EPDx and TxSZ as they were, IHI 0070 §5.4.1.)
+TEST_F(Caching, CdWalkFieldsStaleUntilCfgiCd)
+{
+	auto cfgi_cd = [&] {
+		s.cmd(op(CMD_CFGI_CD) | SMMU_PREP(CMD0_SID, 1), SMMU_PREP(CMD1_LEAF, 1));
+		s.cmd(op(CMD_TLBI_NH_ALL));
+		ASSERT_TRUE(s.sync());
+	};
+	s.cd(CDTAB + 64 * 1, Sim::cd0(5) | SMMU_PREP(CD0_EPD0, 1), ttb); // TTB0 walks disabled
+	s.cmd(op(CMD_TLBI_NH_ALL));
+	ASSERT_TRUE(s.sync());
+	EXPECT_EQ(DATA + 0x8000, s.dma(1, 0x1000).pa) << "the cached CD still walks TTB0";
+	cfgi_cd();
+	EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, 0x1000).event) << "EPD0 = 1";
+	s.cd(CDTAB + 64 * 1, Sim::cd0(5, 52), ttb);
+	cfgi_cd();
+	EXPECT_EQ(EVT_C_BAD_CD, s.dma(1, 0x1000).event) << "T0SZ above 39 is ILLEGAL";
+	s.cd(CDTAB + 64 * 1, Sim::cd0(5, 39), ttb);
+	cfgi_cd();
+	EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, 1ull << 25).event) << "T0SZ = 39: VA[63:25] must be 0";
+	s.map(ttb, 1ull << 25, DATA + 0xA000);
+	s.cd(CDTAB + 64 * 1, Sim::cd0(5), ttb);
+	EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, 1ull << 25).event) << "the cached CD's range until CFGI_CD";
+	cfgi_cd();
+	EXPECT_EQ(DATA + 0xA000, s.dma(1, 1ull << 25).pa) << "T0SZ = 16";
+}
+
 TEST_F(Caching, CfgiCdAllInvalidatesCds)
 {
 	s.cd(CDTAB + 64 * 1, Sim::cd0(6) & ~SMMU_MASK(CD0_V), ttb);

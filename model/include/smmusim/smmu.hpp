@@ -269,9 +269,23 @@ struct CfgKey {
 	}
 };
 enum CfgKind : uint8_t { CFG_STE = 0, CFG_CD = 1, CFG_L1STD = 2, CFG_L1CD = 3, CFG_KINDS };
+
+// The checks of an STE or a CD, as Smmu::cfg_decode found them.
+enum CfgCheck : uint8_t {
+	CFG_CHECK_OK,
+	CFG_CHECK_BAD,      // C_BAD_STE / C_BAD_CD
+	CFG_CHECK_ABORT,    // an STE with V=1 and Config 000..011: abort without an event
+	CFG_CHECK_STALL,    // a legal CD with S=1: C_BAD_CD if its STE has S1STALLD=1
+};
 struct CfgVal {
 	uint64_t dw[8] = {};
 	uint64_t ready = 0; // cycle the fill completes (a hit before it waits: fill hazard)
+	// The checks of an STE or a CD (Smmu::cfg_decode, when it was read), kept with the cached copy
+	// so that a hit does not run them again. They depend on dw[] and the SMMU's fixed parameters
+	// only, never on another structure (a CD's S=1 against its STE's S1STALLD is left to the
+	// user: CFG_CHECK_STALL), so the result is what checking the same bytes again gives, and it
+	// is dropped with its entry.
+	CfgCheck check = CFG_CHECK_BAD;
 };
 
 // Decoded stage-2 configuration of an STE (Config 11x, IDR0.S2P=1).
@@ -491,9 +505,9 @@ private:
 	void tbu_fill_s1(Xlate &x, const S1Leaf &leaf, uint8_t s2perm, unsigned out_shift);
 	// Configuration (tcu_config.cpp)
 	enum class Substream : uint8_t { Cd, Bypass, Ended };
-	bool cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, CfgVal &out, Path &path);
-	FetchResult fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t addr, CfgVal &out, uint64_t &fetch_pa,
-			      bool looked_up = false);
+	const CfgVal *cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, Path &path);
+	const CfgVal *fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t addr, CfgVal &buf, uint64_t &fetch_pa,
+				FetchResult &fr, bool looked_up = false);
 	bool find_ste(Xlate &x);
 	bool ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa);
 	void bad_streamid(Xlate &x);
@@ -503,7 +517,9 @@ private:
 	Substream select_substream(Xlate &x, uint32_t &cdidx);
 	bool find_cd(Xlate &x, uint32_t cdidx);
 	bool cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, uint64_t &cd_pa);
-	bool cd_illegal(const CfgVal &cd, const CfgVal &ste) const;
+	bool cd_illegal(const CfgVal &cd) const;
+	static bool cd_refused(const CfgVal &cd, uint64_t ste1); // ste1: the STE's dw[1]
+	void cfg_decode(CfgKind kind, CfgVal &v) const;
 	// Walks (walk.cpp)
 	bool read_desc(uint64_t pa, uint64_t &v, unsigned stat, Path &path);
 	uint8_t walk_step(const WalkGeom &w, unsigned level, uint64_t dpa, unsigned stat, Path &path,
