@@ -75,12 +75,15 @@ public:
 		place_first(end);
 		st.busy_cycles += end - start;
 	}
-	// A pipelined lookup: holds a slot for `hold` cycles; returns when the lookup completes.
+	// A pipelined lookup: holds a slot for `hold` cycles; returns when the lookup completes. A
+	// lookup pipe reports its stall cycles only (tcu.cfg.stall_cycles, tcu.walk.stall_cycles):
+	// a pass counts them and leaves the other statistics, the translation slots' figures, alone.
 	uint64_t pass(uint64_t t, uint64_t hold)
 	{
-		const uint64_t end = grant(t) + hold;
+		const uint64_t start = std::max(t, first());
+		st.stall_cycles += start - t;
+		const uint64_t end = start + hold;
 		place_first(end);
-		st.busy_cycles += hold;
 		return end;
 	}
 	unsigned size() const { return n_; }
@@ -164,7 +167,10 @@ public:
 			n = kWin / 2;
 		}
 		if (t >= hi_) { // fast path: nothing reserved at or after t
-			mark(t, n);
+			if ((hi_ >> 6) == ((t + n - 1) >> 6))
+				mark_newest_word(t, t + n);
+			else
+				mark(t, n);
 			return t;
 		}
 		// Behind the newest and within the window, the usual request (a table walk's read between
@@ -240,12 +246,7 @@ private:
 	{
 		const uint64_t end = s + n;
 		if (end > hi_ && s >= hi_ && (hi_ >> 6) == ((end - 1) >> 6)) {
-			// The usual request, at or after the newest, in the newest's word: one update of
-			// that word ([hi_, s) reused and free, [s, end) busy), as the general case below.
-			uint64_t &w = word(s);
-			w = (w & ~word_bits(hi_, end)) | word_bits(s, end);
-			hi_ = end;
-			busy_cycles += n;
+			mark_newest_word(s, end);
 			return;
 		}
 		if (end > hi_) { // the window slides: cycles [hi_, end) reuse the bits of old cycles
@@ -257,6 +258,15 @@ private:
 		}
 		span<true>(s, end);
 		busy_cycles += n;
+	}
+	// The usual request, at or after the newest (s >= hi_), ending in the newest's word: one
+	// update of that word ([hi_, s) reused and free, [s, end) busy), as mark's general case.
+	void mark_newest_word(uint64_t s, uint64_t end)
+	{
+		uint64_t &w = word(s);
+		w = (w & ~word_bits(hi_, end)) | word_bits(s, end);
+		busy_cycles += end - s;
+		hi_ = end;
 	}
 	// The bits of cycles [x, e) in x's word (0 < e - x <= 64, e at most the end of x's word).
 	static uint64_t word_bits(uint64_t x, uint64_t e) { return (~0ull >> (64 - (e - x))) << (x & 63); }
