@@ -263,8 +263,9 @@ private:
 	// update of that word ([hi_, s) reused and free, [s, end) busy), as mark's general case.
 	void mark_newest_word(uint64_t s, uint64_t end)
 	{
+		const uint64_t upto = ~0ull >> (63 - ((end - 1) & 63)); // the word's bits up to end - 1
 		uint64_t &w = word(s);
-		w = (w & ~word_bits(hi_, end)) | word_bits(s, end);
+		w = (w & ~((~0ull << (hi_ & 63)) & upto)) | ((~0ull << (s & 63)) & upto);
 		busy_cycles += end - s;
 		hi_ = end;
 	}
