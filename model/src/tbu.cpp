@@ -48,7 +48,7 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 		if (!hit) {
 			stats.c[ST_MTLB_MISSES]++;
 		} else {
-			tbu.utlb.insert(t.sid, ssid, t.addr, *hit);
+			tbu.utlb.insert(t.sid, ssid, t.addr, *hit, true); // (it just missed there)
 			o.hit = HIT_MTLB;
 		}
 		SMMU_TRACE(TR_TBU_MTLB, "sid=0x%x ssv=%u ssid=0x%x va=0x%llx probes=%u %s", t.sid, t.ssv, t.ssid,
@@ -83,13 +83,14 @@ void Smmu::translate(const Txn &t, Outcome &o, Path &path)
 // ---- TLB entries ---------------------------------------------------------------------------------
 
 // Both TLBs are filled when the response reaches the TBU (the timing sets `ready`). Only
-// successful translations are cached.
+// successful translations are cached. The translation came to the TCU because both missed
+// (translate), so neither holds an entry for va.
 void Smmu::tbu_fill(Xlate &x, uint64_t va)
 {
 	x.fill.ready = 0;
-	if (TbuEntry *e = x.tbu.mtlb.insert(x.t.sid, x.ssid, va, x.fill))
+	if (TbuEntry *e = x.tbu.mtlb.insert(x.t.sid, x.ssid, va, x.fill, true))
 		x.path.fill(&e->ready, Path::kAtResponse);
-	if (TbuEntry *e = x.tbu.utlb.insert(x.t.sid, x.ssid, va, x.fill))
+	if (TbuEntry *e = x.tbu.utlb.insert(x.t.sid, x.ssid, va, x.fill, true))
 		x.path.fill(&e->ready, Path::kAtResponse);
 }
 

@@ -88,7 +88,7 @@ const CfgVal *Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t a
 		strict_res0_structure(kind, fetch_pa, buf);
 	if (cached) {
 		buf.ready = 0;
-		if (CfgVal *v = cfg_cache_.insert(k, k.set_index(cfg_cache_.sets()), buf)) {
+		if (CfgVal *v = cfg_cache_.insert_absent(k, k.set_index(cfg_cache_.sets()), buf)) { // it missed above
 			x.path.fill(&v->ready, x.path.last_read());
 			return v;
 		}

@@ -74,7 +74,8 @@ const WalkVal *Smmu::walk_cache_probe(unsigned stage, uint16_t vmid, uint16_t as
 
 // The walk cache of `level` keeps the descriptor just read, a table or a leaf (IHI 0070 §3.17:
 // leaves and tables may be cached; the TLBI scopes in smmu_queues.cpp remove both); its fill
-// completes with that read (fill hazard).
+// completes with that read (fill hazard). A level is read only below the deepest hit of the walk's
+// lookup (walk_cache_probe), which looked up every level below it: the entry is absent.
 void Smmu::walk_cache_fill(Xlate &x, unsigned stage, uint16_t asid, const WalkGeom &w, unsigned level, uint64_t in,
 			   const WalkStep &st, uint64_t acc)
 {
@@ -84,7 +85,7 @@ void Smmu::walk_cache_fill(Xlate &x, unsigned stage, uint16_t asid, const WalkGe
 	v.table = st.addr;
 	v.acc = acc;
 	v.leaf_desc = st.table ? 0 : st.d;
-	if (WalkVal *stored = walk_cache(level, stage).insert(k, k.set_index(), v))
+	if (WalkVal *stored = walk_cache(level, stage).insert_absent(k, k.set_index(), v))
 		x.path.fill(&stored->ready, x.path.last_read());
 }
 

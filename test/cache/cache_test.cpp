@@ -361,3 +361,45 @@ TEST(CacheStats, CountsLookupsHitsMissesFills)
 	c.reset_stats();
 	EXPECT_EQ(c.stats().fills, 0u);
 }
+
+// insert_absent (the fill of a key that just missed) places, evicts and counts exactly as insert:
+// every policy, a set-associative and a fully associative geometry, with invalidations mixed in.
+TEST(CacheInsertAbsent, SamePlacementAsInsert)
+{
+	for (Replacement pol : {Replacement::LRU, Replacement::PLRU, Replacement::RoundRobin, Replacement::Random,
+				Replacement::RRIP}) {
+		for (uint32_t ways : {4u, 0u}) {
+			Cache a(32, ways, pol, 9), b(32, ways, pol, 9);
+			uint64_t x = 12345;
+			for (int i = 0; i < 2000; ++i) {
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+				const uint64_t k = (x >> 33) % 97, set = k * 7;
+				if (i % 50 == 49) {
+					a.invalidate(k, set);
+					b.invalidate(k, set);
+				}
+				const bool hit_a = a.lookup(k, set) != nullptr, hit_b = b.lookup(k, set) != nullptr;
+				ASSERT_EQ(hit_a, hit_b);
+				if (hit_a)
+					continue;
+				Fill fa, fb;
+				uint64_t va = kNone, vb = kNone;
+				a.insert(k, set, (int)i, &fa, &va);
+				b.insert_absent(k, set, (int)i, &fb, &vb);
+				ASSERT_EQ(fa, fb) << i;
+				ASSERT_EQ(va, vb) << i;
+			}
+			for (uint32_t s = 0; s < a.sets(); ++s) {
+				for (uint32_t w = 0; w < a.ways(); ++w) {
+					ASSERT_EQ(a.key_at(s, w) != nullptr, b.key_at(s, w) != nullptr);
+					if (a.key_at(s, w)) {
+						EXPECT_EQ(*a.key_at(s, w), *b.key_at(s, w));
+					}
+				}
+			}
+			EXPECT_EQ(a.stats().fills, b.stats().fills);
+			EXPECT_EQ(a.stats().evictions, b.stats().evictions);
+			EXPECT_GT(a.stats().evictions, 0u);
+		}
+	}
+}

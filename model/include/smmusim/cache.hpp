@@ -9,6 +9,7 @@
 // run is reproducible for a given (configuration, seed) and independent of other caches.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -304,6 +305,22 @@ public:
 	Value *insert(const Key &key, uint64_t set_index, const Value &value, Fill *how = nullptr,
 		      Key *victim_key = nullptr, Value *victim_value = nullptr)
 	{
+		return place<false>(key, set_index, value, how, victim_key, victim_value);
+	}
+	// insert() of a key its caller knows is absent (it just missed in a lookup, and nothing was
+	// filled since): the same placement, statistics and replacement update, without the scan of
+	// the set for the key.
+	Value *insert_absent(const Key &key, uint64_t set_index, const Value &value, Fill *how = nullptr,
+			     Key *victim_key = nullptr, Value *victim_value = nullptr)
+	{
+		assert(!peek(key, set_index) && "insert_absent of a cached key");
+		return place<true>(key, set_index, value, how, victim_key, victim_value);
+	}
+
+private:
+	template <bool kAbsent>
+	Value *place(const Key &key, uint64_t set_index, const Value &value, Fill *how, Key *victim_key, Value *victim_value)
+	{
 		if (entries_ == 0) {
 			if (how)
 				*how = Fill::Disabled;
@@ -312,7 +329,7 @@ public:
 		const uint32_t set = set_of(set_index);
 		const size_t base = static_cast<size_t>(set) * ways_;
 		const uint8_t fp = fingerprint(key);
-		uint32_t way = find(base, fp, key);
+		uint32_t way = kAbsent ? ways_ : find(base, fp, key);
 		const uint32_t free_way = way == ways_ ? next_byte(base, 0, 0) : ways_; // the lowest invalid way
 		Fill f;
 		if (way != ways_) {
@@ -338,6 +355,8 @@ public:
 			*how = f;
 		return &values_[base + way];
 	}
+
+public:
 
 	// Removes the exact key from its set. Returns true if it was present.
 	bool invalidate(const Key &key, uint64_t set_index)

@@ -422,7 +422,9 @@ public:
 		return cache_.hit_last(last_.set_index, last_.probes - 1); // the smaller sizes probed first missed
 	}
 	// Fills the translation of the 2^e.page_shift region containing va; nullptr when disabled.
-	TbuEntry *insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e)
+	// absent: the caller knows there is no entry for it (a lookup of va in this context just
+	// missed, and nothing was filled since), so the fill does not look for one to replace.
+	TbuEntry *insert(uint32_t sid, uint32_t ssid, uint64_t va, const TbuEntry &e, bool absent = false)
 	{
 		if (!cache_.enabled())
 			return nullptr;
@@ -434,7 +436,8 @@ public:
 		Fill how;
 		TbuTag victim;
 		last_.valid = false; // the fill may evict it, or change the page sizes a lookup probes
-		TbuEntry *stored = cache_.insert(k, index(k.vpn, sid, ssid), e, &how, &victim);
+		const uint64_t set = index(k.vpn, sid, ssid);
+		TbuEntry *stored = absent ? cache_.insert_absent(k, set, e, &how, &victim) : cache_.insert(k, set, e, &how, &victim);
 		if (how == Fill::Evicted) {
 			shifts_.drop(victim.page_shift);
 			--ctx_count_[ctx_bucket(victim.sid, victim.ssid)];
