@@ -226,6 +226,10 @@ uint32_t smmusim_platform::present(const Txn &t, void *data, bool queue_done)
 	return slot;
 }
 
+// How far ahead of the transaction being presented the next one's CD is prefetched: enough for a
+// host memory access to complete meanwhile, near enough for the line to be in cache when used.
+static constexpr size_t kPrefetchAhead = 8;
+
 // Our own work (transactions to present, event records to write) strictly before `limit` and at or
 // before `last`, in cycle order; events before transactions of the same cycle.
 void smmusim_platform::work_until(uint64_t limit, uint64_t last)
@@ -243,6 +247,13 @@ void smmusim_platform::work_until(uint64_t limit, uint64_t last)
 			events.pop_back();
 			results[e.slot].event_recorded = smmu->record_event(e.ev);
 		} else {
+			// The transaction kPrefetchAhead behind this one: its CD on the way to the host's caches
+			// while this one runs (Smmu::prefetch_cd, no effect on the simulation).
+			if (pending.count > kPrefetchAhead) {
+				const Txn &next = pending.ring[(pending.head + kPrefetchAhead) & pending.mask].txn;
+				if (next.ssv)
+					smmu->prefetch_cd(next.sid, next.ssid);
+			}
 			present(pd->txn, nullptr, true); // pushes nothing to `pending`: pd stays valid
 			pending.pop(pd);
 		}

@@ -408,6 +408,10 @@ public:
 	// event, done_cycle). data as smmusim_dma. In timed mode an event is not written yet but
 	// returned in pev, to be written with record_event() at pev.cycle (when the fault is detected).
 	void transact(const Txn &t, void *data, DmaResult &res, PendingEvent &pev);
+	// A host-cache hint for a transaction with SubstreamID ssid of StreamID sid about to be
+	// presented: start loading its CD from simulated memory (prefetch.cpp). Counts nothing,
+	// changes no state.
+	void prefetch_cd(uint32_t sid, uint32_t ssid) const;
 
 	uint64_t now() const; // SystemC's clock in cycles, plus `ahead`
 	// Cycles the C API's platform has run past SystemC's clock while nothing of SystemC's was due
