@@ -42,8 +42,8 @@ bool Smmu::slc_access(uint64_t pa, unsigned hit_stat)
 
 // A walk-cache lookup (either stage) at cycle t of an entry whose fill completes at `ready` (0 on
 // a miss): a slot of the lookup pipe, then the wait for an entry still being read. Returns when
-// the walk continues.
-uint64_t Smmu::walk_lookup(uint64_t t, uint64_t ready)
+// the walk continues. In line in timing(), its one caller (once per walk).
+__attribute__((always_inline)) inline uint64_t Smmu::walk_lookup(uint64_t t, uint64_t ready)
 {
 	t = walk_pipe_.pass(t, p_.walk_latency);
 	if (ready > t) { // the descriptor it hit is still being read
