@@ -27,7 +27,12 @@ const CfgVal *Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, Path 
 	const CfgKey k = cfg_key(kind, sid, index);
 	stats.c[l1 ? ST_CFG_L1_LOOKUPS : ST_CFG_LOOKUPS]++;
 	static constexpr const char *kKind[CFG_KINDS] = {"STE", "CD", "L1STD", "L1CD"};
-	const CfgVal *v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()));
+	CfgLast &last = cfg_last_[kind];
+	const CfgVal *v = last.key == k ? cfg_cache_.lookup_at(k, last.at) : nullptr;
+	if (!v && (v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()))) != nullptr) {
+		last.key = k;
+		last.at = cfg_cache_.slot_of(v);
+	}
 	SMMU_TRACE(TR_CFG_LOOKUP, "%s sid=0x%x index=0x%x %s", kKind[kind], sid, index, v ? "hit" : "miss");
 	if (v) {
 		path.cfg_ready = std::max(path.cfg_ready, v->ready);

@@ -403,3 +403,46 @@ TEST(CacheInsertAbsent, SamePlacementAsInsert)
 		}
 	}
 }
+
+// lookup_at (a key looked up again where it was last found) hits, counts and updates the
+// replacement state exactly as lookup, and misses (counting nothing) once the slot lost the key.
+TEST(CacheLookupAt, SameAsLookup)
+{
+	for (Replacement pol : {Replacement::LRU, Replacement::PLRU, Replacement::RoundRobin, Replacement::Random,
+				Replacement::RRIP}) {
+		for (uint32_t ways : {4u, 3u, 0u}) {
+			Cache a(24, ways, pol, 5), b(24, ways, pol, 5);
+			std::vector<Cache::Slot> at(40);
+			std::vector<bool> known(40, false);
+			uint64_t x = 777, found_at = 0;
+			for (int i = 0; i < 4000; ++i) {
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+				const uint64_t k = (x >> 33) % 40, set = k * 5;
+				if (i % 37 == 36) {
+					a.invalidate(k, set);
+					b.invalidate(k, set);
+				}
+				const int *va = a.lookup(k, set);
+				const int *vb = known[k] ? b.lookup_at(k, at[k]) : nullptr;
+				found_at += vb != nullptr;
+				if (!vb && (vb = b.lookup(k, set)) != nullptr) {
+					at[k] = b.slot_of(vb);
+					known[k] = true;
+				}
+				ASSERT_EQ(va != nullptr, vb != nullptr) << i;
+				if (va) {
+					ASSERT_EQ(*va, *vb) << i;
+					continue;
+				}
+				uint64_t ea = kNone, eb = kNone;
+				a.insert(k, set, i, nullptr, &ea);
+				b.insert(k, set, i, nullptr, &eb);
+				ASSERT_EQ(ea, eb) << i;
+			}
+			EXPECT_EQ(a.stats().lookups, b.stats().lookups);
+			EXPECT_EQ(a.stats().hits, b.stats().hits);
+			EXPECT_EQ(a.stats().evictions, b.stats().evictions);
+			EXPECT_GT(found_at, 500u);
+		}
+	}
+}

@@ -239,6 +239,32 @@ public:
 		return nullptr;
 	}
 
+	// Where a value is stored: its set and way (for lookup_at).
+	struct Slot {
+		uint32_t set = ~0u, way = 0;
+	};
+	Slot slot_of(const Value *v) const noexcept
+	{
+		const size_t i = static_cast<size_t>(v - values_.data());
+		return Slot{static_cast<uint32_t>(i / ways_), static_cast<uint32_t>(i % ways_)};
+	}
+	// lookup() of a key its caller saw stored at `at` (slot_of what a lookup returned): while that
+	// slot still holds the key (a key is stored once, so there is no other), the same hit,
+	// statistics and replacement update, without the set index's hash or the scan of the set;
+	// otherwise nullptr and nothing counted (the caller then looks the key up).
+	Value *lookup_at(const Key &key, Slot at)
+	{
+		if (at.set >= sets_)
+			return nullptr;
+		const size_t i = static_cast<size_t>(at.set) * ways_ + at.way;
+		if (!fp_[i] || !(keys_[i] == key))
+			return nullptr;
+		++stats_.lookups;
+		++stats_.hits;
+		touch(at.set, at.way); // as lookup(); PLRU's touch of the way touched last changes nothing
+		return &values_[i];
+	}
+
 	// lookup() of a key its caller knows to be in the way last touched in its set (touched by a
 	// hit, with nothing filled or invalidated since), after `misses` lookups that missed: the same
 	// statistics and replacement update as those lookups, without the tag compares. A TLB that

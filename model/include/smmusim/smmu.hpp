@@ -625,6 +625,12 @@ private:
 	uint64_t oas_truncate(uint64_t a) const { return oas_mask_bits_ >= 64 ? a : a & ((1ull << oas_mask_bits_) - 1); }
 	std::vector<std::unique_ptr<Tbu>> tbus_;
 	SetAssocCache<CfgKey, CfgVal> cfg_cache_;
+	// Per kind, the key a configuration-cache lookup last hit and where (cfg_lookup): a master's
+	// transactions look up one STE, and one CD per SubstreamID, again and again.
+	struct CfgLast {
+		CfgKey key;
+		SetAssocCache<CfgKey, CfgVal>::Slot at;
+	} cfg_last_[CFG_KINDS];
 	struct SlcLine {
 		uint64_t line = 0;
 		bool operator==(const SlcLine &o) const noexcept { return line == o.line; }
