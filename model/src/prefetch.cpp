@@ -30,17 +30,11 @@ void Smmu::prefetch_cd(uint32_t sid, uint32_t ssid) const
 		return;
 	uint64_t ste_pa = SMMU_ADDR(strtab_base_, STRTAB_BASE_ADDR) + (uint64_t)sid * STE_SIZE, ste0;
 	if (p_.st_level && SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_FMT) == STRTAB_FMT_2LVL) {
-		unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
-		if (split != 6 && split != 8 && split != 10)
-			split = 6;
+		const unsigned split = strtab_split(strtab_base_cfg_);
 		uint64_t l1;
-		if (!dword(SMMU_ADDR(strtab_base_, STRTAB_BASE_ADDR) + (uint64_t)(sid >> split) * L1STD_SIZE, l1))
+		if (!dword(SMMU_ADDR(strtab_base_, STRTAB_BASE_ADDR) + (uint64_t)(sid >> split) * L1STD_SIZE, l1) ||
+		    !l1std_ste_addr(l1, sid, split, ste_pa))
 			return;
-		const unsigned span = (unsigned)SMMU_GET(l1, L1STD_SPAN);
-		const uint32_t l2idx = sid & ((1u << split) - 1);
-		if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1)))
-			return;
-		ste_pa = l1std_l2_base(l1, span) + (uint64_t)l2idx * STE_SIZE;
 	}
 	if (!dword(ste_pa, ste0) || !SMMU_GET(ste0, STE0_V) || SMMU_GET(ste0, STE0_CONFIG) != STE_CONFIG_S1_TRANS)
 		return;
@@ -51,12 +45,11 @@ void Smmu::prefetch_cd(uint32_t sid, uint32_t ssid) const
 	const unsigned s1fmt = (unsigned)SMMU_GET(ste0, STE0_S1FMT);
 	uint64_t cd_pa = ctx + (uint64_t)ssid * CD_SIZE;
 	if (s1fmt == STE_S1FMT_4K_L2 || s1fmt == STE_S1FMT_64K_L2) {
-		const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
+		const unsigned split = cd_split(s1fmt);
 		uint64_t l1;
 		if (!dword(ctx + (uint64_t)(ssid >> split) * L1CD_SIZE, l1) || !SMMU_GET(l1, L1CD_V))
 			return;
-		const uint64_t l2 = split == CD_SPLIT_64K ? SMMU_ADDR(l1, L1CD_L2PTR_64K) : SMMU_ADDR(l1, L1CD_L2PTR);
-		cd_pa = l2 + (uint64_t)(ssid & ((1u << split) - 1)) * CD_SIZE;
+		cd_pa = l2_cd_addr(l1cd_l2_base(l1, split), split, ssid);
 	}
 	if (ram_->in_range(cd_pa, CD_SIZE))
 		__builtin_prefetch(ram_->ptr(cd_pa));

@@ -190,19 +190,13 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 	PrefetchSpace pa_space;
 	uint64_t ste_pa;
 	if (fmt == STRTAB_FMT_2LVL) {
-		unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
-		if (split != 6 && split != 8 && split != 10)
-			split = 6;
+		const unsigned split = strtab_split(strtab_base_cfg_);
 		const uint32_t l1idx = sid >> split;
 		CfgVal l1;
-		if (!strict_fetch(CFG_L1STD, sid, l1idx, st_base + (uint64_t)l1idx * L1STD_SIZE, 1, l1, pa_space))
-			return;
-		const unsigned span = (unsigned)SMMU_GET(l1.dw[0], L1STD_SPAN);
-		const uint32_t l2idx = sid & ((1u << split) - 1);
-		if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1)))
+		if (!strict_fetch(CFG_L1STD, sid, l1idx, st_base + (uint64_t)l1idx * L1STD_SIZE, 1, l1, pa_space) ||
+		    !l1std_ste_addr(l1.dw[0], sid, split, ste_pa))
 			return;
 		strict_cache(CFG_L1STD, sid, l1idx, l1);
-		ste_pa = l1std_l2_base(l1.dw[0], span) + (uint64_t)l2idx * STE_SIZE;
 	} else {
 		ste_pa = st_base + (uint64_t)sid * STE_SIZE;
 	}
@@ -236,18 +230,16 @@ void Smmu::strict_prefetch_cfg(uint32_t sid, bool ssv, uint32_t ssid, Prefetch a
 	if (cdmax) {
 		const unsigned s1fmt = (unsigned)SMMU_GET(ste.dw[0], STE0_S1FMT);
 		if (s1fmt == STE_S1FMT_4K_L2 || s1fmt == STE_S1FMT_64K_L2) {
-			const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
+			const unsigned split = cd_split(s1fmt);
 			const uint32_t l1idx = cdidx >> split;
 			CfgVal l1;
 			if (!strict_fetch(CFG_L1CD, sid, l1idx, ctx + (uint64_t)l1idx * L1CD_SIZE, 1, l1, space))
 				return;
-			uint64_t l2 = l1.dw[0] & SMMU_MASK(L1CD_L2PTR);
-			if (split == CD_SPLIT_64K)
-				l2 &= ~0xFFFFull;
+			const uint64_t l2 = l1cd_l2_base(l1.dw[0], split);
 			if (!SMMU_GET(l1.dw[0], L1CD_V) || (l2 >> oas_mask_bits_))
 				return;
 			strict_cache(CFG_L1CD, sid, l1idx, l1);
-			cd_addr = l2 + (uint64_t)(cdidx & ((1u << split) - 1)) * CD_SIZE;
+			cd_addr = l2_cd_addr(l2, split, cdidx);
 		} else {
 			cd_addr = ctx + (uint64_t)cdidx * CD_SIZE;
 		}

@@ -113,10 +113,8 @@ void Smmu::bad_streamid(Xlate &x)
 // transaction ended (F_STE_FETCH, or C_BAD_STREAMID for a StreamID outside the span).
 bool Smmu::ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa)
 {
-	unsigned split = (unsigned)SMMU_GET(strtab_base_cfg_, STRTAB_BASE_CFG_SPLIT);
-	if (split != 6 && split != 8 && split != 10)
-		split = 6;
-	const uint32_t l1idx = split >= 32 ? 0 : x.t.sid >> split;
+	const unsigned split = strtab_split(strtab_base_cfg_);
+	const uint32_t l1idx = x.t.sid >> split;
 	const uint64_t l1pa = st_base + (uint64_t)l1idx * L1STD_SIZE;
 	CfgVal buf;
 	uint64_t fetch_pa;
@@ -126,14 +124,10 @@ bool Smmu::ste_addr_2lvl(Xlate &x, uint64_t st_base, uint64_t &ste_pa)
 		abort_event(x, EVT_F_STE_FETCH, 0, 0, SMMU_PREP_ADDR(EVT3_FETCHADDR, l1pa));
 		return false;
 	}
-	const uint64_t l1std = l1->dw[0];
-	const unsigned span = (unsigned)SMMU_GET(l1std, L1STD_SPAN);
-	const uint32_t l2idx = x.t.sid & ((1u << split) - 1);
-	if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1))) {
+	if (!l1std_ste_addr(l1->dw[0], x.t.sid, split, ste_pa)) {
 		bad_streamid(x);
 		return false;
 	}
-	ste_pa = l1std_l2_base(l1std, span) + (uint64_t)l2idx * STE_SIZE;
 	return true;
 }
 
@@ -313,7 +307,7 @@ Smmu::Substream Smmu::select_substream(Xlate &x, uint32_t &cdidx)
 // L1 descriptor).
 bool Smmu::cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, uint64_t &cd_pa)
 {
-	const unsigned split = s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
+	const unsigned split = cd_split(s1fmt);
 	const uint32_t l1idx = cdidx >> split;
 	const uint64_t l1pa = ctx + (uint64_t)l1idx * L1CD_SIZE;
 	CfgVal buf;
@@ -326,12 +320,12 @@ bool Smmu::cd_addr_2lvl(Xlate &x, uint64_t ctx, unsigned s1fmt, uint32_t cdidx, 
 		return false;
 	}
 	const uint64_t l1cd = l1->dw[0];
-	const uint64_t l2 = split == CD_SPLIT_64K ? SMMU_ADDR(l1cd, L1CD_L2PTR_64K) : SMMU_ADDR(l1cd, L1CD_L2PTR);
+	const uint64_t l2 = l1cd_l2_base(l1cd, split);
 	if (!SMMU_GET(l1cd, L1CD_V) || (l2 >> oas_mask_bits_)) {
 		abort_event(x, EVT_C_BAD_SUBSTREAMID);
 		return false;
 	}
-	cd_pa = l2 + (uint64_t)(cdidx & ((1u << split) - 1)) * CD_SIZE;
+	cd_pa = l2_cd_addr(l2, split, cdidx);
 	return true;
 }
 

@@ -192,6 +192,43 @@ inline uint64_t l1std_l2_base(uint64_t l1std, unsigned span)
 	return SMMU_ADDR(l1std, L1STD_L2PTR) & ~((uint64_t{STE_SIZE} << (span - 1)) - 1);
 }
 
+// Two-level tables, the arithmetic alone (no reads, no faults): the translation (find_ste, find_cd),
+// the strict prefetcher and the host-cache hint locate an STE or a CD the same way.
+// STRTAB_BASE_CFG.SPLIT as used: 6, 8 or 10 bits; the reserved values behave as 6.
+inline unsigned strtab_split(uint64_t strtab_base_cfg)
+{
+	const unsigned split = (unsigned)SMMU_GET(strtab_base_cfg, STRTAB_BASE_CFG_SPLIT);
+	return split == 8 || split == 10 ? split : 6;
+}
+
+// The STE of StreamID sid under its L1STD; false when sid is beyond the L1STD's Span (Span 0 is
+// an invalid descriptor, above 11 or SPLIT+1 is reserved): C_BAD_STREAMID (IHI 0070 §5.1).
+inline bool l1std_ste_addr(uint64_t l1std, uint32_t sid, unsigned split, uint64_t &ste_pa)
+{
+	const unsigned span = (unsigned)SMMU_GET(l1std, L1STD_SPAN);
+	const uint32_t l2idx = sid & ((1u << split) - 1);
+	if (span == 0 || span > 11 || span > split + 1 || l2idx >= (1u << (span - 1)))
+		return false;
+	ste_pa = l1std_l2_base(l1std, span) + (uint64_t)l2idx * STE_SIZE;
+	return true;
+}
+
+// CD-table index bits resolved by the level-2 tables of a two-level S1Fmt (4 KB or 64 KB leaves).
+inline unsigned cd_split(unsigned s1fmt)
+{
+	return s1fmt == STE_S1FMT_4K_L2 ? CD_SPLIT_4K : CD_SPLIT_64K;
+}
+
+// The level-2 CD table an L1CD points at (with 64 KB leaves L2Ptr[15:12] are RES0), and CD cdidx in it.
+inline uint64_t l1cd_l2_base(uint64_t l1cd, unsigned split)
+{
+	return split == CD_SPLIT_64K ? SMMU_ADDR(l1cd, L1CD_L2PTR_64K) : SMMU_ADDR(l1cd, L1CD_L2PTR);
+}
+inline uint64_t l2_cd_addr(uint64_t l2, unsigned split, uint32_t cdidx)
+{
+	return l2 + (uint64_t)(cdidx & ((1u << split) - 1)) * CD_SIZE;
+}
+
 // The ASID a CD tags its translations with, and the VMID an STE gives them (STE.S2VMID when the
 // SMMU has stage 2, also for stage-1-only STEs: IHI 0070 §3.17).
 inline uint16_t cd_asid(const Params &p, const CfgVal &cd)
