@@ -239,6 +239,22 @@ TEST(TimingParts, SlotPoolGrantsEarliestFree)
 	EXPECT_EQ(2u, p.st.max_busy);
 }
 
+#ifndef NDEBUG
+// enter()/leave() is a hold with no other request to the pool in between (Smmu::timing): a debug
+// build stops a request that comes between them instead of granting from a stale first slot.
+TEST(TimingPartsDeathTest, SlotPoolRequestDuringAHold)
+{
+	smmusim::SlotPool p;
+	p.init(4);
+	const uint64_t s = p.enter(10);
+	EXPECT_DEATH(p.pass(12, 1), "during a hold");
+	EXPECT_DEATH(p.acquire(12), "during a hold");
+	p.leave(s, 20);
+	EXPECT_EQ(11u, p.pass(10, 1)) << "after leave(), requests are granted again (a free slot at 10)";
+	EXPECT_DEATH(p.leave(10, 11), "without enter");
+}
+#endif
+
 // Every grant's statistics against a plain model of the pool (the free time of each slot not
 // held, scanned whole): the earliest-free start, stalls, and max_busy, the occupancy at the grant
 // with this request, which the pool keeps without a scan while it cannot grow, and the busy

@@ -57,6 +57,9 @@ public:
 	// A held slot becomes free at `end` (it was granted at `start`).
 	void release(uint64_t start, uint64_t end)
 	{
+#ifndef NDEBUG
+		assert(!entered_ && "SlotPool: a release during a hold taken by enter() (leave() first)");
+#endif
 		unsigned pos = count_++; // insertion into the sorted free times, from the back: ends mostly grow
 		while (pos > 0 && at(pos - 1) > end) {
 			at(pos) = at(pos - 1);
@@ -69,9 +72,20 @@ public:
 	// the timing of one transaction): the same grant, and the same free times after leave(), as
 	// acquire() and release(), but the earliest-free slot stays first meanwhile, so that leave()
 	// only moves it into order (where release() inserts it back, mostly at the end).
-	uint64_t enter(uint64_t t) { return grant(t); }
+	uint64_t enter(uint64_t t)
+	{
+		const uint64_t start = grant(t);
+#ifndef NDEBUG
+		entered_ = true;
+#endif
+		return start;
+	}
 	void leave(uint64_t start, uint64_t end)
 	{
+#ifndef NDEBUG
+		assert(entered_ && "SlotPool: leave() without enter()");
+		entered_ = false;
+#endif
 		place_first(end);
 		st.busy_cycles += end - start;
 	}
@@ -80,6 +94,9 @@ public:
 	// a pass counts them and leaves the other statistics, the translation slots' figures, alone.
 	uint64_t pass(uint64_t t, uint64_t hold)
 	{
+#ifndef NDEBUG
+		assert(!entered_ && "SlotPool: a request during a hold taken by enter() (leave() first)");
+#endif
 		const uint64_t start = std::max(t, first());
 		st.stall_cycles += start - t;
 		const uint64_t end = start + hold;
@@ -94,6 +111,9 @@ private:
 	uint64_t grant(uint64_t t)
 	{
 		assert(count_ > 0 && "SlotPool: every slot is already held");
+#ifndef NDEBUG
+		assert(!entered_ && "SlotPool: a request during a hold taken by enter() (leave() first)");
+#endif
 		const uint64_t start = std::max(t, first());
 		if (start > t) {
 			st.stalls++;
@@ -147,6 +167,9 @@ private:
 	std::vector<uint64_t> ring_; // free times of the slots not held, ascending from head_
 	unsigned n_ = 1, mask_ = 0, head_ = 0, count_ = 0; // count_: slots not held
 	unsigned grow_ = 2;                                 // n_ + 1 - st.max_busy, 0 once it is n_
+#ifndef NDEBUG
+	bool entered_ = false; // between enter() and leave(), when no other request may come
+#endif
 };
 
 // Calendar of busy cycles in a sliding window of 2^kBits cycles (a ring bitmap, 128 KB). reserve(t,
