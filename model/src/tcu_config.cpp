@@ -29,10 +29,8 @@ const CfgVal *Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, Path 
 	static constexpr const char *kKind[CFG_KINDS] = {"STE", "CD", "L1STD", "L1CD"};
 	CfgLast &last = cfg_last_[kind];
 	const CfgVal *v = last.key == k ? cfg_cache_.lookup_at(k, last.at) : nullptr;
-	if (!v && (v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()))) != nullptr) {
-		last.key = k;
-		last.at = cfg_cache_.slot_of(v);
-	}
+	if (!v)
+		v = cfg_find(last, k);
 	SMMU_TRACE(TR_CFG_LOOKUP, "%s sid=0x%x index=0x%x %s", kKind[kind], sid, index, v ? "hit" : "miss");
 	if (v) {
 		path.cfg_ready = std::max(path.cfg_ready, v->ready);
@@ -40,6 +38,18 @@ const CfgVal *Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, Path 
 	}
 	stats.c[l1 ? ST_CFG_L1_MISSES : ST_CFG_MISSES]++;
 	return nullptr;
+}
+
+// cfg_lookup's lookup of a key not found where it was last (out of line: the call of the common
+// case, the key found at once, then saves no registers for this one).
+__attribute__((noinline)) const CfgVal *Smmu::cfg_find(CfgLast &last, const CfgKey &k)
+{
+	const CfgVal *v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()));
+	if (v) {
+		last.key = k;
+		last.at = cfg_cache_.slot_of(v);
+	}
+	return v;
 }
 
 // Fetch a configuration structure of the transaction's StreamID through the configuration cache

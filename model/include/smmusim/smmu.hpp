@@ -510,6 +510,8 @@ private:
 	// Configuration (tcu_config.cpp)
 	enum class Substream : uint8_t { Cd, Bypass, Ended };
 	const CfgVal *cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, Path &path);
+	struct CfgLast;
+	const CfgVal *cfg_find(CfgLast &last, const CfgKey &k);
 	const CfgVal *fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t addr, CfgVal &buf, uint64_t &fetch_pa,
 				FetchResult &fr, bool looked_up = false);
 	bool find_ste(Xlate &x);
