@@ -96,6 +96,8 @@ static int child_run(bool miss, bool functional, uint64_t count, const char *res
 	const uint64_t iova = 0x40000000ull;
 	/* 4 KiB-aligned but not 2 MiB-aligned PA: the driver must use 4 KiB pages */
 	const uint64_t pa = 0x100001000ull, bytes = miss ? 256ull << 20 : 64u << 10;
+	_Static_assert(((256ull << 20) & ((256ull << 20) - 1)) == 0 && ((64u << 10) & ((64u << 10) - 1)) == 0,
+		       "powers of two: the timed loop masks instead of dividing");
 	int rc = iommu_probe_device(pf.smmu, &sid, 1, &dev);
 	if (!rc)
 		rc = iommu_domain_alloc(pf.smmu, IOMMU_DOMAIN_DMA, &dom);
@@ -120,9 +122,9 @@ static int child_run(bool miss, bool functional, uint64_t count, const char *res
 			struct smmusim_dma d = {.port = 0, .sid = 0, .size = 64, .write = (i & 3) == 3};
 			if (miss) {
 				uint64_t x = bench_rand(&rng);
-				d.addr = iova + ((x % (bytes >> 12)) << 12) + ((x >> 40) & 63) * 64;
+				d.addr = iova + ((x & ((bytes >> 12) - 1)) << 12) + ((x >> 40) & 63) * 64;
 			} else {
-				d.addr = iova + (i * 64) % bytes;
+				d.addr = iova + ((i * 64) & (bytes - 1));
 			}
 			if (smmusim_dma_submit(sim, &d, now + k, i) < 0) {
 				fprintf(stderr, "smmusim bench speed: smmusim_dma_submit refused a DMA\n");
