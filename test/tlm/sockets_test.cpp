@@ -13,6 +13,8 @@ extern "C" {
 #include <smmuv3/smmu.h>
 }
 
+#include <tlm_utils/simple_target_socket.h>
+
 #include <functional>
 #include <string>
 
@@ -454,6 +456,119 @@ TEST(TlmSockets, TwoInstancesInOnePlatformShareNothing)
 	};
 	sc_start();
 	EXPECT_EQ(sc_get_status(), SC_STOPPED) << "the test body did not finish";
+}
+
+// A walk-socket target that waits (docs/tlm.md forbids it) on its first read once armed.
+struct WaitingWalk : sc_module {
+	tlm_utils::simple_target_socket<WaitingWalk> socket;
+	tlm_utils::simple_initiator_socket<WaitingWalk> down;
+	bool armed = false;
+	sc_event waiting;
+	explicit WaitingWalk(sc_module_name n) : sc_module(n), socket("socket"), down("down")
+	{
+		socket.register_b_transport(this, &WaitingWalk::b_transport);
+	}
+	void b_transport(tlm_generic_payload &gp, sc_time &d)
+	{
+		if (armed) {
+			armed = false;
+			waiting.notify();
+			wait(10 * example::kCycle);
+		}
+		down->b_transport(gp, d);
+	}
+};
+
+// While the walk target waits in the middle of a translation, another thread's register access
+// and device transaction are refused (a CFGI or TLBI then could drop what the translation holds);
+// the translation itself completes.
+struct WaitInWalk : sc_module {
+	SC_HAS_PROCESS(WaitInWalk);
+	smmusim::Smmuv3Tlm smmu;
+	example::Ram ram;
+	WaitingWalk walker;
+	tlm_utils::simple_initiator_socket<WaitInWalk> mmio, dev, dev2;
+	example::DriverPort port;
+	tlm_response_status reg_during = TLM_INCOMPLETE_RESPONSE, dma_during = TLM_INCOMPLETE_RESPONSE,
+			    dma = TLM_INCOMPLETE_RESPONSE;
+	bool finished = false;
+
+	explicit WaitInWalk(sc_module_name n)
+	    : sc_module(n), smmu("smmu", nullptr), ram("ram", 1ull << 32), walker("walker"), mmio("mmio"), dev("dev"),
+	      dev2("dev2"), port(mmio, ram, smmu.params())
+	{
+		mmio.bind(smmu.regs);
+		dev.bind(smmu.tbu[1]);
+		dev2.bind(smmu.tbu[0]);
+		smmu.data.bind(ram.socket);
+		smmu.walk.bind(walker.socket);
+		walker.down.bind(ram.socket);
+		SC_THREAD(cpu);
+		set_stack_size(4 << 20);
+		SC_THREAD(other);
+	}
+	static void payload(tlm_generic_payload &gp, tlm_command cmd, uint64_t addr, void *v, unsigned len)
+	{
+		gp.set_command(cmd);
+		gp.set_address(addr);
+		gp.set_data_ptr(static_cast<unsigned char *>(v));
+		gp.set_data_length(len);
+		gp.set_streaming_width(len);
+		gp.set_response_status(TLM_INCOMPLETE_RESPONSE);
+	}
+	void cpu()
+	{
+		smmu_device *s;
+		smmu_options opts{};
+		const uint32_t sid = 3;
+		smmu_master *m;
+		iommu_domain *d;
+		if (smmu_probe(port.regif(), &opts, &s) || smmu_reset(s) || iommu_probe_device(s, &sid, 1, &m) ||
+		    iommu_domain_alloc(s, IOMMU_DOMAIN_DMA, &d) || iommu_attach_device(s, d, m) ||
+		    iommu_map(s, d, 0x10000000, 0x40000000, 0x1000, IOMMU_READ | IOMMU_WRITE)) {
+			sc_stop();
+			return;
+		}
+		smmu.set_default_stream(1, sid);
+		smmu.set_default_stream(0, sid);
+		uint64_t v = 0;
+		tlm_generic_payload gp;
+		payload(gp, TLM_READ_COMMAND, 0x10000000, &v, 8);
+		sc_time t = SC_ZERO_TIME;
+		walker.armed = true; // the translation's first table read waits
+		dev->b_transport(gp, t);
+		dma = gp.get_response_status();
+		finished = true;
+		sc_stop();
+	}
+	void other()
+	{
+		wait(walker.waiting);
+		uint32_t cr0 = 0;
+		tlm_generic_payload r;
+		payload(r, TLM_READ_COMMAND, SMMU_CR0, &cr0, 4);
+		sc_time t = SC_ZERO_TIME;
+		mmio->b_transport(r, t);
+		reg_during = r.get_response_status();
+		uint64_t v = 0;
+		tlm_generic_payload gp;
+		payload(gp, TLM_READ_COMMAND, 0x10000000, &v, 8);
+		dev2->b_transport(gp, t);
+		dma_during = gp.get_response_status();
+	}
+};
+
+TEST(TlmSockets, RegisterAccessWhileTheWalkTargetWaitsIsRefused)
+{
+	setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+	sc_report_handler::set_actions(SC_ERROR, SC_DISPLAY); // counted, not thrown
+	auto *w = new WaitInWalk("wait_in_walk");
+	sc_start();
+	ASSERT_TRUE(w->finished) << "bring-up failed or the translation never completed";
+	EXPECT_EQ(w->reg_during, TLM_GENERIC_ERROR_RESPONSE);
+	EXPECT_EQ(w->dma_during, TLM_GENERIC_ERROR_RESPONSE);
+	EXPECT_EQ(w->dma, TLM_OK_RESPONSE);
+	EXPECT_EQ(sc_report_handler::get_count(SC_ERROR), 2);
 }
 
 } // namespace

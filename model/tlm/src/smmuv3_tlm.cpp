@@ -112,6 +112,11 @@ bool Smmuv3Tlm::reg_access(tlm_generic_payload &trans)
 	const uint64_t off = trans.get_address();
 	const unsigned len = trans.get_data_length();
 	unsigned char *ptr = trans.get_data_ptr();
+	if (in_engine_) { // mid-translation: a write could invalidate what the translation is using
+		SC_REPORT_ERROR(kMsgType, "register access during a table access: the walk socket's target must not wait()");
+		trans.set_response_status(TLM_GENERIC_ERROR_RESPONSE);
+		return false;
+	}
 	if (trans.get_command() == TLM_IGNORE_COMMAND) {
 		trans.set_response_status(TLM_OK_RESPONSE);
 		return true;
