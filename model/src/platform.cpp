@@ -94,11 +94,13 @@ uint32_t ri_read32(void *ctx, uint32_t off)
 {
 	return reg_read(P(ctx), [&] { return P(ctx).smmu->read32(off); });
 }
-// A write may notify a SystemC event (CMDQ_PROD, CR0 ...), relative to SystemC's clock, and so
-// change what SystemC has due.
+// A write may notify a SystemC event (CMDQ_PROD, CR0 ...), and so change what SystemC has due.
+// It needs no sc_start to bring SystemC's clock to the model's first: the Smmu notifies at now(),
+// smmu->ahead past SystemC's clock (Smmu::kick_cmdq, schedule_ack), and nothing of SystemC's is
+// due before that (run()), so its processes wake at the cycle, and in the order, they would after
+// a catch-up.
 template <class Write> void reg_write(smmusim_platform &m, Write write)
 {
-	m.catch_up();
 	write();
 	m.sc_due = 0;
 }
@@ -271,7 +273,7 @@ static uint64_t sc_cycle() { return sc_time_stamp().value() / kCycle.value(); }
 // SystemC's clock is moved only to run its own activity: when none is due by the target, the
 // model's time runs ahead of it (smmu->ahead; temporal decoupling), so a driver's register reads
 // and polls between two commands cost no sc_start. Nothing of SystemC's is then due before
-// SystemC's clock + ahead, and catch_up() closes the gap before anything notifies an event.
+// SystemC's clock + ahead, and a register write notifies its events that much later (reg_write).
 void smmusim_platform::run(uint64_t cycles)
 {
 	const uint64_t target = now() + cycles;
@@ -303,15 +305,6 @@ void smmusim_platform::run(uint64_t cycles)
 	}
 	smmu->ahead = target - sc_now; // nothing of SystemC's is due up to and at the target
 	work_until(~0ull, target);     // anything due at the final cycle
-}
-
-void smmusim_platform::catch_up()
-{
-	if (!smmu->ahead)
-		return;
-	const uint64_t a = smmu->ahead;
-	smmu->ahead = 0;
-	sc_advance((double)a * kCycle); // nothing is due on the way nor at the end (run())
 }
 
 void smmusim_platform::sc_advance(const sc_time &t)

@@ -133,7 +133,6 @@ struct smmusim_platform {
 	}
 	void sc_advance(const sc_core::sc_time &t); // sc_start(t), then sc_now
 	void run(uint64_t cycles);
-	void catch_up(); // SystemC's clock to now() (smmu->ahead to 0): before anything notifies an event
 	size_t outstanding() const;
 
 	void publish_stores(); // wmb: the CPU's stores since the last barrier reach memory

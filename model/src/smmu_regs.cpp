@@ -149,7 +149,12 @@ void Smmu::raise_gerror(unsigned bit)
 void Smmu::schedule_ack(uint64_t &due)
 {
 	due = now() + p_.ack_delay;
-	ack_event_.notify(p_.ack_delay * kCycle); // an earlier pending notification wins
+	ack_event_.notify((double)(ahead + p_.ack_delay) * kCycle); // an earlier pending notification wins
+}
+
+void Smmu::kick_cmdq()
+{
+	cmdq_kick_.notify((double)ahead * kCycle);
 }
 
 void Smmu::ack_method()
@@ -344,7 +349,7 @@ void Smmu::write32(uint32_t off, uint32_t val)
 		gerrorn_ = val & GERROR_KNOWN_MASK;
 		uint32_t now_active = gerror_ ^ gerrorn_;
 		if ((was_active & 1u) && !(now_active & 1u))
-			cmdq_kick_.notify(SC_ZERO_TIME); // resume from CONS after an acknowledged CMDQ_ERR
+			kick_cmdq(); // resume from CONS after an acknowledged CMDQ_ERR
 		break;
 	}
 	case SMMU_GERROR_IRQ_CFG1:
@@ -373,7 +378,7 @@ void Smmu::write32(uint32_t off, uint32_t val)
 		break;
 	case SMMU_CMDQ_PROD:
 		cmdq_prod_ = val & (uint32_t)SMMU_MASK(Q_IDX_WR_RD);
-		cmdq_kick_.notify(SC_ZERO_TIME);
+		kick_cmdq();
 		break;
 	case SMMU_CMDQ_CONS:
 		if (!SMMU_GET(cr0_ | cr0ack_, CR0_CMDQEN))

@@ -205,6 +205,28 @@ TEST(PlatformTime, SystemCActivityAtItsCycleAfterReadsAndRuns)
 	EXPECT_EQ(w2 + 130 + 2, rec[0].done_cycle) << "smmu.cmd_cycles + smmu.cmd_sync_cycles";
 	EXPECT_EQ(w2 + 150, rec[0].seen_cycle);
 	EXPECT_EQ(w2 + 200, s.now());
+
+	// An acknowledged CMDQ_ERR (GERRORN) resumes the queue at the write's cycle too.
+	const uint32_t p2 = (p + 1) & m;
+	const uint64_t ent2 = CMDQ + (uint64_t)(p2 & ((1u << s.cmdq_log2) - 1)) * CMD_SIZE;
+	s.m64(ent2, SMMU_PREP(CMD0_OPCODE, CMD_SYNC) | SMMU_PREP(CMD0_SSEC, 1)); // CERROR_ILL
+	s.m64(ent2 + 8, 0);
+	s.w32(SMMU_CMDQ_PROD, (p2 + 1) & m);
+	s.run(500);
+	const uint32_t gerror = s.r32(SMMU_GERROR);
+	ASSERT_EQ(1u, (gerror ^ s.r32(SMMU_GERRORN)) & 1u) << "CMDQ_ERR active";
+	s.m64(ent2, SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
+	s.run(333);
+	(void)s.r32(SMMU_GERROR);
+	const uint64_t w3 = s.now();
+	s.w32(SMMU_GERRORN, gerror);
+	EXPECT_EQ(p2, s.r32(SMMU_CMDQ_CONS) & m) << "sampled at w3 + 50";
+	EXPECT_EQ((p2 + 1) & m, s.r32(SMMU_CMDQ_CONS) & m) << "sampled at w3 + 150";
+	ASSERT_EQ(2u, smmusim_cmd_poll(s.sim, rec, 2, false));
+	EXPECT_NE(0u, rec[0].cerror);
+	EXPECT_EQ(0u, rec[1].cerror);
+	EXPECT_EQ(w3, rec[1].consumed_cycle);
+	EXPECT_EQ(w3 + 130 + 2, rec[1].done_cycle);
 }
 
 TEST_F(Platform, StatisticsByName)

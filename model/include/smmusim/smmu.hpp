@@ -416,7 +416,8 @@ public:
 	uint64_t now() const; // SystemC's clock in cycles, plus `ahead`
 	// Cycles the C API's platform has run past SystemC's clock while nothing of SystemC's was due
 	// (smmusim_platform::run): a register read costs cycles, not an sc_start. Zero whenever a
-	// SystemC process runs or an event is notified (the platform catches up before register writes).
+	// SystemC process runs; a register write notifies its events `ahead` later than SystemC's
+	// clock (schedule_ack, kick_cmdq), at now(), with no sc_start to catch up.
 	uint64_t ahead = 0;
 	bool timed() const { return timed_; }
 	Stats stats;
@@ -433,6 +434,9 @@ private:
 	// ---- register file (smmu_regs.cpp)
 	void ack_method();
 	void schedule_ack(uint64_t &due);
+	// A register write's wake-up of the command queue, at now(): `ahead` cycles past SystemC's
+	// clock (a delta notification when there is none).
+	void kick_cmdq();
 	bool smmu_enabled() const { return cr0ack_ & 1u; }
 	bool cmdq_enabled() const;
 	bool eventq_enabled() const;
