@@ -343,47 +343,6 @@ public:
 		return place<true>(key, set_index, value, how, victim_key, victim_value);
 	}
 
-private:
-	template <bool kAbsent>
-	Value *place(const Key &key, uint64_t set_index, const Value &value, Fill *how, Key *victim_key, Value *victim_value)
-	{
-		if (entries_ == 0) {
-			if (how)
-				*how = Fill::Disabled;
-			return nullptr;
-		}
-		const uint32_t set = set_of(set_index);
-		const size_t base = static_cast<size_t>(set) * ways_;
-		const uint8_t fp = fingerprint(key);
-		uint32_t way = kAbsent ? ways_ : find(base, fp, key);
-		const uint32_t free_way = way == ways_ ? next_byte(base, 0, 0) : ways_; // the lowest invalid way
-		Fill f;
-		if (way != ways_) {
-			f = Fill::Updated;
-		} else if (free_way != ways_) {
-			way = free_way;
-			f = Fill::Invalid;
-		} else {
-			way = victim(set);
-			f = Fill::Evicted;
-			++stats_.evictions;
-			if (victim_key)
-				*victim_key = keys_[base + way];
-			if (victim_value)
-				*victim_value = values_[base + way];
-		}
-		++stats_.fills;
-		keys_[base + way] = key;
-		values_[base + way] = value;
-		fp_[base + way] = fp;
-		filled(set, way, f == Fill::Updated);
-		if (how)
-			*how = f;
-		return &values_[base + way];
-	}
-
-public:
-
 	// Removes the exact key from its set. Returns true if it was present.
 	bool invalidate(const Key &key, uint64_t set_index)
 	{
@@ -472,6 +431,45 @@ public:
 	}
 
 private:
+	// insert() and insert_absent(): kAbsent skips the search of the set for the key.
+	template <bool kAbsent>
+	Value *place(const Key &key, uint64_t set_index, const Value &value, Fill *how, Key *victim_key, Value *victim_value)
+	{
+		if (entries_ == 0) {
+			if (how)
+				*how = Fill::Disabled;
+			return nullptr;
+		}
+		const uint32_t set = set_of(set_index);
+		const size_t base = static_cast<size_t>(set) * ways_;
+		const uint8_t fp = fingerprint(key);
+		uint32_t way = kAbsent ? ways_ : find(base, fp, key);
+		const uint32_t free_way = way == ways_ ? next_byte(base, 0, 0) : ways_; // the lowest invalid way
+		Fill f;
+		if (way != ways_) {
+			f = Fill::Updated;
+		} else if (free_way != ways_) {
+			way = free_way;
+			f = Fill::Invalid;
+		} else {
+			way = victim(set);
+			f = Fill::Evicted;
+			++stats_.evictions;
+			if (victim_key)
+				*victim_key = keys_[base + way];
+			if (victim_value)
+				*victim_value = values_[base + way];
+		}
+		++stats_.fills;
+		keys_[base + way] = key;
+		values_[base + way] = value;
+		fp_[base + way] = fp;
+		filled(set, way, f == Fill::Updated);
+		if (how)
+			*how = f;
+		return &values_[base + way];
+	}
+
 	// The tag byte of a valid way: bit 7 set (0 marks an invalid way), bits 6:0 from the key's hash.
 	static uint8_t fingerprint(const Key &key) noexcept
 	{
