@@ -69,6 +69,38 @@ TEST(TimingParts, SerialLinkRecordsNothingBehindTheWindow)
 	EXPECT_EQ(0u, l.wait_cycles);
 }
 
+// The edges of reserve's clamps: a request for 0 cycles takes none; one above half the window holds
+// half the window; the oldest cycle of the window (the newest minus 2^20 - n) is still recorded, one
+// cycle older is not.
+TEST(TimingParts, SerialLinkEdgesOfTheWindow)
+{
+	constexpr uint64_t win = smmusim::SerialLink::kWin;
+	{
+		smmusim::SerialLink l;
+		EXPECT_EQ(7u, l.reserve(7, 0));
+		EXPECT_EQ(0u, l.busy_cycles);
+		EXPECT_EQ(7u, l.reserve(7, 1)) << "a request for no cycles held none";
+	}
+	{
+		smmusim::SerialLink l;
+		EXPECT_EQ(0u, l.reserve(0, win));
+		EXPECT_EQ(win / 2, l.busy_cycles) << "held half the window";
+		EXPECT_EQ(win / 2, l.reserve(0, 1)) << "the next free cycle follows the half window";
+	}
+	{
+		smmusim::SerialLink l;
+		EXPECT_EQ(win + 99, l.reserve(win + 99, 1)); // the newest: one past it is win + 100
+		EXPECT_EQ(100u, l.reserve(100, 1));
+		EXPECT_EQ(100u, l.reserve(100, 1)) << "exactly 2^20 behind: granted, not recorded";
+		EXPECT_EQ(101u, l.reserve(101, 1));
+		EXPECT_EQ(102u, l.reserve(101, 1)) << "2^20 - 1 behind: recorded";
+		EXPECT_EQ(104u, l.reserve(104, 4)) << "2^20 - 4 behind, four cycles";
+		EXPECT_EQ(108u, l.reserve(104, 4)) << "2^20 - 4 behind: recorded (104..107)";
+		EXPECT_EQ(103u, l.reserve(103, 4)) << "2^20 - 3 behind, four cycles: granted, not recorded";
+		EXPECT_EQ(5u, l.wait_cycles);
+	}
+}
+
 // Random requests (1 to 200 cycles, within the window, in and out of time order) against a plain
 // calendar of every cycle: the same starts, waits and busy cycles, whether a request fits in one
 // 64-cycle word of the bitmap or spans several.
