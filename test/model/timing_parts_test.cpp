@@ -259,13 +259,16 @@ TEST(TimingParts, SlotPoolGrantsEarliestFree)
 {
 	smmusim::SlotPool p;
 	p.init(2);
-	EXPECT_EQ(10u, p.acquire(10));
-	EXPECT_EQ(10u, p.acquire(10));
-	p.release(10, 50);
-	p.release(10, 40);
-	EXPECT_EQ(40u, p.acquire(20)) << "the slot that frees first";
-	p.release(40, 45);
-	EXPECT_EQ(45u, p.acquire(42)) << "then the one released at 45, before the one free at 50";
+	uint64_t s = p.enter(10);
+	EXPECT_EQ(10u, s);
+	p.leave(s, 50);
+	s = p.enter(10);
+	EXPECT_EQ(10u, s) << "the other slot, still free at 0";
+	p.leave(s, 40);
+	s = p.enter(20);
+	EXPECT_EQ(40u, s) << "the slot that frees first";
+	p.leave(s, 45);
+	EXPECT_EQ(45u, p.enter(42)) << "then the one freed at 45, before the one free at 50";
 	EXPECT_EQ(2u, p.st.stalls);
 	EXPECT_EQ(23u, p.st.stall_cycles);
 	EXPECT_EQ(2u, p.st.max_busy);
@@ -280,19 +283,20 @@ TEST(TimingPartsDeathTest, SlotPoolRequestDuringAHold)
 	p.init(4);
 	const uint64_t s = p.enter(10);
 	EXPECT_DEATH(p.pass(12, 1), "during a hold");
-	EXPECT_DEATH(p.acquire(12), "during a hold");
+	EXPECT_DEATH(p.enter(12), "during a hold");
 	p.leave(s, 20);
 	EXPECT_EQ(11u, p.pass(10, 1)) << "after leave(), requests are granted again (a free slot at 10)";
 	EXPECT_DEATH(p.leave(10, 11), "without enter");
 }
 #endif
 
-// Every grant's statistics against a plain model of the pool (the free time of each slot not
-// held, scanned whole): the earliest-free start, stalls, and max_busy, the occupancy at the grant
-// with this request, which the pool keeps without a scan while it cannot grow, and the busy
-// cycles. Pools of 1 to 70 slots (the pipes have a few, the TCU many), with acquire/release,
-// pipelined passes and enter/leave (a hold released before the next request) mixed; a pass
-// counts its stall cycles only (a lookup pipe's one statistic) but occupies its slot as a hold.
+// Every grant's statistics against a plain model of the pool (the free time of each slot, scanned
+// whole): the earliest-free start, stalls, and max_busy, the occupancy at the grant with this
+// request, which the pool keeps without a scan while it cannot grow, and the busy cycles. Pools of
+// 1 to 70 slots (the pipes have a few, the TCU many), with pipelined passes and enter/leave (a
+// hold released before the next request) mixed, holds ending before, among and after the other
+// slots' free times; a pass counts its stall cycles only (a lookup pipe's one statistic) but
+// occupies its slot as a hold.
 TEST(TimingParts, SlotPoolStatisticsMatchAScan)
 {
 	uint64_t rng = 12345;
@@ -303,45 +307,29 @@ TEST(TimingParts, SlotPoolStatisticsMatchAScan)
 	for (unsigned n : {1u, 2u, 3u, 4u, 5u, 16u, 17u, 64u, 70u}) {
 		smmusim::SlotPool p;
 		p.init(n);
-		std::vector<uint64_t> free_at(n, 0);            // the slots not held
-		std::vector<std::pair<uint64_t, uint64_t>> held; // grants not released: (start, end)
+		std::vector<uint64_t> free_at(n, 0);
 		uint64_t t = 0, stalls = 0, stall_cycles = 0, max_busy = 0, busy_cycles = 0;
 		for (unsigned op = 0; op < 20000; op++) {
 			t += next() % 4;
-			const unsigned what = (unsigned)(next() % 5);
-			if (what == 3 && !held.empty()) { // release a random held slot
-				const size_t i = next() % held.size();
-				p.release(held[i].first, held[i].second);
-				free_at.push_back(held[i].second);
-				busy_cycles += held[i].second - held[i].first;
-				held.erase(held.begin() + (long)i);
-				continue;
-			}
-			if (free_at.empty())
-				continue;
+			const bool is_pass = next() % 3 == 0;
 			const auto first = std::min_element(free_at.begin(), free_at.end());
 			const uint64_t start = std::max(t, *first);
-			const uint64_t busy = held.size() + (uint64_t)std::count_if(free_at.begin(), free_at.end(),
-										     [&](uint64_t f) { return f > t; });
+			const uint64_t busy = (uint64_t)std::count_if(free_at.begin(), free_at.end(),
+								      [&](uint64_t f) { return f > t; });
 			stall_cycles += start - t;
-			if (what != 2) {
+			if (!is_pass) {
 				stalls += start > t;
 				max_busy = std::max<uint64_t>(max_busy, std::min<uint64_t>(busy + 1, n));
 			}
 			const uint64_t hold = 1 + next() % (3 * n);
-			if (what == 2) { // a pipelined pass
+			if (is_pass) {
 				ASSERT_EQ(start + hold, p.pass(t, hold)) << n << " slots, op " << op;
-				*first = start + hold;
-			} else if (what == 4) { // a hold within one transaction's timing
+			} else {
 				ASSERT_EQ(start, p.enter(t)) << n << " slots, op " << op;
 				p.leave(start, start + hold);
-				*first = start + hold;
 				busy_cycles += hold;
-			} else {
-				ASSERT_EQ(start, p.acquire(t)) << n << " slots, op " << op;
-				free_at.erase(first);
-				held.emplace_back(start, start + hold);
 			}
+			*first = start + hold;
 			ASSERT_EQ(stalls, p.st.stalls) << n << " slots, op " << op;
 			ASSERT_EQ(stall_cycles, p.st.stall_cycles) << n << " slots, op " << op;
 			ASSERT_EQ(max_busy, p.st.max_busy) << n << " slots, op " << op;

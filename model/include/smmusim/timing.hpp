@@ -2,9 +2,10 @@
 // resources, each answering "when can this request start?" from stored free times, so nothing
 // ticks a clock and a request costs a few compares.
 //
-//  SlotPool     k slots held for a variable time (TBU/TCU translation slots, walk slots); also a
-//               pipelined lookup structure described by (latency, slots) as in gem5: a lookup
-//               holds a slot for `latency` cycles, so slots = latency is one lookup per cycle.
+//  SlotPool     k slots held for a variable time within one transaction's timing (TBU/TCU
+//               translation slots, walk slots); also a pipelined lookup structure described by
+//               (latency, slots) as in gem5: a lookup holds a slot for `latency` cycles, so
+//               slots = latency is one lookup per cycle.
 //  SerialLink   one request per `cycles` on a shared path (TBU->TCU and TCU->TBU links) and the
 //               memory channel: a calendar of busy cycles, so a request computed later for an
 //               earlier cycle still finds the gaps before requests computed earlier.
@@ -33,45 +34,18 @@ public:
 	void init(unsigned slots)
 	{
 		n_ = slots ? slots : 1;
-		unsigned cap = 1;
-		while (cap < n_)
-			cap <<= 1;
-		ring_.assign(cap, 0); // every slot free at cycle 0
-		mask_ = cap - 1;
+		free_.assign(n_, 0); // every slot free at cycle 0
 		head_ = 0;
-		count_ = n_;
+		last_ = 0;
 		grow_ = st.max_busy >= n_ ? 0 : n_ + 1 - (unsigned)st.max_busy;
 	}
-	// Earliest cycle >= t at which a slot is free; the slot is then held until release().
-	// Occupancy (slots busy at the grant, this one included) feeds max_busy. Slots are
-	// interchangeable, so the pool keeps only the free times of the slots not held, in ascending
-	// order: the earliest-free slot is the first, and the slots busy at t (held, or free after t)
-	// are counted by a binary search instead of a scan of every slot.
-	uint64_t acquire(uint64_t t)
-	{
-		const uint64_t start = grant(t);
-		head_ = (head_ + 1) & mask_;
-		count_--;
-		return start;
-	}
-	// A held slot becomes free at `end` (it was granted at `start`).
-	void release(uint64_t start, uint64_t end)
-	{
-#ifndef NDEBUG
-		assert(!entered_ && "SlotPool: a release during a hold taken by enter() (leave() first)");
-#endif
-		unsigned pos = count_++; // insertion into the sorted free times, from the back: ends mostly grow
-		while (pos > 0 && at(pos - 1) > end) {
-			at(pos) = at(pos - 1);
-			pos--;
-		}
-		at(pos) = end;
-		st.busy_cycles += end - start;
-	}
 	// A hold whose release comes before any other request to the pool (a translation's slots in
-	// the timing of one transaction): the same grant, and the same free times after leave(), as
-	// acquire() and release(), but the earliest-free slot stays first meanwhile, so that leave()
-	// only moves it into order (where release() inserts it back, mostly at the end).
+	// the timing of one transaction): enter(t) is the earliest cycle >= t at which a slot is
+	// free, and leave(start, end) frees that slot at `end`. Occupancy (slots busy at the grant,
+	// this one included) feeds max_busy. Slots are interchangeable, and no slot is held between
+	// two requests, so the pool keeps the free time of every slot, in ascending order in a ring of
+	// exactly n: the earliest-free slot is the first, and the slots busy at t (free after t) are
+	// counted by a binary search instead of a scan of every slot.
 	uint64_t enter(uint64_t t)
 	{
 		const uint64_t start = grant(t);
@@ -97,7 +71,7 @@ public:
 #ifndef NDEBUG
 		assert(!entered_ && "SlotPool: a request during a hold taken by enter() (leave() first)");
 #endif
-		const uint64_t start = std::max(t, first());
+		const uint64_t start = std::max(t, free_[head_]);
 		st.stall_cycles += start - t;
 		const uint64_t end = start + hold;
 		place_first(end);
@@ -110,21 +84,20 @@ private:
 	// The start of a request at t on the earliest-free slot, with the statistics of the grant.
 	uint64_t grant(uint64_t t)
 	{
-		assert(count_ > 0 && "SlotPool: every slot is already held");
 #ifndef NDEBUG
 		assert(!entered_ && "SlotPool: a request during a hold taken by enter() (leave() first)");
 #endif
-		const uint64_t start = std::max(t, first());
+		const uint64_t start = std::max(t, free_[head_]);
 		if (start > t) {
 			st.stalls++;
 			st.stall_cycles += start - t;
 		}
-		// Occupancy max(max_busy, min(busy + 1, n)) with busy = n - free_by(t) (held + free = n)
-		// grows only when free_by(t) < grow_ = n + 1 - max_busy (0 once max_busy = n). The free
-		// times are sorted, so free_by(t) >= grow_ is one compare (at(grow_ - 1) <= t): the
-		// search runs only when it grows.
-		if (grow_ && (grow_ > count_ || at(grow_ - 1) > t)) {
-			const unsigned busy = n_ - free_by(t); // held (n - count) + free after t
+		// Occupancy max(max_busy, min(busy + 1, n)) with busy = n - free_by(t) grows only when
+		// free_by(t) < grow_ = n + 1 - max_busy (0 once max_busy = n; n + 1 before any grant).
+		// The free times are sorted, so free_by(t) >= grow_ is one compare (at(grow_ - 1) <= t):
+		// the search runs only when it grows.
+		if (grow_ && (grow_ > n_ || at(grow_ - 1) > t)) {
+			const unsigned busy = n_ - free_by(t);
 			st.max_busy = std::min(busy + 1, n_);
 			grow_ = st.max_busy == n_ ? 0 : n_ + 1 - (unsigned)st.max_busy;
 		}
@@ -133,26 +106,30 @@ private:
 	// The earliest-free slot (the first) becomes free at `end`: move it into order.
 	void place_first(uint64_t end)
 	{
-		if (end >= at(count_ - 1)) { // the latest free time: the first becomes the last
-			head_ = (head_ + 1) & mask_;
-			at(count_ - 1) = end;
+		if (end >= last_) { // the latest free time: the first becomes the last
+			free_[head_] = end;
+			last_ = end;
+			head_ = head_ + 1 == n_ ? 0 : head_ + 1;
 		} else {
 			unsigned pos = 0;
-			for (; pos + 1 < count_ && at(pos + 1) < end; pos++)
+			for (; pos + 1 < n_ && at(pos + 1) < end; pos++)
 				at(pos) = at(pos + 1);
 			at(pos) = end;
 		}
 	}
-	uint64_t &at(unsigned i) { return ring_[(head_ + i) & mask_]; }
-	uint64_t &first() { return ring_[head_]; } // at(0): head_ is within the ring
-	// How many free (not held) slots are free at or before t.
+	uint64_t &at(unsigned i) // the i-th earliest free time, i < n_
+	{
+		const unsigned k = head_ + i;
+		return free_[k >= n_ ? k - n_ : k];
+	}
+	// How many slots are free at or before t.
 	unsigned free_by(uint64_t t)
 	{
-		if (count_ == 0 || first() > t) // none (a busy pool)
+		if (free_[head_] > t) // none (a busy pool)
 			return 0;
-		if (at(count_ - 1) <= t) // all (an idle pool)
-			return count_;
-		unsigned lo = 1, hi = count_ - 1;
+		if (last_ <= t) // all (an idle pool)
+			return n_;
+		unsigned lo = 1, hi = n_ - 1;
 		while (hi - lo > 4) { // binary search down to a few, then a scan (pipes have 1..4 slots)
 			const unsigned mid = (lo + hi) / 2;
 			if (at(mid) <= t)
@@ -164,9 +141,10 @@ private:
 			lo++;
 		return lo;
 	}
-	std::vector<uint64_t> ring_; // free times of the slots not held, ascending from head_
-	unsigned n_ = 1, mask_ = 0, head_ = 0, count_ = 0; // count_: slots not held
-	unsigned grow_ = 2;                                 // n_ + 1 - st.max_busy, 0 once it is n_
+	std::vector<uint64_t> free_; // the slots' free times, ascending from head_ (a ring of n_)
+	unsigned n_ = 1, head_ = 0;
+	uint64_t last_ = 0;  // the latest free time, at(n_ - 1)
+	unsigned grow_ = 2; // n_ + 1 - st.max_busy, 0 once it is n_
 #ifndef NDEBUG
 	bool entered_ = false; // between enter() and leave(), when no other request may come
 #endif
