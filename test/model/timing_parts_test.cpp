@@ -56,17 +56,40 @@ TEST(TimingParts, SerialLinkFillsGapsAndSlides)
 }
 
 // A request more than the window behind the newest is granted at once and not recorded: the cycles
-// a window later, which share its bits in the ring, stay free (one cycle, and several in a word).
+// a ring later, which share its bits, stay free (one cycle, and several in a word).
 TEST(TimingParts, SerialLinkRecordsNothingBehindTheWindow)
+{
+	constexpr uint64_t ring = smmusim::SerialLink::kRing;
+	smmusim::SerialLink l;
+	EXPECT_EQ(ring + 100, l.reserve(ring + 100, 1));
+	EXPECT_EQ(50u, l.reserve(50, 1));
+	EXPECT_EQ(60u, l.reserve(60, 4));
+	EXPECT_EQ(ring + 50, l.reserve(ring + 50, 1)) << "cycle 50 was not recorded in its bit";
+	EXPECT_EQ(ring + 60, l.reserve(ring + 60, 4)) << "cycles 60..63 were not recorded in their bits";
+	EXPECT_EQ(0u, l.wait_cycles);
+}
+
+// A request less than the window behind the newest still finds every cycle reserved in the window,
+// after the newest has moved on by nearly a window into new words, whose bits (and those of the
+// rest of the newest's word) the calendar clears when the newest reaches them: through the update
+// of the newest's word (a request in it, ending on a word boundary), and through a request
+// further ahead.
+TEST(TimingParts, SerialLinkKeepsTheWholeWindow)
 {
 	constexpr uint64_t win = smmusim::SerialLink::kWin;
 	smmusim::SerialLink l;
-	EXPECT_EQ(win + 100, l.reserve(win + 100, 1));
-	EXPECT_EQ(50u, l.reserve(50, 1));
-	EXPECT_EQ(60u, l.reserve(60, 4));
-	EXPECT_EQ(win + 50, l.reserve(win + 50, 1)) << "cycle 50 was not recorded in its bit";
-	EXPECT_EQ(win + 60, l.reserve(win + 60, 4)) << "cycles 60..63 were not recorded in their bits";
-	EXPECT_EQ(0u, l.wait_cycles);
+	EXPECT_EQ(100u, l.reserve(100, 1));
+	EXPECT_EQ(130u, l.reserve(130, 3));
+	EXPECT_EQ(win + 60, l.reserve(win + 60, 1)) << "ahead, past the newest's word";
+	EXPECT_EQ(win + 63, l.reserve(win + 63, 1)) << "in the newest's word, up to the next word";
+	EXPECT_EQ(101u, l.reserve(100, 1)) << "cycle 100 is still busy: win - 36 cycles behind the newest";
+	EXPECT_EQ(133u, l.reserve(130, 1)) << "cycles 130..132 too";
+	EXPECT_EQ(win + 64, l.reserve(win + 63, 1));
+
+	smmusim::SerialLink m;
+	EXPECT_EQ(100u, m.reserve(100, 1));
+	EXPECT_EQ(win + 63, m.reserve(win + 63, 1)) << "ahead, past the newest's word";
+	EXPECT_EQ(101u, m.reserve(100, 1)) << "cycle 100 is still busy: win - 36 cycles behind the newest";
 }
 
 // The edges of reserve's clamps: a request for 0 cycles takes none; one above half the window holds
@@ -129,7 +152,7 @@ TEST(TimingParts, SerialLinkMatchesACalendar)
 	EXPECT_LT(t, (1u << 19) - 1000) << "the requests stayed inside the calendar";
 }
 
-// The same past the calendar's 2^20-cycle wrap, where the bits from the newest reservation on still
+// The same past the calendar's ring wrap, where the bits from the newest reservation's word on still
 // hold the previous lap's: requests mostly at or just after the newest (DMA data, the one-word
 // update of SerialLink::mark), some behind it into the gaps, some ahead past the newest's word.
 TEST(TimingParts, SerialLinkMatchesACalendarPastTheWrap)
@@ -161,7 +184,7 @@ TEST(TimingParts, SerialLinkMatchesACalendarPastTheWrap)
 	}
 	EXPECT_EQ(waited, l.wait_cycles);
 	EXPECT_EQ(held, l.busy_cycles);
-	EXPECT_GT(newest, 2u << 20) << "the requests went past the wrap";
+	EXPECT_GT(newest, 2 * smmusim::SerialLink::kRing) << "the requests went past the ring's wrap, twice";
 }
 
 TEST(TimingParts, TopNBoundedWithManySubstreams)

@@ -150,16 +150,22 @@ private:
 #endif
 };
 
-// Calendar of busy cycles in a sliding window of 2^kBits cycles (a ring bitmap, 128 KB). reserve(t,
-// n) returns the first start >= t with n consecutive free cycles and marks them busy. A request
-// more than 2^20 cycles behind the newest reservation is granted at once without being recorded
-// (its cycles left the window; documented approximation for backlogs above a million cycles).
+// Calendar of busy cycles in a sliding window of 2^kBits cycles. reserve(t, n) returns the first
+// start >= t with n consecutive free cycles and marks them busy. A request more than 2^20 cycles
+// behind the newest reservation is granted at once without being recorded (its cycles left the
+// window; documented approximation for backlogs above a million cycles).
+//
+// The bitmap is a ring of twice the window (kRing cycles, 256 KB), so that the bits of the newest
+// reservation's word from the newest on can be kept clear (they hold cycles a whole window older
+// than any request looks at): the usual request, at or after the newest and within its word, then
+// only sets its bits (mark_newest_word).
 class SerialLink {
 public:
 	static constexpr unsigned kBits = 20;
 	static constexpr uint64_t kWin = 1ull << kBits;
+	static constexpr uint64_t kRing = 2 * kWin;
 
-	SerialLink() : bits_(kWin / 64, 0) {}
+	SerialLink() : bits_(kRing / 64, 0) {}
 	uint64_t reserve(uint64_t t, uint64_t n)
 	{
 		if (n - 1 >= kWin / 2) { // n = 0 (wraps) or above half the window: rare
@@ -227,22 +233,22 @@ private:
 		wait_cycles += s - t;
 		return s;
 	}
-	bool busy(uint64_t c) const { return (bits_[(c >> 6) & (kWin / 64 - 1)] >> (c & 63)) & 1u; }
+	bool busy(uint64_t c) const { return (bits_[(c >> 6) & (kRing / 64 - 1)] >> (c & 63)) & 1u; }
 	// The first free cycle at or after c. Cycles from hi_ on are free, whatever their bits hold
-	// (those of the window's previous lap, cleared only when a reservation reaches them), so the
-	// answer for a c before hi_ is at most hi_.
+	// (those of the ring's previous lap, cleared only when a reservation reaches their word), so
+	// the answer for a c before hi_ is at most hi_.
 	uint64_t next_free(uint64_t c) const
 	{
 		const uint64_t from = c;
 		while (c < hi_) {
-			const uint64_t w = ~bits_[(c >> 6) & (kWin / 64 - 1)] >> (c & 63);
+			const uint64_t w = ~bits_[(c >> 6) & (kRing / 64 - 1)] >> (c & 63);
 			if (w)
 				return std::min(c + (uint64_t)__builtin_ctzll(w), hi_);
 			c = (c | 63) + 1;
 		}
 		return std::max(from, hi_);
 	}
-	uint64_t &word(uint64_t c) { return bits_[(c >> 6) & (kWin / 64 - 1)]; }
+	uint64_t &word(uint64_t c) { return bits_[(c >> 6) & (kRing / 64 - 1)]; }
 	void mark(uint64_t s, uint64_t n)
 	{
 		const uint64_t end = s + n;
@@ -250,29 +256,31 @@ private:
 			mark_newest_word(s, end);
 			return;
 		}
-		if (end > hi_) { // the window slides: cycles [hi_, end) reuse the bits of old cycles
+		if (end > hi_) { // the window slides: cycles [hi_, end) and the rest of end's word are
+			         // cleared (their bits held cycles of the ring's previous lap)
 			if (end - hi_ >= kWin)
 				std::fill(bits_.begin(), bits_.end(), 0);
 			else
-				span<false>(hi_, end);
+				span<false>(hi_, (end | 63) + 1);
 			hi_ = end;
 		}
 		span<true>(s, end);
 		busy_cycles += n;
 	}
-	// The usual request, at or after the newest (s >= hi_), ending in the newest's word: one
-	// update of that word ([hi_, s) reused and free, [s, end) busy), as mark's general case.
+	// The usual request, at or after the newest (s >= hi_), ending in the newest's word, whose
+	// bits from hi_ on are clear: it sets [s, end). When the newest then moves to the next word,
+	// that word is cleared (it held cycles a ring earlier, more than a window behind).
 	void mark_newest_word(uint64_t s, uint64_t end)
 	{
-		const uint64_t upto = ~0ull >> (63 - ((end - 1) & 63)); // the word's bits up to end - 1
-		uint64_t &w = word(s);
-		w = (w & ~((~0ull << (hi_ & 63)) & upto)) | ((~0ull << (s & 63)) & upto);
+		word(s) |= word_bits(s, end);
 		busy_cycles += end - s;
 		hi_ = end;
+		if (!(end & 63))
+			word(end) = 0;
 	}
 	// The bits of cycles [x, e) in x's word (0 < e - x <= 64, e at most the end of x's word).
 	static uint64_t word_bits(uint64_t x, uint64_t e) { return (~0ull >> (64 - (e - x))) << (x & 63); }
-	// Sets (or clears) the bits of cycles [x, end), end - x < kWin, a word at a time.
+	// Sets (or clears) the bits of cycles [x, end), end - x <= kRing, a word at a time.
 	template <bool Set> void span(uint64_t x, uint64_t end)
 	{
 		while (x < end) {
