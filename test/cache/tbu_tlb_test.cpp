@@ -164,3 +164,56 @@ TEST(TbuTlb, RememberingTheLastHitChangesNothing)
 			EXPECT_GT(repeats, 10000u) << "the workload repeats pages";
 		}
 }
+
+// The page sizes probed, the per-context counts and the set of every entry stay exactly what the
+// entries cached imply, through fills that evict (the same or another page size and context), lookups
+// and invalidations in contexts that change from one access to the next (the TLB keeps the hash of
+// the last context it indexed), in a main TLB and a micro TLB.
+TEST(TbuTlb, PageSizesContextsAndSetsFollowTheEntries)
+{
+	const struct {
+		uint32_t sid, ssid;
+	} ctx[] = {{0, ~0u}, {0, 1}, {1, ~0u}, {5, 7}, {5, 8}, {0x10000, 3}};
+	const struct {
+		uint32_t entries, ways;
+	} shapes[] = {{64, 4}, {16, 0}};
+	for (const auto &shape : shapes) {
+		TbuTlb t(shape.entries, shape.ways, Replacement::Random, 3);
+		const uint32_t sets = t.cache().sets();
+		uint64_t rng = 99;
+		auto next = [&] {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			return rng >> 24;
+		};
+		for (int step = 0; step < 5000; step++) {
+			const uint64_t r = next();
+			const auto &c = ctx[r % 6];
+			const uint8_t shift = (r >> 3) % 5 == 0 ? k2M : k4K;
+			const uint64_t va = ((r >> 8) % 64) << shift;
+			const unsigned op = (unsigned)((r >> 20) % 10);
+			unsigned probes;
+			if (op < 6) {
+				t.insert(c.sid, c.ssid, va, entry(step, shift, shift == k4K ? 3 : 2), false);
+			} else if (op < 9) {
+				t.lookup(c.sid, c.ssid, va, probes);
+			} else {
+				t.invalidate_if([&](const smmusim::TbuTag &k, const TbuEntry &) { return k.sid == c.sid; });
+			}
+			uint64_t shifts = 0;
+			bool held[6] = {};
+			for (uint32_t set = 0; set < sets; set++)
+				for (uint32_t way = 0; way < t.cache().ways(); way++) {
+					const smmusim::TbuTag *k = t.cache().key_at(set, way);
+					if (!k)
+						continue;
+					shifts |= 1ull << k->page_shift;
+					ASSERT_EQ(TbuTlb::set_of(k->vpn, k->sid, k->ssid) & (sets - 1), set) << "step " << step;
+					for (int i = 0; i < 6; i++)
+						held[i] |= k->sid == ctx[i].sid && k->ssid == ctx[i].ssid;
+				}
+			ASSERT_EQ(t.present_page_shifts(), shifts) << "step " << step;
+			for (int i = 0; i < 6; i++)
+				ASSERT_EQ(t.may_hold(ctx[i].sid, ctx[i].ssid), held[i]) << "step " << step << " context " << i;
+		}
+	}
+}

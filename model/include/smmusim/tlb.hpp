@@ -439,10 +439,17 @@ public:
 		const uint64_t set = index(k.vpn, sid, ssid);
 		TbuEntry *stored = absent ? cache_.insert_absent(k, set, e, &how, &victim) : cache_.insert(k, set, e, &how, &victim);
 		if (how == Fill::Evicted) {
-			shifts_.drop(victim.page_shift);
-			--ctx_count_[ctx_bucket(victim.sid, victim.ssid)];
-		}
-		if (how != Fill::Updated) {
+			// The page-size and context counts change only when the victim differs in them.
+			if (victim.page_shift != k.page_shift) {
+				shifts_.drop(victim.page_shift);
+				shifts_.add(k.page_shift);
+			}
+			const unsigned from = ctx_bucket(victim.sid, victim.ssid), to = ctx_bucket(sid, ssid);
+			if (from != to) {
+				--ctx_count_[from];
+				++ctx_count_[to];
+			}
+		} else if (how == Fill::Invalid) {
 			shifts_.add(k.page_shift);
 			++ctx_count_[ctx_bucket(sid, ssid)];
 		}
@@ -477,6 +484,7 @@ private:
 	{
 		probes = 0;
 		uint64_t shifts = shifts_.mask();
+		const uint64_t ctx = one_set_ ? 0 : ctx_hash(sid, ssid);
 		while (shifts) {
 			const unsigned shift = (unsigned)__builtin_ctzll(shifts);
 			shifts &= shifts - 1;
@@ -486,7 +494,7 @@ private:
 			k.ssid = ssid;
 			k.page_shift = (uint8_t)shift;
 			probes++;
-			const uint64_t set = index(k.vpn, sid, ssid);
+			const uint64_t set = one_set_ ? 0 : k.vpn ^ ctx;
 			if (const TbuEntry *e = cache_.lookup(k, set)) {
 				if (remember_) {
 					const unsigned lo = (unsigned)__builtin_ctzll(shifts_.mask());
@@ -498,7 +506,17 @@ private:
 		return nullptr;
 	}
 	// set_of, except in a TLB of one set (a fully associative micro TLB), which needs no hash.
-	uint64_t index(uint64_t vpn, uint32_t sid, uint32_t ssid) const { return one_set_ ? 0 : set_of(vpn, sid, ssid); }
+	uint64_t index(uint64_t vpn, uint32_t sid, uint32_t ssid) { return one_set_ ? 0 : vpn ^ ctx_hash(sid, ssid); }
+	// set_of's hash of the context, kept for the last context: a miss looks it up, then fills it.
+	uint64_t ctx_hash(uint32_t sid, uint32_t ssid)
+	{
+		if (sid != hashed_sid_ || ssid != hashed_ssid_) {
+			hashed_sid_ = sid;
+			hashed_ssid_ = ssid;
+			hashed_ = set_hash((uint64_t)sid << 32 | ssid);
+		}
+		return hashed_;
+	}
 	// The last hit (valid: nothing filled or invalidated since, so the cache's way last touched
 	// in its set still holds it): its address's page of the smallest size present (vpn at shift:
 	// every lookup in that page probes the same tags), the set index it hit in, its probes.
@@ -518,6 +536,8 @@ private:
 	SetAssocCache<TbuTag, TbuEntry> cache_;
 	bool one_set_, remember_;
 	Last last_;
+	uint32_t hashed_sid_ = 0, hashed_ssid_ = 0;
+	uint64_t hashed_ = set_hash(0);
 	PageShifts shifts_;
 	uint32_t ctx_count_[kCtxBuckets] = {}; // valid entries per (StreamID, SubstreamID) hash bucket
 };
