@@ -446,3 +446,55 @@ TEST(CacheLookupAt, SameAsLookup)
 		}
 	}
 }
+
+// The count of valid entries (which lets a fill into a full cache skip the search for an invalid
+// way) follows every fill, invalidation, invalidate_if and invalidate_all; a fill goes to the lowest
+// invalid way of its set whenever there is one (never evicting then), and evicts only from a full set.
+TEST(CacheValidCount, FollowsEveryChangeAndFillsInvalidWaysFirst)
+{
+	for (Replacement pol : {Replacement::LRU, Replacement::PLRU, Replacement::Random}) {
+		for (uint32_t ways : {4u, 0u}) {
+			Cache c(32, ways, pol, 3);
+			uint64_t x = 4242;
+			int full_fills = 0;
+			for (int i = 0; i < 6000; ++i) {
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+				const uint64_t k = (x >> 33) % 80, set = k * 3;
+				const unsigned op = (unsigned)((x >> 20) % 100);
+				if (op < 60) {
+					const uint32_t s = c.set_of(set);
+					uint32_t lowest_free = c.ways();
+					bool present = false;
+					for (uint32_t w = c.ways(); w-- > 0;) {
+						if (!c.key_at(s, w))
+							lowest_free = w;
+						else
+							present |= *c.key_at(s, w) == k;
+					}
+					full_fills += lowest_free == c.ways() && !present;
+					Fill how;
+					c.insert(k, set, i, &how);
+					if (!present && lowest_free != c.ways()) {
+						ASSERT_EQ(how, Fill::Invalid) << i;
+						ASSERT_NE(c.key_at(s, lowest_free), nullptr);
+						ASSERT_EQ(*c.key_at(s, lowest_free), k) << i;
+					} else if (!present) {
+						ASSERT_EQ(how, Fill::Evicted) << i;
+					}
+				} else if (op < 90) {
+					c.invalidate(k, set);
+				} else if (op < 99) {
+					c.invalidate_if([&](uint64_t key, int) { return key % 7 == k % 7; });
+				} else {
+					c.invalidate_all();
+				}
+				size_t n = 0;
+				for (uint32_t s = 0; s < c.sets(); ++s)
+					for (uint32_t w = 0; w < c.ways(); ++w)
+						n += c.key_at(s, w) != nullptr;
+				ASSERT_EQ(c.valid_count(), n) << i;
+			}
+			EXPECT_GT(full_fills, 100) << "fills into a full set";
+		}
+	}
+}

@@ -200,13 +200,7 @@ public:
 	// --- statistics -----------------------------------------------------------------------
 	const CacheStats &stats() const noexcept { return stats_; }
 	void reset_stats() noexcept { stats_ = CacheStats{}; }
-	size_t valid_count() const noexcept
-	{
-		size_t n = 0;
-		for (uint32_t i = 0; i < entries_; i++)
-			n += fp_[i] != 0;
-		return n;
-	}
+	size_t valid_count() const noexcept { return valid_; }
 
 	// --- access ---------------------------------------------------------------------------
 	// Exact-key lookup. A hit updates the replacement state; counted in stats. A key is in a set
@@ -353,6 +347,7 @@ public:
 		if (w == ways_)
 			return false;
 		fp_[base + w] = 0;
+		--valid_;
 		++stats_.invalidations;
 		return true;
 	}
@@ -369,6 +364,7 @@ public:
 				++n;
 			}
 		}
+		valid_ -= n;
 		stats_.invalidations += n;
 		return n;
 	}
@@ -390,6 +386,7 @@ public:
 			n += v != 0;
 			v = 0;
 		}
+		valid_ = 0;
 		stats_.invalidations += n;
 		for (auto &m : meta_)
 			m = 0;
@@ -444,13 +441,15 @@ private:
 		const size_t base = static_cast<size_t>(set) * ways_;
 		const uint8_t fp = fingerprint(key);
 		uint32_t way = kAbsent ? ways_ : find(base, fp, key);
-		const uint32_t free_way = way == ways_ ? next_byte(base, 0, 0) : ways_; // the lowest invalid way
+		// The lowest invalid way; a full cache (the steady state) has none in any set.
+		const uint32_t free_way = way == ways_ && valid_ != entries_ ? next_byte(base, 0, 0) : ways_;
 		Fill f;
 		if (way != ways_) {
 			f = Fill::Updated;
 		} else if (free_way != ways_) {
 			way = free_way;
 			f = Fill::Invalid;
+			++valid_;
 		} else {
 			way = victim(set);
 			f = Fill::Evicted;
@@ -665,6 +664,7 @@ private:
 	// Per set, the way the replacement state was last updated for (hit or fill), or kNoWay.
 	static constexpr uint32_t kNoWay = ~0u;
 	std::vector<uint32_t> last_;
+	size_t valid_ = 0; // valid ways (fp_ bytes not 0)
 	CacheStats stats_;
 };
 
