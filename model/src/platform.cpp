@@ -250,11 +250,17 @@ void smmusim_platform::work_until(uint64_t limit, uint64_t last)
 			results[e.slot].event_recorded = smmu->record_event(e.ev);
 		} else {
 			// The transaction kPrefetchAhead behind this one: its CD on the way to the host's caches
-			// while this one runs (Smmu::prefetch_cd, no effect on the simulation).
-			if (pending.count > kPrefetchAhead) {
+			// while this one runs (Smmu::prefetch_cd, no effect on the simulation). Only while
+			// transactions read CDs from memory (one did since the last hint): with the CDs in the
+			// configuration cache (few PASIDs) a hint loads nothing new and costs as much as the
+			// lookup it would precede.
+			if (pending.count > kPrefetchAhead && smmu->stats.c[ST_RD_CD] != cd_reads_hinted) {
 				const Txn &next = pending.ring[(pending.head + kPrefetchAhead) & pending.mask].txn;
-				if (next.ssv)
+				if (next.ssv) {
+					cd_reads_hinted = smmu->stats.c[ST_RD_CD];
+					cd_hints++;
 					smmu->prefetch_cd(next.sid, next.ssid);
+				}
 			}
 			present(pd->txn, nullptr, true); // pushes nothing to `pending`: pd stays valid
 			pending.pop(pd);

@@ -121,6 +121,9 @@ struct smmusim_platform {
 	// may have notified an event. Until then run() needs no look at SystemC's queue.
 	uint64_t sc_due = 0;
 	std::map<uint64_t, smmusim::CpuView> views; // by bus address; only with p.stores_at_barriers
+	// CD hints (work_until): mem.reads.cd when the last one was given, and how many were given
+	// (a host figure for the tests, not a statistic).
+	uint64_t cd_reads_hinted = ~0ull, cd_hints = 0;
 
 	// SystemC's clock in cycles as of the last sc_start: only the platform calls sc_start (its
 	// sc_advance), so now() needs no call into SystemC nor a division (Smmu::now, per DMA submit).

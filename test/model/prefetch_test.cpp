@@ -4,6 +4,8 @@
 // at once (a hint for nearly every transaction) gives the same results and statistics.
 #include "harness.hpp"
 
+#include "../../model/src/platform.hpp" // smmusim_platform::cd_hints
+
 #include <cstdio>
 #include <string>
 
@@ -75,6 +77,47 @@ void same_with_and_without_hints(const char *timing)
 	EXPECT_NE(std::string::npos, one.find("\"events.C_BAD_SUBSTREAMID\": ")) << "SSIDs out of range";
 	EXPECT_EQ(std::string::npos, one.find("\"events.C_BAD_SUBSTREAMID\": 0,"));
 	EXPECT_EQ(one, all);
+}
+
+// Hints only while transactions read CDs from memory: for traffic whose CDs stay in the
+// configuration cache, one before the first CD read and one after each; one per transaction (but
+// the last 8, with nothing queued 8 behind them) when each reads its CD.
+uint64_t hints_for(uint32_t pasids)
+{
+	constexpr unsigned kTxns = 2000;
+	std::string out = th::output_of_child([&](int fd) {
+		Sim s({{"tcu.cfg.entries", "64"}, {"tcu.cfg.ways", "4"}, {"model.timing", "functional"}});
+		s.boot();
+		const uint64_t ttb = s.new_table(), linear = s.new_table(4096 * CD_SIZE);
+		s.map(ttb, 0, DATA);
+		for (uint32_t i = 0; i < 4096; i++)
+			s.cd(linear + i * CD_SIZE, Sim::cd0((uint16_t)(1 + i % 200)), ttb);
+		s.ste(1, Sim::ste0_s1(linear, 12));
+		const uint64_t t0 = s.now() + 1;
+		for (unsigned i = 0; i < kTxns; i++) {
+			struct smmusim_dma d = {};
+			d.sid = 1;
+			d.ssv = true;
+			d.ssid = (uint32_t)(i * 7 % pasids);
+			d.size = 64;
+			ASSERT_EQ(0, smmusim_dma_submit(s.sim, &d, t0 + i * 100, i));
+		}
+		s.run(t0 + kTxns * 100 - s.now());
+		FILE *f = fdopen(fd, "w");
+		std::fprintf(f, "%llu %llu", (unsigned long long)smmusim_stat(s.sim, "mem.reads.cd"),
+			     (unsigned long long)s.sim->cd_hints);
+		std::fclose(f);
+	});
+	unsigned long long cd_reads = 0, hints = ~0ull;
+	EXPECT_EQ(2, std::sscanf(out.c_str(), "%llu %llu", &cd_reads, &hints)) << out;
+	EXPECT_EQ(pasids == 4096 ? kTxns : pasids, cd_reads) << "each CD read once, or every one from memory";
+	return hints;
+}
+
+TEST(CdPrefetch, OnlyWhileCdsAreRead)
+{
+	EXPECT_EQ(17u, hints_for(16));
+	EXPECT_EQ(2000u - 8, hints_for(4096));
 }
 
 TEST(CdPrefetch, HintsChangeNoResultTimed) { same_with_and_without_hints("timed"); }
