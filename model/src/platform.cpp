@@ -301,13 +301,15 @@ void smmusim_platform::run(uint64_t cycles)
 		// With no work of ours due by the target (a driver call: the replay drains DMA first),
 		// SystemC runs all its activity before the target in one sc_start: its processes add
 		// nothing to our work, and ours cannot come between.
-		const uint64_t to = next_work() > target ? target : next_sc;
+		const uint64_t work = next_work(), to = work > target ? target : next_sc;
+		smmu->quiet_until = std::min(work, target); // our next work, or the caller's at the target
 		if (to > s)
 			sc_advance((double)(to - s) * kCycle);
 		else
 			sc_advance(SC_ZERO_TIME); // activity now (a delta or update): run it, so the loop advances
 		if (sc_pending_activity_at_current_time())
 			sc_advance(SC_ZERO_TIME);
+		smmu->quiet_until = 0;
 	}
 	smmu->ahead = target - sc_now; // nothing of SystemC's is due up to and at the target
 	work_until(~0ull, target);     // anything due at the final cycle

@@ -1,6 +1,7 @@
 // Command queue consumer and event queue producer (IHI 0070 §3.5 queues, §4 commands, §7 events).
 #include <smmusim/smmu.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 using namespace sc_core;
@@ -64,54 +65,67 @@ void Smmu::cmdq_error(uint8_t code)
 	stats.c[ST_CMD_ERRORS]++;
 }
 
+// One activation completes the command in flight and starts the next; with a quiet_until past the
+// next one's completion it goes on with that one at once, its clock `ahead` of SystemC's by the
+// cycles it skipped, and so on, and waits (a SystemC notification) only for a command that
+// completes at or after quiet_until or at or after the ack_method's next activity. The commands
+// complete at the cycles, and in the order, they would with one activation each.
 void Smmu::cmdq_method()
 {
-	const uint64_t t = now();
-	if (cmd_inflight_) {
-		if (t < cmd_done_at_) { // woken early by a PROD write or an acknowledgement
-			cmdq_done_.notify((double)(cmd_done_at_ - t) * kCycle);
-			return;
-		}
-		cmd_inflight_ = false;
-		if (cmdq_can_consume()) {
-			uint8_t err = cmd_fetch_abort_ ? (uint8_t)CERROR_ABT : execute_command(cmd_);
-			SMMU_TRACE(TR_CMD, "op=0x%02x dw0=0x%016llx dw1=0x%016llx cerror=%u",
-				   (unsigned)SMMU_GET(cmd_[0], CMD0_OPCODE), (unsigned long long)cmd_[0],
-				   (unsigned long long)cmd_[1], err);
-			if (cmd_log_on)
-				log_cmd(err);
-			if (err) {
-				cmdq_error(err);
-				return;
+	const uint64_t sc_ahead = ahead; // 0: a SystemC process runs with SystemC's clock
+	for (;;) {
+		const uint64_t t = now();
+		if (cmd_inflight_) {
+			if (t < cmd_done_at_) { // woken early by a PROD write or an acknowledgement
+				cmdq_done_.notify((double)(cmd_done_at_ - t) * kCycle);
+				break;
 			}
-			uint32_t m = (2u << cmdq_log2()) - 1;
-			cmdq_cons_ = (cmdq_cons_ & ~(uint32_t)SMMU_MASK(Q_IDX_WR_RD)) | ((cmdq_cons_ + 1) & m);
-			stats.c[ST_CMDS]++;
-			stats.cmds[SMMU_GET(cmd_[0], CMD0_OPCODE)]++;
+			cmd_inflight_ = false;
+			if (cmdq_can_consume()) {
+				uint8_t err = cmd_fetch_abort_ ? (uint8_t)CERROR_ABT : execute_command(cmd_);
+				SMMU_TRACE(TR_CMD, "op=0x%02x dw0=0x%016llx dw1=0x%016llx cerror=%u",
+					   (unsigned)SMMU_GET(cmd_[0], CMD0_OPCODE), (unsigned long long)cmd_[0],
+					   (unsigned long long)cmd_[1], err);
+				if (cmd_log_on)
+					log_cmd(err);
+				if (err) {
+					cmdq_error(err);
+					break;
+				}
+				uint32_t m = (2u << cmdq_log2()) - 1;
+				cmdq_cons_ = (cmdq_cons_ & ~(uint32_t)SMMU_MASK(Q_IDX_WR_RD)) | ((cmdq_cons_ + 1) & m);
+				stats.c[ST_CMDS]++;
+				stats.cmds[SMMU_GET(cmd_[0], CMD0_OPCODE)]++;
+			}
 		}
-	}
-	if (!cmdq_can_consume())
-		return;
-	const unsigned qs = cmdq_log2();
-	const uint64_t addr = SMMU_ADDR(cmdq_base_, Q_BASE_ADDR) + (uint64_t)(cmdq_cons_ & ((1u << qs) - 1)) * CMD_SIZE;
-	// IHI 0070 §3.4.3: queue and MSI addresses above the OAS are truncated to it, not aborted.
-	cmd_fetch_abort_ = !mem_read(oas_truncate(addr), cmd_, CMD_SIZE);
-	uint64_t cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
-	cmd_drain_ = 0;
-	if (!cmd_fetch_abort_ && SMMU_GET(cmd_[0], CMD0_OPCODE) == CMD_SYNC) {
-		// Completion waits for every translation that was in flight when an invalidation before
-		// this SYNC ran (it may have used what was invalidated), then signals.
-		if (sync_drain_ > t + cost) {
-			cmd_drain_ = sync_drain_ - (t + cost);
-			stats.c[ST_CMD_SYNC_DRAIN] += cmd_drain_;
-			cost = sync_drain_ - t;
+		if (!cmdq_can_consume())
+			break;
+		const unsigned qs = cmdq_log2();
+		const uint64_t addr = SMMU_ADDR(cmdq_base_, Q_BASE_ADDR) + (uint64_t)(cmdq_cons_ & ((1u << qs) - 1)) * CMD_SIZE;
+		// IHI 0070 §3.4.3: queue and MSI addresses above the OAS are truncated to it, not aborted.
+		cmd_fetch_abort_ = !mem_read(oas_truncate(addr), cmd_, CMD_SIZE);
+		uint64_t cost = cmd_fetch_abort_ ? p_.cmd_cycles : cmd_cost(cmd_);
+		cmd_drain_ = 0;
+		if (!cmd_fetch_abort_ && SMMU_GET(cmd_[0], CMD0_OPCODE) == CMD_SYNC) {
+			// Completion waits for every translation that was in flight when an invalidation before
+			// this SYNC ran (it may have used what was invalidated), then signals.
+			if (sync_drain_ > t + cost) {
+				cmd_drain_ = sync_drain_ - (t + cost);
+				stats.c[ST_CMD_SYNC_DRAIN] += cmd_drain_;
+				cost = sync_drain_ - t;
+			}
+			sync_drain_ = 0;
 		}
-		sync_drain_ = 0;
+		cmd_consumed_at_ = t;
+		cmd_inflight_ = true;
+		cmd_done_at_ = t + cost;
+		if (cmd_done_at_ >= std::min({quiet_until, cr0_due_, irq_due_, gbpa_due_})) {
+			cmdq_done_.notify((double)(ahead - sc_ahead + cost) * kCycle);
+			break;
+		}
+		ahead += cost; // nothing else happens before it completes: complete it now
 	}
-	cmd_consumed_at_ = t;
-	cmd_inflight_ = true;
-	cmd_done_at_ = t + cost;
-	cmdq_done_.notify((double)cost * kCycle);
+	ahead = sc_ahead;
 }
 
 void Smmu::log_cmd(uint8_t cerror)

@@ -3,11 +3,13 @@
 
 #include <smmusim/memory.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 using namespace th;
 
@@ -227,6 +229,79 @@ TEST(PlatformTime, SystemCActivityAtItsCycleAfterReadsAndRuns)
 	EXPECT_EQ(0u, rec[1].cerror);
 	EXPECT_EQ(w3, rec[1].consumed_cycle);
 	EXPECT_EQ(w3 + 130 + 2, rec[1].done_cycle);
+}
+
+// The command queue completes the commands due before the platform's next work (a register
+// access, a transaction) in one SystemC activation (Smmu::quiet_until). Each command must still
+// complete at its own cycle, CONS move then, and the consumption stop at a CR0 acknowledgement
+// that clears CMDQEN: the command log, CONS and the statistics are those of a run stepped one
+// cycle at a time (where no command completes before the step's end, so each has an activation
+// of its own), and CONS read after runs of various lengths counts the commands done by then.
+std::string command_batch_run(bool stepped)
+{
+	return th::output_of_child([&](int fd) {
+		Sim s{{"smmu.reg_read_cycles", "100"}, {"smmu.ack_delay", "400"}, {"smmu.cmd_cycles", "30"}};
+		s.boot();
+		smmusim_cmd_log(s.sim, true);
+		smmusim_reg_read_timing(s.sim, 0); // the CONS reads below cost no cycles: no run of their own
+		const uint32_t m = s.qmask(s.cmdq_log2);
+		FILE *f = fdopen(fd, "w");
+		uint32_t prod = s.r32(SMMU_CMDQ_PROD) & m;
+		auto queue = [&](unsigned n) { // CFGI_STE, TLBI_NH_ALL, SYNC, CFGI_ALL, ... with one PROD write
+			for (unsigned i = 0; i < n; i++) {
+				const uint64_t ent = CMDQ + (uint64_t)(prod & ((1u << s.cmdq_log2) - 1)) * CMD_SIZE;
+				static const uint8_t kOps[] = {CMD_CFGI_STE, CMD_TLBI_NH_ALL, CMD_SYNC, CMD_CFGI_STE_RANGE};
+				const uint8_t op = kOps[i % 4];
+				s.m64(ent, SMMU_PREP(CMD0_OPCODE, op) | SMMU_PREP(CMD0_SID, i));
+				s.m64(ent + 8, op == CMD_CFGI_STE_RANGE ? SMMU_PREP(CMD1_RANGE, CMD_CFGI_ALL_RANGE) : 0);
+				prod = (prod + 1) & m;
+			}
+			s.w32(SMMU_CMDQ_PROD, prod);
+		};
+		auto run = [&](uint64_t cycles, const uint64_t *steps, size_t nsteps) {
+			const uint64_t end = s.now() + cycles;
+			for (size_t i = 0; s.now() < end; i++) {
+				s.run(std::min<uint64_t>(stepped ? 1 : steps[i % nsteps], end - s.now()));
+				if (!stepped) // the commands done by now, as the log (taken at the end) will say
+					std::fprintf(f, "%llu cons %u\n", (unsigned long long)s.now(), s.r32(SMMU_CMDQ_CONS) & m);
+			}
+		};
+		static const uint64_t kSteps[] = {37, 1, 250, 90, 3, 600};
+		queue(13);
+		run(3000, kSteps, 6);
+		queue(13); // then CMDQEN cleared: acknowledged 400 cycles later, in the middle of these
+		s.w32(SMMU_CR0, s.r32(SMMU_CR0) & ~(uint32_t)SMMU_PREP(CR0_CMDQEN, 1));
+		static const uint64_t kLong[] = {5000};
+		run(5000, kLong, 1);
+		std::fprintf(f, "CONS %u commands %llu\n", s.r32(SMMU_CMDQ_CONS) & m,
+			     (unsigned long long)smmusim_stat(s.sim, "cmdq.commands"));
+		smmusim_cmd_record rec;
+		while (smmusim_cmd_poll(s.sim, &rec, 1, true))
+			std::fprintf(f, "op 0x%02x consumed %llu done %llu\n", (unsigned)(rec.dw[0] & 0xFF),
+				     (unsigned long long)rec.consumed_cycle, (unsigned long long)rec.done_cycle);
+		std::fclose(f);
+	});
+}
+
+TEST(PlatformTime, CommandsCompleteAtTheirCyclesInOneActivation)
+{
+	const std::string stepped = command_batch_run(true), batched = command_batch_run(false);
+	ASSERT_NE(std::string::npos, stepped.find("CONS ")) << stepped;
+	// CONS after each run of the batched one: the commands the log has done by then.
+	std::vector<uint64_t> done;
+	for (size_t at = 0; (at = stepped.find(" done ", at)) != std::string::npos; at++)
+		done.push_back(std::strtoull(stepped.c_str() + at + 6, nullptr, 10));
+	ASSERT_GT(done.size(), 13u) << "some of the second batch ran";
+	ASSERT_LT(done.size(), 26u) << "the CR0 acknowledgement stopped the queue";
+	size_t reads = 0, pos = 0;
+	unsigned long long now, cons;
+	for (int n; std::sscanf(batched.c_str() + pos, "%llu cons %llu\n%n", &now, &cons, &n) == 2; pos += (size_t)n) {
+		const size_t expect = (size_t)std::count_if(done.begin(), done.end(), [&](uint64_t d) { return d <= now; });
+		ASSERT_EQ(expect, cons) << "CONS at cycle " << now;
+		reads++;
+	}
+	EXPECT_GT(reads, 20u);
+	EXPECT_EQ(stepped, batched.substr(pos)) << "the same commands, at the same cycles";
 }
 
 TEST_F(Platform, StatisticsByName)

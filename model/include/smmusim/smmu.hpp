@@ -419,6 +419,11 @@ public:
 	// SystemC process runs; a register write notifies its events `ahead` later than SystemC's
 	// clock (schedule_ack, kick_cmdq), at now(), with no sc_start to catch up.
 	uint64_t ahead = 0;
+	// The cycle before which, while SystemC runs, nothing but the Smmu's own processes reads or
+	// changes the SMMU (the C API's platform: its next transaction, event record or register
+	// access): the command queue completes the commands due before it in one activation
+	// (cmdq_method). 0: one command per activation.
+	uint64_t quiet_until = 0;
 	bool timed() const { return timed_; }
 	Stats stats;
 	Tracer tracer_; // trace points (trace.hpp): off until the platform sets a mask and a stream
