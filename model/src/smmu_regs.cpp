@@ -74,6 +74,8 @@ void Smmu::init()
 		walk_.emplace_back(new WalkCache(p.walk_entries, p.walk_ways, replacement_from_string(p.walk_policy), p.seed + 200));
 		walk_on_[0] = walk_on_[1] = p.walk_entries != 0;
 	}
+	for (unsigned l = 0; l < 8; l++)
+		walk_at_[l / 4][l % 4] = walk_[walk_.size() == 1 ? 0 : l].get();
 	uint32_t idr0 = 0;
 	idr0 |= SMMU_PREP(IDR0_S2P, p.s2p) | SMMU_PREP(IDR0_S1P, 1) | SMMU_PREP(IDR0_TTF, IDR0_TTF_AARCH64) | SMMU_PREP(IDR0_COHACC, 1);
 	idr0 |= SMMU_PREP(IDR0_ASID16, p.asid16) | SMMU_PREP(IDR0_VMID16, p.vmid16) | SMMU_PREP(IDR0_MSI, p.msi);

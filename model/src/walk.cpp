@@ -51,17 +51,19 @@ uint8_t decode_desc(const WalkGeom &w, unsigned level, WalkStep &out)
 // level in parallel; the deepest entry wins (the levels above it count as probed only in the
 // per-level statistics of MMU-600's PMU style: a level is counted when it was looked up, down to
 // the hit). An entry holds the descriptor found at its level: a table (the walk continues one level
-// down) or a leaf, a page or block (the walk is over). Returns the hit and its level, or nullptr.
+// down) or a leaf, a page or block (the walk is over). Returns the hit and its level, or nullptr;
+// `probe` keeps the key of each level looked up, for the fills of the levels the walk then reads.
 const WalkVal *Smmu::walk_cache_probe(unsigned stage, uint16_t vmid, uint16_t asid, const WalkGeom &w, uint64_t in,
-				      unsigned &level)
+				      unsigned &level, WalkProbe &probe)
 {
 	const unsigned s2 = stage == 2;
 	stats.c[s2 ? ST_WALK_S2_LOOKUPS : ST_WALK_LOOKUPS]++;
 	for (int l = 3; l >= (int)w.start; l--) {
-		const WalkKey k = make_walk_key(0, (uint8_t)stage, vmid, asid, (uint8_t)l, w.shift((unsigned)l), in);
+		const WalkKey &k = probe.key[l] = make_walk_key(0, (uint8_t)stage, vmid, asid, (uint8_t)l, w.shift((unsigned)l), in);
+		const uint64_t set_index = probe.set_index[l] = k.set_index();
 		const unsigned lstat = ST_WALK_L0_LOOKUPS + 8 * s2 + 2 * (unsigned)l;
 		stats.c[lstat]++;
-		if (const WalkVal *v = walk_cache((unsigned)l, stage).lookup(k, k.set_index())) {
+		if (const WalkVal *v = walk_cache((unsigned)l, stage).lookup(k, set_index)) {
 			stats.c[s2 ? ST_WALK_S2_HITS : ST_WALK_HITS]++;
 			stats.c[s2 ? ST_WALK_S2_LEAF_HITS : ST_WALK_LEAF_HITS] += v->leaf();
 			level = (unsigned)l;
@@ -75,17 +77,16 @@ const WalkVal *Smmu::walk_cache_probe(unsigned stage, uint16_t vmid, uint16_t as
 // The walk cache of `level` keeps the descriptor just read, a table or a leaf (IHI 0070 §3.17:
 // leaves and tables may be cached; the TLBI scopes in smmu_queues.cpp remove both); its fill
 // completes with that read (fill hazard). A level is read only below the deepest hit of the walk's
-// lookup (walk_cache_probe), which looked up every level below it: the entry is absent.
-void Smmu::walk_cache_fill(Xlate &x, unsigned stage, uint16_t asid, const WalkGeom &w, unsigned level, uint64_t in,
-			   const WalkStep &st, uint64_t acc)
+// lookup (walk_cache_probe), which looked up every level below it: the entry is absent, and its
+// key is the one `probe` kept.
+void Smmu::walk_cache_fill(Xlate &x, unsigned stage, const WalkProbe &probe, unsigned level, const WalkStep &st,
+			   uint64_t acc)
 {
-	const uint16_t vmid = stage == 2 ? x.s2.vmid : x.fill.vmid;
-	const WalkKey k = make_walk_key(0, (uint8_t)stage, vmid, asid, (uint8_t)level, w.shift(level), in);
 	WalkVal v;
 	v.table = st.addr;
 	v.acc = acc;
 	v.leaf_desc = st.table ? 0 : st.d;
-	if (WalkVal *stored = walk_cache(level, stage).insert_absent(k, k.set_index(), v))
+	if (WalkVal *stored = walk_cache(level, stage).insert_absent(probe.key[level], probe.set_index[level], v))
 		x.path.fill(&stored->ready, x.path.last_read());
 }
 
@@ -113,8 +114,9 @@ bool Smmu::s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out)
 	unsigned level = s2.start;
 	WalkStep st;
 	const WalkVal *hit = nullptr;
+	WalkProbe probe;
 	if (walk_enabled(2)) {
-		hit = walk_cache_probe(2, s2.vmid, 0, w, ipa, level);
+		hit = walk_cache_probe(2, s2.vmid, 0, w, ipa, level, probe);
 		x.path.s2_lookup(hit ? hit->ready : 0);
 		if (hit && hit->leaf()) {
 			st.d = hit->leaf_desc;
@@ -132,7 +134,7 @@ bool Smmu::s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out)
 		if (f)
 			return fault(t, x.o, f, dw1, t.addr, dw3, s2.record, XLATE_ABORT);
 		if (walk_enabled(2))
-			walk_cache_fill(x, 2, 0, w, level, ipa, st, 0);
+			walk_cache_fill(x, 2, probe, level, st, 0);
 		if (!st.table)
 			break;
 		table = st.addr;
@@ -162,13 +164,13 @@ bool Smmu::s1_fault(Xlate &x, const S1Leaf &cfg, uint8_t type)
 // at (a leaf: its own level), with the table or output address, the accumulated table attributes
 // and, for a leaf, its descriptor in leaf_desc.
 unsigned Smmu::walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc,
-				 uint64_t &leaf_desc)
+				 uint64_t &leaf_desc, WalkProbe &probe)
 {
 	x.path.walk = walk_enabled();
 	if (!x.path.walk)
 		return w.start;
 	unsigned l = w.start;
-	const WalkVal *v = walk_cache_probe(1, x.fill.vmid, asid, w, x.t.addr, l);
+	const WalkVal *v = walk_cache_probe(1, x.fill.vmid, asid, w, x.t.addr, l, probe);
 	if (!v)
 		return w.start;
 	table = v->table;
@@ -218,7 +220,8 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	uint64_t table = w.base(ttb);
 	uint64_t acc = 0; // table restrictions accumulated from the levels above
 	uint64_t leaf_desc = 0;
-	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc, leaf_desc);
+	WalkProbe probe;
+	unsigned level = walk_cache_lookup(x, w, leaf.asid, table, acc, leaf_desc, probe);
 	SMMU_TRACE(TR_WALK_CACHE, "asid=0x%x va=0x%llx start=%u%s", leaf.asid, (unsigned long long)va, level,
 		   leaf_desc ? " leaf" : "");
 	x.path.walk_first = x.path.nreads;
@@ -246,7 +249,8 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 			return s1_fault(x, leaf, f);
 		if (st.table && !had)
 			acc |= st.d & kTableAttrMask;
-		walk_cache_fill(x, 1, leaf.asid, w, level, va, st, acc);
+		if (x.path.walk) // without a stage-1 walk cache there was no lookup and is no fill
+			walk_cache_fill(x, 1, probe, level, st, acc);
 		if (!st.table) {
 			s1_leaf_from(leaf, w, level, st.d, st.addr, acc);
 			if (p_.strict)

@@ -157,6 +157,17 @@ struct WalkStep {
 	uint64_t d = 0, addr = 0;
 	bool table = false;
 };
+// The keys and set indices of one walk's walk-cache lookup (Smmu::walk_cache_probe) by level: the
+// fills of the levels the walk then reads (Smmu::walk_cache_fill) use them again. Only the levels
+// looked up are set (the constructor leaves the keys alone: zeroing them would cost a walk more
+// than computing them).
+struct WalkProbe {
+	WalkProbe() {}
+	union {
+		WalkKey key[4];
+	};
+	uint64_t set_index[4];
+};
 // Decode the descriptor out.d read at `level` (walk.cpp): 0, or the fault it gives.
 uint8_t decode_desc(const WalkGeom &w, unsigned level, WalkStep &out);
 

@@ -300,6 +300,7 @@ struct S2Out;
 struct S1Leaf;
 struct WalkGeom;
 struct WalkStep;
+struct WalkProbe;
 
 struct Tbu {
 	TbuTlb utlb, mtlb;
@@ -541,11 +542,11 @@ private:
 			  WalkStep &out);
 	bool s2_translate(Xlate &x, uint64_t ipa, unsigned cls, S2Out &out);
 	const WalkVal *walk_cache_probe(unsigned stage, uint16_t vmid, uint16_t asid, const WalkGeom &w, uint64_t in,
-					unsigned &level);
+					unsigned &level, WalkProbe &probe);
 	unsigned walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uint64_t &table, uint64_t &acc,
-				   uint64_t &leaf_desc);
-	void walk_cache_fill(Xlate &x, unsigned stage, uint16_t asid, const WalkGeom &w, unsigned level, uint64_t in,
-			     const WalkStep &st, uint64_t acc);
+				   uint64_t &leaf_desc, WalkProbe &probe);
+	void walk_cache_fill(Xlate &x, unsigned stage, const WalkProbe &probe, unsigned level, const WalkStep &st,
+			     uint64_t acc);
 	bool s1_walk(Xlate &x, S1Leaf &leaf);
 	bool s1_fault(Xlate &x, const S1Leaf &cfg, uint8_t type);
 	// Completion cycles of a transaction from its path and the resources' free times.
@@ -653,10 +654,8 @@ private:
 	// walk_cache(l, stage) picks the one that holds level l of that stage.
 	using WalkCache = SetAssocCache<WalkKey, WalkVal>;
 	std::vector<std::unique_ptr<WalkCache>> walk_;
-	WalkCache &walk_cache(unsigned level, unsigned stage = 1)
-	{
-		return *walk_[walk_.size() == 1 ? 0 : (stage - 1) * 4 + level];
-	}
+	WalkCache *walk_at_[2][4] = {}; // by stage and level: the one of walk_ that holds it
+	WalkCache &walk_cache(unsigned level, unsigned stage = 1) { return *walk_at_[stage - 1][level]; }
 	bool walk_on_[2] = {}; // a walk cache of stage 1, of stage 2 has entries
 	bool walk_enabled(unsigned stage = 1) const { return walk_on_[stage - 1]; }
 	template <class Pred> void walk_invalidate_if(Pred &&p)
