@@ -34,10 +34,10 @@ namespace {
 const sc_time kCycle(1, SC_NS);
 bool g_created = false; // SystemC elaborates once per process
 
-// The C request as the model's transaction: the one conversion on the way in.
-Txn to_txn(const struct smmusim_dma &d)
+// The C request as the model's transaction: the one conversion on the way in (every field of t
+// but the tag and the issue cycle).
+void to_txn(const struct smmusim_dma &d, Txn &t)
 {
-	Txn t;
 	t.port = d.port;
 	t.sid = d.sid;
 	t.ssv = d.ssv;
@@ -47,7 +47,6 @@ Txn to_txn(const struct smmusim_dma &d)
 	t.write = d.write;
 	t.priv = d.priv;
 	t.instr = d.instr && !d.write;
-	return t;
 }
 
 // The model's result into the caller's C result: the one conversion on the way out.
@@ -493,7 +492,8 @@ int smmusim_dma(smmusim_platform *sim, const struct smmusim_dma *req, void *data
 	if (!sim || !req || !valid(*sim, *req))
 		return -EINVAL;
 	sim->work_until(sim->now() + 1, sim->now()); // submitted transactions due now go first
-	Txn t = to_txn(*req);
+	Txn t;
+	to_txn(*req, t);
 	t.issue = sim->now();
 	const uint32_t slot = sim->present(t, data, false);
 	const uint64_t done = sim->results[slot].done_cycle, n = sim->now();
@@ -509,13 +509,13 @@ int smmusim_dma_submit(smmusim_platform *sim, const struct smmusim_dma *req, uin
 	if (!sim || !req || !valid(*sim, *req))
 		return -EINVAL;
 	const uint64_t n = sim->now();
-	Pending p;
+	Pending &p = sim->pending.next(); // built in place
 	p.at = at < n ? n : at;
 	p.seq = sim->seq++;
-	p.txn = to_txn(*req);
+	to_txn(*req, p.txn);
 	p.txn.tag = tag;
 	p.txn.issue = p.at;
-	sim->pending.push(p);
+	sim->pending.commit();
 	return 0;
 }
 

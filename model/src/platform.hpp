@@ -32,11 +32,13 @@ template <class T> struct OrderedQueue {
 	bool empty() const { return !size(); }
 	void push(const T &p)
 	{
-		if (count && ring[(head + count - 1) & mask] > p) {
-			heap.push_back(p);
-			std::push_heap(heap.begin(), heap.end(), std::greater<T>());
-			return;
-		}
+		next() = p;
+		commit();
+	}
+	// push() in two steps, for an item built in place: next() is the ring's place after the
+	// newest (valid until the next change to the queue), commit() queues what was written there.
+	T &next()
+	{
 		if (count > mask) { // full: grow (amortised, not per transaction)
 			std::vector<T> r(ring.size() * 2);
 			for (size_t i = 0; i < count; i++)
@@ -45,7 +47,17 @@ template <class T> struct OrderedQueue {
 			head = 0;
 			mask = ring.size() - 1;
 		}
-		ring[(head + count++) & mask] = p;
+		return ring[(head + count) & mask];
+	}
+	void commit()
+	{
+		const T &p = ring[(head + count) & mask];
+		if (count && ring[(head + count - 1) & mask] > p) {
+			heap.push_back(p);
+			std::push_heap(heap.begin(), heap.end(), std::greater<T>());
+			return;
+		}
+		count++;
 	}
 	const T *top() const
 	{
