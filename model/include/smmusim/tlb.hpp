@@ -444,8 +444,8 @@ public:
 				shifts_.drop(victim.page_shift);
 				shifts_.add(k.page_shift);
 			}
-			const unsigned from = ctx_bucket(victim.sid, victim.ssid), to = ctx_bucket(sid, ssid);
-			if (from != to) {
+			if (victim.sid != sid || victim.ssid != ssid) {
+				const unsigned from = ctx_bucket(victim.sid, victim.ssid), to = ctx_bucket(sid, ssid);
 				--ctx_count_[from];
 				++ctx_count_[to];
 			}
