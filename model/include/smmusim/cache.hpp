@@ -162,6 +162,7 @@ public:
 		keys_.resize(entries);
 		values_.resize(entries);
 		fp_.assign(entries + kFpPad, 0); // the last set is also read 16 ways at a time
+		invalid_ = entries;
 		meta_.assign(entries, 0);
 		last_.assign(sets_, kNoWay);
 		if (policy_ == Replacement::RoundRobin)
@@ -200,7 +201,7 @@ public:
 	// --- statistics -----------------------------------------------------------------------
 	const CacheStats &stats() const noexcept { return stats_; }
 	void reset_stats() noexcept { stats_ = CacheStats{}; }
-	size_t valid_count() const noexcept { return valid_; }
+	size_t valid_count() const noexcept { return entries_ - invalid_; }
 
 	// --- access ---------------------------------------------------------------------------
 	// Exact-key lookup. A hit updates the replacement state; counted in stats. A key is in a set
@@ -347,7 +348,7 @@ public:
 		if (w == ways_)
 			return false;
 		fp_[base + w] = 0;
-		--valid_;
+		++invalid_;
 		++stats_.invalidations;
 		return true;
 	}
@@ -364,7 +365,7 @@ public:
 				++n;
 			}
 		}
-		valid_ -= n;
+		invalid_ += n;
 		stats_.invalidations += n;
 		return n;
 	}
@@ -386,7 +387,7 @@ public:
 			n += v != 0;
 			v = 0;
 		}
-		valid_ = 0;
+		invalid_ = entries_;
 		stats_.invalidations += n;
 		for (auto &m : meta_)
 			m = 0;
@@ -442,14 +443,14 @@ private:
 		const uint8_t fp = fingerprint(key);
 		uint32_t way = kAbsent ? ways_ : find(base, fp, key);
 		// The lowest invalid way; a full cache (the steady state) has none in any set.
-		const uint32_t free_way = way == ways_ && valid_ != entries_ ? next_byte(base, 0, 0) : ways_;
+		const uint32_t free_way = way == ways_ && invalid_ ? next_byte(base, 0, 0) : ways_;
 		Fill f;
 		if (way != ways_) {
 			f = Fill::Updated;
 		} else if (free_way != ways_) {
 			way = free_way;
 			f = Fill::Invalid;
-			++valid_;
+			--invalid_;
 		} else {
 			way = victim(set);
 			f = Fill::Evicted;
@@ -664,7 +665,7 @@ private:
 	// Per set, the way the replacement state was last updated for (hit or fill), or kNoWay.
 	static constexpr uint32_t kNoWay = ~0u;
 	std::vector<uint32_t> last_;
-	size_t valid_ = 0; // valid ways (fp_ bytes not 0)
+	size_t invalid_ = 0; // invalid ways (fp_ bytes 0)
 	CacheStats stats_;
 };
 
