@@ -205,26 +205,47 @@ uint32_t smmusim_platform::new_slot()
 	return s;
 }
 
-// Present one transaction (at its issue cycle, in issue order) and file its result.
-uint32_t smmusim_platform::present(const Txn &t, void *data, bool queue_done)
+// A transaction's event record, written at its detection cycle (work_until), into the result in
+// `slot`.
+void smmusim_platform::queue_event(const PendingEvent &pev, uint64_t s, uint32_t slot)
+{
+	EventRef e;
+	e.cycle = pev.cycle;
+	e.seq = s;
+	std::memcpy(e.ev, pev.ev, sizeof e.ev);
+	e.slot = slot;
+	events.push_back(e);
+	std::push_heap(events.begin(), events.end(), std::greater<EventRef>());
+}
+
+// Present one transaction now and file its result in a slot.
+uint32_t smmusim_platform::present_now(const Txn &t, void *data)
 {
 	const uint32_t slot = new_slot();
-	DmaResult &r = results[slot];
 	PendingEvent pev;
-	smmu->transact(t, data, r, pev);
+	smmu->transact(t, data, results[slot], pev);
 	const uint64_t s = seq++;
-	if (pev.pending) {
-		EventRef e;
-		e.cycle = pev.cycle;
-		e.seq = s;
-		std::memcpy(e.ev, pev.ev, sizeof e.ev);
-		e.slot = slot;
-		events.push_back(e);
-		std::push_heap(events.begin(), events.end(), std::greater<EventRef>());
-	}
-	if (queue_done)
-		done.push(DoneRef{r.done_cycle, s, slot});
+	if (pev.pending)
+		queue_event(pev, s, slot);
 	return slot;
+}
+
+// Present one submitted transaction (at its issue cycle, in issue order): its result goes into
+// the completion queue in place, or into a slot when its event record comes later.
+void smmusim_platform::present(const Txn &t)
+{
+	Done &d = done.next();
+	PendingEvent pev;
+	smmu->transact(t, nullptr, d.res, pev);
+	d.done = d.res.done_cycle;
+	d.seq = seq++;
+	d.slot = Done::kInline;
+	if (pev.pending) {
+		d.slot = new_slot();
+		results[d.slot] = d.res;
+		queue_event(pev, d.seq, d.slot);
+	}
+	done.commit();
 }
 
 // How far ahead of the transaction being presented the next one's CD is prefetched: enough for a
@@ -261,7 +282,7 @@ void smmusim_platform::work_until(uint64_t limit, uint64_t last)
 					smmu->prefetch_cd(next.sid, next.ssid);
 				}
 			}
-			present(pd->txn, nullptr, true); // pushes nothing to `pending`: pd stays valid
+			present(pd->txn); // pushes nothing to `pending`: pd stays valid
 			pending.pop(pd);
 		}
 	}
@@ -325,7 +346,7 @@ size_t smmusim_platform::outstanding() const
 	// Results whose completion cycle is still in the future are outstanding too.
 	const uint64_t n = now();
 	size_t k = pending.size();
-	done.for_each([&](const DoneRef &d) { k += d.done > n; });
+	done.for_each([&](const Done &d) { k += d.done > n; });
 	return k;
 }
 
@@ -495,7 +516,7 @@ int smmusim_dma(smmusim_platform *sim, const struct smmusim_dma *req, void *data
 	Txn t;
 	to_txn(*req, t);
 	t.issue = sim->now();
-	const uint32_t slot = sim->present(t, data, false);
+	const uint32_t slot = sim->present_now(t, data);
 	const uint64_t done = sim->results[slot].done_cycle, n = sim->now();
 	sim->run(done > n ? done - n : 0);
 	if (res)
@@ -525,12 +546,15 @@ size_t smmusim_dma_poll(smmusim_platform *sim, struct smmusim_dma_result *out, s
 		return 0;
 	const uint64_t n = sim->now();
 	size_t k = 0;
-	const DoneRef *d;
+	const Done *d;
 	while (k < max && (d = sim->done.top()) && d->done <= n) {
-		const uint32_t slot = d->slot;
-		to_result(sim->results[slot], out[k++]);
+		if (d->slot == Done::kInline) {
+			to_result(d->res, out[k++]);
+		} else { // after its event record, which work_until wrote by its detection cycle
+			to_result(sim->results[d->slot], out[k++]);
+			sim->free_slots.push_back(d->slot);
+		}
 		sim->done.pop(d);
-		sim->free_slots.push_back(slot);
 	}
 	return k;
 }

@@ -91,12 +91,15 @@ struct Pending {
 	bool operator>(const Pending &o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
-// Results live in a slot pool (reused through a free list) so that an event written later can
-// still set its result's event_recorded; the completion queue orders slots by (done, seq).
-struct DoneRef {
+// A submitted transaction's completion, in the completion queue by (done, seq), with its result.
+// A result that an event record written later must still reach (event_recorded) lives in a slot
+// of a pool (reused through a free list) instead, as a synchronous DMA's does.
+struct Done {
+	static constexpr uint32_t kInline = ~0u; // slot: none, the result is res
 	uint64_t done, seq;
 	uint32_t slot;
-	bool operator>(const DoneRef &o) const { return done != o.done ? done > o.done : seq > o.seq; }
+	DmaResult res;
+	bool operator>(const Done &o) const { return done != o.done ? done > o.done : seq > o.seq; }
 };
 struct EventRef {
 	uint64_t cycle, seq;
@@ -123,7 +126,7 @@ struct smmusim_platform {
 	smmusim::OrderedQueue<smmusim::Pending> pending;
 	std::vector<smmusim::DmaResult> results;
 	std::vector<uint32_t> free_slots;
-	smmusim::OrderedQueue<smmusim::DoneRef> done;
+	smmusim::OrderedQueue<smmusim::Done> done;
 	std::vector<smmusim::EventRef> events; // min-heap: event records waiting for their detection cycle
 	uint64_t seq = 0;
 	smmu_regif regif{}; // what a driver reaches this platform through (ctx = this)
@@ -154,7 +157,9 @@ struct smmusim_platform {
 	void observe_writes(); // rmb: what the SMMU wrote since the last barrier reaches the CPU
 
 	uint32_t new_slot();
-	uint32_t present(const smmusim::Txn &t, void *data, bool queue_done);
+	uint32_t present_now(const smmusim::Txn &t, void *data); // its result in a slot (smmusim_dma)
+	void present(const smmusim::Txn &t);                   // its result in the completion queue
+	void queue_event(const smmusim::PendingEvent &pev, uint64_t seq, uint32_t slot);
 	void work_until(uint64_t limit, uint64_t last);
 	uint64_t next_work() const // the cycle of our next transaction or event record (~0: none)
 	{
