@@ -6,6 +6,7 @@
 #include <systemc>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -49,18 +50,17 @@ void to_txn(const struct smmusim_dma &d, Txn &t)
 	t.instr = d.instr && !d.write;
 }
 
-// The model's result into the caller's C result: the one conversion on the way out.
-void to_result(const DmaResult &r, smmusim_dma_result &out)
-{
-	out.status = (smmusim_dma_status)r.status;
-	out.pa = r.pa;
-	out.event = r.event;
-	out.event_recorded = r.event_recorded;
-	out.hit = (smmusim_hit_level)r.hit;
-	out.issue_cycle = r.issue_cycle;
-	out.done_cycle = r.done_cycle;
-	out.tag = r.tag;
-}
+// The model's result into the caller's C result: the one conversion on the way out, a copy (the
+// same layout, the same values).
+#define SAME_FIELD(f) \
+	(offsetof(DmaResult, f) == offsetof(smmusim_dma_result, f) && \
+	 sizeof(DmaResult::f) == sizeof(smmusim_dma_result::f))
+static_assert(sizeof(DmaResult) == sizeof(smmusim_dma_result) && SAME_FIELD(status) && SAME_FIELD(hit) &&
+		      SAME_FIELD(pa) && SAME_FIELD(event) && SAME_FIELD(event_recorded) && SAME_FIELD(issue_cycle) &&
+		      SAME_FIELD(done_cycle) && SAME_FIELD(tag),
+	      "DmaResult is struct smmusim_dma_result field for field");
+#undef SAME_FIELD
+void to_result(const DmaResult &r, smmusim_dma_result &out) { std::memcpy(&out, &r, sizeof out); }
 
 bool valid(const smmusim_platform &m, const struct smmusim_dma &d)
 {

@@ -37,12 +37,14 @@ enum : uint8_t { XLATE_OK = 0, XLATE_ABORT = 1, XLATE_RAZWI = 2 };
 // Where a translation was found: the values of enum smmusim_hit_level (smmusim.h), checked likewise.
 enum : uint8_t { HIT_NONE = 0, HIT_UTLB = 1, HIT_MTLB = 2, HIT_TCU = 3, HIT_WALK = 4 };
 
+// A transaction's result: struct smmusim_dma_result (smmusim.h) field for field, so that the C
+// API copies it whole (platform.cpp checks the layout at compile time).
 struct DmaResult {
-	uint8_t status = XLATE_OK;
+	uint32_t status = XLATE_OK;
+	uint32_t hit = HIT_NONE;
 	uint64_t pa = 0;
 	uint8_t event = 0;
 	bool event_recorded = false;
-	uint8_t hit = HIT_NONE;
 	uint64_t issue_cycle = 0, done_cycle = 0, tag = 0;
 };
 
