@@ -44,10 +44,13 @@ const CfgVal *Smmu::cfg_lookup(CfgKind kind, uint32_t sid, uint32_t index, Path 
 // case, the key found at once, then saves no registers for this one).
 __attribute__((noinline)) const CfgVal *Smmu::cfg_find(CfgLast &last, const CfgKey &k)
 {
-	const CfgVal *v = cfg_cache_.lookup(k, k.set_index(cfg_cache_.sets()));
+	const uint64_t set = k.set_index(cfg_cache_.sets());
+	const CfgVal *v = cfg_cache_.lookup(k, set);
 	if (v) {
 		last.key = k;
 		last.at = cfg_cache_.slot_of(v);
+	} else {
+		cfg_missed_ = {k, set}; // for the fill that follows (fetch_cfg)
 	}
 	return v;
 }
@@ -78,7 +81,7 @@ const CfgVal *Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t a
 	const CfgKey k = cfg_key(kind, x.t.sid, index);
 	fetch_pa = addr;
 	fr = FETCH_OK;
-	if (!looked_up)
+	if (!looked_up && cached)
 		if (const CfgVal *v = cfg_lookup(kind, x.t.sid, index, x.path))
 			return v;
 	if (x.s2.on) {
@@ -103,7 +106,9 @@ const CfgVal *Smmu::fetch_cfg(Xlate &x, CfgKind kind, uint32_t index, uint64_t a
 		strict_res0_structure(kind, fetch_pa, buf);
 	if (cached) {
 		buf.ready = 0;
-		if (CfgVal *v = cfg_cache_.insert_absent(k, k.set_index(cfg_cache_.sets()), buf)) { // it missed above
+		// it missed above, in cfg_find, which kept the set of the key it missed
+		const uint64_t set = cfg_missed_.key == k ? cfg_missed_.set : k.set_index(cfg_cache_.sets());
+		if (CfgVal *v = cfg_cache_.insert_absent(k, set, buf)) {
 			x.path.fill(&v->ready, x.path.last_read());
 			return v;
 		}
@@ -385,10 +390,12 @@ bool Smmu::cd_refused(const CfgVal &cd, uint64_t ste1)
 bool Smmu::cd_illegal(const CfgVal &cd) const
 {
 	const uint64_t d0 = cd.dw[0];
-	if (!SMMU_GET(d0, CD0_V) || !SMMU_GET(d0, CD0_AA64) || SMMU_GET(d0, CD0_ENDI))
-		return true; // AArch64 tables only, little-endian only
-	if (SMMU_GET(d0, CD0_HA) || SMMU_GET(d0, CD0_HD))
-		return true; // IHI 0070 §5.4: HA needs IDR0.HTTU >= 1, HD needs HTTU = 2; the model has none
+	// V=1 and AA64=1 (AArch64 tables only), ENDI=0 (little-endian only), HA=HD=0 (IHI 0070 §5.4:
+	// HA needs IDR0.HTTU >= 1, HD needs HTTU = 2; the model has none): one compare
+	constexpr uint64_t kFixed = SMMU_MASK(CD0_V) | SMMU_MASK(CD0_AA64) | SMMU_MASK(CD0_ENDI) | SMMU_MASK(CD0_HA) |
+				    SMMU_MASK(CD0_HD);
+	if ((d0 & kFixed) != (SMMU_MASK(CD0_V) | SMMU_MASK(CD0_AA64)))
+		return true;
 	if (SMMU_GET(d0, CD0_ASID) >> SMMU_ASID_BITS(p_.asid16))
 		return true;
 	const bool s = SMMU_GET(d0, CD0_S);

@@ -291,4 +291,27 @@ TEST(CachingL1, L1cdCachedWithSwitchUntilNonLeafCfgiCd)
 	EXPECT_EQ(EVT_C_BAD_SUBSTREAMID, s.dma_ssid(2, 3, 0x1000).event);
 }
 
+// With L1 descriptors cached too, a CD's lookup misses, then its L1CD's, and both are filled: each
+// into its own set (the CD's fill must not take the set of the L1CD missed last), so the CDs hit
+// when the TLB misses again.
+TEST(CachingL1, CdsHitAfterTheirL1cdFills)
+{
+	Sim s({{"tcu.cfg.cache_l1", "1"}});
+	s.boot();
+	uint64_t ttb = s.new_table();
+	s.map(ttb, 0x1000, DATA);
+	s.ste(2, Sim::ste0_s1(CDTAB, 12, STE_S1FMT_4K_L2), SMMU_PREP(STE1_S1DSS, STE_S1DSS_SSID0));
+	s.m64(CDTAB, 0x900000 | 1);
+	for (uint32_t ssid = 1; ssid <= 8; ssid++)
+		s.cd(0x900000 + 64 * ssid, Sim::cd0((uint16_t)ssid), ttb);
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t ssid = 1; ssid <= 8; ssid++)
+			EXPECT_EQ(SMMUSIM_DMA_OK, s.dma_ssid(2, ssid, 0x1000).status);
+		s.cmd(op(CMD_TLBI_NH_ALL));
+		ASSERT_TRUE(s.sync());
+	}
+	EXPECT_EQ(8u, s.stat("mem.reads.cd")) << "each CD read once";
+	EXPECT_EQ(1u, s.stat("mem.reads.l1cd"));
+}
+
 } // namespace

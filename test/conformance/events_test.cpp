@@ -216,6 +216,7 @@ TEST_F(BadCd, Tg0Reserved) { check(Sim::cd0(1, 16, 3)); }
 TEST_F(BadCd, Tg1ReservedWhenTtb1Enabled) { check(Sim::cd0(1) & ~SMMU_MASK(CD0_EPD1)); }
 TEST_F(BadCd, BigEndianNotAllowedByTtendian) { check(Sim::cd0(1) | SMMU_PREP(CD0_ENDI, 1)); }
 TEST_F(BadCd, HardwareAccessFlagWithoutHttu) { check(Sim::cd0(1) | SMMU_PREP(CD0_HA, 1)); }
+TEST_F(BadCd, HardwareDirtyWithoutHttu) { check(Sim::cd0(1) | SMMU_PREP(CD0_HD, 1)); }
 TEST_F(BadCd, StallWithTerminateModel) { check(Sim::cd0(1) | SMMU_PREP(CD0_S, 1)); }
 TEST_F(BadCd, Ttb0BeyondIps)
 {

@@ -645,6 +645,10 @@ private:
 		CfgKey key;
 		SetAssocCache<CfgKey, CfgVal>::Slot at;
 	} cfg_last_[CFG_KINDS];
+	struct CfgMissed { // the key cfg_find last missed (none: a kind no key has), and its set
+		CfgKey key{0, 0, CFG_KINDS};
+		uint64_t set = 0;
+	} cfg_missed_;
 	struct SlcLine {
 		uint64_t line = 0;
 		bool operator==(const SlcLine &o) const noexcept { return line == o.line; }
