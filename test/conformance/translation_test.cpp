@@ -328,6 +328,34 @@ TEST(Walk, TopByteIgnore)
 	EXPECT_EQ(0x5A00000000002008ull, ev[2]) << "InputAddr keeps the top byte";
 }
 
+// The VA range check with and without TBIx, through TTB0 and TTB1, at pages both CDs map: without
+// TBIx a top byte that is not all zeros (TTB0) or all ones (TTB1) is out of range. Each CD's
+// range is decoded once, when the CD is read (CfgVal::s1).
+TEST(Walk, TopByteCheckedWithoutTbi)
+{
+	Sim s;
+	s.boot();
+	const uint64_t ttb0 = s.new_table(), ttb1 = s.new_table();
+	const uint64_t lo = 0x1000, hi = 0xFFFF800000001000ull;
+	s.map(ttb0, lo, DATA);
+	s.map(ttb1, hi, DATA);
+	const uint64_t d0 = (Sim::cd0(1) & ~SMMU_MASK(CD0_EPD1)) | SMMU_PREP(CD0_T1SZ, 16) | SMMU_PREP(CD0_TG1, CD_TG1_4K);
+	for (uint32_t sid : {1u, 2u}) { // StreamID 2: TBI0 = TBI1 = 1
+		const uint64_t tbi = sid == 2 ? SMMU_PREP(CD0_TBI0, 1) | SMMU_PREP(CD0_TBI1, 1) : 0;
+		const uint64_t dw[8] = {d0 | tbi, ttb0 & SMMU_MASK(CD1_TTB0), ttb1 & SMMU_MASK(CD2_TTB1), SMMU_MAIR_LINUX,
+					0, 0, 0, 0};
+		s.mwrite(CDTAB + sid * CD_SIZE, dw, 8);
+		s.ste(sid, Sim::ste0_s1(CDTAB + sid * CD_SIZE));
+	}
+	const uint64_t top = 0x5Aull << 56;
+	EXPECT_EQ(DATA + 8, s.dma(1, lo + 8).pa);
+	EXPECT_EQ(DATA + 8, s.dma(1, hi + 8).pa);
+	EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, top | lo | 8).event) << "TTB0, TBI0 = 0";
+	EXPECT_EQ(EVT_F_TRANSLATION, s.dma(1, (hi & ~SMMU_MASK(VA_TOP_BYTE)) | top | 8).event) << "TTB1, TBI1 = 0";
+	EXPECT_EQ(DATA + 8, s.dma(2, top | lo | 8).pa) << "TTB0, TBI0 = 1";
+	EXPECT_EQ(DATA + 8, s.dma(2, (hi & ~SMMU_MASK(VA_TOP_BYTE)) | top | 8).pa) << "TTB1, TBI1 = 1";
+}
+
 TEST(Walk, OutputOutsideRamAbortsWithoutEvent)
 {
 	Sim s;
