@@ -498,3 +498,44 @@ TEST(CacheValidCount, FollowsEveryChangeAndFillsInvalidWaysFirst)
 		}
 	}
 }
+
+// lookup_scan (a lookup that does not try the way last touched first) hits, counts and updates the
+// replacement state exactly as lookup: the same entries evicted afterwards, under every policy, in a
+// set-associative and a fully associative cache, with keys looked up again and again in a row.
+TEST(CacheLookupScan, SameAsLookup)
+{
+	for (Replacement pol : {Replacement::LRU, Replacement::PLRU, Replacement::RoundRobin, Replacement::Random,
+				Replacement::RRIP}) {
+		for (uint32_t ways : {4u, 3u, 0u}) {
+			Cache a(24, ways, pol, 5), b(24, ways, pol, 5);
+			uint64_t x = 31337, k = 0;
+			for (int i = 0; i < 6000; ++i) {
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+				if ((x >> 40) % 3 == 0) // else the key of the step before again
+					k = (x >> 33) % 40;
+				const uint64_t set = k * 5;
+				if (i % 41 == 40) {
+					a.invalidate(k, set);
+					b.invalidate(k, set);
+				}
+				const int *va = a.lookup(k, set), *vb = b.lookup_scan(k, set);
+				ASSERT_EQ(va != nullptr, vb != nullptr) << i;
+				if (va) {
+					ASSERT_EQ(*va, *vb) << i;
+					continue;
+				}
+				uint64_t ea = kNone, eb = kNone;
+				a.insert(k, set, i, nullptr, &ea);
+				b.insert(k, set, i, nullptr, &eb);
+				ASSERT_EQ(ea, eb) << i;
+				for (uint32_t s = 0; s < a.sets(); ++s)
+					ASSERT_EQ(a.predicted_victim(s), b.predicted_victim(s)) << i;
+			}
+			EXPECT_EQ(a.stats().lookups, b.stats().lookups);
+			EXPECT_EQ(a.stats().hits, b.stats().hits);
+			EXPECT_EQ(a.stats().evictions, b.stats().evictions);
+			EXPECT_GT(a.stats().evictions, 100u);
+			EXPECT_GT(a.stats().hits, 1000u);
+		}
+	}
+}

@@ -207,7 +207,14 @@ public:
 	// Exact-key lookup. A hit updates the replacement state; counted in stats. A key is in a set
 	// at most once (insert replaces it), so the way last touched in the set is tried first: a
 	// TLB hit by a streaming master then costs one compare instead of a scan of the ways.
-	Value *lookup(const Key &key, uint64_t set_index)
+	Value *lookup(const Key &key, uint64_t set_index) { return lookup_in<true>(key, set_index); }
+	// lookup() without trying the way last touched first: for a caller that already knows the key
+	// is not the one it last found (TbuTlb remembers its last hit itself).
+	Value *lookup_scan(const Key &key, uint64_t set_index) { return lookup_in<false>(key, set_index); }
+
+private:
+	template <bool kLastFirst>
+	__attribute__((always_inline)) Value *lookup_in(const Key &key, uint64_t set_index)
 	{
 		++stats_.lookups;
 		if (entries_ == 0) {
@@ -217,7 +224,7 @@ public:
 		const uint32_t set = set_of(set_index);
 		const size_t base = static_cast<size_t>(set) * ways_;
 		const uint8_t fp = fingerprint(key);
-		const uint32_t h = last_[set];
+		const uint32_t h = kLastFirst ? last_[set] : kNoWay;
 		if (h != kNoWay && fp_[base + h] == fp && keys_[base + h] == key) {
 			++stats_.hits;
 			if (policy_ != Replacement::PLRU) // tree-PLRU and bit-PLRU: touching it again changes nothing
@@ -234,6 +241,7 @@ public:
 		return nullptr;
 	}
 
+public:
 	// Where a value is stored: its set and way (for lookup_at).
 	struct Slot {
 		uint32_t set = ~0u, way = 0;

@@ -495,7 +495,7 @@ private:
 			k.page_shift = (uint8_t)shift;
 			probes++;
 			const uint64_t set = one_set_ ? 0 : k.vpn ^ ctx;
-			if (const TbuEntry *e = cache_.lookup(k, set)) {
+			if (const TbuEntry *e = remember_ ? cache_.lookup_scan(k, set) : cache_.lookup(k, set)) {
 				if (remember_) {
 					const unsigned lo = (unsigned)__builtin_ctzll(shifts_.mask());
 					last_ = Last{true, va >> lo, set, sid, ssid, (uint8_t)lo, probes};
