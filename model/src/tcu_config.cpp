@@ -211,7 +211,6 @@ void Smmu::cfg_decode(CfgKind kind, CfgVal &v) const
 	if (kind != CFG_CD)
 		return;
 	v.check = cd_illegal(v) ? CFG_CHECK_BAD : SMMU_GET(v.dw[0], CD0_S) ? CFG_CHECK_STALL : CFG_CHECK_OK;
-	v.s1 = v.check == CFG_CHECK_BAD ? S1Cfg{} : s1_config(p_, v, (unsigned)oas_mask_bits_);
 }
 
 bool Smmu::ste_illegal(const CfgVal &ste) const

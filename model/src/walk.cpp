@@ -180,36 +180,6 @@ unsigned Smmu::walk_cache_lookup(Xlate &x, const WalkGeom &w, uint16_t asid, uin
 	return v->leaf() ? l : l + 1;
 }
 
-// What a walk takes from the CD (CfgVal::s1), decoded once when the CD is read (Smmu::cfg_decode).
-// A TTB the CD enables (EPDx = 0) has legal TxSZ and TGx there (Smmu::cd_illegal).
-S1Cfg s1_config(const Params &p, const CfgVal &cd, unsigned oas_bits)
-{
-	const uint64_t d0 = cd.dw[0];
-	S1Cfg c;
-	c.asid = cd_asid(p, cd);
-	c.a = SMMU_GET(d0, CD0_A);
-	c.r = SMMU_GET(d0, CD0_R);
-	c.wxn = SMMU_GET(d0, CD0_WXN);
-	c.pan = SMMU_GET(d0, CD0_PAN);
-	for (unsigned sel = 0; sel < 2; sel++) {
-		S1TtbCfg &tt = c.ttb[sel];
-		tt.epd = sel ? SMMU_GET(d0, CD0_EPD1) : SMMU_GET(d0, CD0_EPD0);
-		if (tt.epd)
-			continue;
-		uint64_t ttb;
-		const WalkGeom w = s1_geometry(cd, sel, oas_bits, ttb);
-		tt.table = w.base(ttb);
-		tt.range_mask = s1_range_mask(cd, sel);
-		tt.g = (uint8_t)w.g;
-		tt.ia = (uint8_t)(64 - (sel ? SMMU_GET(d0, CD0_T1SZ) : SMMU_GET(d0, CD0_T0SZ)));
-		tt.start = (uint8_t)w.start;
-		tt.oa = (uint8_t)w.oa_bits;
-		tt.affd = w.affd;
-		tt.had = p.had && (sel ? SMMU_GET(cd.dw[2], CD2_HAD1) : SMMU_GET(cd.dw[1], CD1_HAD0));
-	}
-	return c;
-}
-
 // The walk's result as an S1Leaf: from the leaf descriptor d at `level` with output address oa.
 static void s1_leaf_from(S1Leaf &leaf, const WalkGeom &w, unsigned level, uint64_t d, uint64_t oa, uint64_t acc)
 {
@@ -225,12 +195,13 @@ static void s1_leaf_from(S1Leaf &leaf, const WalkGeom &w, unsigned level, uint64
 bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 {
 	const Txn &t = x.t;
-	const S1Cfg &cd = x.cd->s1;
-	leaf.cd_a = cd.a;
-	leaf.cd_r = cd.r;
-	leaf.wxn = cd.wxn;
-	leaf.pan = cd.pan;
-	leaf.asid = cd.asid;
+	const CfgVal &cd = *x.cd;
+	const uint64_t d0 = cd.dw[0];
+	leaf.cd_a = SMMU_GET(d0, CD0_A);
+	leaf.cd_r = SMMU_GET(d0, CD0_R);
+	leaf.wxn = SMMU_GET(d0, CD0_WXN);
+	leaf.pan = SMMU_GET(d0, CD0_PAN);
+	leaf.asid = cd_asid(p_, cd);
 	if (p_.strict) {
 		// Before the CD's EPDx/TxSZ/TBI checks: a TLB entry may hold those fields as they were
 		// at its fill (IHI 0070 §5.4.1), so only a TLBI makes their change visible to it.
@@ -239,14 +210,14 @@ bool Smmu::s1_walk(Xlate &x, S1Leaf &leaf)
 	}
 	const uint64_t va = t.addr;
 	const unsigned sel = (unsigned)SMMU_GET(va, VA_TTBSEL);
-	const S1TtbCfg &tt = cd.ttb[sel];
-	if (tt.epd)
+	if (sel ? SMMU_GET(d0, CD0_EPD1) : SMMU_GET(d0, CD0_EPD0))
 		return s1_fault(x, leaf, EVT_F_TRANSLATION);
-	if (!s1_va_in_range(tt.range_mask, sel, va))
+	if (!s1_va_in_range(cd, sel, va))
 		return s1_fault(x, leaf, EVT_F_TRANSLATION);
-	const bool had = tt.had;
-	const WalkGeom w(tt.g, tt.ia, tt.start, tt.oa, tt.affd);
-	uint64_t table = tt.table;
+	const bool had = p_.had && (sel ? SMMU_GET(cd.dw[2], CD2_HAD1) : SMMU_GET(cd.dw[1], CD1_HAD0));
+	uint64_t ttb;
+	const WalkGeom w = s1_geometry(cd, sel, (unsigned)oas_mask_bits_, ttb);
+	uint64_t table = w.base(ttb);
 	uint64_t acc = 0; // table restrictions accumulated from the levels above
 	uint64_t leaf_desc = 0;
 	WalkProbe probe;

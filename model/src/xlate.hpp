@@ -186,21 +186,14 @@ inline WalkGeom s1_geometry(const CfgVal &cd, unsigned sel, unsigned oas_bits, u
 }
 
 // Whether va lies in the region of a CD's TTB0 (sel 0) or TTB1 (sel 1): the bits above TxSZ all 0
-// (TTB0) or all 1 (TTB1), the top byte excepted with TBIx (s1_range_mask: those bits).
-inline uint64_t s1_range_mask(const CfgVal &cd, unsigned sel)
+// (TTB0) or all 1 (TTB1), the top byte excepted with TBIx.
+inline bool s1_va_in_range(const CfgVal &cd, unsigned sel, uint64_t va)
 {
 	const uint64_t d0 = cd.dw[0];
 	const bool tbi = sel ? SMMU_GET(d0, CD0_TBI1) : SMMU_GET(d0, CD0_TBI0);
 	const unsigned txsz = (unsigned)(sel ? SMMU_GET(d0, CD0_T1SZ) : SMMU_GET(d0, CD0_T0SZ));
-	return SMMU_MASK_(63, 64 - txsz) & ~(tbi ? SMMU_MASK(VA_TOP_BYTE) : 0);
-}
-inline bool s1_va_in_range(uint64_t range_mask, unsigned sel, uint64_t va)
-{
+	const uint64_t range_mask = SMMU_MASK_(63, 64 - txsz) & ~(tbi ? SMMU_MASK(VA_TOP_BYTE) : 0);
 	return (va & range_mask) == (sel ? range_mask : 0);
-}
-inline bool s1_va_in_range(const CfgVal &cd, unsigned sel, uint64_t va)
-{
-	return s1_va_in_range(s1_range_mask(cd, sel), sel, va);
 }
 
 // The level-2 STE array an L1STD with a valid Span points at: L2Ptr[Span+4:0] are treated as 0,
@@ -257,9 +250,6 @@ inline uint16_t ste_vmid(const Params &p, const CfgVal &ste)
 {
 	return p.s2p ? (uint16_t)(SMMU_GET(ste.dw[2], STE2_S2VMID) & SMMU_ID_MASK(SMMU_VMID_BITS(p.vmid16))) : 0;
 }
-// A CD's stage-1 configuration (CfgVal::s1) from its fields, for the SMMU's parameters and output
-// size (walk.cpp).
-S1Cfg s1_config(const Params &p, const CfgVal &cd, unsigned oas_bits);
 // The table restrictions a table descriptor passes to the levels below it (APTable, XNTable).
 inline constexpr uint64_t kTableAttrMask =
 	SMMU_MASK(PTE_PXNTABLE) | SMMU_MASK(PTE_UXNTABLE) | SMMU_MASK(PTE_APTABLE0) | SMMU_MASK(PTE_APTABLE1);

@@ -329,8 +329,7 @@ TEST(Walk, TopByteIgnore)
 }
 
 // The VA range check with and without TBIx, through TTB0 and TTB1, at pages both CDs map: without
-// TBIx a top byte that is not all zeros (TTB0) or all ones (TTB1) is out of range. Each CD's
-// range is decoded once, when the CD is read (CfgVal::s1).
+// TBIx a top byte that is not all zeros (TTB0) or all ones (TTB1) is out of range.
 TEST(Walk, TopByteCheckedWithoutTbi)
 {
 	Sim s;

@@ -279,22 +279,6 @@ enum CfgCheck : uint8_t {
 	CFG_CHECK_ABORT,    // an STE with V=1 and Config 000..011: abort without an event
 	CFG_CHECK_STALL,    // a legal CD with S=1: C_BAD_CD if its STE has S1STALLD=1
 };
-// What a stage-1 walk takes from a CD for one TTB (TTB0 for VA[55] = 0, TTB1 for 1): decoded with
-// the CD's checks (Smmu::cfg_decode) and kept with them, so that a walk does not decode it again.
-struct S1TtbCfg {
-	uint64_t table = 0;      // the starting table: TTBx aligned to the table's size
-	uint64_t range_mask = 0; // VA bits above TxSZ (the top byte excepted with TBIx): all 0 under TTB0, all 1 under TTB1
-	uint8_t g = 12, ia = 48, start = 0, oa = 48; // granule shift, input size, starting level, output size (IPS <= OAS)
-	bool epd = true;   // EPDx: a walk through this TTB is a translation fault (the fields above are then unset)
-	bool affd = false; // CD.AFFD
-	bool had = false;  // HADx with IDR3.HAD: the tables' APTable/XNTable bits are ignored
-};
-struct S1Cfg {
-	S1TtbCfg ttb[2];
-	uint16_t asid = 0;
-	bool a = true, r = true, wxn = false, pan = false; // CD.A, CD.R, CD.WXN, CD.PAN
-};
-
 struct CfgVal {
 	uint64_t dw[8] = {};
 	uint64_t ready = 0; // cycle the fill completes (a hit before it waits: fill hazard)
@@ -304,9 +288,6 @@ struct CfgVal {
 	// user: CFG_CHECK_STALL), so the result is what checking the same bytes again gives, and it
 	// is dropped with its entry.
 	CfgCheck check = CFG_CHECK_BAD;
-	// A CD's stage-1 configuration (s1_config), decoded with the checks and kept like them (the
-	// defaults for a CFG_CHECK_BAD CD and the other kinds).
-	S1Cfg s1;
 };
 
 // Decoded stage-2 configuration of an STE (Config 11x, IDR0.S2P=1).
