@@ -68,8 +68,11 @@ void Smmu::cmdq_error(uint8_t code)
 // One activation completes the command in flight and starts the next; with a quiet_until past the
 // next one's completion it goes on with that one at once, its clock `ahead` of SystemC's by the
 // cycles it skipped, and so on, and waits (a SystemC notification) only for a command that
-// completes at or after quiet_until or at or after the ack_method's next activity. The commands
-// complete at the cycles, and in the order, they would with one activation each.
+// completes at or after quiet_until or at or after the ack_method's next activation (ack_wake_,
+// also a stale one, whose re-notification then goes into SystemC's queue before this one's, as
+// with one activation per command: a completion in the cycle of a CR0 acknowledgement follows
+// it). The commands complete at the cycles, and in the order, they would with one activation
+// each.
 void Smmu::cmdq_method()
 {
 	const uint64_t sc_ahead = ahead; // 0: a SystemC process runs with SystemC's clock
@@ -119,7 +122,7 @@ void Smmu::cmdq_method()
 		cmd_consumed_at_ = t;
 		cmd_inflight_ = true;
 		cmd_done_at_ = t + cost;
-		if (cmd_done_at_ >= std::min({quiet_until, cr0_due_, irq_due_, gbpa_due_})) {
+		if (cmd_done_at_ >= std::min(quiet_until, ack_wake_)) {
 			cmdq_done_.notify((double)(ahead - sc_ahead + cost) * kCycle);
 			break;
 		}

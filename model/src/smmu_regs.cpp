@@ -152,6 +152,7 @@ void Smmu::schedule_ack(uint64_t &due)
 {
 	due = now() + p_.ack_delay;
 	ack_event_.notify((double)(ahead + p_.ack_delay) * kCycle); // an earlier pending notification wins
+	ack_wake_ = std::min(ack_wake_, due);
 }
 
 void Smmu::kick_cmdq()
@@ -178,6 +179,7 @@ void Smmu::ack_method()
 		gbpa_due_ = NEVER;
 	}
 	uint64_t next = std::min(cr0_due_, std::min(irq_due_, gbpa_due_));
+	ack_wake_ = next;
 	if (next != NEVER)
 		ack_event_.notify((double)(next - t) * kCycle);
 }

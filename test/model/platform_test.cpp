@@ -304,6 +304,56 @@ TEST(PlatformTime, CommandsCompleteAtTheirCyclesInOneActivation)
 	EXPECT_EQ(stepped, batched.substr(pos)) << "the same commands, at the same cycles";
 }
 
+// A CR0 write that only moves the acknowledgement later leaves the ack_method's earlier activation
+// pending; that activation notifies the acknowledgement again. A command whose completion falls in
+// the acknowledgement's cycle was notified, with one activation per command, after that, and the
+// acknowledgement clearing CMDQEN comes first: the command is not done. The batch must stop at
+// that activation (Smmu::ack_wake_), not only at the acknowledgement, to keep that order.
+std::string command_batch_ack_run(bool stepped)
+{
+	return th::output_of_child([&](int fd) {
+		Sim s{{"smmu.ack_delay", "40"}, {"smmu.cmd_cycles", "10"}, {"smmu.cmd_sync_cycles", "0"}};
+		s.boot();
+		smmusim_cmd_log(s.sim, true);
+		smmusim_reg_read_timing(s.sim, 0);
+		const uint32_t m = s.qmask(s.cmdq_log2);
+		FILE *f = fdopen(fd, "w");
+		auto run = [&](uint64_t cycles) {
+			for (uint64_t i = 0; i < (stepped ? cycles : 1); i++)
+				s.run(stepped ? 1 : cycles);
+		};
+		const uint32_t cr0 = s.r32(SMMU_CR0);
+		s.w32(SMMU_CR0, cr0); // its acknowledgement's activation: 40 cycles from now
+		run(20);
+		uint32_t prod = s.r32(SMMU_CMDQ_PROD) & m;
+		const uint64_t before = smmusim_stat(s.sim, "cmdq.commands");
+		for (unsigned i = 0; i < 4; i++) { // four CMD_SYNCs of 10 cycles: the last done 40 cycles on
+			const uint64_t ent = CMDQ + (uint64_t)(prod & ((1u << s.cmdq_log2) - 1)) * CMD_SIZE;
+			s.m64(ent, SMMU_PREP(CMD0_OPCODE, CMD_SYNC));
+			s.m64(ent + 8, 0);
+			prod = (prod + 1) & m;
+		}
+		s.w32(SMMU_CMDQ_PROD, prod);
+		s.w32(SMMU_CR0, cr0 & ~(uint32_t)SMMU_PREP(CR0_CMDQEN, 1)); // acknowledged 40 cycles on
+		run(100);
+		std::fprintf(f, "CONS %u PROD %u commands %llu\n", s.r32(SMMU_CMDQ_CONS) & m, prod,
+			     (unsigned long long)(smmusim_stat(s.sim, "cmdq.commands") - before));
+		smmusim_cmd_record rec;
+		while (smmusim_cmd_poll(s.sim, &rec, 1, true))
+			std::fprintf(f, "op 0x%02x consumed %llu done %llu\n", (unsigned)(rec.dw[0] & 0xFF),
+				     (unsigned long long)rec.consumed_cycle, (unsigned long long)rec.done_cycle);
+		std::fclose(f);
+	});
+}
+
+TEST(PlatformTime, CommandBatchKeepsTheOrderOfAStaleAcknowledgementActivation)
+{
+	const std::string stepped = command_batch_ack_run(true), batched = command_batch_ack_run(false);
+	ASSERT_NE(std::string::npos, stepped.find("commands ")) << stepped;
+	EXPECT_NE(std::string::npos, stepped.find(" commands 3\n")) << "CMDQEN cleared before the fourth\n" << stepped;
+	EXPECT_EQ(stepped, batched);
+}
+
 TEST_F(Platform, StatisticsByName)
 {
 	s.boot();

@@ -465,6 +465,10 @@ private:
 	static constexpr uint64_t NEVER = ~0ull;
 	uint64_t cr0_due_ = NEVER, irq_due_ = NEVER, gbpa_due_ = NEVER;
 	sc_core::sc_event ack_event_;
+	// The cycle of ack_event_'s pending notification (NEVER: none), at or before every due above:
+	// it may be earlier than all of them (a due moved later by a second write), and the
+	// ack_method's activation then still re-notifies, so the command queue's batch stops there too.
+	uint64_t ack_wake_ = NEVER;
 
 	// ---- queues (smmu_queues.cpp)
 	void cmdq_method();
