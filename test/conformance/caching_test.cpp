@@ -183,9 +183,9 @@ TEST_F(Caching, CdStaleUntilCfgiCd)
 	EXPECT_EQ(DATA + 0xC000, s.dma(1, 0x1000).pa);
 }
 
-// The model keeps a CD's checks with the cached CD (CfgVal::check): the walk fields and the checks
-// are the old CD's until CFGI_CD, the new CD's after it. (TLBI_NH_ALL with each CFGI_CD: a TCU TLB
-// entry, strict, may hold the CD's EPDx and TxSZ as they were, IHI 0070 §5.4.1.)
+// IHI 0070 §5.4.1: the model keeps a CD's checks with the cached CD (CfgVal::check): the walk
+// fields and the checks are the old CD's until CFGI_CD, the new CD's after it (TLBI_NH_ALL with each
+// CFGI_CD: a TCU TLB entry, strict, may hold the CD's EPDx and TxSZ as they were).
 TEST_F(Caching, CdWalkFieldsStaleUntilCfgiCd)
 {
 	auto cfgi_cd = [&] {
