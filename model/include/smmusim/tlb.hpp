@@ -475,7 +475,8 @@ public:
 	const SetAssocCache<TbuTag, TbuEntry> &cache() const { return cache_; }
 	// The set index of a context's page: the VPN, so that neighbouring pages use neighbouring
 	// sets, XORed with a hash of the StreamID and SubstreamID.
-	static uint64_t set_of(uint64_t vpn, uint32_t sid, uint32_t ssid) { return vpn ^ set_hash((uint64_t)sid << 32 | ssid); }
+	static uint64_t set_of(uint64_t vpn, uint32_t sid, uint32_t ssid) { return vpn ^ context_hash(sid, ssid); }
+	static uint64_t context_hash(uint32_t sid, uint32_t ssid) { return set_hash((uint64_t)sid << 32 | ssid); }
 
 private:
 	// The lookup without the memo: one probe per present page size. Out of line, so that the
@@ -494,7 +495,7 @@ private:
 			k.ssid = ssid;
 			k.page_shift = (uint8_t)shift;
 			probes++;
-			const uint64_t set = one_set_ ? 0 : k.vpn ^ ctx;
+			const uint64_t set = one_set_ ? 0 : k.vpn ^ ctx; // index(), its hash hoisted
 			if (const TbuEntry *e = remember_ ? cache_.lookup_scan(k, set) : cache_.lookup(k, set)) {
 				if (remember_) {
 					const unsigned lo = (unsigned)__builtin_ctzll(shifts_.mask());
@@ -507,13 +508,13 @@ private:
 	}
 	// set_of, except in a TLB of one set (a fully associative micro TLB), which needs no hash.
 	uint64_t index(uint64_t vpn, uint32_t sid, uint32_t ssid) { return one_set_ ? 0 : vpn ^ ctx_hash(sid, ssid); }
-	// set_of's hash of the context, kept for the last context: a miss looks it up, then fills it.
+	// context_hash, kept for the last context: a miss looks it up, then fills it.
 	uint64_t ctx_hash(uint32_t sid, uint32_t ssid)
 	{
 		if (sid != hashed_sid_ || ssid != hashed_ssid_) {
 			hashed_sid_ = sid;
 			hashed_ssid_ = ssid;
-			hashed_ = set_hash((uint64_t)sid << 32 | ssid);
+			hashed_ = context_hash(sid, ssid);
 		}
 		return hashed_;
 	}
@@ -537,7 +538,7 @@ private:
 	bool one_set_, remember_;
 	Last last_;
 	uint32_t hashed_sid_ = 0, hashed_ssid_ = 0;
-	uint64_t hashed_ = set_hash(0);
+	uint64_t hashed_ = context_hash(0, 0);
 	PageShifts shifts_;
 	uint32_t ctx_count_[kCtxBuckets] = {}; // valid entries per (StreamID, SubstreamID) hash bucket
 };
